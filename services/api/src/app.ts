@@ -1,0 +1,53 @@
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import { serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
+import { pino, type Logger } from 'pino';
+import type { Config } from './config.ts';
+import { openStore, type Store } from './db/connect.ts';
+import { migrateToLatest } from './db/migrate.ts';
+import { installErrorHandler } from './http/error-handler.ts';
+import { healthRoutes } from './http/health.route.ts';
+import { registerOpenApi } from './http/openapi.ts';
+import { ingestionRoutes } from './ingestion/ingestion.route.ts';
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    store: Store;
+  }
+}
+
+/**
+ * Builds the Uptake service without listening: opens and migrates the store, wires every route.
+ * Closing the app closes the store.
+ *
+ * @example
+ * const app = await buildApp(loadConfig(process.env));
+ * const res = await app.inject({ method: 'GET', url: '/healthz' });
+ * await app.close();
+ */
+export async function buildApp(config: Config, options: { logger?: Logger } = {}): Promise<FastifyInstance> {
+  const logger = options.logger ?? pino({ level: config.logLevel });
+  const store = await openStore(config.database, (error) => logger.warn({ err: error }, 'idle database connection lost'));
+  try {
+    await migrateToLatest(store.db);
+  } catch (error) {
+    await store.close();
+    throw error;
+  }
+
+  const app: FastifyInstance = Fastify({ loggerInstance: logger as FastifyBaseLogger, forceCloseConnections: 'idle', return503OnClosing: true });
+  app.decorate('store', store);
+  app.addHook('onClose', async () => store.close());
+  app.setValidatorCompiler(validatorCompiler);
+  app.setSerializerCompiler(serializerCompiler);
+  installErrorHandler(app, config.retryAfterSeconds);
+  await registerOpenApi(app);
+
+  await app.register(healthRoutes, { db: store.db, retryAfterSeconds: config.retryAfterSeconds });
+  await app.register(ingestionRoutes, {
+    db: store.db,
+    rateLimitPerSecond: config.rateLimitPerSecond,
+    rateLimitBurst: config.rateLimitBurst,
+  });
+  await app.ready();
+  return app;
+}

@@ -1,0 +1,59 @@
+import { z } from 'zod';
+
+export type DatabaseConfig =
+  | { kind: 'postgres'; url: string; poolSize: number }
+  /** `dataDir` is a folder (PGlite files live in `<dataDir>/pglite`) or `memory://` for tests. */
+  | { kind: 'pglite'; dataDir: string };
+
+export type Config = Readonly<{
+  host: string;
+  port: number;
+  logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+  database: DatabaseConfig;
+  /** Ingestion requests per second allowed per write key (token bucket); 0 turns the limit off. */
+  rateLimitPerSecond: number;
+  rateLimitBurst: number;
+  /** Seconds a client is told to wait when storage is unavailable. */
+  retryAfterSeconds: number;
+}>;
+
+const envSchema = z.object({
+  DATABASE_URL: z.url().optional(),
+  DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(200).default(10),
+  UPTAKE_DATA_DIR: z.string().min(1).default('.uptake'),
+  HOST: z.string().min(1).default('127.0.0.1'),
+  PORT: z.coerce.number().int().min(0).max(65535).default(4000),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  UPTAKE_RATE_LIMIT_PER_SECOND: z.coerce.number().min(0).default(1000),
+  UPTAKE_RATE_LIMIT_BURST: z.coerce.number().min(1).default(2000),
+});
+
+export type ConfigOverrides = Partial<{ host: string; port: number; dataDir: string }>;
+
+/**
+ * The one place that reads the environment: parsed once, validated, frozen.
+ * Command-line flags override the environment.
+ *
+ * @example
+ * const config = loadConfig(process.env, { port: 4000 });
+ */
+export function loadConfig(env: Record<string, string | undefined>, overrides: ConfigOverrides = {}): Config {
+  const parsed = envSchema.safeParse(env);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    throw new Error(`invalid environment variable ${String(issue.path[0])}: ${issue.message}`);
+  }
+  const e = parsed.data;
+  const database: DatabaseConfig = e.DATABASE_URL
+    ? { kind: 'postgres', url: e.DATABASE_URL, poolSize: e.DATABASE_POOL_SIZE }
+    : { kind: 'pglite', dataDir: overrides.dataDir ?? e.UPTAKE_DATA_DIR };
+  return Object.freeze({
+    host: overrides.host ?? e.HOST,
+    port: overrides.port ?? e.PORT,
+    logLevel: e.LOG_LEVEL,
+    database: Object.freeze(database),
+    rateLimitPerSecond: e.UPTAKE_RATE_LIMIT_PER_SECOND,
+    rateLimitBurst: e.UPTAKE_RATE_LIMIT_BURST,
+    retryAfterSeconds: 5,
+  });
+}

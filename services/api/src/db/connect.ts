@@ -1,0 +1,66 @@
+import { join } from 'node:path';
+import { PGlite } from '@electric-sql/pglite';
+import { createPgConfig } from '@electric-sql/pglite/node-postgres';
+import { Kysely, PostgresDialect } from 'kysely';
+import pg from 'pg';
+import type { DatabaseConfig } from '../config.ts';
+import type { Database } from './database.ts';
+import { lockDataDir } from './data-dir-lock.ts';
+
+export type Store = {
+  db: Kysely<Database>;
+  kind: DatabaseConfig['kind'];
+  /** The node-postgres pool under Kysely, for COPY and other driver-level work. */
+  pool: pg.Pool;
+  close(): Promise<void>;
+};
+
+// int8 (count(*), sums) as JS numbers: our counts stay far below 2^53.
+pg.types.setTypeParser(pg.types.builtins.INT8, (value) => Number.parseInt(value, 10));
+pg.types.setTypeParser(pg.types.builtins.NUMERIC, (value) => Number.parseFloat(value));
+
+/**
+ * Opens the configured store: a pg pool against a real server, or embedded PGlite in a locked
+ * data dir. Both are driven through node-postgres, so every query runs the same code path.
+ *
+ * @example
+ * const store = await openStore({ kind: 'pglite', dataDir: '.uptake' });
+ * await store.close();
+ */
+export async function openStore(config: DatabaseConfig, onPoolError: (error: Error) => void = () => {}): Promise<Store> {
+  if (config.kind === 'postgres') {
+    const pool = new pg.Pool({
+      connectionString: config.url,
+      max: config.poolSize,
+      // A stopped server must produce an error the client can retry on, never a hanging request.
+      connectionTimeoutMillis: 3000,
+      query_timeout: 30_000,
+    });
+    // Idle clients whose server went away emit 'error'; unhandled, that would kill the process.
+    pool.on('error', onPoolError);
+    const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+    return { db, kind: 'postgres', pool, close: () => db.destroy() };
+  }
+
+  const inMemory = config.dataDir.startsWith('memory://');
+  const unlock = inMemory ? () => {} : lockDataDir(config.dataDir);
+  try {
+    const pglite = await PGlite.create(inMemory ? config.dataDir : join(config.dataDir, 'pglite'));
+    // PGlite is one connection: createPgConfig sets a pool size of 1, so transactions never interleave.
+    const pool = new pg.Pool(createPgConfig(pglite));
+    const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+    return {
+      db,
+      kind: 'pglite',
+      pool,
+      close: async () => {
+        await db.destroy();
+        await pglite.close();
+        unlock();
+      },
+    };
+  } catch (error) {
+    unlock();
+    throw error;
+  }
+}

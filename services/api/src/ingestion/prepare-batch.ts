@@ -1,0 +1,144 @@
+import { randomUUID } from 'node:crypto';
+import {
+  normaliseTimestamp,
+  validateEvent,
+  type EventContext,
+  type FieldError,
+  type RejectedEvent,
+  type UptakeEvent,
+} from '@uptake/protocol';
+
+/** One event as it will be stored, plus what identify/group calls change. */
+export type EventRow = {
+  messageId: string;
+  type: UptakeEvent['type'];
+  event: string | null;
+  userId: string | null;
+  anonymousId: string | null;
+  accountId: string | null;
+  timestamp: Date;
+  sentAt: Date | null;
+  properties: Record<string, unknown> | null;
+  context: Record<string, unknown> | null;
+  extra: Record<string, unknown> | null;
+  timestampClamped: boolean;
+  messageIdGenerated: boolean;
+};
+
+export type IngestionWarning = {
+  kind: 'rejected' | 'message_id_generated' | 'timestamp_far_future';
+  messageId: string | null;
+  eventIndex: number;
+  errors: FieldError[];
+  payload: unknown;
+};
+
+export type PreparedBatch = {
+  rows: EventRow[];
+  rejected: RejectedEvent[];
+  warnings: IngestionWarning[];
+  /** Events whose messageId appeared earlier in the same batch. */
+  repeatedInBatch: number;
+};
+
+/** Fields of protocol v1 that have a column of their own; all others go to `extra`. */
+const MAPPED_FIELDS = new Set([
+  'type', 'messageId', 'timestamp', 'userId', 'anonymousId', 'context', 'traits', 'groupId', 'event', 'properties', 'name', 'writeKey', 'sentAt',
+]);
+
+/**
+ * Validates and normalises the events of one batch: clock skew, generated ids, account
+ * resolution, in-batch duplicates. Pure: the same input gives the same rows (apart from
+ * generated messageIds).
+ *
+ * @example
+ * prepareBatch({ sentAt, batch: [{ type: 'track', event: 'Report Created', userId: 'u1' }] }, new Date())
+ */
+export function prepareBatch(
+  envelope: { sentAt?: string | undefined; batch: unknown[]; context?: EventContext | undefined },
+  receivedAt: Date,
+): PreparedBatch {
+  const sentAt = envelope.sentAt ? new Date(envelope.sentAt) : undefined;
+  const prepared: PreparedBatch = { rows: [], rejected: [], warnings: [], repeatedInBatch: 0 };
+  const seen = new Set<string>();
+
+  envelope.batch.forEach((raw, index) => {
+    const validation = validateEvent(raw);
+    if (!validation.ok) {
+      const messageId = rawMessageId(raw);
+      prepared.rejected.push({ index, ...(messageId ? { messageId } : {}), errors: validation.errors });
+      prepared.warnings.push({ kind: 'rejected', messageId: messageId ?? null, eventIndex: index, errors: validation.errors, payload: raw });
+      return;
+    }
+    const event = validation.event;
+    const messageIdGenerated = !event.messageId;
+    const messageId = event.messageId ?? randomUUID();
+    if (seen.has(messageId)) {
+      prepared.repeatedInBatch++;
+      return;
+    }
+    seen.add(messageId);
+
+    const time = normaliseTimestamp(sentAt, event.timestamp ? new Date(event.timestamp) : undefined, receivedAt);
+    if (messageIdGenerated) {
+      prepared.warnings.push({
+        kind: 'message_id_generated',
+        messageId,
+        eventIndex: index,
+        errors: [{ path: 'messageId', message: 'missing: the service made one, so a retry of this event cannot be deduplicated' }],
+        payload: raw,
+      });
+    }
+    if (time.farFuture) {
+      prepared.warnings.push({
+        kind: 'timestamp_far_future',
+        messageId,
+        eventIndex: index,
+        errors: [{ path: 'timestamp', message: 'more than 23 h after the receive time; set to the receive time' }],
+        payload: raw,
+      });
+    }
+    const context = envelope.context || event.context ? { ...envelope.context, ...event.context } : null;
+    prepared.rows.push({
+      messageId,
+      type: event.type,
+      event: event.type === 'track' ? event.event : event.type === 'page' ? (event.name ?? null) : null,
+      userId: event.userId ?? null,
+      anonymousId: event.anonymousId ?? null,
+      accountId: accountOf(event, context),
+      timestamp: time.timestamp,
+      sentAt: sentAt ?? null,
+      properties: event.type === 'track' || event.type === 'page' ? (event.properties ?? null) : (event.traits ?? null),
+      context,
+      extra: unmappedFields(event),
+      timestampClamped: time.clamped,
+      messageIdGenerated,
+    });
+  });
+  return prepared;
+}
+
+/** DESIGN §5: an event belongs to the account it names; `group` names it in `groupId`. */
+function accountOf(event: UptakeEvent, context: Record<string, unknown> | null): string | null {
+  if (event.type === 'group') return event.groupId;
+  const fromContext = context?.['groupId'];
+  if (typeof fromContext === 'string' && fromContext) return fromContext;
+  if (event.type === 'track' || event.type === 'page') {
+    const fromProperties = event.properties?.['accountId'];
+    if ((typeof fromProperties === 'string' && fromProperties) || typeof fromProperties === 'number') {
+      return String(fromProperties).slice(0, 200);
+    }
+  }
+  return null;
+}
+
+function unmappedFields(event: UptakeEvent): Record<string, unknown> | null {
+  const extra = Object.fromEntries(Object.entries(event).filter(([key]) => !MAPPED_FIELDS.has(key)));
+  return Object.keys(extra).length > 0 ? extra : null;
+}
+
+function rawMessageId(raw: unknown): string | undefined {
+  if (raw === null || typeof raw !== 'object') return undefined;
+  const id = (raw as Record<string, unknown>)['messageId'];
+  return typeof id === 'string' && id.length <= 200 && id.isWellFormed() && !id.includes('\u0000') ? id : undefined;
+}

@@ -1,0 +1,183 @@
+import { sql, type Kysely, type Transaction } from 'kysely';
+import type { Database } from '../db/database.ts';
+import type { EventRow, IngestionWarning, PreparedBatch } from './prepare-batch.ts';
+
+export type StoredBatch = { accepted: number; duplicates: number; inserted: EventRow[] };
+
+const PAYLOAD_LIMIT = 32 * 1024;
+
+/**
+ * Stores a prepared batch in one transaction: new events (a messageId already stored is a
+ * duplicate and changes nothing), what the new identify/group events say about users and
+ * accounts, and the ingestion warnings. It resolves only after the commit, so a 200 sent after
+ * it means the events are durable.
+ *
+ * @example
+ * const { accepted, duplicates } = await storeBatch(db, projectId, prepareBatch(body, new Date()), new Date());
+ */
+export async function storeBatch(
+  db: Kysely<Database>,
+  projectId: string,
+  batch: PreparedBatch,
+  receivedAt: Date,
+): Promise<StoredBatch> {
+  if (batch.rows.length === 0 && batch.warnings.length === 0) {
+    return { accepted: 0, duplicates: batch.repeatedInBatch, inserted: [] };
+  }
+  return db.transaction().execute(async (trx) => {
+    const inserted = await insertNewEvents(trx, projectId, batch.rows, receivedAt);
+    await applyIdentifies(trx, projectId, inserted.filter((row) => row.type === 'identify'), receivedAt);
+    await applyGroups(trx, projectId, inserted.filter((row) => row.type === 'group'), receivedAt);
+    await insertWarnings(trx, projectId, batch.warnings, receivedAt);
+    return {
+      accepted: inserted.length,
+      duplicates: batch.rows.length - inserted.length + batch.repeatedInBatch,
+      inserted,
+    };
+  });
+}
+
+/** One `INSERT … SELECT FROM unnest(…)`: one parse and plan whatever the batch size. */
+async function insertNewEvents(trx: Transaction<Database>, projectId: string, rows: EventRow[], receivedAt: Date): Promise<EventRow[]> {
+  if (rows.length === 0) return [];
+  const column = <T>(pick: (row: EventRow) => T) => rows.map(pick);
+  const json = (value: Record<string, unknown> | null) => (value === null ? null : JSON.stringify(value));
+  const result = await sql<{ message_id: string }>`
+    insert into events (project_id, message_id, type, event, user_id, anonymous_id, account_id, timestamp,
+                        received_at, sent_at, properties, context, extra, timestamp_clamped, message_id_generated)
+    select ${projectId}, m, t, e, u, a, acc, ts, ${receivedAt}::timestamptz, sa, p, c, x, cl, g
+    from unnest(
+      ${column((row) => row.messageId)}::text[], ${column((row) => row.type)}::text[], ${column((row) => row.event)}::text[],
+      ${column((row) => row.userId)}::text[], ${column((row) => row.anonymousId)}::text[], ${column((row) => row.accountId)}::text[],
+      ${column((row) => row.timestamp)}::timestamptz[], ${column((row) => row.sentAt)}::timestamptz[],
+      ${column((row) => json(row.properties))}::jsonb[], ${column((row) => json(row.context))}::jsonb[],
+      ${column((row) => json(row.extra))}::jsonb[], ${column((row) => row.timestampClamped)}::boolean[],
+      ${column((row) => row.messageIdGenerated)}::boolean[]
+    ) as input(m, t, e, u, a, acc, ts, sa, p, c, x, cl, g)
+    on conflict (project_id, message_id) do nothing
+    returning message_id`.execute(trx);
+  const insertedIds = new Set(result.rows.map((row) => row.message_id));
+  return rows.filter((row) => insertedIds.has(row.messageId));
+}
+
+/** Traits of several calls for one id, folded in event-time order: the latest value of a trait wins. */
+function foldTraits(rows: EventRow[], keyOf: (row: EventRow) => string | null): Map<string, Record<string, unknown>> {
+  const folded = new Map<string, Record<string, unknown>>();
+  for (const row of [...rows].sort((a, b) => a.timestamp.getTime() - b.timestamp.getTime())) {
+    const key = keyOf(row);
+    if (key) folded.set(key, { ...folded.get(key), ...row.properties });
+  }
+  return folded;
+}
+
+async function applyIdentifies(trx: Transaction<Database>, projectId: string, rows: EventRow[], now: Date): Promise<void> {
+  const traitsByUser = foldTraits(rows, (row) => row.userId);
+  if (traitsByUser.size > 0) {
+    await trx
+      .insertInto('users')
+      .values([...traitsByUser].map(([userId, traits]) => ({ project_id: projectId, user_id: userId, traits: JSON.stringify(traits), updated_at: now })))
+      .onConflict((oc) =>
+        oc.columns(['project_id', 'user_id']).doUpdateSet({
+          traits: sql`users.traits || excluded.traits`,
+          updated_at: (eb) => eb.ref('excluded.updated_at'),
+        }),
+      )
+      .execute();
+  }
+  const links = new Map<string, string>();
+  for (const row of rows) {
+    if (row.userId && row.anonymousId && !links.has(row.anonymousId)) links.set(row.anonymousId, row.userId);
+  }
+  if (links.size > 0) {
+    await trx
+      .insertInto('identities')
+      .values([...links].map(([anonymousId, userId]) => ({ project_id: projectId, anonymous_id: anonymousId, user_id: userId, linked_at: now })))
+      .onConflict((oc) => oc.columns(['project_id', 'anonymous_id']).doNothing())
+      .execute();
+  }
+}
+
+async function applyGroups(trx: Transaction<Database>, projectId: string, rows: EventRow[], now: Date): Promise<void> {
+  const traitsByAccount = foldTraits(rows, (row) => row.accountId);
+  if (traitsByAccount.size > 0) {
+    await trx
+      .insertInto('accounts')
+      .values(
+        [...traitsByAccount].map(([accountId, traits]) => ({
+          project_id: projectId,
+          account_id: accountId,
+          traits: JSON.stringify(traits),
+          seats: typeof traits['seats'] === 'number' ? traits['seats'] : null,
+          onboarded_at: typeof traits['onboardedAt'] === 'string' ? new Date(traits['onboardedAt']) : null,
+          updated_at: now,
+        })),
+      )
+      .onConflict((oc) =>
+        oc.columns(['project_id', 'account_id']).doUpdateSet({
+          traits: sql`accounts.traits || excluded.traits`,
+          seats: sql`coalesce(excluded.seats, accounts.seats)`,
+          onboarded_at: sql`coalesce(excluded.onboarded_at, accounts.onboarded_at)`,
+          updated_at: (eb) => eb.ref('excluded.updated_at'),
+        }),
+      )
+      .execute();
+  }
+  const members = await membersOf(trx, projectId, rows);
+  if (members.length > 0) {
+    await trx
+      .insertInto('memberships')
+      .values(members.map(({ accountId, userId, joinedAt }) => ({ project_id: projectId, account_id: accountId, user_id: userId, joined_at: joinedAt })))
+      .onConflict((oc) => oc.columns(['project_id', 'account_id', 'user_id']).doNothing())
+      .execute();
+  }
+}
+
+/** Who joined which account; an anonymous group call counts for the user its anonymousId is linked to. */
+async function membersOf(trx: Transaction<Database>, projectId: string, rows: EventRow[]) {
+  const anonymousOnly = [...new Set(rows.filter((row) => !row.userId && row.anonymousId).map((row) => row.anonymousId!))];
+  const linked = new Map<string, string>();
+  if (anonymousOnly.length > 0) {
+    const found = await trx
+      .selectFrom('identities')
+      .select(['anonymous_id', 'user_id'])
+      .where('project_id', '=', projectId)
+      .where('anonymous_id', 'in', anonymousOnly)
+      .execute();
+    for (const row of found) linked.set(row.anonymous_id, row.user_id);
+  }
+  const members = new Map<string, { accountId: string; userId: string; joinedAt: Date }>();
+  for (const row of rows) {
+    const userId = row.userId ?? (row.anonymousId ? linked.get(row.anonymousId) : undefined);
+    if (!userId || !row.accountId) continue;
+    const key = JSON.stringify([row.accountId, userId]);
+    const known = members.get(key);
+    if (!known || row.timestamp < known.joinedAt) members.set(key, { accountId: row.accountId, userId, joinedAt: row.timestamp });
+  }
+  return [...members.values()];
+}
+
+async function insertWarnings(trx: Transaction<Database>, projectId: string, warnings: IngestionWarning[], receivedAt: Date): Promise<void> {
+  if (warnings.length === 0) return;
+  await trx
+    .insertInto('ingestion_warnings')
+    .values(
+      warnings.map((warning) => ({
+        project_id: projectId,
+        received_at: receivedAt,
+        kind: warning.kind,
+        message_id: warning.messageId,
+        event_index: warning.eventIndex,
+        errors: JSON.stringify(warning.errors),
+        payload: payloadText(warning.payload),
+      })),
+    )
+    .execute();
+}
+
+function payloadText(payload: unknown): string {
+  try {
+    return (JSON.stringify(payload) ?? 'undefined').slice(0, PAYLOAD_LIMIT);
+  } catch {
+    return '(not serialisable: nested too deep)';
+  }
+}
