@@ -8,7 +8,7 @@ const isoDateOrTimestamp = z.union([isoTimestamp, z.iso.date()], {
 
 /** Ids are strings; numbers (some server libraries send them) are taken as their decimal text. */
 const id = z
-  .union([z.string(), z.number().finite()], { error: 'must be a string' })
+  .union([z.string(), z.number().finite()], { error: (issue) => (issue.input === undefined ? 'is required (string)' : 'must be a string') })
   .transform(String)
   .pipe(z.string().min(1, 'must not be empty').max(LIMITS.maxIdLength, `must be at most ${LIMITS.maxIdLength} characters`));
 /** `null` is how several Segment libraries say "absent". */

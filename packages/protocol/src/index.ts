@@ -4,3 +4,4 @@ export * from './storable.ts';
 export * from './events.ts';
 export * from './batch.ts';
 export * from './validate.ts';
+export * from './query.ts';

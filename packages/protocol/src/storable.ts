@@ -27,13 +27,18 @@ export function findUnstorableValue(value: unknown, basePath = ''): ValueProblem
     const entries = Object.entries(current);
     for (let i = entries.length - 1; i >= 0; i--) {
       const [key, child] = entries[i]!;
-      const childPath = path ? `${path}.${key}` : key;
+      const childPath = path ? `${path}.${printable(key)}` : printable(key);
       const keyProblem = stringProblem(key);
       if (keyProblem) return { path: childPath, message: `key ${keyProblem}` };
       stack.push({ value: child, path: childPath, depth: depth + 1 });
     }
   }
   return undefined;
+}
+
+/** A key as it can appear in an error path: the path itself is stored with the warning. */
+function printable(key: string): string {
+  return key.replaceAll('\u0000', '\\u0000').toWellFormed();
 }
 
 function stringProblem(text: string): string | undefined {

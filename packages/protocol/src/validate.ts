@@ -45,6 +45,6 @@ export function formatPath(path: readonly PropertyKey[]): string {
 
 /** zod says "expected string, received undefined" for a missing field; people say "required". */
 function readableMessage(issue: z.core.$ZodIssue): string {
-  if (issue.code === 'invalid_type' && / received undefined$/.test(issue.message)) return `is required (${issue.expected})`;
-  return issue.message;
+  const missing = /^Invalid input: expected (\w+), received undefined$/.exec(issue.message);
+  return missing ? `is required (${missing[1]})` : issue.message;
 }

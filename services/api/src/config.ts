@@ -18,7 +18,8 @@ export type Config = Readonly<{
 }>;
 
 const envSchema = z.object({
-  DATABASE_URL: z.url().optional(),
+  // An empty variable (`DATABASE_URL=`) means unset, as in most tools.
+  DATABASE_URL: z.preprocess((value) => (value === '' ? undefined : value), z.url().optional()),
   DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(200).default(10),
   UPTAKE_DATA_DIR: z.string().min(1).default('.uptake'),
   HOST: z.string().min(1).default('127.0.0.1'),

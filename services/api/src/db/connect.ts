@@ -36,8 +36,10 @@ export async function openStore(config: DatabaseConfig, onPoolError: (error: Err
       connectionTimeoutMillis: 3000,
       query_timeout: 30_000,
     });
-    // Idle clients whose server went away emit 'error'; unhandled, that would kill the process.
+    // Clients whose server went away emit 'error' (idle ones on the pool, checked-out ones on
+    // themselves); unhandled, either would kill the process. The query in flight fails on its own.
     pool.on('error', onPoolError);
+    pool.on('connect', (client) => client.on('error', onPoolError));
     const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
     return { db, kind: 'postgres', pool, close: () => db.destroy() };
   }

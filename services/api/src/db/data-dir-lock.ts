@@ -14,7 +14,8 @@ export class DataDirLockedError extends Error {
 
 /**
  * Takes an exclusive lock on a PGlite data dir: a lock file holding our pid, created with
- * O_EXCL. A lock left by a dead process is taken over.
+ * O_EXCL. A lock left by a dead process is taken over; one held by a live process (this one
+ * included: a second store on one dir is the same bug) is refused.
  *
  * @returns a function that releases the lock
  */
@@ -30,7 +31,7 @@ export function lockDataDir(dataDir: string): () => void {
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
       const holder = Number.parseInt(readFileSync(lockPath, 'utf8'), 10);
-      if (Number.isInteger(holder) && holder !== process.pid && isAlive(holder)) {
+      if (Number.isInteger(holder) && isAlive(holder)) {
         throw new DataDirLockedError(dataDir, holder);
       }
       rmSync(lockPath, { force: true });

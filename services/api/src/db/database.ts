@@ -5,6 +5,9 @@ import type { IngestionWarningsTable } from './tables/ingestion-warnings.table.t
 import type { MembershipsTable } from './tables/memberships.table.ts';
 import type { ProjectsTable } from './tables/projects.table.ts';
 import type { UsersTable } from './tables/users.table.ts';
+import type { UserFirstSeenTable, AccountFirstSeenTable, AnonymousDayEventsTable, NpsResponsesTable, UserDayEventsTable } from './tables/derived.table.ts';
+import type { ScoreModelsTable } from './tables/score-models.table.ts';
+import type { SegmentsTable } from './tables/segments.table.ts';
 
 export type Database = {
   projects: ProjectsTable;
@@ -14,4 +17,11 @@ export type Database = {
   accounts: AccountsTable;
   memberships: MembershipsTable;
   ingestion_warnings: IngestionWarningsTable;
+  user_day_events: UserDayEventsTable;
+  anonymous_day_events: AnonymousDayEventsTable;
+  nps_responses: NpsResponsesTable;
+  account_first_seen: AccountFirstSeenTable;
+  user_first_seen: UserFirstSeenTable;
+  score_models: ScoreModelsTable;
+  segments: SegmentsTable;
 };

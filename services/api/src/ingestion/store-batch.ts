@@ -1,5 +1,7 @@
 import { sql, type Kysely, type Transaction } from 'kysely';
 import type { Database } from '../db/database.ts';
+import { markProjectChanged } from '../query/derived/data-version.ts';
+import { updateDerivedTables } from '../query/derived/update-derived.ts';
 import type { EventRow, IngestionWarning, PreparedBatch } from './prepare-batch.ts';
 
 export type StoredBatch = { accepted: number; duplicates: number; inserted: EventRow[] };
@@ -24,10 +26,12 @@ export async function storeBatch(
   if (batch.rows.length === 0 && batch.warnings.length === 0) {
     return { accepted: 0, duplicates: batch.repeatedInBatch, inserted: [] };
   }
-  return db.transaction().execute(async (trx) => {
+  const stored = await db.transaction().execute(async (trx) => {
     const inserted = await insertNewEvents(trx, projectId, batch.rows, receivedAt);
     await applyIdentifies(trx, projectId, inserted.filter((row) => row.type === 'identify'), receivedAt);
     await applyGroups(trx, projectId, inserted.filter((row) => row.type === 'group'), receivedAt);
+    // The query API's derived tables, from the rows actually inserted (never a duplicate).
+    await updateDerivedTables(trx, projectId, inserted);
     await insertWarnings(trx, projectId, batch.warnings, receivedAt);
     return {
       accepted: inserted.length,
@@ -35,6 +39,8 @@ export async function storeBatch(
       inserted,
     };
   });
+  if (stored.inserted.length > 0) markProjectChanged(projectId);
+  return stored;
 }
 
 /** One `INSERT … SELECT FROM unnest(…)`: one parse and plan whatever the batch size. */

@@ -1,0 +1,41 @@
+/** Events per identified user, named account ('' = none), UTC day and event key. */
+export type UserDayEventsTable = {
+  project_id: string;
+  user_id: string;
+  account_key: string;
+  day: string;
+  event: string;
+  count: number;
+};
+
+/** Events of anonymousIds no identify has linked yet. */
+export type AnonymousDayEventsTable = {
+  project_id: string;
+  anonymous_id: string;
+  account_key: string;
+  day: string;
+  event: string;
+  count: number;
+};
+
+export type NpsResponsesTable = {
+  project_id: string;
+  message_id: string;
+  user_id: string | null;
+  anonymous_id: string | null;
+  account_id: string | null;
+  timestamp: Date;
+  score: number;
+};
+
+export type AccountFirstSeenTable = {
+  project_id: string;
+  account_id: string;
+  first_day: string;
+};
+
+export type UserFirstSeenTable = {
+  project_id: string;
+  user_id: string;
+  first_day: string;
+};
