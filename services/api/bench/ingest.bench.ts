@@ -1,0 +1,188 @@
+/**
+ * Ingestion benchmark: 100-event batches through HTTP against the real service, and in the same
+ * run the raw reference (COPY of as many equivalent rows into an identical table). Prints
+ * events/s, acknowledgement latency, bytes on disk per event and the ratio to COPY; then the same
+ * load on embedded PGlite.
+ *
+ *   pnpm bench:ingest [--seconds 15] [--connections 10] [--pglite-seconds 10]
+ *
+ * DATABASE_URL set → that server; unset → a throwaway Postgres 15 cluster under /tmp.
+ */
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pipeline } from 'node:stream/promises';
+import { Readable } from 'node:stream';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import autocannon from 'autocannon';
+import pg from 'pg';
+import { from as copyFrom } from 'pg-copy-streams';
+import { startPostgresCluster, type PostgresCluster } from '../test/support/postgres-cluster.ts';
+
+const { values } = parseArgs({
+  options: {
+    seconds: { type: 'string', default: '15' },
+    connections: { type: 'string', default: '10' },
+    'pglite-seconds': { type: 'string', default: '10' },
+  },
+});
+const seconds = Number(values.seconds);
+const connections = Number(values.connections);
+const cli = fileURLToPath(new URL('../src/cli.ts', import.meta.url));
+const EVENTS_PER_BATCH = 100;
+
+type ServerEnv = Record<string, string>;
+
+function createProjectKeys(env: ServerEnv, dataDir: string): { writeKey: string; projectId: string } {
+  const result = spawnSync(process.execPath, [cli, 'project', 'create', '--name', 'Bench', '--json', '--data-dir', dataDir], { env: { ...process.env, ...env }, encoding: 'utf8' });
+  if (result.status !== 0) throw new Error(result.stderr);
+  return JSON.parse(result.stdout);
+}
+
+async function startServer(env: ServerEnv, dataDir: string): Promise<{ url: string; child: ChildProcess }> {
+  const child = spawn(process.execPath, [cli, 'serve', '--port', '0', '--data-dir', dataDir], {
+    env: { ...process.env, ...env, LOG_LEVEL: 'warn', UPTAKE_RATE_LIMIT_PER_SECOND: '0' },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  let output = '';
+  const url = await new Promise<string>((resolve, reject) => {
+    child.stdout!.on('data', (chunk: Buffer) => {
+      output += chunk.toString();
+      const match = /listening on (http:\/\/\S+)/.exec(output);
+      if (match) resolve(match[1]!);
+    });
+    child.once('exit', (code) => reject(new Error(`server exited with ${code}: ${output}`)));
+  });
+  return { url, child };
+}
+
+async function stopServer(child: ChildProcess): Promise<void> {
+  const exited = new Promise((resolve) => child.once('exit', resolve));
+  child.kill('SIGTERM');
+  await exited;
+}
+
+/** A realistic event: ~10 columns incl. a small properties object, a unique messageId per event. */
+function batchBody(writeKey: string, requestNumber: number): string {
+  const sentAt = new Date().toISOString();
+  const batch = [];
+  for (let i = 0; i < EVENTS_PER_BATCH; i++) {
+    const user = (requestNumber * 7 + i) % 5000;
+    batch.push({
+      type: 'track',
+      event: ['Report Created', 'Dashboard Viewed', 'Export Downloaded', 'Comment Added'][i % 4],
+      messageId: `${process.pid}-${requestNumber}-${i}`,
+      userId: `user-${user}`,
+      timestamp: sentAt,
+      properties: { accountId: `acct-${user % 200}`, plan: 'pro', size: i },
+      context: { sessionId: `s-${user}`, seq: i },
+    });
+  }
+  return JSON.stringify({ writeKey, sentAt, batch });
+}
+
+async function load(url: string, writeKey: string, durationSeconds: number) {
+  let requestNumber = Math.floor(Math.random() * 1e9);
+  const result = await autocannon({
+    url: `${url}/v1/batch`,
+    method: 'POST',
+    connections,
+    duration: durationSeconds,
+    headers: { 'content-type': 'application/json' },
+    requests: [{ setupRequest: (request) => ({ ...request, body: batchBody(writeKey, requestNumber++) }) }],
+  });
+  const ok = result['2xx'];
+  return {
+    eventsPerSecond: (ok * EVENTS_PER_BATCH) / durationSeconds,
+    p50: result.latency.p50,
+    p99: result.latency.p99,
+    non2xx: result.non2xx,
+    errors: result.errors,
+  };
+}
+
+/** The reference: COPY of `rows` equivalent rows into a table identical to events (same PK). */
+async function copyReference(databaseUrl: string, rows: number): Promise<number> {
+  const client = new pg.Client({ connectionString: databaseUrl });
+  await client.connect();
+  try {
+    await client.query('drop table if exists events_copy_reference');
+    await client.query('create table events_copy_reference (like events including all)');
+    const now = new Date().toISOString();
+    const lines = function* () {
+      for (let i = 0; i < rows; i++) {
+        const user = i % 5000;
+        const props = JSON.stringify({ accountId: `acct-${user % 200}`, plan: 'pro', size: i % 100 });
+        const context = JSON.stringify({ sessionId: `s-${user}`, seq: i % 100 });
+        yield `bench\tref-${i}\ttrack\tReport Created\tuser-${user}\t\\N\tacct-${user % 200}\t${now}\t${now}\t${now}\t${props}\t${context}\t\\N\tf\tf\n`;
+      }
+    };
+    const started = performance.now();
+    await pipeline(Readable.from(lines()), client.query(copyFrom('copy events_copy_reference from stdin')));
+    const elapsed = (performance.now() - started) / 1000;
+    await client.query('drop table events_copy_reference');
+    return rows / elapsed;
+  } finally {
+    await client.end();
+  }
+}
+
+async function storedStats(databaseUrl: string, projectId: string) {
+  const client = new pg.Client({ connectionString: databaseUrl });
+  await client.connect();
+  try {
+    const { rows } = await client.query<{ events: number; bytes: string }>(
+      `select (select count(*)::int from events where project_id = $1) as events, pg_total_relation_size('events') as bytes`,
+      [projectId],
+    );
+    return { events: rows[0]!.events, bytesPerEvent: Number(rows[0]!.bytes) / Math.max(1, rows[0]!.events) };
+  } finally {
+    await client.end();
+  }
+}
+
+const format = (n: number) => Math.round(n).toLocaleString('en-US');
+
+async function main() {
+  let cluster: PostgresCluster | undefined;
+  const databaseUrl = process.env['DATABASE_URL'] || (cluster = await startPostgresCluster()).url;
+  const scratch = mkdtempSync(join(tmpdir(), 'uptake-bench-'));
+  try {
+    // Real Postgres
+    const pgEnv = { DATABASE_URL: databaseUrl };
+    const pgKeys = createProjectKeys(pgEnv, scratch);
+    const pgServer = await startServer(pgEnv, scratch);
+    const pgResult = await load(pgServer.url, pgKeys.writeKey, seconds);
+    await stopServer(pgServer.child);
+    const stats = await storedStats(databaseUrl, pgKeys.projectId);
+    const copyRate = await copyReference(databaseUrl, Math.max(100_000, stats.events));
+
+    // Embedded PGlite
+    const pgliteDir = join(scratch, 'pglite');
+    const liteEnv = { DATABASE_URL: '' };
+    const liteKeys = createProjectKeys(liteEnv, pgliteDir);
+    const liteServer = await startServer(liteEnv, pgliteDir);
+    const liteResult = await load(liteServer.url, liteKeys.writeKey, Number(values['pglite-seconds']));
+    await stopServer(liteServer.child);
+
+    const report = [
+      `Ingestion benchmark: ${EVENTS_PER_BATCH}-event batches, ${connections} connections, ${seconds} s (PGlite ${values['pglite-seconds']} s)`,
+      '',
+      '| store | events/s | p50 ack | p99 ack | non-2xx | reference | ratio |',
+      '|---|---|---|---|---|---|---|',
+      `| Postgres 15 | ${format(pgResult.eventsPerSecond)} | ${pgResult.p50} ms | ${pgResult.p99} ms | ${pgResult.non2xx} | COPY ${format(copyRate)} rows/s | ${(pgResult.eventsPerSecond / copyRate).toFixed(2)} × COPY |`,
+      `| PGlite (file) | ${format(liteResult.eventsPerSecond)} | ${liteResult.p50} ms | ${liteResult.p99} ms | ${liteResult.non2xx} | goal 15,000 events/s | ${(liteResult.eventsPerSecond / 15_000).toFixed(2)} × goal |`,
+      '',
+      `Stored on Postgres: ${format(stats.events)} events, ${format(stats.bytesPerEvent)} bytes on disk per event (table + indexes).`,
+    ].join('\n');
+    process.stdout.write(`${report}\n`);
+    if (pgResult.errors > 0 || liteResult.errors > 0) process.stdout.write(`connection errors: ${pgResult.errors} / ${liteResult.errors}\n`);
+  } finally {
+    rmSync(scratch, { recursive: true, force: true });
+    cluster?.destroy();
+  }
+}
+
+await main();
