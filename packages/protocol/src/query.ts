@@ -41,7 +41,7 @@ export const scoreWindowSchema = z.object({ from: z.string(), to: z.string() });
 export const userScoreSchema = z.object({
   userId: z.string(),
   score: z.number(),
-  percentile: z.number().int().describe('round(100 × percent_rank) among all users seen so far'),
+  percentile: z.number().int().nullable().describe('round(100 × percent_rank) among all users seen as of the day; null when the user was not seen yet'),
   model: scoreModelRefSchema,
   window: scoreWindowSchema,
   breakdown: z.array(scoreBreakdownItemSchema),
@@ -50,12 +50,12 @@ export const userScoreSchema = z.object({
 export const accountScoreSchema = z.object({
   accountId: z.string(),
   score: z.number(),
-  percentile: z.number().int(),
+  percentile: z.number().int().nullable(),
   model: scoreModelRefSchema,
   window: scoreWindowSchema,
   breakdown: z.array(scoreBreakdownItemSchema),
   activeUsers: z.number().int().describe('users active in the account in the window'),
-  perActiveUser: z.number().nullable().describe('score ÷ activeUsers; null when nobody was active'),
+  perActiveUser: z.number().describe('score ÷ activeUsers; 0 when nobody was active'),
   topUsers: z.array(z.object({ userId: z.string(), score: z.number() })),
 });
 
@@ -85,9 +85,9 @@ export const activeMetricsSchema = z.object({ days: z.array(activeDaySchema) });
 export const utilisationSchema = z.object({
   accountId: z.string(),
   asOf: z.string(),
-  seats: z.number().int().nullable(),
+  seats: z.number().nullable(),
   activeUsers30d: z.number().int(),
-  utilisation: z.number().nullable().describe('activeUsers30d ÷ seats as a ratio; null when seats are unknown'),
+  utilisation: z.number().nullable().describe('activeUsers30d ÷ seats as a ratio; null when seats are unknown or 0'),
   utilisation30dAgo: z.number().nullable(),
   change: z.number().nullable().describe('utilisation ÷ utilisation30dAgo − 1; null when either is unknown or the earlier is 0'),
 });

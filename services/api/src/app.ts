@@ -8,6 +8,7 @@ import { installErrorHandler } from './http/error-handler.ts';
 import { healthRoutes } from './http/health.route.ts';
 import { registerOpenApi } from './http/openapi.ts';
 import { ingestionRoutes } from './ingestion/ingestion.route.ts';
+import { queryRoutes } from './query/query.route.ts';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -34,7 +35,16 @@ export async function buildApp(config: Config, options: { logger?: Logger } = {}
     throw error;
   }
 
-  const app: FastifyInstance = Fastify({ loggerInstance: logger as FastifyBaseLogger, forceCloseConnections: 'idle', return503OnClosing: true });
+  const app: FastifyInstance = Fastify({
+    loggerInstance: logger as FastifyBaseLogger,
+    forceCloseConnections: 'idle',
+    return503OnClosing: true,
+    // One structured line per request (below) instead of Fastify's two.
+    disableRequestLogging: true,
+  });
+  app.addHook('onResponse', async (request, reply) => {
+    request.log.info({ method: request.method, url: request.url, status: reply.statusCode, ms: Math.round(reply.elapsedTime) }, 'request');
+  });
   app.decorate('store', store);
   app.addHook('onClose', async () => store.close());
   app.setValidatorCompiler(validatorCompiler);
@@ -48,6 +58,7 @@ export async function buildApp(config: Config, options: { logger?: Logger } = {}
     rateLimitPerSecond: config.rateLimitPerSecond,
     rateLimitBurst: config.rateLimitBurst,
   });
+  await app.register(queryRoutes, { db: store.db });
   await app.ready();
   return app;
 }

@@ -5,6 +5,7 @@ import { parseArgs } from 'node:util';
 import { loadConfig, type Config } from './config.ts';
 import { openStore } from './db/connect.ts';
 import { migrateToLatest } from './db/migrate.ts';
+import { rebuildDerivedTables } from './query/derived/rebuild.ts';
 import { createProject } from './projects/projects.queries.ts';
 import { startServer } from './server.ts';
 
@@ -15,6 +16,7 @@ Commands:
   serve                       migrate, then serve the API
   migrate                     run migrations and exit
   project create --name <n>   create a project and print its keys (the secret key is shown once)
+  rebuild                     recompute the query API's derived tables from the stored events
 
 Options:
   --port <n>        port to listen on (default 4000, env PORT)
@@ -82,6 +84,18 @@ async function main(argv: string[]): Promise<number> {
       try {
         const applied = await migrateToLatest(store.db);
         print(applied.length > 0 ? `applied: ${applied.join(', ')}` : 'schema is up to date');
+      } finally {
+        await store.close();
+      }
+      return 0;
+    }
+    case 'rebuild': {
+      const store = await openStore(config.database);
+      try {
+        await migrateToLatest(store.db);
+        const started = Date.now();
+        await rebuildDerivedTables(store.db);
+        print(`derived tables rebuilt from the events in ${((Date.now() - started) / 1000).toFixed(1)} s`);
       } finally {
         await store.close();
       }

@@ -5,7 +5,7 @@ import type { IngestionWarningsTable } from './tables/ingestion-warnings.table.t
 import type { MembershipsTable } from './tables/memberships.table.ts';
 import type { ProjectsTable } from './tables/projects.table.ts';
 import type { UsersTable } from './tables/users.table.ts';
-import type { UserFirstSeenTable, AccountFirstSeenTable, AnonymousDayEventsTable, NpsResponsesTable, UserDayEventsTable } from './tables/derived.table.ts';
+import type { AccountSeatsTable, IdentityLinksTable, UserFirstSeenTable, AccountFirstSeenTable, AnonymousDayEventsTable, NpsResponsesTable, UserDayEventsTable } from './tables/derived.table.ts';
 import type { ScoreModelsTable } from './tables/score-models.table.ts';
 import type { SegmentsTable } from './tables/segments.table.ts';
 
@@ -22,6 +22,8 @@ export type Database = {
   nps_responses: NpsResponsesTable;
   account_first_seen: AccountFirstSeenTable;
   user_first_seen: UserFirstSeenTable;
+  identity_links: IdentityLinksTable;
+  account_seats: AccountSeatsTable;
   score_models: ScoreModelsTable;
   segments: SegmentsTable;
 };

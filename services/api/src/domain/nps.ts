@@ -1,3 +1,5 @@
+import { roundHalfAwayFromZero } from './score.ts';
+
 export type NpsCategory = 'promoter' | 'passive' | 'detractor';
 
 export function npsCategory(score: number): NpsCategory {
@@ -22,5 +24,5 @@ export function npsOf(scores: number[]): { nps: number | null; responses: number
     else detractors++;
   }
   const responses = scores.length;
-  return { nps: responses === 0 ? null : Math.round((100 * (promoters - detractors)) / responses), responses, promoters, passives, detractors };
+  return { nps: responses === 0 ? null : roundHalfAwayFromZero((100 * (promoters - detractors)) / responses), responses, promoters, passives, detractors };
 }

@@ -18,12 +18,18 @@ export function percentileOf(sortedAscending: ArrayLike<number>, score: number):
   return Math.round((100 * low) / (n - 1));
 }
 
+/** round() with halves away from zero, as Postgres rounds numerics (−12.5 → −13). */
+export function roundHalfAwayFromZero(value: number): number {
+  return Math.sign(value) * Math.round(Math.abs(value));
+}
+
 export type FeatureCount = { event: string; label: string; weight: number; count: number };
 
-/** The per-feature breakdown of a score, the biggest contribution first. */
+/** The per-feature breakdown of a score (features with a count), by event name. */
 export function scoreBreakdown(features: FeatureCount[]): { score: number; breakdown: Array<FeatureCount & { points: number }> } {
   const breakdown = features
+    .filter((feature) => feature.count > 0)
     .map((feature) => ({ ...feature, points: feature.weight * feature.count }))
-    .sort((a, b) => b.points - a.points || (a.event < b.event ? -1 : a.event > b.event ? 1 : 0));
+    .sort((a, b) => (a.event < b.event ? -1 : a.event > b.event ? 1 : 0));
   return { score: breakdown.reduce((sum, item) => sum + item.points, 0), breakdown };
 }

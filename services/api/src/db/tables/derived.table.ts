@@ -39,3 +39,18 @@ export type UserFirstSeenTable = {
   user_id: string;
   first_day: string;
 };
+
+export type IdentityLinksTable = {
+  project_id: string;
+  anonymous_id: string;
+  user_id: string;
+  link_day: string;
+};
+
+export type AccountSeatsTable = {
+  project_id: string;
+  account_id: string;
+  message_id: string;
+  timestamp: Date;
+  seats: number | null;
+};

@@ -5,6 +5,8 @@ import { eventKey, utcDay } from './event-key.ts';
 
 type Counted = { id: string; accountKey: string; day: string; event: string; count: number };
 
+const compare = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
+
 function countBy(rows: Array<{ id: string; row: EventRow }>): Counted[] {
   const counts = new Map<string, Counted>();
   for (const { id, row } of rows) {
@@ -17,9 +19,7 @@ function countBy(rows: Array<{ id: string; row: EventRow }>): Counted[] {
     else counts.set(key, { id, accountKey, day, event, count: 1 });
   }
   // One order for every writer, so concurrent batches lock rows in the same order (no deadlock).
-  return [...counts.values()].sort((a, b) =>
-    a.id < b.id ? -1 : a.id > b.id ? 1 : a.day < b.day ? -1 : a.day > b.day ? 1 : a.accountKey < b.accountKey ? -1 : a.accountKey > b.accountKey ? 1 : a.event < b.event ? -1 : a.event > b.event ? 1 : 0,
-  );
+  return [...counts.values()].sort((a, b) => compare(a.id, b.id) || compare(a.day, b.day) || compare(a.accountKey, b.accountKey) || compare(a.event, b.event));
 }
 
 function minDayBy<T>(items: T[], keyOf: (item: T) => string | null, dayOf: (item: T) => string): Array<[string, string]> {
@@ -31,40 +31,34 @@ function minDayBy<T>(items: T[], keyOf: (item: T) => string | null, dayOf: (item
     const known = found.get(key);
     if (!known || day < known) found.set(key, day);
   }
-  return [...found].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  return [...found].sort(([a], [b]) => compare(a, b));
+}
+
+/** Seats as the oracle of DESIGN §5 reads the trait: a number, or numeric text; anything else unknown. */
+export function seatsOf(traits: Record<string, unknown> | null): number | null {
+  const raw = traits?.['seats'];
+  if (raw === undefined || raw === null || raw === '') return null;
+  const seats = Number(raw);
+  return Number.isFinite(seats) ? seats : null;
 }
 
 /**
  * Folds the events this transaction actually inserted into the derived tables the query API
- * reads: per user-day-event counts (anonymous ones kept apart until an identify links them, then
- * moved to the user), first-seen days and NPS responses. Runs after identities and memberships
- * were updated, inside the same transaction as the events.
+ * reads: per user-day-event counts (events with only an anonymousId kept apart, merged into
+ * their user at query time through identity_links), first-seen days, identity link days, seats
+ * history and NPS responses. Runs inside the transaction that stores the events.
  *
  * @example
  * await updateDerivedTables(trx, projectId, inserted);
  */
 export async function updateDerivedTables(trx: Transaction<Database>, projectId: string, inserted: EventRow[]): Promise<void> {
   if (inserted.length === 0) return;
-  const anonymousIds = [...new Set(inserted.filter((row) => !row.userId && row.anonymousId).map((row) => row.anonymousId!))];
-  const linked = new Map<string, string>();
-  if (anonymousIds.length > 0) {
-    const found = await trx
-      .selectFrom('identities')
-      .select(['anonymous_id', 'user_id'])
-      .where('project_id', '=', projectId)
-      .where('anonymous_id', 'in', anonymousIds)
-      .execute();
-    for (const row of found) linked.set(row.anonymous_id, row.user_id);
-  }
-
   const ofUsers: Array<{ id: string; row: EventRow }> = [];
   const ofAnonymous: Array<{ id: string; row: EventRow }> = [];
   for (const row of inserted) {
-    const userId = row.userId ?? (row.anonymousId ? linked.get(row.anonymousId) : undefined);
-    if (userId) ofUsers.push({ id: userId, row });
+    if (row.userId) ofUsers.push({ id: row.userId, row });
     else if (row.anonymousId) ofAnonymous.push({ id: row.anonymousId, row });
   }
-
   await upsertCounts(trx, 'user_day_events', 'user_id', projectId, countBy(ofUsers));
   await upsertCounts(trx, 'anonymous_day_events', 'anonymous_id', projectId, countBy(ofAnonymous));
 
@@ -81,6 +75,34 @@ export async function updateDerivedTables(trx: Transaction<Database>, projectId:
       insert into account_first_seen (project_id, account_id, first_day)
       select ${projectId}, a, d from unnest(${accountFirstDays.map(([a]) => a)}::text[], ${accountFirstDays.map(([, d]) => d)}::date[]) as input(a, d)
       on conflict (project_id, account_id) do update set first_day = least(account_first_seen.first_day, excluded.first_day)`.execute(trx);
+  }
+
+  // Links: the first user an anonymousId is identified as wins (as the identities table); the
+  // link counts from the earliest identify of that pair.
+  const identifies = inserted.filter((row) => row.type === 'identify' && row.userId && row.anonymousId);
+  const firstUser = new Map<string, string>();
+  for (const row of identifies) if (!firstUser.has(row.anonymousId!)) firstUser.set(row.anonymousId!, row.userId!);
+  const links = minDayBy(
+    identifies.filter((row) => firstUser.get(row.anonymousId!) === row.userId),
+    (row) => row.anonymousId,
+    (row) => utcDay(row.timestamp),
+  );
+  if (links.length > 0) {
+    await sql`
+      insert into identity_links (project_id, anonymous_id, user_id, link_day)
+      select ${projectId}, a, u, d
+      from unnest(${links.map(([a]) => a)}::text[], ${links.map(([a]) => firstUser.get(a)!)}::text[], ${links.map(([, d]) => d)}::date[]) as input(a, u, d)
+      on conflict (project_id, anonymous_id) do update set link_day = least(identity_links.link_day, excluded.link_day)
+      where identity_links.user_id = excluded.user_id`.execute(trx);
+  }
+
+  const seatCalls = inserted.filter((row) => row.type === 'group' && row.accountId && row.properties && 'seats' in row.properties);
+  if (seatCalls.length > 0) {
+    await trx
+      .insertInto('account_seats')
+      .values(seatCalls.map((row) => ({ project_id: projectId, account_id: row.accountId!, message_id: row.messageId, timestamp: row.timestamp, seats: seatsOf(row.properties) })))
+      .onConflict((oc) => oc.columns(['project_id', 'account_id', 'message_id']).doNothing())
+      .execute();
   }
 
   const responses = inserted.filter((row) => row.type === 'track' && row.event === '$nps_response' && npsScore(row.properties) !== null);
@@ -101,10 +123,6 @@ export async function updateDerivedTables(trx: Transaction<Database>, projectId:
       .onConflict((oc) => oc.columns(['project_id', 'message_id']).doNothing())
       .execute();
   }
-
-  // An identify that linked an anonymousId: its earlier events now count as the user's.
-  const linking = [...new Set(inserted.filter((row) => row.type === 'identify' && row.userId && row.anonymousId).map((row) => row.anonymousId!))].sort();
-  if (linking.length > 0) await moveLinkedAnonymousEvents(trx, projectId, linking);
 }
 
 function npsScore(properties: Record<string, unknown> | null): number | null {
@@ -127,26 +145,4 @@ async function upsertCounts(
                 ${counts.map((c) => c.event)}::text[], ${counts.map((c) => c.count)}::int[]) with ordinality as input(i, a, d, e, c, n)
     order by n
     on conflict (project_id, ${sql.ref(idColumn)}, day, account_key, event) do update set count = ${sql.table(table)}.count + excluded.count`.execute(trx);
-}
-
-/** Moves the day counts of linked anonymousIds to their users (and their first-seen day). */
-export async function moveLinkedAnonymousEvents(trx: Transaction<Database>, projectId: string, anonymousIds: string[]): Promise<void> {
-  await sql`
-    with moved as (
-      delete from anonymous_day_events a
-      using identities i
-      where a.project_id = ${projectId} and a.anonymous_id = any(${anonymousIds}::text[])
-        and i.project_id = a.project_id and i.anonymous_id = a.anonymous_id
-      returning i.user_id, a.account_key, a.day, a.event, a.count
-    ),
-    counted as (
-      insert into user_day_events (project_id, user_id, account_key, day, event, count)
-      select ${projectId}, user_id, account_key, day, event, sum(count)::int from moved
-      group by user_id, account_key, day, event
-      order by user_id, day, account_key, event
-      on conflict (project_id, user_id, day, account_key, event) do update set count = user_day_events.count + excluded.count
-    )
-    insert into user_first_seen (project_id, user_id, first_day)
-    select ${projectId}, user_id, min(day) from moved group by user_id order by user_id
-    on conflict (project_id, user_id) do update set first_day = least(user_first_seen.first_day, excluded.first_day)`.execute(trx);
 }

@@ -1,0 +1,141 @@
+/**
+ * Query API benchmark: loads N events into a real Postgres (generate_series, then the same
+ * derived-table build the service uses: `rebuildDerivedTables`), then measures p50/p95 of each
+ * query route through app.inject, and in the same run the naive SQL over raw events.
+ *
+ *   pnpm bench:query [--events 10000000] [--users 50000] [--accounts 2000] [--days 90] [--runs 30]
+ *
+ * DATABASE_URL set → that server (a fresh database is created on it); unset → a throwaway cluster.
+ */
+import { parseArgs } from 'node:util';
+import pg from 'pg';
+import { pino } from 'pino';
+import { sql } from 'kysely';
+import { buildApp } from '../src/app.ts';
+import { loadConfig } from '../src/config.ts';
+import { createProject } from '../src/projects/projects.queries.ts';
+import { rebuildDerivedTables } from '../src/query/derived/rebuild.ts';
+import { startPostgresCluster } from '../test/support/postgres-cluster.ts';
+
+const { values } = parseArgs({
+  options: {
+    events: { type: 'string', default: '10000000' },
+    users: { type: 'string', default: '50000' },
+    accounts: { type: 'string', default: '2000' },
+    days: { type: 'string', default: '90' },
+    runs: { type: 'string', default: '30' },
+  },
+});
+const N = Number(values.events);
+const USERS = Number(values.users);
+const ACCOUNTS = Number(values.accounts);
+const DAYS = Number(values.days);
+const RUNS = Number(values.runs);
+
+const log = (text: string) => process.stdout.write(`${text}\n`);
+const ms = (start: bigint) => Number(process.hrtime.bigint() - start) / 1e6;
+const pct = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
+
+const cluster = process.env['DATABASE_URL'] ? undefined : await startPostgresCluster({ fsync: false });
+const serverUrl = process.env['DATABASE_URL'] ?? cluster!.url;
+const dbName = `uptake_bench_${Date.now()}`;
+const admin = new pg.Client({ connectionString: serverUrl });
+await admin.connect();
+await admin.query(`create database ${dbName}`);
+const url = new URL(serverUrl);
+url.pathname = `/${dbName}`;
+
+const app = await buildApp(loadConfig({ DATABASE_URL: url.toString(), LOG_LEVEL: 'silent' }), { logger: pino({ level: 'silent' }) });
+try {
+  const db = app.store.db;
+  const project = await createProject(db, { name: 'Bench' });
+  const p = project.projectId;
+  const lastDay = new Date(Date.now() - 86_400_000).toISOString().slice(0, 10);
+  log(`Query API benchmark: ${N.toLocaleString('en')} events, ${USERS} users, ${ACCOUNTS} accounts, ${DAYS} days to ${lastDay}`);
+
+  let started = process.hrtime.bigint();
+  await sql`
+    insert into accounts (project_id, account_id, traits, seats, onboarded_at, updated_at)
+    select ${p}, 'acct-' || a, jsonb_build_object('seats', 10 + a % 40), 10 + a % 40, null, now() from generate_series(0, ${ACCOUNTS - 1}::int) a`.execute(db);
+  // One group call per user (joins account u % accounts), then tracks and pages.
+  await sql`
+    insert into events (project_id, message_id, type, event, user_id, account_id, timestamp, received_at, properties)
+    select ${p}, 'g-' || u, 'group', null, 'user-' || u, 'acct-' || (u % ${ACCOUNTS}::int),
+           ${lastDay}::date - ${DAYS - 1}::int + time '00:01', now(), jsonb_build_object('seats', 10 + (u % ${ACCOUNTS}::int) % 40)
+    from generate_series(0, ${USERS - 1}::int) u`.execute(db);
+  await sql`
+    insert into account_seats (project_id, account_id, message_id, timestamp, seats)
+    select ${p}, account_id, message_id, timestamp, (properties->>'seats')::float8 from events where project_id = ${p} and type = 'group'`.execute(db);
+  await sql`
+    insert into memberships (project_id, account_id, user_id, joined_at)
+    select ${p}, account_id, user_id, timestamp from events where project_id = ${p} and type = 'group'`.execute(db);
+  // Skewed activity: a user's events fall on ~1/3 of days; features Zipf-like.
+  await sql`
+    insert into events (project_id, message_id, type, event, user_id, account_id, timestamp, received_at, properties)
+    select ${p}, 'e-' || i, case when i % 7 = 0 then 'page' else 'track' end,
+           case when i % 7 = 0 then 'Home' when i % 97 = 0 then '$nps_response' else 'Feature ' || (floor(pow(random(), 2) * 12))::int end,
+           'user-' || u, null,
+           ${lastDay}::date - (((i / ${USERS}::int) * 3 + u) % ${DAYS}::int)::int + (random() * interval '23 hours'), now(),
+           case when i % 97 = 0 then jsonb_build_object('score', i % 11) else '{}'::jsonb end
+    from (select i, (i::bigint * 7919) % ${USERS}::int as u from generate_series(0, ${N - USERS - 1}::int) i) s`.execute(db);
+  const loadMs = ms(started);
+  await sql`analyze`.execute(db);
+  started = process.hrtime.bigint();
+  await rebuildDerivedTables(db);
+  await sql`analyze`.execute(db);
+  const rebuildMs = ms(started);
+  log(`load ${(loadMs / 1000).toFixed(1)} s (${Math.round(N / (loadMs / 1000)).toLocaleString('en')} events/s), rebuild ${(rebuildMs / 1000).toFixed(1)} s`);
+
+  const auth = { authorization: `Bearer ${project.secretKey}` };
+  const from = new Date(Date.parse(lastDay) - 29 * 86_400_000).toISOString().slice(0, 10);
+  const routes: Array<[string, string]> = [
+    ['user score', `/v1/users/user-123/score?asOf=${lastDay}`],
+    ['account score', `/v1/accounts/acct-7/score?asOf=${lastDay}`],
+    ['ranked users (top 50)', `/v1/scores/users?asOf=${lastDay}`],
+    ['ranked accounts (top 50)', `/v1/scores/accounts?asOf=${lastDay}`],
+    ['DAU/WAU/MAU 30 days, project', `/v1/metrics/active?from=${from}&to=${lastDay}`],
+    ['DAU/WAU/MAU 30 days, account', `/v1/metrics/active?from=${from}&to=${lastDay}&accountId=acct-7`],
+    ['utilisation', `/v1/accounts/acct-7/utilisation?asOf=${lastDay}`],
+    ['NPS, project', `/v1/nps?asOf=${lastDay}`],
+    ['NPS, account', `/v1/nps?asOf=${lastDay}&accountId=acct-7`],
+  ];
+  const rows: string[] = ['| route | first call (cold) ms | p50 ms | p95 ms |', '|---|---|---|---|'];
+  for (const [name, path] of routes) {
+    const times: number[] = [];
+    let cold = 0;
+    for (let run = 0; run <= RUNS; run++) {
+      const t0 = process.hrtime.bigint();
+      const response = await app.inject({ method: 'GET', url: path, headers: auth });
+      if (response.statusCode !== 200) throw new Error(`${path}: ${response.statusCode} ${response.body}`);
+      if (run === 0) cold = ms(t0);
+      else times.push(ms(t0));
+    }
+    times.sort((a, b) => a - b);
+    rows.push(`| ${name} | ${cold.toFixed(1)} | ${pct(times, 50).toFixed(2)} | ${pct(times, 95).toFixed(2)} |`);
+  }
+
+  const naive = async (text: string, query: ReturnType<typeof sql>) => {
+    const t0 = process.hrtime.bigint();
+    await query.execute(db);
+    rows.push(`| naive SQL over raw events: ${text} | ${ms(t0).toFixed(0)} | | |`);
+  };
+  await naive('DAU/MAU series (count distinct)', sql`
+    select d::date, count(distinct e.user_id) filter (where (e.timestamp at time zone 'UTC')::date = d::date),
+           count(distinct e.user_id)
+    from generate_series(${from}::date, ${lastDay}::date, interval '1 day') d
+    join events e on e.project_id = ${p} and e.type in ('track', 'page') and e.event not like '$nps%'
+      and e.timestamp >= d - interval '29 days' and e.timestamp < d + interval '1 day'
+    group by d`);
+  await naive('30-day score of every account', sql`
+    select m.account_id, sum(least(n, 20)) from (
+      select user_id, event, (timestamp at time zone 'UTC')::date as day, count(*) as n from events
+      where project_id = ${p} and type = 'track' and left(event, 1) <> '$' and timestamp >= ${from}::date
+      group by 1, 2, 3) c
+    join memberships m on m.project_id = ${p} and m.user_id = c.user_id group by m.account_id`);
+  log(rows.join('\n'));
+} finally {
+  await app.close();
+  await admin.query(`drop database if exists ${dbName} with (force)`);
+  await admin.end();
+  cluster?.destroy();
+}

@@ -1,0 +1,76 @@
+import { sql, type Kysely } from 'kysely';
+import type { Database } from '../db/database.ts';
+import { activeSeries, type ActiveDelta } from '../domain/active-series.ts';
+import { addDays, windowOf } from '../domain/days.ts';
+import { accountRows, endOfDay, isActivity, userRows } from './activity-rows.queries.ts';
+import type { FigureCache } from './figure-cache.ts';
+
+/**
+ * DAU / WAU / MAU / stickiness per day for the project or one account. One pass over the active
+ * user-days (see `ActiveDelta`), cached until the project stores new events.
+ *
+ * @example
+ * await activeMetrics(db, cache, projectId, { from: '2026-01-01', to: '2026-01-31' })
+ */
+export function activeMetrics(
+  db: Kysely<Database>,
+  cache: FigureCache,
+  projectId: string,
+  range: { from: string; to: string; accountId?: string | undefined; asOf?: string | undefined },
+) {
+  // Identity links and memberships as the project stood at the end of `asOf` (default `to`).
+  const asOf = range.asOf ?? range.to;
+  return cache.get(projectId, `active:${range.from}:${range.to}:${asOf}:${range.accountId ?? ''}`, async () => {
+    const window = { from: addDays(range.from, -29), to: range.to };
+    const rows = range.accountId === undefined ? userRows(projectId, window, asOf) : accountRows(projectId, window, asOf, range.accountId);
+    const deltas = await sql<ActiveDelta>`
+      with ud as (select distinct r.user_id, r.day from (${rows}) r where ${isActivity('r')}),
+      l as (select user_id, day, lag(day) over (partition by user_id order by day) as prev from ud)
+      select d::text as day, sum(dau)::int as dau, sum(wau)::int as wau, sum(mau)::int as mau from (
+        select day as d, 1 as dau, 0 as wau, 0 as mau from l
+        union all select day + 1, -1, 0, 0 from l
+        union all select greatest(day, prev + 7), 0, 1, 0 from l
+        union all select day + 7, 0, -1, 0 from l
+        union all select greatest(day, prev + 30), 0, 0, 1 from l
+        union all select day + 30, 0, 0, -1 from l
+      ) x group by d`.execute(db);
+    return { days: activeSeries(deltas.rows, range.from, range.to) };
+  });
+}
+
+async function activeUsersIn(db: Kysely<Database>, projectId: string, accountId: string, asOf: string): Promise<number> {
+  const result = await sql<{ users: number }>`
+    select count(distinct r.user_id)::int as users from (${accountRows(projectId, windowOf(asOf, 30), asOf, accountId)}) r where ${isActivity('r')}`.execute(db);
+  return result.rows[0]?.users ?? 0;
+}
+
+/** Seats as of the end of a day: the latest group call by then that set the trait. */
+async function seatsAsOf(db: Kysely<Database>, projectId: string, accountId: string, asOf: string): Promise<number | null> {
+  const result = await sql<{ seats: number | null }>`
+    select seats from account_seats
+    where project_id = ${projectId} and account_id = ${accountId} and timestamp < ${endOfDay(asOf)}
+    order by timestamp desc, message_id desc limit 1`.execute(db);
+  return result.rows[0]?.seats ?? null;
+}
+
+function utilisationOf(activeUsers: number, seats: number | null): number | null {
+  return seats === null || seats === 0 ? null : activeUsers / seats;
+}
+
+/**
+ * Licence utilisation of an account: active users in the last 30 days ÷ seats, now and 30 days
+ * earlier, and the relative change.
+ */
+export async function accountUtilisation(db: Kysely<Database>, projectId: string, accountId: string, asOf: string) {
+  const earlier = addDays(asOf, -30);
+  const [seats, seatsBefore, now, before] = await Promise.all([
+    seatsAsOf(db, projectId, accountId, asOf),
+    seatsAsOf(db, projectId, accountId, earlier),
+    activeUsersIn(db, projectId, accountId, asOf),
+    activeUsersIn(db, projectId, accountId, earlier),
+  ]);
+  const utilisation = utilisationOf(now, seats);
+  const utilisation30dAgo = utilisationOf(before, seatsBefore);
+  const change = utilisation !== null && utilisation30dAgo ? utilisation / utilisation30dAgo - 1 : null;
+  return { accountId, asOf, seats, activeUsers30d: now, utilisation, utilisation30dAgo, change };
+}

@@ -1,0 +1,185 @@
+import { sql, type Kysely } from 'kysely';
+import type { ScoreModel } from '@uptake/protocol';
+import type { Database } from '../db/database.ts';
+import { windowOf } from '../domain/days.ts';
+import { percentileOf, scoreBreakdown } from '../domain/score.ts';
+import { accountRows, isActivity, userRows } from './activity-rows.queries.ts';
+import type { FigureCache } from './figure-cache.ts';
+
+export type ScoreTable = {
+  /** Score of everyone seen by the day (0 when nothing counted in the window). */
+  byId: Map<string, number>;
+  /** The same scores, ascending, for percentiles. */
+  ascending: Float64Array;
+  /** Ids by score descending, then id ascending. */
+  ranked: Array<{ id: string; score: number }>;
+};
+
+function modelTerms(model: ScoreModel) {
+  if (model.everyTrackEvent) return { join: sql``, filter: sql`left(c.event, 1) <> '$'`, weight: sql`1.0::float8` };
+  const events = Object.keys(model.features);
+  const weights = events.map((event) => model.features[event]!.weight);
+  return {
+    join: sql`join unnest(${events}::text[], ${weights}::float8[]) as w(event, weight) on w.event = c.event`,
+    filter: sql`true`,
+    weight: sql`w.weight`,
+  };
+}
+
+const labelOf = (model: ScoreModel, event: string) => model.features[event]?.label ?? event;
+const weightOf = (model: ScoreModel, event: string) => (model.everyTrackEvent ? 1 : (model.features[event]?.weight ?? 0));
+
+function toScoreTable(seen: string[], scores: Array<{ id: string; score: number }>): ScoreTable {
+  const byId = new Map<string, number>();
+  for (const id of seen) byId.set(id, 0);
+  for (const { id, score } of scores) byId.set(id, score);
+  const ranked = [...byId].map(([id, score]) => ({ id, score })).sort((a, b) => b.score - a.score || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+  const ascending = Float64Array.from(ranked.map((entry) => entry.score)).sort();
+  return { byId, ascending, ranked };
+}
+
+/** Every user's score as of a day under a model, with everyone seen so far (cached until new events). */
+export function userScoreTable(db: Kysely<Database>, cache: FigureCache, projectId: string, model: ScoreModel, asOf: string): Promise<ScoreTable> {
+  return cache.get(projectId, `users:${model.version}:${asOf}`, async () => {
+    const { from, to } = windowOf(asOf, model.windowDays);
+    const terms = modelTerms(model);
+    const [seen, scores] = await Promise.all([
+      db.selectFrom('user_first_seen').select('user_id').where('project_id', '=', projectId).where('first_day', '<=', asOf).execute(),
+      sql<{ id: string; score: number }>`
+        select c.user_id as id, sum(${terms.weight} * least(c.n, ${model.dailyCap}))::float8 as score
+        from (select r.user_id, r.day, r.event, sum(r.count) as n from (${userRows(projectId, { from, to }, asOf)}) r group by r.user_id, r.day, r.event) c
+        ${terms.join} where ${terms.filter} group by c.user_id`.execute(db),
+    ]);
+    return toScoreTable(seen.map((row) => row.user_id), scores.rows);
+  });
+}
+
+/** Every account's score as of a day under a model, with every account seen so far. */
+export function accountScoreTable(db: Kysely<Database>, cache: FigureCache, projectId: string, model: ScoreModel, asOf: string): Promise<ScoreTable> {
+  return cache.get(projectId, `accounts:${model.version}:${asOf}`, async () => {
+    const { from, to } = windowOf(asOf, model.windowDays);
+    const terms = modelTerms(model);
+    const [seen, scores] = await Promise.all([
+      db.selectFrom('account_first_seen').select('account_id').where('project_id', '=', projectId).where('first_day', '<=', asOf).execute(),
+      sql<{ id: string; score: number }>`
+        select c.account_id as id, sum(${terms.weight} * least(c.n, ${model.dailyCap}))::float8 as score
+        from (select r.account_id, r.user_id, r.day, r.event, sum(r.count) as n from (${accountRows(projectId, { from, to }, asOf)}) r
+              group by r.account_id, r.user_id, r.day, r.event) c
+        ${terms.join} where ${terms.filter} group by c.account_id`.execute(db),
+    ]);
+    return toScoreTable(seen.map((row) => row.account_id), scores.rows);
+  });
+}
+
+export async function userExists(db: Kysely<Database>, projectId: string, userId: string): Promise<boolean> {
+  const [seen, known] = await Promise.all([
+    db.selectFrom('user_first_seen').select('user_id').where('project_id', '=', projectId).where('user_id', '=', userId).executeTakeFirst(),
+    db.selectFrom('users').select('user_id').where('project_id', '=', projectId).where('user_id', '=', userId).executeTakeFirst(),
+  ]);
+  return Boolean(seen ?? known);
+}
+
+export async function accountExists(db: Kysely<Database>, projectId: string, accountId: string): Promise<boolean> {
+  const [seen, known] = await Promise.all([
+    db.selectFrom('account_first_seen').select('account_id').where('project_id', '=', projectId).where('account_id', '=', accountId).executeTakeFirst(),
+    db.selectFrom('accounts').select('account_id').where('project_id', '=', projectId).where('account_id', '=', accountId).executeTakeFirst(),
+  ]);
+  return Boolean(seen ?? known);
+}
+
+/**
+ * One user's score: per-feature breakdown read by key, percentile against the cached table.
+ *
+ * @example
+ * await userScore(db, cache, projectId, model, 'u1', '2026-03-01')
+ */
+export async function userScore(db: Kysely<Database>, cache: FigureCache, projectId: string, model: ScoreModel, userId: string, asOf: string) {
+  const window = windowOf(asOf, model.windowDays);
+  const terms = modelTerms(model);
+  const [table, counts] = await Promise.all([
+    userScoreTable(db, cache, projectId, model, asOf),
+    sql<{ event: string; count: number }>`
+      select c.event, sum(least(c.n, ${model.dailyCap}))::float8 as count
+      from (select r.day, r.event, sum(r.count) as n from (${userRows(projectId, window, asOf, userId)}) r group by r.day, r.event) c
+      ${terms.join} where ${terms.filter} group by c.event`.execute(db),
+  ]);
+  const { breakdown } = scoreBreakdown(counts.rows.map((row) => ({ event: row.event, label: labelOf(model, row.event), weight: weightOf(model, row.event), count: row.count })));
+  const seenScore = table.byId.get(userId);
+  const score = seenScore ?? 0;
+  return { userId, score, percentile: seenScore === undefined ? null : percentileOf(table.ascending, score), model: { version: model.version }, window, breakdown };
+}
+
+/** One account's score with its breakdown, active users in the window and top users. */
+export async function accountScore(db: Kysely<Database>, cache: FigureCache, projectId: string, model: ScoreModel, accountId: string, asOf: string) {
+  const window = windowOf(asOf, model.windowDays);
+  const terms = modelTerms(model);
+  const rows = accountRows(projectId, window, asOf, accountId);
+  const [table, counts, active] = await Promise.all([
+    accountScoreTable(db, cache, projectId, model, asOf),
+    sql<{ user_id: string; event: string; count: number }>`
+      select c.user_id, c.event, sum(least(c.n, ${model.dailyCap}))::float8 as count
+      from (select r.user_id, r.day, r.event, sum(r.count) as n from (${rows}) r group by r.user_id, r.day, r.event) c
+      ${terms.join} where ${terms.filter} group by c.user_id, c.event`.execute(db),
+    sql<{ users: number }>`select count(distinct r.user_id)::int as users from (${rows}) r where ${isActivity('r')}`.execute(db),
+  ]);
+  const perEvent = new Map<string, number>();
+  const perUser = new Map<string, number>();
+  for (const row of counts.rows) {
+    perEvent.set(row.event, (perEvent.get(row.event) ?? 0) + row.count);
+    perUser.set(row.user_id, (perUser.get(row.user_id) ?? 0) + weightOf(model, row.event) * row.count);
+  }
+  const { breakdown } = scoreBreakdown([...perEvent].map(([event, count]) => ({ event, label: labelOf(model, event), weight: weightOf(model, event), count })));
+  const seenScore = table.byId.get(accountId);
+  const score = seenScore ?? 0;
+  const activeUsers = active.rows[0]?.users ?? 0;
+  const topUsers = [...perUser]
+    .map(([userId, userScore]) => ({ userId, score: userScore }))
+    .sort((a, b) => b.score - a.score || (a.userId < b.userId ? -1 : 1))
+    .slice(0, 5);
+  return {
+    accountId,
+    score,
+    percentile: seenScore === undefined ? null : percentileOf(table.ascending, score),
+    model: { version: model.version },
+    window,
+    breakdown,
+    activeUsers,
+    perActiveUser: activeUsers === 0 ? 0 : score / activeUsers,
+    topUsers,
+  };
+}
+
+/** A page of a ranked score table; the cursor names the last entry of the previous page. */
+export function rankedPage(table: ScoreTable, options: { limit: number; cursor?: string | undefined; order: 'asc' | 'desc' }) {
+  const list = options.order === 'desc' ? table.ranked : [...table.ranked].reverse();
+  let start = 0;
+  if (options.cursor) {
+    const after = decodeCursor(options.cursor);
+    const index = list.findIndex((entry) => entry.id === after.id && entry.score === after.score);
+    if (index >= 0) start = index + 1;
+    else {
+      // The entry moved (new events): continue after where its score would sit.
+      start = list.findIndex((entry) => (options.order === 'desc' ? entry.score < after.score || (entry.score === after.score && entry.id > after.id) : entry.score > after.score || (entry.score === after.score && entry.id < after.id)));
+      if (start < 0) start = list.length;
+    }
+  }
+  const items = list.slice(start, start + options.limit).map((entry) => ({ ...entry, percentile: percentileOf(table.ascending, entry.score) }));
+  const last = items.at(-1);
+  return { items, nextCursor: last && start + options.limit < list.length ? encodeCursor({ id: last.id, score: last.score }) : null };
+}
+
+export class InvalidCursorError extends Error {}
+
+function encodeCursor(cursor: { id: string; score: number }): string {
+  return Buffer.from(JSON.stringify([cursor.score, cursor.id])).toString('base64url');
+}
+
+function decodeCursor(cursor: string): { id: string; score: number } {
+  try {
+    const [score, id] = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as [unknown, unknown];
+    if (typeof score === 'number' && typeof id === 'string') return { id, score };
+  } catch {
+    // fall through
+  }
+  throw new InvalidCursorError('cursor is not one this API returned');
+}
