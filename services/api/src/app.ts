@@ -57,6 +57,7 @@ export async function buildApp(config: Config, options: { logger?: Logger } = {}
     db: store.db,
     rateLimitPerSecond: config.rateLimitPerSecond,
     rateLimitBurst: config.rateLimitBurst,
+    writers: config.database.kind === 'pglite' ? 1 : Math.min(2, config.database.poolSize),
   });
   await app.register(queryRoutes, { db: store.db });
   await app.ready();

@@ -275,6 +275,8 @@ describe.each(testDatabaseKinds)('ingestion on %s', (kind) => {
     const allowed = await post('https://app.example.com');
     expect(allowed.statusCode).toBe(200);
     expect(allowed.headers['access-control-allow-origin']).toBe('https://app.example.com');
+    // The SDK reads Retry-After from cross-origin answers.
+    expect(allowed.headers['access-control-expose-headers']).toBe('retry-after');
     const denied = await post('https://evil.example.com');
     expect(denied.statusCode).toBe(403);
     expect(denied.json().error).toBe('origin_not_allowed');

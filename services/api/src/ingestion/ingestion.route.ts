@@ -8,16 +8,18 @@ import type { Database } from '../db/database.ts';
 import { HttpError } from '../http/errors.ts';
 import { cachedProjectLookup } from '../projects/project-cache.ts';
 import type { Project } from '../projects/projects.queries.ts';
+import { createBatchWriter } from './batch-writer.ts';
 import { acceptCompressedBodies } from './decompress.ts';
 import { prepareBatch } from './prepare-batch.ts';
 import { createRateLimiter } from './rate-limit.ts';
-import { storeBatch } from './store-batch.ts';
 import { writeKeyOf } from './write-key.ts';
 
 export type IngestionOptions = {
   db: Kysely<Database>;
   rateLimitPerSecond: number;
   rateLimitBurst: number;
+  /** Transactions storing batches at once (group commit); PGlite has one connection. */
+  writers: number;
 };
 
 declare module 'fastify' {
@@ -35,9 +37,17 @@ const errorResponses = { 400: errorResponseSchema, 401: errorResponseSchema, 403
 export const ingestionRoutes: FastifyPluginAsync<IngestionOptions> = async (app, options) => {
   const lookupProject = cachedProjectLookup(options.db);
   const limiter = createRateLimiter(options.rateLimitPerSecond, options.rateLimitBurst);
+  const writer = createBatchWriter(options.db, { writers: options.writers, maxEvents: 1000 });
 
   // Any origin may send (the project's origin list is checked per request below).
-  await app.register(cors, { origin: true, methods: ['POST'], allowedHeaders: ['content-type', 'authorization', 'content-encoding'], maxAge: 86_400 });
+  await app.register(cors, {
+    origin: true,
+    methods: ['POST'],
+    allowedHeaders: ['content-type', 'authorization', 'content-encoding'],
+    // The SDK honours Retry-After on 429/503; cross-origin scripts see it only when exposed.
+    exposedHeaders: ['retry-after'],
+    maxAge: 86_400,
+  });
   app.addContentTypeParser('text/plain', { parseAs: 'string', bodyLimit: LIMITS.maxBatchBytes }, app.getDefaultJsonParser('error', 'error'));
   acceptCompressedBodies(app);
 
@@ -66,7 +76,7 @@ export const ingestionRoutes: FastifyPluginAsync<IngestionOptions> = async (app,
   const ingest = async (request: FastifyRequest, envelope: z.output<typeof batchEnvelopeSchema>): Promise<BatchResponse> => {
     const receivedAt = new Date();
     const prepared = prepareBatch(envelope, receivedAt);
-    const stored = await storeBatch(options.db, request.project.projectId, prepared, receivedAt);
+    const stored = await writer.write(request.project.projectId, prepared);
     return { accepted: stored.accepted, duplicates: stored.duplicates, rejected: prepared.rejected };
   };
 

@@ -23,6 +23,7 @@ export type EventRow = {
   extra: Record<string, unknown> | null;
   timestampClamped: boolean;
   messageIdGenerated: boolean;
+  receivedAt: Date;
 };
 
 export type IngestionWarning = {
@@ -31,6 +32,7 @@ export type IngestionWarning = {
   eventIndex: number;
   errors: FieldError[];
   payload: unknown;
+  receivedAt: Date;
 };
 
 export type PreparedBatch = {
@@ -67,7 +69,7 @@ export function prepareBatch(
     if (!validation.ok) {
       const messageId = rawMessageId(raw);
       prepared.rejected.push({ index, ...(messageId ? { messageId } : {}), errors: validation.errors });
-      prepared.warnings.push({ kind: 'rejected', messageId: messageId ?? null, eventIndex: index, errors: validation.errors, payload: raw });
+      prepared.warnings.push({ kind: 'rejected', messageId: messageId ?? null, eventIndex: index, errors: validation.errors, payload: raw, receivedAt });
       return;
     }
     const event = validation.event;
@@ -87,6 +89,7 @@ export function prepareBatch(
         eventIndex: index,
         errors: [{ path: 'messageId', message: 'missing: the service made one, so a retry of this event cannot be deduplicated' }],
         payload: raw,
+        receivedAt,
       });
     }
     if (time.farFuture) {
@@ -96,6 +99,7 @@ export function prepareBatch(
         eventIndex: index,
         errors: [{ path: 'timestamp', message: 'more than 23 h after the receive time; set to the receive time' }],
         payload: raw,
+        receivedAt,
       });
     }
     const context = envelope.context || event.context ? { ...envelope.context, ...event.context } : null;
@@ -113,6 +117,7 @@ export function prepareBatch(
       extra: unmappedFields(event),
       timestampClamped: time.clamped,
       messageIdGenerated,
+      receivedAt,
     });
   });
   return prepared;

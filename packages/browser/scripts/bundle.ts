@@ -1,0 +1,66 @@
+/**
+ * Rollup builds of the SDK, shared by `pnpm build`, `pnpm bench:size` and the size test.
+ * Uses rollup's JS API so that it runs from a clean checkout (no dist/ needed).
+ */
+import { createHash } from 'node:crypto';
+import { mkdir, writeFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import terserModule from '@rollup/plugin-terser';
+import typescriptModule from '@rollup/plugin-typescript';
+import { rollup, type Plugin } from 'rollup';
+
+// Both plugins ship CommonJS-style typings; at run time (ESM) the default import is the function.
+const defaultExport = <T>(module: T): T extends { default: infer F } ? F : T =>
+  ((module as { default?: unknown }).default ?? module) as never;
+const terser = defaultExport(terserModule);
+const typescript = defaultExport(typescriptModule);
+
+export const packageDir = join(dirname(fileURLToPath(import.meta.url)), '..');
+export const distDir = join(packageDir, 'dist');
+const tsconfig = join(packageDir, 'tsconfig.json');
+
+/** terser as the script tag ships it; also how an app's bundler would minify the ESM build. */
+const minify = (): Plugin => terser({ ecma: 2020, compress: { passes: 3 }, format: { comments: false } }) as Plugin;
+const compile = (declarations: boolean): Plugin =>
+  typescript({
+    tsconfig,
+    compilerOptions: declarations ? { declaration: true, outDir: distDir } : { declaration: false, outDir: undefined },
+    include: [join(packageDir, 'src/**/*.ts')],
+    noForceEmit: false,
+  }) as Plugin;
+
+/** Writes dist/: ESM + .d.ts, the IIFE `uptake.min.js`, and `sri.json` with each file's sha384. */
+export const buildAll = async (): Promise<Record<string, string>> => {
+  await mkdir(distDir, { recursive: true });
+  const esm = await rollup({ input: { index: join(packageDir, 'src/index.ts') }, plugins: [compile(true)] });
+  const esmOut = await esm.write({ dir: distDir, format: 'es', sourcemap: true });
+  await esm.close();
+  const iife = await rollup({ input: join(packageDir, 'src/script-tag.ts'), plugins: [compile(false), minify()] });
+  const iifeOut = await iife.write({ file: join(distDir, 'uptake.min.js'), format: 'iife', sourcemap: 'hidden' });
+  await iife.close();
+  const sri: Record<string, string> = {};
+  for (const chunk of [...esmOut.output, ...iifeOut.output]) {
+    if (chunk.type == 'chunk') sri[chunk.fileName] = `sha384-${createHash('sha384').update(chunk.code).digest('base64')}`;
+  }
+  await writeFile(join(distDir, 'sri.json'), JSON.stringify(sri, null, 2) + '\n');
+  return sri;
+};
+
+/**
+ * Bundles `code` (an app importing the SDK by relative path into src/) the way an app's bundler would,
+ * tree-shaken and minified with terser; returns the minified code.
+ */
+export const bundleApp = async (code: string, format: 'es' | 'iife' = 'es'): Promise<string> => {
+  // The script tag's entry runs for its effects; an app's imports are tree-shaken as with `sideEffects: false`.
+  const entry = join(packageDir, 'src/__size_entry__.ts');
+  const virtual: Plugin = {
+    name: 'virtual-entry',
+    resolveId: (id) => (id == entry ? entry : null),
+    load: (id) => (id == entry ? code : null),
+  };
+  const bundle = await rollup({ input: entry, plugins: [virtual, compile(false), minify()], treeshake: { moduleSideEffects: format == 'iife' } });
+  const { output } = await bundle.generate({ format, sourcemap: false });
+  await bundle.close();
+  return output[0].code;
+};

@@ -1,0 +1,45 @@
+/**
+ * `pnpm bench:size`: minified, gzip and brotli bytes of each entry point, and of an app that
+ * imports only `init + identify + group + track` (tree-shaken and minified as an app's bundler would).
+ */
+import { brotliCompressSync, constants, gzipSync } from 'node:zlib';
+import { bundleApp } from './bundle.ts';
+
+export type SizeRow = { name: string; minified: number; gzip: number; brotli: number };
+
+const measure = (name: string, code: string): SizeRow => ({
+  name,
+  minified: Buffer.byteLength(code),
+  gzip: gzipSync(code, { level: 9 }).length,
+  brotli: brotliCompressSync(code, { params: { [constants.BROTLI_PARAM_QUALITY]: 11 } }).length,
+});
+
+/** Builds and measures every entry point; used by the bench and by test/size.test.ts. */
+export const measureAll = async (): Promise<SizeRow[]> => [
+  measure('core: every export of @uptake/browser (ESM)', await bundleApp(`export * from './index.ts';`)),
+  measure(
+    'app: every call of the default instance',
+    await bundleApp(
+      `import { init, identify, group, track, page, flush, reset, consent, onError } from './index.ts';
+init({ writeKey: 'wk', host: 'https://uptake.example.com', consent: 'pending' });
+onError(console.log); consent(true); identify('u1'); group('a1'); track('Report Created'); page(); flush(); reset();`,
+    ),
+  ),
+  measure(
+    'app: init + identify + group + track',
+    await bundleApp(
+      `import { init, identify, group, track } from './index.ts';
+init({ writeKey: 'wk', host: 'https://uptake.example.com' });
+identify('u1'); group('a1'); track('Report Created');`,
+    ),
+  ),
+  measure('script tag: uptake.min.js (IIFE)', await bundleApp(`import './script-tag.ts';`, 'iife')),
+];
+
+if (import.meta.url == `file://${process.argv[1]}`) {
+  const rows = await measureAll();
+  const pad = (value: string | number, width: number) => String(value).padStart(width);
+  console.log(`${'entry'.padEnd(46)}${pad('min B', 8)}${pad('gzip B', 8)}${pad('brotli B', 10)}`);
+  for (const row of rows) console.log(`${row.name.padEnd(46)}${pad(row.minified, 8)}${pad(row.gzip, 8)}${pad(row.brotli, 10)}`);
+  console.log('\nbudget: core ≤ 2560 B brotli (goal), test fails above 3072 B');
+}

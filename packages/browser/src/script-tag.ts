@@ -1,0 +1,36 @@
+/**
+ * The script-tag build (`dist/uptake.min.js`): reads its options from its own tag's `data-*`
+ * attributes, defines `window.uptake`, and replays the calls the stub snippet recorded.
+ *
+ * @example
+ * <script src="https://cdn.example.com/uptake.min.js" data-write-key="wk_live_…"
+ *   data-host="https://uptake.example.com" async></script>
+ */
+import { init, uptake } from './index.js';
+import type { ConsentState } from './types.js';
+
+type StubCall = [method: string, args: unknown[]];
+
+const script = document.currentScript as HTMLScriptElement | null;
+const target = window as unknown as { uptake?: unknown };
+const stub = target.uptake;
+
+// Loaded twice? The first copy owns window.uptake.
+if (!stub || Array.isArray(stub)) {
+  target.uptake = uptake;
+  const data = script?.dataset;
+  if (data?.writeKey) {
+    init({
+      writeKey: data.writeKey,
+      host: data.host || '',
+      flushAt: Number(data.flushAt) || undefined,
+      flushIntervalMs: Number(data.flushIntervalMs) || undefined,
+      persistence: data.persistence == 'memory' ? 'memory' : undefined,
+      consent: data.consent as ConsentState | undefined,
+      debug: data.debug != null,
+    });
+  }
+  for (const [method, args] of (stub as StubCall[] | undefined) || []) {
+    (uptake as unknown as Record<string, (...args: unknown[]) => unknown>)[method]?.(...args);
+  }
+}
