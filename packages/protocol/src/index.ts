@@ -5,3 +5,4 @@ export * from './events.ts';
 export * from './batch.ts';
 export * from './validate.ts';
 export * from './query.ts';
+export * from './widgets.ts';

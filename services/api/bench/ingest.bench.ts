@@ -129,15 +129,27 @@ async function copyReference(databaseUrl: string, rows: number): Promise<number>
   }
 }
 
-async function storedStats(databaseUrl: string, projectId: string) {
+/** On-disk bytes (heap + indexes + TOAST) of the events table and of every table. */
+async function diskBytes(databaseUrl: string): Promise<{ events: number; all: number }> {
   const client = new pg.Client({ connectionString: databaseUrl });
   await client.connect();
   try {
-    const { rows } = await client.query<{ events: number; bytes: string }>(
-      `select (select count(*)::int from events where project_id = $1) as events, pg_total_relation_size('events') as bytes`,
-      [projectId],
-    );
-    return { events: rows[0]!.events, bytesPerEvent: Number(rows[0]!.bytes) / Math.max(1, rows[0]!.events) };
+    const { rows } = await client.query<{ events: string; all: string }>(`
+      select pg_total_relation_size('events') as events,
+             (select sum(pg_total_relation_size(c.oid)) from pg_class c join pg_namespace n on n.oid = c.relnamespace
+              where c.relkind = 'r' and n.nspname = 'public') as all`);
+    return { events: Number(rows[0]!.events), all: Number(rows[0]!.all) };
+  } finally {
+    await client.end();
+  }
+}
+
+async function countEvents(databaseUrl: string, projectId: string): Promise<number> {
+  const client = new pg.Client({ connectionString: databaseUrl });
+  await client.connect();
+  try {
+    const { rows } = await client.query<{ n: number }>('select count(*)::int as n from events where project_id = $1', [projectId]);
+    return rows[0]!.n;
   } finally {
     await client.end();
   }
@@ -154,10 +166,12 @@ async function main() {
     const pgEnv = { DATABASE_URL: databaseUrl };
     const pgKeys = createProjectKeys(pgEnv, scratch);
     const pgServer = await startServer(pgEnv, scratch);
+    const before = await diskBytes(databaseUrl);
     const pgResult = await load(pgServer.url, pgKeys.writeKey, seconds);
     await stopServer(pgServer.child);
-    const stats = await storedStats(databaseUrl, pgKeys.projectId);
-    const copyRate = await copyReference(databaseUrl, Math.max(100_000, stats.events));
+    const stored = await countEvents(databaseUrl, pgKeys.projectId);
+    const after = await diskBytes(databaseUrl);
+    const copyRate = await copyReference(databaseUrl, Math.max(100_000, stored));
 
     // Embedded PGlite
     const pgliteDir = join(scratch, 'pglite');
@@ -175,7 +189,7 @@ async function main() {
       `| Postgres 15 | ${format(pgResult.eventsPerSecond)} | ${pgResult.p50} ms | ${pgResult.p99} ms | ${pgResult.non2xx} | COPY ${format(copyRate)} rows/s | ${(pgResult.eventsPerSecond / copyRate).toFixed(2)} × COPY |`,
       `| PGlite (file) | ${format(liteResult.eventsPerSecond)} | ${liteResult.p50} ms | ${liteResult.p99} ms | ${liteResult.non2xx} | goal 15,000 events/s | ${(liteResult.eventsPerSecond / 15_000).toFixed(2)} × goal |`,
       '',
-      `Stored on Postgres: ${format(stats.events)} events, ${format(stats.bytesPerEvent)} bytes on disk per event (table + indexes).`,
+      `Stored on Postgres: ${format(stored)} events; on disk per event: ${format((after.events - before.events) / stored)} B in events (table + indexes), ${format((after.all - before.all) / stored)} B with the derived tables.`,
     ].join('\n');
     process.stdout.write(`${report}\n`);
     if (pgResult.errors > 0 || liteResult.errors > 0) process.stdout.write(`connection errors: ${pgResult.errors} / ${liteResult.errors}\n`);

@@ -7,8 +7,10 @@ import { migrateToLatest } from './db/migrate.ts';
 import { installErrorHandler } from './http/error-handler.ts';
 import { healthRoutes } from './http/health.route.ts';
 import { registerOpenApi } from './http/openapi.ts';
+import { OneLinePerRequest } from './http/request-log.ts';
 import { ingestionRoutes } from './ingestion/ingestion.route.ts';
 import { queryRoutes } from './query/query.route.ts';
+import { widgetRoutes } from './widgets/widgets.route.ts';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -39,11 +41,7 @@ export async function buildApp(config: Config, options: { logger?: Logger } = {}
     loggerInstance: logger as FastifyBaseLogger,
     forceCloseConnections: 'idle',
     return503OnClosing: true,
-    // One structured line per request (below) instead of Fastify's two.
-    disableRequestLogging: true,
-  });
-  app.addHook('onResponse', async (request, reply) => {
-    request.log.info({ method: request.method, url: request.url, status: reply.statusCode, ms: Math.round(reply.elapsedTime) }, 'request');
+    logController: new OneLinePerRequest(),
   });
   app.decorate('store', store);
   app.addHook('onClose', async () => store.close());
@@ -59,7 +57,8 @@ export async function buildApp(config: Config, options: { logger?: Logger } = {}
     rateLimitBurst: config.rateLimitBurst,
     writers: config.database.kind === 'pglite' ? 1 : Math.min(2, config.database.poolSize),
   });
-  await app.register(queryRoutes, { db: store.db });
+  await app.register(queryRoutes, { db: store.db, figureMaxStalenessMs: config.figureMaxStalenessMs });
+  await app.register(widgetRoutes, { db: store.db });
   await app.ready();
   return app;
 }

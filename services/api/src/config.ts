@@ -13,6 +13,12 @@ export type Config = Readonly<{
   /** Ingestion requests per second allowed per write key (token bucket); 0 turns the limit off. */
   rateLimitPerSecond: number;
   rateLimitBurst: number;
+  /**
+   * How old a cached figure may be when served (ms); within it, figures are refreshed in the
+   * background as events arrive. Bounds how long an acknowledged event can be missing from an
+   * answer (the query API promises 5 s).
+   */
+  figureMaxStalenessMs: number;
   /** Seconds a client is told to wait when storage is unavailable. */
   retryAfterSeconds: number;
 }>;
@@ -27,6 +33,7 @@ const envSchema = z.object({
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   UPTAKE_RATE_LIMIT_PER_SECOND: z.coerce.number().min(0).default(1000),
   UPTAKE_RATE_LIMIT_BURST: z.coerce.number().min(1).default(2000),
+  UPTAKE_FIGURE_MAX_STALENESS_MS: z.coerce.number().int().min(0).max(5000).default(4000),
 });
 
 export type ConfigOverrides = Partial<{ host: string; port: number; dataDir: string }>;
@@ -55,6 +62,7 @@ export function loadConfig(env: Record<string, string | undefined>, overrides: C
     database: Object.freeze(database),
     rateLimitPerSecond: e.UPTAKE_RATE_LIMIT_PER_SECOND,
     rateLimitBurst: e.UPTAKE_RATE_LIMIT_BURST,
+    figureMaxStalenessMs: e.UPTAKE_FIGURE_MAX_STALENESS_MS,
     retryAfterSeconds: 5,
   });
 }

@@ -8,6 +8,7 @@ import type { UsersTable } from './tables/users.table.ts';
 import type { AccountSeatsTable, IdentityLinksTable, UserFirstSeenTable, AccountFirstSeenTable, AnonymousDayEventsTable, NpsResponsesTable, UserDayEventsTable } from './tables/derived.table.ts';
 import type { ScoreModelsTable } from './tables/score-models.table.ts';
 import type { SegmentsTable } from './tables/segments.table.ts';
+import type { WidgetContactsTable, WidgetSettingsTable } from './tables/widgets.table.ts';
 
 export type Database = {
   projects: ProjectsTable;
@@ -26,4 +27,6 @@ export type Database = {
   account_seats: AccountSeatsTable;
   score_models: ScoreModelsTable;
   segments: SegmentsTable;
+  widget_settings: WidgetSettingsTable;
+  widget_contacts: WidgetContactsTable;
 };

@@ -30,7 +30,7 @@ import { npsSummary } from './nps.queries.ts';
 import { createScoreModel, findScoreModel, listScoreModels } from './score-models.queries.ts';
 import { accountExists, accountScore, accountScoreTable, InvalidCursorError, rankedPage, userExists, userScore, userScoreTable } from './scores.queries.ts';
 
-export type QueryRoutesOptions = { db: Kysely<Database> };
+export type QueryRoutesOptions = { db: Kysely<Database>; figureMaxStalenessMs: number };
 
 const errors = { 400: errorResponseSchema, 401: errorResponseSchema, 404: errorResponseSchema };
 const userParams = z.object({ userId: z.string().min(1).max(200) });
@@ -41,8 +41,8 @@ const MAX_RANGE_DAYS = 400;
  * The query API (secret key): scores, active users, utilisation, NPS and score models. Figures
  * come from the derived tables ingestion keeps up to date, never from a scan of raw events.
  */
-export const queryRoutes: FastifyPluginAsync<QueryRoutesOptions> = async (app, { db }) => {
-  const cache = createFigureCache();
+export const queryRoutes: FastifyPluginAsync<QueryRoutesOptions> = async (app, { db, figureMaxStalenessMs }) => {
+  const cache = createFigureCache({ maxStalenessMs: figureMaxStalenessMs });
   app.addHook('onRequest', secretKeyAuthenticator(db));
   const typed = app.withTypeProvider<ZodTypeProvider>();
   const security = [{ secretKey: [] }];

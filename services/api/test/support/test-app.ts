@@ -22,6 +22,8 @@ export function testConfig(database: Config['database'], overrides: Partial<Conf
     database,
     rateLimitPerSecond: 0,
     rateLimitBurst: 1,
+    // Exact answers right after each ingest; the staleness window has its own test.
+    figureMaxStalenessMs: 0,
     retryAfterSeconds: 5,
     ...overrides,
   };

@@ -2,10 +2,12 @@ import type { Migration } from 'kysely/migration';
 import * as createCore from './2026_11_23_120000_create_core.ts';
 import * as createQueryTables from './2026_11_24_090000_create_query_tables.ts';
 import * as createIdentityLinksAndSeats from './2026_11_24_100000_create_identity_links_and_seats.ts';
+import * as createWidgetTables from './2026_11_25_090000_create_widget_tables.ts';
 
 /** Forward-only, in order. Names are timestamps so they sort the way they run. */
 export const migrations: Record<string, Migration> = {
   '2026_11_23_120000_create_core': createCore,
   '2026_11_24_090000_create_query_tables': createQueryTables,
   '2026_11_24_100000_create_identity_links_and_seats': createIdentityLinksAndSeats,
+  '2026_11_25_090000_create_widget_tables': createWidgetTables,
 };

@@ -1,0 +1,68 @@
+import { describe, expect, it } from 'vitest';
+import { markProjectChanged } from '../src/query/derived/data-version.ts';
+import { createFigureCache } from '../src/query/figure-cache.ts';
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** A figure that counts how often it was computed and returns the data it saw. */
+function counter() {
+  let data = 0;
+  let computations = 0;
+  return {
+    set: (value: number) => (data = value),
+    compute: async () => {
+      computations++;
+      const seen = data;
+      await sleep(20);
+      return seen;
+    },
+    computations: () => computations,
+  };
+}
+
+describe('figure cache', () => {
+  it('with no staleness allowed, recomputes exactly when the project\'s data changed', async () => {
+    const cache = createFigureCache({ maxStalenessMs: 0 });
+    const figure = counter();
+    const project = `p-${Math.random()}`;
+    expect(await cache.get(project, 'k', figure.compute)).toBe(0);
+    expect(await cache.get(project, 'k', figure.compute)).toBe(0);
+    expect(figure.computations()).toBe(1);
+    figure.set(1);
+    markProjectChanged(project);
+    expect(await cache.get(project, 'k', figure.compute)).toBe(1);
+    expect(figure.computations()).toBe(2);
+  });
+
+  it('shares one computation between concurrent readers', async () => {
+    const cache = createFigureCache({ maxStalenessMs: 0 });
+    const figure = counter();
+    const answers = await Promise.all(Array.from({ length: 5 }, () => cache.get('shared', 'k', figure.compute)));
+    expect(answers).toEqual([0, 0, 0, 0, 0]);
+    expect(figure.computations()).toBe(1);
+  });
+
+  it('within the staleness bound, serves the cached figure and refreshes it in the background', async () => {
+    const cache = createFigureCache({ maxStalenessMs: 400 });
+    const figure = counter();
+    const project = `p-${Math.random()}`;
+    expect(await cache.get(project, 'k', figure.compute)).toBe(0);
+    figure.set(1);
+    markProjectChanged(project);
+    // Served at once from the cache; a refresh starts.
+    expect(await cache.get(project, 'k', figure.compute)).toBe(0);
+    expect(figure.computations()).toBe(2);
+    await sleep(60);
+    expect(await cache.get(project, 'k', figure.compute)).toBe(1);
+  });
+
+  it('never serves a figure older than the bound, even when nothing changed here (another instance may have written)', async () => {
+    const cache = createFigureCache({ maxStalenessMs: 100 });
+    const figure = counter();
+    const project = `p-${Math.random()}`;
+    await cache.get(project, 'k', figure.compute);
+    figure.set(7);
+    await sleep(150);
+    expect(await cache.get(project, 'k', figure.compute)).toBe(7);
+  });
+});
