@@ -28,6 +28,7 @@ import { createFigureCache } from './figure-cache.ts';
 import { activeMetrics, accountUtilisation } from './metrics.queries.ts';
 import { npsSummary } from './nps.queries.ts';
 import { createScoreModel, findScoreModel, listScoreModels } from './score-models.queries.ts';
+import { segmentRoutes } from './segments.route.ts';
 import { accountExists, accountScore, accountScoreTable, InvalidCursorError, rankedPage, userExists, userScore, userScoreTable } from './scores.queries.ts';
 
 export type QueryRoutesOptions = { db: Kysely<Database>; figureMaxStalenessMs: number };
@@ -46,6 +47,7 @@ export const queryRoutes: FastifyPluginAsync<QueryRoutesOptions> = async (app, {
   app.addHook('onRequest', secretKeyAuthenticator(db));
   const typed = app.withTypeProvider<ZodTypeProvider>();
   const security = [{ secretKey: [] }];
+  await app.register(segmentRoutes, { db, cache });
 
   const modelFor = async (projectId: string, version: number | undefined): Promise<ScoreModel> => {
     const model = await findScoreModel(db, projectId, version);

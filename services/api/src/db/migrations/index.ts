@@ -3,6 +3,7 @@ import * as createCore from './2026_11_23_120000_create_core.ts';
 import * as createQueryTables from './2026_11_24_090000_create_query_tables.ts';
 import * as createIdentityLinksAndSeats from './2026_11_24_100000_create_identity_links_and_seats.ts';
 import * as createWidgetTables from './2026_11_25_090000_create_widget_tables.ts';
+import * as segmentDescriptionsAndTraitCalls from './2026_11_25_110000_segment_descriptions_and_trait_calls.ts';
 
 /** Forward-only, in order. Names are timestamps so they sort the way they run. */
 export const migrations: Record<string, Migration> = {
@@ -10,4 +11,5 @@ export const migrations: Record<string, Migration> = {
   '2026_11_24_090000_create_query_tables': createQueryTables,
   '2026_11_24_100000_create_identity_links_and_seats': createIdentityLinksAndSeats,
   '2026_11_25_090000_create_widget_tables': createWidgetTables,
+  '2026_11_25_110000_segment_descriptions_and_trait_calls': segmentDescriptionsAndTraitCalls,
 };

@@ -5,6 +5,7 @@ export type SegmentsTable = {
   project_id: string;
   key: string;
   name: string;
+  description: Generated<string>;
   of: 'users' | 'accounts';
   rule: ColumnType<unknown, string, string>;
   created_at: Generated<Date>;

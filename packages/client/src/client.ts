@@ -1,0 +1,402 @@
+import { base64Utf8 } from './base64.ts';
+import { splitBatch } from './batch-split.ts';
+import { UptakeConfigError } from './errors.ts';
+import { path, sendRequest, type Fetch, type HttpRequest, type QueryParameters } from './http.ts';
+import type {
+  AccountScore,
+  ActiveMetrics,
+  AsOfQuery,
+  BatchResponse,
+  DateRangeQuery,
+  EventInput,
+  GroupMessage,
+  IdentifyMessage,
+  MemberSegments,
+  NewScoreModel,
+  NewSegment,
+  NpsAnswer,
+  PageMessage,
+  RankedAccount,
+  RankedAccounts,
+  RankedScoresQuery,
+  RankedUser,
+  RankedUsers,
+  ScoreModel,
+  ScoreModelList,
+  ScoreQuery,
+  Segment,
+  SegmentList,
+  SegmentMember,
+  SegmentMembers,
+  SegmentMembersQuery,
+  SegmentSettings,
+  SegmentSettingsUpdate,
+  SegmentUpdate,
+  TrackMessage,
+  UserScore,
+  Utilisation,
+} from './types.ts';
+
+export type UptakeClientOptions = {
+  /** Where the service answers, e.g. `https://uptake.example.com` (a base path is kept). */
+  host: string;
+  /** The project's secret key: needed by every query method (scores, metrics, NPS, models, segments). */
+  secretKey?: string | undefined;
+  /** The project's write key: needed by `sendBatch`, `track`, `identify`, `group` and `page`. */
+  writeKey?: string | undefined;
+  /** A `fetch` to send with (default: the global one). */
+  fetch?: Fetch | undefined;
+};
+
+/** Options of `sendBatch`. */
+export type SendBatchOptions = {
+  /** The batch's send time (clock-skew correction); default: the time each request leaves. */
+  sentAt?: Date | string | undefined;
+};
+
+/** The query API (secret key) and ingestion (write key) of one Uptake project. */
+export type UptakeClient = {
+  /**
+   * A user's engagement score as of a day (default today), with its percentile, model version,
+   * window and per-feature breakdown. `GET /v1/users/:userId/score`; 404 `user_not_found`.
+   *
+   * @example
+   * const { score, percentile, breakdown } = await client.userScore('u1', { asOf: '2026-01-31' });
+   */
+  userScore(userId: string, query?: ScoreQuery): Promise<UserScore>;
+
+  /**
+   * An account's engagement score, plus `activeUsers`, `perActiveUser` and `topUsers`.
+   * `GET /v1/accounts/:accountId/score`; 404 `account_not_found`.
+   *
+   * @example
+   * const { score, activeUsers, topUsers } = await client.accountScore('acme', { model: 2 });
+   */
+  accountScore(accountId: string, query?: ScoreQuery): Promise<AccountScore>;
+
+  /**
+   * One page of users ranked by score. Pass the answer's `nextCursor` as `cursor` for the next
+   * page (it is `null` on the last). `GET /v1/scores/users`.
+   *
+   * @example
+   * const first = await client.userScores({ limit: 100, order: 'desc' });
+   * const second = first.nextCursor ? await client.userScores({ limit: 100, cursor: first.nextCursor }) : undefined;
+   */
+  userScores(query?: RankedScoresQuery): Promise<RankedUsers>;
+
+  /**
+   * One page of accounts ranked by score. `GET /v1/scores/accounts`.
+   *
+   * @example
+   * const { items, nextCursor } = await client.accountScores({ order: 'asc', limit: 20 });
+   */
+  accountScores(query?: RankedScoresQuery): Promise<RankedAccounts>;
+
+  /**
+   * Every ranked user, page after page (`limit` is the page size), fetched as you iterate.
+   *
+   * @example
+   * for await (const { userId, score } of client.allUserScores({ asOf: '2026-01-31', limit: 500 })) {
+   *   console.log(userId, score);
+   * }
+   */
+  allUserScores(query?: Omit<RankedScoresQuery, 'cursor'>): AsyncIterableIterator<RankedUser>;
+
+  /**
+   * Every ranked account, page after page, fetched as you iterate.
+   *
+   * @example
+   * const lowest = [];
+   * for await (const account of client.allAccountScores({ order: 'asc' })) lowest.push(account);
+   */
+  allAccountScores(query?: Omit<RankedScoresQuery, 'cursor'>): AsyncIterableIterator<RankedAccount>;
+
+  /**
+   * DAU, WAU, MAU and stickiness (DAU ÷ MAU) per UTC day, for the project or one account
+   * (default: the 30 days to today; at most 400 days). `GET /v1/metrics/active`.
+   *
+   * @example
+   * const { days } = await client.activeMetrics({ from: '2026-01-01', to: '2026-01-31', accountId: 'acme' });
+   */
+  activeMetrics(query?: DateRangeQuery): Promise<ActiveMetrics>;
+
+  /**
+   * Licence utilisation of an account: users active in 30 days ÷ seats, as a ratio (null when
+   * seats are unknown), and its change over 30 days. `GET /v1/accounts/:accountId/utilisation`.
+   *
+   * @example
+   * const { utilisation, seats, activeUsers30d } = await client.utilisation('acme');
+   */
+  utilisation(accountId: string, query?: AsOfQuery): Promise<Utilisation>;
+
+  /**
+   * Net Promoter Score over a window (default the 90 days to `asOf`), for the project or one
+   * account, with the trend against the window 30 days earlier. `GET /v1/nps`.
+   *
+   * @example
+   * const { nps, responses, trend } = await client.nps({ accountId: 'acme' });
+   */
+  nps(query?: DateRangeQuery): Promise<NpsAnswer>;
+
+  /**
+   * Every version of the project's score model (one `active`). `GET /v1/score-models`.
+   *
+   * @example
+   * const { models } = await client.scoreModels();
+   * const active = models.find((model) => model.status === 'active');
+   */
+  scoreModels(): Promise<ScoreModelList>;
+
+  /**
+   * Makes the next score model version: active, or a shadow one with `activate: false` (query it
+   * with `{ model: version }`). `POST /v1/score-models`.
+   *
+   * @example
+   * const model = await client.createScoreModel({
+   *   features: { 'Report Created': { weight: 2, label: 'Reports' }, Export: { weight: 5, label: 'Exports' } },
+   *   dailyCap: 10,
+   * });
+   */
+  createScoreModel(model: NewScoreModel): Promise<ScoreModel>;
+
+  /**
+   * Every segment of the project, built-in then custom, with the built-in thresholds in effect.
+   * `GET /v1/segments`.
+   *
+   * @example
+   * const { segments, thresholds } = await client.segments();
+   * const custom = segments.filter((segment) => !segment.builtIn);
+   */
+  segments(): Promise<SegmentList>;
+
+  /**
+   * One page of a segment's members (accounts or users, each with the facts that put it there).
+   * Built-in keys (`low-utilization`, `dormant`, `feature-unused:<event>` …) and custom ones.
+   * `GET /v1/segments/:key/members`; 404 for an unknown key.
+   *
+   * @example
+   * const { items, nextCursor } = await client.segmentMembers('low-utilization', { asOf: '2026-01-31', limit: 100 });
+   */
+  segmentMembers(key: string, query?: SegmentMembersQuery): Promise<SegmentMembers>;
+
+  /**
+   * Every member of a segment, page after page, fetched as you iterate.
+   *
+   * @example
+   * for await (const member of client.allSegmentMembers('champion-disengaged')) {
+   *   if ('accountId' in member) console.log(member.accountId, member.quietChampions);
+   * }
+   */
+  allSegmentMembers(key: string, query?: Omit<SegmentMembersQuery, 'cursor'>): AsyncIterableIterator<SegmentMember>;
+
+  /**
+   * The segments a user is in, with the user's facts. `GET /v1/users/:userId/segments`.
+   *
+   * @example
+   * const { segments, facts } = await client.userSegments('u1');
+   * const dormant = segments.some((segment) => segment.key === 'dormant');
+   */
+  userSegments(userId: string, query?: ScoreQuery): Promise<MemberSegments>;
+
+  /**
+   * The segments an account is in, with the account's facts. `GET /v1/accounts/:accountId/segments`.
+   *
+   * @example
+   * const { segments } = await client.accountSegments('acme', { asOf: '2026-01-31' });
+   */
+  accountSegments(accountId: string, query?: ScoreQuery): Promise<MemberSegments>;
+
+  /**
+   * Makes a custom segment from a rule over the same facts. `POST /v1/segments`; a bad rule is
+   * a 400 whose `path` points inside it (`rule.all[1].value`).
+   *
+   * @example
+   * await client.createSegment({
+   *   key: 'power-users',
+   *   name: 'Power users',
+   *   of: 'users',
+   *   rule: { all: [{ field: 'score', op: 'gte', value: 50 }, { field: 'featureCount', event: 'Export', op: 'gt', value: 0 }] },
+   * });
+   */
+  createSegment(segment: NewSegment): Promise<Segment>;
+
+  /**
+   * Replaces a custom segment (its key stays). `PUT /v1/segments/:key`.
+   *
+   * @example
+   * await client.updateSegment('power-users', { name: 'Power users', of: 'users', rule: { field: 'percentile', op: 'gte', value: 90 } });
+   */
+  updateSegment(key: string, segment: SegmentUpdate): Promise<Segment>;
+
+  /**
+   * Deletes a custom segment. `DELETE /v1/segments/:key`.
+   *
+   * @example
+   * await client.deleteSegment('power-users');
+   */
+  deleteSegment(key: string): Promise<void>;
+
+  /**
+   * The built-in segments' thresholds: in effect, this project's overrides, and the defaults.
+   * `GET /v1/segments/settings`.
+   *
+   * @example
+   * const { thresholds } = await client.segmentSettings();
+   * console.log(thresholds.lowUtilisation); // 0.6
+   */
+  segmentSettings(): Promise<SegmentSettings>;
+
+  /**
+   * Sets the thresholds that differ from the defaults (those left out go back to the default).
+   * `PUT /v1/segments/settings`.
+   *
+   * @example
+   * await client.updateSegmentSettings({ thresholds: { lowUtilisation: 0.5, championQuietDays: 21 } });
+   */
+  updateSegmentSettings(settings: SegmentSettingsUpdate): Promise<SegmentSettings>;
+
+  /**
+   * Sends events with the write key, split into requests of at most 500 events and 500 KB, one
+   * after another. Events without a `messageId` get one (`crypto.randomUUID()`); give your own
+   * to make a retry of the same events safe (the service stores each messageId once). Answers
+   * are summed; `rejected[].index` is the event's index in `events`. A failed request throws
+   * `UptakeApiError` (the requests before it are stored).
+   *
+   * @example
+   * const { accepted, duplicates, rejected } = await client.sendBatch([
+   *   { type: 'identify', userId: 'u1', traits: { email: 'ada@acme.test' } },
+   *   { type: 'track', userId: 'u1', event: 'Report Created', properties: { accountId: 'acme' } },
+   * ]);
+   */
+  sendBatch(events: readonly EventInput[], options?: SendBatchOptions): Promise<BatchResponse>;
+
+  /**
+   * Sends one `track` event (a feature use). Tie it to an account with `properties.accountId`
+   * or `context.groupId`.
+   *
+   * @example
+   * await client.track({ userId: 'u1', event: 'Report Created', properties: { accountId: 'acme' } });
+   */
+  track(message: TrackMessage, options?: SendBatchOptions): Promise<BatchResponse>;
+
+  /**
+   * Sends one `identify` event: who the user is.
+   *
+   * @example
+   * await client.identify({ userId: 'u1', traits: { email: 'ada@acme.test', role: 'admin', isChampion: true } });
+   */
+  identify(message: IdentifyMessage, options?: SendBatchOptions): Promise<BatchResponse>;
+
+  /**
+   * Sends one `group` event: the user belongs to the account `groupId`; `traits.seats` is the
+   * number of licences bought.
+   *
+   * @example
+   * await client.group({ userId: 'u1', groupId: 'acme', traits: { name: 'Acme', plan: 'pro', seats: 25 } });
+   */
+  group(message: GroupMessage, options?: SendBatchOptions): Promise<BatchResponse>;
+
+  /**
+   * Sends one `page` event (activity, not a feature).
+   *
+   * @example
+   * await client.page({ userId: 'u1', name: 'Dashboard', properties: { path: '/dashboard' } });
+   */
+  page(message: PageMessage, options?: SendBatchOptions): Promise<BatchResponse>;
+};
+
+/**
+ * Makes a client for one Uptake project. Runs wherever `fetch` does (Node 24, edge runtimes,
+ * browsers) and loads nothing else. Query methods need `secretKey` (keep it on the server);
+ * ingestion needs `writeKey`. A method whose key is missing throws `UptakeConfigError` before
+ * any request; an error answer throws `UptakeApiError`.
+ *
+ * @example
+ * import { createUptakeClient } from '@uptake/client';
+ *
+ * const uptake = createUptakeClient({ host: 'https://uptake.example.com', secretKey: process.env.UPTAKE_SECRET_KEY });
+ * const { score, percentile } = await uptake.userScore('u1');
+ */
+export function createUptakeClient(options: UptakeClientOptions): UptakeClient {
+  const { host, secretKey, writeKey } = options;
+  if (!host) throw new UptakeConfigError('createUptakeClient needs a host, e.g. https://uptake.example.com');
+  // A malformed host fails here, not on the first call.
+  if (!URL.canParse(host)) throw new UptakeConfigError(`host must be an absolute URL such as https://uptake.example.com, not "${host}"`);
+  // Called through a function so the global fetch keeps its `this` (browsers insist) and a
+  // fetch replaced after the client was made is the one used.
+  const fetchFn: Fetch = options.fetch ?? ((input, init) => globalThis.fetch(input, init));
+
+  const query = <Answer>(method: string, request: Omit<HttpRequest, 'authorization'>): Promise<Answer> => {
+    if (!secretKey) {
+      return Promise.reject(
+        new UptakeConfigError(`${method} needs the project's secretKey: createUptakeClient({ host, secretKey }) (a write key only sends events)`),
+      );
+    }
+    return sendRequest<Answer>(fetchFn, host, { ...request, authorization: `Bearer ${secretKey}` });
+  };
+
+  const sendBatch = async (events: readonly EventInput[], batchOptions: SendBatchOptions = {}): Promise<BatchResponse> => {
+    if (!writeKey) throw new UptakeConfigError("sending events needs the project's writeKey (createUptakeClient({ host, writeKey }))");
+    const fixedSentAt = batchOptions.sentAt instanceof Date ? batchOptions.sentAt.toISOString() : batchOptions.sentAt;
+    const withIds = events.map((event) => (event.messageId == null ? { ...event, messageId: crypto.randomUUID() } : event));
+    const sample = fixedSentAt ?? new Date().toISOString();
+    const chunks = splitBatch(withIds, (batch) => ({ sentAt: sample, batch }));
+    const total: BatchResponse = { accepted: 0, duplicates: 0, rejected: [] };
+    for (const chunk of chunks) {
+      const answer = await sendRequest<BatchResponse>(fetchFn, host, {
+        method: 'POST',
+        path: '/v1/batch',
+        authorization: `Basic ${base64Utf8(`${writeKey}:`)}`,
+        body: { sentAt: fixedSentAt ?? new Date().toISOString(), batch: chunk.events },
+      });
+      total.accepted += answer.accepted;
+      total.duplicates += answer.duplicates;
+      for (const rejected of answer.rejected) total.rejected.push({ ...rejected, index: rejected.index + chunk.start });
+    }
+    return total;
+  };
+
+  async function* allPages<Item>(method: string, route: string, base: QueryParameters): AsyncIterableIterator<Item> {
+    let cursor: string | undefined;
+    do {
+      const page: { items: Item[]; nextCursor: string | null } = await query(method, { method: 'GET', path: route, query: { ...base, cursor } });
+      yield* page.items;
+      cursor = page.nextCursor ?? undefined;
+    } while (cursor !== undefined);
+  }
+
+  return {
+    userScore: (userId, scoreQuery = {}) => query('userScore', { method: 'GET', path: path`/v1/users/${userId}/score`, query: scoreQuery }),
+    accountScore: (accountId, scoreQuery = {}) =>
+      query('accountScore', { method: 'GET', path: path`/v1/accounts/${accountId}/score`, query: scoreQuery }),
+    userScores: (rankedQuery = {}) => query('userScores', { method: 'GET', path: '/v1/scores/users', query: rankedQuery }),
+    accountScores: (rankedQuery = {}) => query('accountScores', { method: 'GET', path: '/v1/scores/accounts', query: rankedQuery }),
+    allUserScores: (rankedQuery = {}) => allPages<RankedUser>('allUserScores', '/v1/scores/users', rankedQuery),
+    allAccountScores: (rankedQuery = {}) => allPages<RankedAccount>('allAccountScores', '/v1/scores/accounts', rankedQuery),
+    activeMetrics: (rangeQuery = {}) => query('activeMetrics', { method: 'GET', path: '/v1/metrics/active', query: rangeQuery }),
+    utilisation: (accountId, asOfQuery = {}) =>
+      query('utilisation', { method: 'GET', path: path`/v1/accounts/${accountId}/utilisation`, query: asOfQuery }),
+    nps: (rangeQuery = {}) => query('nps', { method: 'GET', path: '/v1/nps', query: rangeQuery }),
+    scoreModels: () => query('scoreModels', { method: 'GET', path: '/v1/score-models' }),
+    createScoreModel: (model) => query('createScoreModel', { method: 'POST', path: '/v1/score-models', body: model }),
+    segments: () => query('segments', { method: 'GET', path: '/v1/segments' }),
+    segmentMembers: (key, membersQuery = {}) =>
+      query('segmentMembers', { method: 'GET', path: path`/v1/segments/${key}/members`, query: membersQuery }),
+    allSegmentMembers: (key, membersQuery = {}) => allPages<SegmentMember>('allSegmentMembers', path`/v1/segments/${key}/members`, membersQuery),
+    userSegments: (userId, scoreQuery = {}) => query('userSegments', { method: 'GET', path: path`/v1/users/${userId}/segments`, query: scoreQuery }),
+    accountSegments: (accountId, scoreQuery = {}) =>
+      query('accountSegments', { method: 'GET', path: path`/v1/accounts/${accountId}/segments`, query: scoreQuery }),
+    createSegment: (segment) => query('createSegment', { method: 'POST', path: '/v1/segments', body: segment }),
+    updateSegment: (key, segment) => query('updateSegment', { method: 'PUT', path: path`/v1/segments/${key}`, body: segment }),
+    deleteSegment: async (key) => {
+      await query('deleteSegment', { method: 'DELETE', path: path`/v1/segments/${key}` });
+    },
+    segmentSettings: () => query('segmentSettings', { method: 'GET', path: '/v1/segments/settings' }),
+    updateSegmentSettings: (settings) => query('updateSegmentSettings', { method: 'PUT', path: '/v1/segments/settings', body: settings }),
+    sendBatch,
+    track: (message, batchOptions) => sendBatch([{ ...message, type: 'track' }], batchOptions),
+    identify: (message, batchOptions) => sendBatch([{ ...message, type: 'identify' }], batchOptions),
+    group: (message, batchOptions) => sendBatch([{ ...message, type: 'group' }], batchOptions),
+    page: (message, batchOptions) => sendBatch([{ ...message, type: 'page' }], batchOptions),
+  };
+}

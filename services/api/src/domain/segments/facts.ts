@@ -1,0 +1,28 @@
+import type { AccountSegmentFacts, UserSegmentFacts } from '@uptake/protocol';
+
+/** Everything the account segments look at, as of a day (the wire facts plus traits). */
+export type AccountFacts = AccountSegmentFacts & {
+  /** Account traits merged from its group calls up to the day, later ones winning. */
+  traits: Record<string, unknown>;
+};
+
+/** Everything the user segments look at, as of a day. */
+export type UserFacts = UserSegmentFacts & {
+  traits: Record<string, unknown>;
+  /** Every track event name the user sent up to the day. */
+  featuresUsed: ReadonlySet<string>;
+};
+
+/** The facts of one segment kind, with the asOf day they were computed for. */
+export type SegmentFacts = { asOf: string; accounts: AccountFacts[]; users: UserFacts[] };
+
+/** Wire form of the facts (no traits, no feature set). */
+export function accountFactsForWire(facts: AccountFacts): AccountSegmentFacts {
+  const { traits: _traits, ...wire } = facts;
+  return wire;
+}
+
+export function userFactsForWire(facts: UserFacts): UserSegmentFacts {
+  const { traits: _traits, featuresUsed: _features, ...wire } = facts;
+  return wire;
+}

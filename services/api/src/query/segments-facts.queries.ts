@@ -1,0 +1,255 @@
+import { sql, type Kysely } from 'kysely';
+import type { ScoreModel, SegmentThresholds } from '@uptake/protocol';
+import type { Database } from '../db/database.ts';
+import { addDays, windowOf } from '../domain/days.ts';
+import { percentileOf } from '../domain/score.ts';
+import type { FeatureCountRef, FeatureCounts } from '../domain/segments/custom-rule.ts';
+import { featureCountKey } from '../domain/segments/custom-rule.ts';
+import type { AccountFacts, SegmentFacts, UserFacts } from '../domain/segments/facts.ts';
+import { accountRows, endOfDay, isActivity, userRows } from './activity-rows.queries.ts';
+import type { FigureCache } from './figure-cache.ts';
+import { accountScoreTable, userScoreTable } from './scores.queries.ts';
+
+/** The first day any history query reaches back to. */
+const EVER = '1970-01-01';
+const NON_TRACK_KEYS = new Set(['$identify', '$group', '$page']);
+
+function isActivityKey(event: string): boolean {
+  return !event.startsWith('$nps_') && event !== '$identify' && event !== '$group';
+}
+
+/** UTC day of an onboardedAt trait (ISO date or date-time); null when absent or not a date. */
+export function traitDay(value: unknown): string | null {
+  if (typeof value !== 'string' || value === '') return null;
+  if (/^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d+)?)?Z)?$/.test(value)) return value.slice(0, 10);
+  const time = Date.parse(value);
+  return Number.isNaN(time) ? null : new Date(time).toISOString().slice(0, 10);
+}
+
+/**
+ * Traits as of the end of a day: identify calls per (resolved) user, group calls per account, each
+ * merged in timestamp order, later ones winning. Reads only the identify and group events (a
+ * partial index keeps them apart from the track and page volume).
+ */
+async function traitsAsOf(db: Kysely<Database>, projectId: string, asOf: string) {
+  const calls = await sql<{ type: 'identify' | 'group'; account_id: string | null; user_id: string | null; properties: Record<string, unknown> | null }>`
+    select e.type, e.account_id, coalesce(e.user_id, l.user_id) as user_id, e.properties
+    from events e
+    left join identity_links l on e.user_id is null and l.project_id = e.project_id and l.anonymous_id = e.anonymous_id and l.link_day <= ${asOf}::date
+    where e.project_id = ${projectId} and e.type in ('identify', 'group') and e.timestamp < ${endOfDay(asOf)}
+    order by e.timestamp, e.received_at, e.message_id`.execute(db);
+  const users = new Map<string, Record<string, unknown>>();
+  const accounts = new Map<string, Record<string, unknown>>();
+  for (const call of calls.rows) {
+    const traits = call.properties ?? {};
+    if (call.type === 'identify' && call.user_id !== null) users.set(call.user_id, { ...users.get(call.user_id), ...traits });
+    if (call.type === 'group' && call.account_id !== null) accounts.set(call.account_id, { ...accounts.get(call.account_id), ...traits });
+  }
+  return { users, accounts };
+}
+
+/** Seats of every account as of the end of a day (the latest group call by then that set them). */
+async function seatsAsOf(db: Kysely<Database>, projectId: string, asOf: string): Promise<Map<string, number | null>> {
+  const result = await sql<{ account_id: string; seats: number | null }>`
+    select distinct on (account_id) account_id, seats from account_seats
+    where project_id = ${projectId} and timestamp < ${endOfDay(asOf)}
+    order by account_id, timestamp desc, message_id desc`.execute(db);
+  return new Map(result.rows.map((row) => [row.account_id, row.seats]));
+}
+
+/** Users active in each account in the 30 days to a day, with links and joins as of that day. */
+async function activeUsers30d(db: Kysely<Database>, projectId: string, asOf: string): Promise<Map<string, number>> {
+  const result = await sql<{ account_id: string; users: number }>`
+    select r.account_id, count(distinct r.user_id)::int as users from (${accountRows(projectId, windowOf(asOf, 30), asOf)}) r
+    where ${isActivity('r')} group by r.account_id`.execute(db);
+  return new Map(result.rows.map((row) => [row.account_id, row.users]));
+}
+
+const utilisationOf = (activeUsers: number, seats: number | null) => (seats === null || seats === 0 ? null : activeUsers / seats);
+
+/** Latest NPS response per user among the responses in the window, as the project stood at the end of `asOf`. */
+async function latestNpsByUser(db: Kysely<Database>, projectId: string, window: { from: string; to: string }, asOf: string): Promise<Map<string, number>> {
+  const result = await sql<{ user_id: string; score: number }>`
+    select distinct on (r.user_id) r.user_id, r.score from (
+      select coalesce(n.user_id, l.user_id) as user_id, n.score, n.timestamp, n.message_id
+      from nps_responses n
+      left join identity_links l on n.user_id is null and l.project_id = n.project_id and l.anonymous_id = n.anonymous_id and l.link_day <= ${asOf}::date
+      where n.project_id = ${projectId}
+        and n.timestamp >= ${window.from}::date::timestamp at time zone 'UTC' and n.timestamp < ${endOfDay(window.to)}
+    ) r
+    where r.user_id is not null
+    order by r.user_id, r.timestamp desc, r.message_id desc`.execute(db);
+  return new Map(result.rows.map((row) => [row.user_id, row.score]));
+}
+
+async function userFacts(db: Kysely<Database>, cache: FigureCache, projectId: string, model: ScoreModel, t: SegmentThresholds, asOf: string, userTraits: Map<string, Record<string, unknown>>): Promise<UserFacts[]> {
+  const [table, history, nps] = await Promise.all([
+    userScoreTable(db, cache, projectId, model, asOf),
+    // Per user, account and event: first and last day, over the whole history up to asOf.
+    sql<{ user_id: string; account_key: string; event: string; first_day: string; last_day: string }>`
+      select r.user_id, r.account_key, r.event, min(r.day)::text as first_day, max(r.day)::text as last_day
+      from (${userRows(projectId, { from: EVER, to: asOf }, asOf)}) r group by r.user_id, r.account_key, r.event`.execute(db),
+    latestNpsByUser(db, projectId, windowOf(asOf, t.npsWindowDays), asOf),
+  ]);
+  type Building = { firstSeen: string; lastActive: string | null; accounts: Set<string>; featuresUsed: Set<string> };
+  const byUser = new Map<string, Building>();
+  for (const row of history.rows) {
+    let user = byUser.get(row.user_id);
+    if (!user) byUser.set(row.user_id, (user = { firstSeen: row.first_day, lastActive: null, accounts: new Set(), featuresUsed: new Set() }));
+    if (row.first_day < user.firstSeen) user.firstSeen = row.first_day;
+    if (isActivityKey(row.event) && (user.lastActive === null || row.last_day > user.lastActive)) user.lastActive = row.last_day;
+    if (row.account_key !== '') user.accounts.add(row.account_key);
+    if (!NON_TRACK_KEYS.has(row.event)) user.featuresUsed.add(row.event);
+  }
+  return [...byUser]
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+    .map(([userId, user]) => {
+      const score = table.byId.get(userId) ?? 0;
+      const latest = nps.get(userId) ?? null;
+      return {
+        userId,
+        firstSeen: user.firstSeen,
+        lastActive: user.lastActive,
+        score,
+        percentile: percentileOf(table.ascending, score),
+        accounts: [...user.accounts].sort(),
+        nps: latest,
+        npsCategory: latest === null ? null : latest >= 9 ? 'promoter' : latest >= 7 ? 'passive' : 'detractor',
+        traits: userTraits.get(userId) ?? {},
+        featuresUsed: user.featuresUsed,
+      } satisfies UserFacts;
+    });
+}
+
+async function accountFacts(
+  db: Kysely<Database>,
+  cache: FigureCache,
+  projectId: string,
+  model: ScoreModel,
+  t: SegmentThresholds,
+  asOf: string,
+  traits: { users: Map<string, Record<string, unknown>>; accounts: Map<string, Record<string, unknown>> },
+): Promise<AccountFacts[]> {
+  const before = addDays(asOf, -30);
+  const period = t.usageDropPeriodDays;
+  const span = Math.max(2 * period, 7 * t.weeklyActiveWeeks, 30);
+  const [table, { rows: seen }, members, activity, seatsNow, seatsBefore, activeNow, activeBefore] = await Promise.all([
+    accountScoreTable(db, cache, projectId, model, asOf),
+    sql<{ account_id: string; first_day: string }>`
+      select account_id, first_day::text as first_day from account_first_seen where project_id = ${projectId} and first_day <= ${asOf}::date`.execute(db),
+    // Members (users with any event belonging to the account) and when each was last active in it.
+    sql<{ account_id: string; user_id: string; first_day: string; last_active: string | null }>`
+      select r.account_id, r.user_id, min(r.day)::text as first_day, (max(r.day) filter (where ${isActivity('r')}))::text as last_active
+      from (${accountRows(projectId, { from: EVER, to: asOf }, asOf)}) r group by r.account_id, r.user_id`.execute(db),
+    // Active user-days of the last period and the one before, active users in 30 days, active 7-day blocks.
+    sql<{ account_id: string; recent: number; earlier: number; weeks: string | null }>`
+      with ud as (select distinct r.account_id, r.user_id, r.day from (${accountRows(projectId, windowOf(asOf, span), asOf)}) r where ${isActivity('r')})
+      select account_id,
+        (count(*) filter (where ${asOf}::date - day < ${period}))::int as recent,
+        (count(*) filter (where ${asOf}::date - day >= ${period} and ${asOf}::date - day < ${2 * period}))::int as earlier,
+        string_agg(distinct ((${asOf}::date - day) / 7)::text, ',') filter (where ${asOf}::date - day < ${7 * t.weeklyActiveWeeks}) as weeks
+      from ud group by account_id`.execute(db),
+    seatsAsOf(db, projectId, asOf),
+    seatsAsOf(db, projectId, before),
+    activeUsers30d(db, projectId, asOf),
+    activeUsers30d(db, projectId, before),
+  ]);
+  const membersOf = new Map<string, Array<{ userId: string; firstDay: string; lastActive: string | null }>>();
+  for (const row of members.rows) {
+    const list = membersOf.get(row.account_id) ?? [];
+    list.push({ userId: row.user_id, firstDay: row.first_day, lastActive: row.last_active });
+    membersOf.set(row.account_id, list);
+  }
+  const activityOf = new Map(activity.rows.map((row) => [row.account_id, row]));
+  const quietFrom = windowOf(asOf, t.championQuietDays).from;
+  const firstSeenOf = new Map(seen.map((row) => [row.account_id, row.first_day]));
+  return [...firstSeenOf.keys()]
+    .sort()
+    .map((accountId) => {
+      const accountTraits = traits.accounts.get(accountId) ?? {};
+      const own = (membersOf.get(accountId) ?? []).sort((a, b) => (a.userId < b.userId ? -1 : 1));
+      const firstSeen = own.reduce((min, member) => (member.firstDay < min ? member.firstDay : min), firstSeenOf.get(accountId)!);
+      const lastActive = own.reduce<string | null>((max, member) => (member.lastActive !== null && (max === null || member.lastActive > max) ? member.lastActive : max), null);
+      const seats = seatsNow.get(accountId) ?? null;
+      const users30d = activeNow.get(accountId) ?? 0;
+      const utilisation = utilisationOf(users30d, seats);
+      const utilisation30dAgo = utilisationOf(activeBefore.get(accountId) ?? 0, seatsBefore.get(accountId) ?? null);
+      const weeks = new Set((activityOf.get(accountId)?.weeks ?? '').split(',').filter(Boolean).map(Number));
+      const score = table.byId.get(accountId) ?? 0;
+      return {
+        accountId,
+        firstSeen,
+        lastActive,
+        onboardedAt: traitDay(accountTraits['onboardedAt']),
+        trial: accountTraits['trial'] === true,
+        score,
+        percentile: percentileOf(table.ascending, score),
+        seats,
+        activeUsers30d: users30d,
+        utilisation,
+        utilisation30dAgo,
+        utilisationChange: utilisation !== null && utilisation30dAgo ? utilisation / utilisation30dAgo - 1 : null,
+        activeUserDays: activityOf.get(accountId)?.recent ?? 0,
+        activeUserDaysBefore: activityOf.get(accountId)?.earlier ?? 0,
+        activeWeeks: Array.from({ length: t.weeklyActiveWeeks }, (_, week) => weeks.has(week)),
+        memberCount: own.length,
+        quietChampions: own
+          .filter((member) => traits.users.get(member.userId)?.['isChampion'] === true && (member.lastActive === null || member.lastActive < quietFrom))
+          .map((member) => member.userId),
+        traits: accountTraits,
+      } satisfies AccountFacts;
+    });
+}
+
+/**
+ * Every account's and user's segment facts as of a day under a score model and thresholds, read
+ * from the derived tables and the score tables; cached until the project stores new events.
+ *
+ * @example
+ * const facts = await segmentFacts(db, cache, projectId, model, thresholds, '2026-03-31');
+ * accountSegmentMembers('usage-drop', facts.accounts, thresholds, facts.asOf);
+ */
+export function segmentFacts(
+  db: Kysely<Database>,
+  cache: FigureCache,
+  projectId: string,
+  model: ScoreModel,
+  t: SegmentThresholds,
+  asOf: string,
+): Promise<SegmentFacts> {
+  return cache.get(projectId, `segment-facts:${model.version}:${asOf}:${JSON.stringify(t)}`, async () => {
+    const traits = await traitsAsOf(db, projectId, asOf);
+    const [accounts, users] = await Promise.all([accountFacts(db, cache, projectId, model, t, asOf, traits), userFacts(db, cache, projectId, model, t, asOf, traits.users)]);
+    return { asOf, accounts, users };
+  });
+}
+
+/**
+ * Sum of the counts of `track` events named `event` in the `days` to `asOf`, per user or account
+ * (only those with some), for custom rules.
+ */
+export async function featureCounts(db: Kysely<Database>, projectId: string, of: 'accounts' | 'users', refs: FeatureCountRef[], asOf: string): Promise<FeatureCounts> {
+  const counts = new Map<string, Map<string, number>>();
+  for (const ref of refs) {
+    const key = featureCountKey(ref);
+    if (counts.has(key)) continue;
+    const window = windowOf(asOf, ref.days);
+    const result =
+      of === 'users'
+        ? await sql<{ id: string; n: number }>`
+            select r.user_id as id, sum(r.count)::int as n from (${userRows(projectId, window, asOf)}) r where r.event = ${ref.event} group by r.user_id`.execute(db)
+        : await sql<{ id: string; n: number }>`
+            select r.account_id as id, sum(r.count)::int as n from (${accountRows(projectId, window, asOf)}) r where r.event = ${ref.event} group by r.account_id`.execute(db);
+    counts.set(key, new Map(result.rows.map((row) => [row.id, row.n])));
+  }
+  return counts;
+}
+
+/** Distinct non-reserved track event names sent by the day: the features `feature-unused:<event>` is asked for by default. */
+export function trackedFeatures(db: Kysely<Database>, cache: FigureCache, projectId: string, asOf: string): Promise<string[]> {
+  return cache.get(projectId, `tracked-features:${asOf}`, async () => {
+    const result = await sql<{ event: string }>`
+      select distinct r.event from (${userRows(projectId, { from: EVER, to: asOf }, asOf)}) r where left(r.event, 1) <> '$' order by 1`.execute(db);
+    return result.rows.map((row) => row.event);
+  });
+}
