@@ -8,29 +8,38 @@ export type ValueProblem = { path: string; message: string };
  * surrogates (jsonb and text reject both). Iterative, so hostile nesting cannot overflow the stack.
  */
 export function findUnstorableValue(value: unknown, basePath = ''): ValueProblem | undefined {
-  const stack: Array<{ value: unknown; path: string; depth: number }> = [{ value, path: basePath, depth: 0 }];
+  // Paths are built only for a problem found: walking is per event and per key, on the hot path.
+  type Frame = { value: unknown; key: string | number | undefined; parent: Frame | undefined; depth: number };
+  const pathOf = (frame: Frame): string => {
+    let path = '';
+    for (let at: Frame | undefined = frame; at?.parent; at = at.parent) {
+      path = typeof at.key === 'number' ? `[${at.key}]${path}` : `.${printable(at.key!)}${path}`;
+    }
+    const joined = basePath + path;
+    return (joined.startsWith('.') ? joined.slice(1) : joined) || '(root)';
+  };
+  const stack: Frame[] = [{ value, key: undefined, parent: undefined, depth: 0 }];
   while (stack.length > 0) {
-    const { value: current, path, depth } = stack.pop()!;
+    const frame = stack.pop()!;
+    const current = frame.value;
     if (typeof current === 'string') {
       const problem = stringProblem(current);
-      if (problem) return { path: path || '(root)', message: problem };
+      if (problem) return { path: pathOf(frame), message: problem };
       continue;
     }
     if (current === null || typeof current !== 'object') continue;
-    if (depth >= LIMITS.maxDepth) {
-      return { path: path || '(root)', message: `nested deeper than ${LIMITS.maxDepth} levels` };
-    }
+    if (frame.depth >= LIMITS.maxDepth) return { path: pathOf(frame), message: `nested deeper than ${LIMITS.maxDepth} levels` };
     if (Array.isArray(current)) {
-      for (let i = current.length - 1; i >= 0; i--) stack.push({ value: current[i], path: `${path}[${i}]`, depth: depth + 1 });
+      for (let i = current.length - 1; i >= 0; i--) stack.push({ value: current[i], key: i, parent: frame, depth: frame.depth + 1 });
       continue;
     }
-    const entries = Object.entries(current);
-    for (let i = entries.length - 1; i >= 0; i--) {
-      const [key, child] = entries[i]!;
-      const childPath = path ? `${path}.${printable(key)}` : printable(key);
+    const keys = Object.keys(current);
+    for (let i = keys.length - 1; i >= 0; i--) {
+      const key = keys[i]!;
+      const child: Frame = { value: (current as Record<string, unknown>)[key], key, parent: frame, depth: frame.depth + 1 };
       const keyProblem = stringProblem(key);
-      if (keyProblem) return { path: childPath, message: `key ${keyProblem}` };
-      stack.push({ value: child, path: childPath, depth: depth + 1 });
+      if (keyProblem) return { path: pathOf(child), message: `key ${keyProblem}` };
+      stack.push(child);
     }
   }
   return undefined;

@@ -64,20 +64,29 @@ async function stopServer(child: ChildProcess): Promise<void> {
   await exited;
 }
 
-/** A realistic event: ~10 columns incl. a small properties object, a unique messageId per event. */
+const FEATURES = ['Report Created', 'Dashboard Viewed', 'Export Downloaded', 'Comment Added', 'Filter Applied', 'Alert Set', 'Invite Sent', 'Chart Edited'];
+const USERS = 50_000;
+const EVENTS_PER_USER = 20;
+
+/**
+ * A batch shaped like real traffic: the SDK flushes about 20 events of one user (a few features,
+ * some page views, one account), so 100 events hold 5 users' flushes. Users are spread over
+ * 50 k, accounts over 2 k; every messageId is unique.
+ */
 function batchBody(writeKey: string, requestNumber: number): string {
   const sentAt = new Date().toISOString();
   const batch = [];
   for (let i = 0; i < EVENTS_PER_BATCH; i++) {
-    const user = (requestNumber * 7 + i) % 5000;
+    const user = (requestNumber * 5 + Math.floor(i / EVENTS_PER_USER)) * 7919 % USERS;
+    const page = i % 5 === 0;
     batch.push({
-      type: 'track',
-      event: ['Report Created', 'Dashboard Viewed', 'Export Downloaded', 'Comment Added'][i % 4],
+      type: page ? 'page' : 'track',
+      ...(page ? { name: 'Dashboard' } : { event: FEATURES[(user + (i % 3)) % FEATURES.length] }),
       messageId: `${process.pid}-${requestNumber}-${i}`,
       userId: `user-${user}`,
       timestamp: sentAt,
-      properties: { accountId: `acct-${user % 200}`, plan: 'pro', size: i },
-      context: { sessionId: `s-${user}`, seq: i },
+      properties: { plan: 'pro', size: i },
+      context: { groupId: `acct-${user % 2000}`, sessionId: `s-${user}`, seq: i },
     });
   }
   return JSON.stringify({ writeKey, sentAt, batch });
@@ -113,10 +122,10 @@ async function copyReference(databaseUrl: string, rows: number): Promise<number>
     const now = new Date().toISOString();
     const lines = function* () {
       for (let i = 0; i < rows; i++) {
-        const user = i % 5000;
-        const props = JSON.stringify({ accountId: `acct-${user % 200}`, plan: 'pro', size: i % 100 });
-        const context = JSON.stringify({ sessionId: `s-${user}`, seq: i % 100 });
-        yield `bench\tref-${i}\ttrack\tReport Created\tuser-${user}\t\\N\tacct-${user % 200}\t${now}\t${now}\t${now}\t${props}\t${context}\t\\N\tf\tf\n`;
+        const user = i % USERS;
+        const props = JSON.stringify({ plan: 'pro', size: i % 100 });
+        const context = JSON.stringify({ groupId: `acct-${user % 2000}`, sessionId: `s-${user}`, seq: i % 100 });
+        yield `bench\tref-${i}\ttrack\tReport Created\tuser-${user}\t\\N\tacct-${user % 2000}\t${now}\t${now}\t${now}\t${props}\t${context}\t\\N\tf\tf\n`;
       }
     };
     const started = performance.now();
