@@ -4,6 +4,7 @@ import { pino, type Logger } from 'pino';
 import type { Config } from './config.ts';
 import { openStore, type Store } from './db/connect.ts';
 import { migrateToLatest } from './db/migrate.ts';
+import { dashboardRoutes } from './dashboard/dashboard.route.ts';
 import { installErrorHandler } from './http/error-handler.ts';
 import { healthRoutes } from './http/health.route.ts';
 import { registerOpenApi } from './http/openapi.ts';
@@ -59,6 +60,7 @@ export async function buildApp(config: Config, options: { logger?: Logger } = {}
   });
   await app.register(queryRoutes, { db: store.db, figureMaxStalenessMs: config.figureMaxStalenessMs });
   await app.register(widgetRoutes, { db: store.db });
+  await app.register(dashboardRoutes);
   await app.ready();
   return app;
 }
