@@ -20,8 +20,29 @@ export const packageDir = join(dirname(fileURLToPath(import.meta.url)), '..');
 export const distDir = join(packageDir, 'dist');
 const tsconfig = join(packageDir, 'tsconfig.json');
 
-/** terser as the script tag ships it; also how an app's bundler would minify the ESM build. */
+/** terser as an app's bundler would minify the ESM build (only options that are safe for any code). */
 const minify = (): Plugin => terser({ ecma: 2020, compress: { passes: 3 }, format: { comments: false } }) as Plugin;
+
+/**
+ * Property names that exist only inside the single-file script tag (the transport and the page hooks),
+ * so terser may rename them there. Never add a key that goes on the wire, into storage, into
+ * `Options` / `data-*` / error reports / the `uptake` API, nor one a DOM or built-in object also has
+ * (`get`, `set`, `keys`, `now`, `random`, `status`, `body`, `page` …): terser renames every use of the
+ * name. (terser leaves names it knows from the DOM alone anyway, e.g. `storage`, `transport`, `hide`.)
+ */
+const SCRIPT_TAG_PRIVATE_PROPERTIES = /^(post|beacon|retryAfter|online)$/;
+
+/**
+ * terser for the script tag we ship: as `minify`, plus the private property names above and
+ * `unsafe_arrows` (the bundle's IIFE wrapper becomes an arrow; the SDK never uses `this`).
+ */
+const minifyScriptTag = (): Plugin =>
+  terser({
+    ecma: 2020,
+    compress: { passes: 3, unsafe_arrows: true },
+    mangle: { properties: { regex: SCRIPT_TAG_PRIVATE_PROPERTIES } },
+    format: { comments: false },
+  }) as Plugin;
 const compile = (declarations: boolean): Plugin =>
   typescript({
     tsconfig,
@@ -36,7 +57,7 @@ export const buildAll = async (): Promise<Record<string, string>> => {
   const esm = await rollup({ input: { index: join(packageDir, 'src/index.ts') }, plugins: [compile(true)] });
   const esmOut = await esm.write({ dir: distDir, format: 'es', sourcemap: true });
   await esm.close();
-  const iife = await rollup({ input: join(packageDir, 'src/script-tag.ts'), plugins: [compile(false), minify()] });
+  const iife = await rollup({ input: join(packageDir, 'src/script-tag.ts'), plugins: [compile(false), minifyScriptTag()] });
   const iifeOut = await iife.write({ file: join(distDir, 'uptake.min.js'), format: 'iife', sourcemap: 'hidden' });
   await iife.close();
   const sri: Record<string, string> = {};
@@ -59,7 +80,9 @@ export const bundleApp = async (code: string, format: 'es' | 'iife' = 'es'): Pro
     resolveId: (id) => (id == entry ? entry : null),
     load: (id) => (id == entry ? code : null),
   };
-  const bundle = await rollup({ input: entry, plugins: [virtual, compile(false), minify()], treeshake: { moduleSideEffects: format == 'iife' } });
+  // The iife format is the script tag itself (its own minifier); `es` is an app importing the SDK.
+  const plugins = [virtual, compile(false), format == 'iife' ? minifyScriptTag() : minify()];
+  const bundle = await rollup({ input: entry, plugins, treeshake: { moduleSideEffects: format == 'iife' } });
   const { output } = await bundle.generate({ format, sourcemap: false });
   await bundle.close();
   return output[0].code;

@@ -1,4 +1,4 @@
-import type { Core } from './core.js';
+import type { PageHooks } from './core.js';
 import { memoryStore } from './memory-store.js';
 import type { CoreDeps, KeyValueStore, Options, PageContext, Transport } from './types.js';
 
@@ -6,8 +6,8 @@ import type { CoreDeps, KeyValueStore, Options, PageContext, Transport } from '.
 export const localStore = (): KeyValueStore | undefined => {
   try {
     const storage = localStorage;
-    storage.setItem('uptake.probe', '1');
-    storage.removeItem('uptake.probe');
+    storage.setItem('uptake.', '1');
+    storage.removeItem('uptake.');
     return {
       get: (key) => storage.getItem(key),
       set: (key, value) => storage.setItem(key, value),
@@ -15,7 +15,7 @@ export const localStore = (): KeyValueStore | undefined => {
       keys: () => Object.keys(storage),
     };
   } catch {
-    return undefined;
+    // no localStorage
   }
 };
 
@@ -60,17 +60,19 @@ export const browserDeps = (options: Options): CoreDeps => ({
 /**
  * Wires the page's life to the core: beacon on `visibilitychange` → hidden and on `pagehide`
  * (which also hands the stored queue to the next page load), retry on `online`.
- * Returns a function that removes the listeners.
+ * Outside a page (a worker, Node) there is nothing to wire. Returns a function that removes the listeners.
  */
-export const attachPageHooks = (core: Core): (() => void) => {
+export const attachPageHooks = (hooks: PageHooks): (() => void) => {
   const onVisibility = (): void => {
-    if (document.visibilityState == 'hidden') core.hide();
+    if (document.visibilityState == 'hidden') hooks.hide();
   };
-  const onPageHide = (): void => core.hide(true);
+  const onPageHide = (): void => hooks.hide(true);
   const controller = new AbortController();
   const options = { signal: controller.signal };
-  document.addEventListener('visibilitychange', onVisibility, options);
-  addEventListener('pagehide', onPageHide, options);
-  addEventListener('online', core.online, options);
+  if (typeof document == 'object') {
+    document.addEventListener('visibilitychange', onVisibility, options);
+    addEventListener('pagehide', onPageHide, options);
+    addEventListener('online', hooks.online, options);
+  }
   return () => controller.abort();
 };

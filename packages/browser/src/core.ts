@@ -9,22 +9,18 @@ import {
   MAX_QUEUE_EVENTS,
   SESSION_TIMEOUT_MS,
 } from './limits.js';
-import type { CoreDeps, HttpAnswer, Options, Properties, UptakeError } from './types.js';
+import type { CoreDeps, HttpAnswer, Options, Properties, Uptake, UptakeError } from './types.js';
 import { uuid } from './uuid.js';
 import { VERSION } from './version.js';
 
 /** Who is sending: anonymous id, user id, current account, identity-verification hash. */
 type Identity = { a: string; u?: string; g?: string; h?: string };
+type IdentityPatch = Omit<Identity, 'a'>;
 /** A session: id, next sequence number, start and last activity (ms). */
 type Session = { i: string; n: number; t: number; l: number };
 
-/** The engine behind the public API; platform-free, everything it touches is in {@link CoreDeps}. */
-export type Core = {
-  /** Makes an event of `type` with `fields`, stores it and sends it when a batch is due. */
-  send(type: string, fields: Properties): void;
-  /** Changes the identity (`u` user id, `g` account, `h` user hash) and stores it. */
-  user(patch: { u?: string; g?: string; h?: string }): void;
-  flush(): Promise<void>;
+/** What the page's life drives in an instance (see `attachPageHooks` in the browser layer). */
+export type PageHooks = {
   /**
    * The page is hidden or going away: hand waiting events to `sendBeacon`. `leaving` (pagehide) also
    * gives up the claim on the stored queue, so that the next page load sends it at once.
@@ -32,12 +28,6 @@ export type Core = {
   hide(leaving?: boolean): void;
   /** The browser is back online: retry now. */
   online(): void;
-  reset(): void;
-  consent(granted: boolean): void;
-  onError(listener: (error: UptakeError) => void): void;
-  fail(error: unknown): void;
-  /** Stops the timers (tests, micro-frontends that unmount). */
-  stop(): void;
 };
 
 const PREFIX = 'uptake.';
@@ -51,27 +41,31 @@ const PENDING = 0;
 const GRANTED = 1;
 const DENIED = 2;
 
-const LIBRARY = { name: '@uptake/browser', version: VERSION };
+const iso = (ms: number): string => new Date(ms).toISOString();
 
 const parse = (text: string | null): unknown => {
   try {
     return text && JSON.parse(text);
   } catch {
-    return undefined;
+    // not JSON: as if absent
   }
 };
 
 /**
- * Creates the SDK engine: event factory, sessions, the persisted queue, batching and the retry policy.
- * It never touches `window`, `document`, `localStorage` or `fetch`; the browser layer passes them in.
+ * Creates an instance (the default one and `createUptake`'s): the SDK engine, i.e. event factory,
+ * sessions, the persisted queue, batching and the retry policy.
+ * It never touches `window`, `document`, `localStorage` or `fetch`; the browser layer passes them in,
+ * and `attach` (the browser's `attachPageHooks`) wires the page's life to its {@link PageHooks}
+ * until `close()`, which calls the function `attach` returns.
+ * Every call catches and reports its own errors.
  *
  * @example
  * const core = createCore({ writeKey: 'wk_1', host: 'https://uptake.example.com' }, {
  *   storage: memoryStore(), transport: myTransport, now: Date.now, random: Math.random,
  * });
- * core.send('track', { event: 'Report Created' });
+ * core.track('Report Created');
  */
-export const createCore = (options: Options, deps: CoreDeps): Core => {
+export const createCore = (options: Options, deps: CoreDeps, attach?: (hooks: PageHooks) => () => void): Uptake => {
   const { storage, transport, now, random } = deps;
   const encoder = new TextEncoder();
   const bytes = (text: string): number => encoder.encode(text).length;
@@ -82,8 +76,11 @@ export const createCore = (options: Options, deps: CoreDeps): Core => {
   const leaseKey = LEASE_PREFIX + tab;
   const listeners: Array<(error: UptakeError) => void> = [];
 
-  let state = options.consent == 'pending' ? PENDING : options.consent == 'denied' ? DENIED : GRANTED;
-  let identity = (parse(storage.get(IDENTITY_KEY)) as Identity | undefined) || { a: uuid(now()) };
+  // `consent: 'denied'` is applied below by consent(false), which also clears what is stored.
+  let state = options.consent == 'pending' ? PENDING : GRANTED;
+  /** A new anonymous identity (first visit, `reset()`, consent withdrawn). */
+  const anonymous = (): Identity => ({ a: uuid(now()) });
+  let identity = (parse(storage.get(IDENTITY_KEY)) as Identity | undefined) || anonymous();
   let session: Session | undefined;
   /** Serialised events, oldest first. The memory copy is the truth for this tab; storage is its backup. */
   let queue: string[] = [];
@@ -131,8 +128,7 @@ export const createCore = (options: Options, deps: CoreDeps): Core => {
   };
 
   const saveQueue = (): void => {
-    let size = queue.length - 1;
-    for (const item of queue) size += item.length;
+    let size = queue.join('\n').length;
     let lost = 0;
     while (queue.length > MAX_QUEUE_EVENTS || size > MAX_QUEUE_CHARS) {
       size -= queue.shift()!.length + 1;
@@ -165,7 +161,7 @@ export const createCore = (options: Options, deps: CoreDeps): Core => {
   const event = (type: string, fields: Properties, at: number, current: Session): Properties => ({
     type,
     messageId: uuid(at),
-    timestamp: new Date(at).toISOString(),
+    timestamp: iso(at),
     anonymousId: identity.a,
     userId: identity.u,
     ...fields,
@@ -174,7 +170,7 @@ export const createCore = (options: Options, deps: CoreDeps): Core => {
       userHash: identity.h,
       sessionId: current.i,
       seq: current.n++,
-      library: LIBRARY,
+      library: { name: '@uptake/browser', version: VERSION },
       page: deps.page?.(),
     },
   });
@@ -192,10 +188,18 @@ export const createCore = (options: Options, deps: CoreDeps): Core => {
   const endSession = (current: Session): void =>
     push(event('track', { event: '$session_end', properties: { sessionId: current.i, durationMs: current.l - current.t } }, current.l, current));
 
-  const send = (type: string, fields: Properties): void => {
+  /**
+   * Makes an event of `type` with `fields`, stores it and sends it when a batch is due. `patch` first
+   * changes the identity (`u` user id, `g` account, `h` user hash), even while consent is denied.
+   */
+  const send = (type: string, fields: Properties, patch?: IdentityPatch): void => {
+    load();
+    if (patch) {
+      if (patch.u && patch.u != identity.u) identity.h = undefined;
+      identity = { ...identity, ...patch };
+    }
     if (state == DENIED) return;
     const at = now();
-    load();
     let current = session;
     if (!current || at - current.l > SESSION_TIMEOUT_MS) {
       if (current) endSession(current);
@@ -203,14 +207,13 @@ export const createCore = (options: Options, deps: CoreDeps): Core => {
       push(event('track', { event: '$session_start', properties: { sessionId: current.i } }, at, current));
     }
     current.l = at;
-    if (type == 'page') fields.properties = { ...deps.page?.(), ...(fields.properties as Properties) };
     push(event(type, fields, at, current));
     save();
     if (queue.length >= flushAt) flush();
   };
 
   const envelope = (items: string[]): string =>
-    `{"writeKey":${JSON.stringify(options.writeKey)},"sentAt":"${new Date(now()).toISOString()}","batch":[${items.join(',')}]}`;
+    `{"writeKey":${JSON.stringify(options.writeKey)},"sentAt":"${iso(now())}","batch":[${items.join(',')}]}`;
 
   /** The longest run of `items` from the start that fits `max` events and `limit` bytes (at least one). */
   const take = (items: string[], max: number, limit: number): string[] => {
@@ -244,17 +247,18 @@ export const createCore = (options: Options, deps: CoreDeps): Core => {
           answer = { status: 0 };
         }
         const status = answer.status;
+        const kind = (status / 100) | 0;
         if (status == 413 && batch.length > 1) {
           // Too large for the service (or a proxy in front of it): send half as many from now on.
           maxEvents = batch.length >> 1;
-        } else if (((status / 100) | 0) == 2) {
+        } else if (kind == 2) {
           attempt = 0;
           remove(batch);
           const rejected = (answer.body as UptakeError | undefined)?.rejected;
           if (rejected?.length) {
             report({ code: 'rejected', status, count: rejected.length, rejected });
           }
-        } else if (((status / 100) | 0) == 4 && status != 408 && status != 429) {
+        } else if (kind == 4 && status != 408 && status != 429) {
           remove(batch);
           report({ code: 'dropped', status, count: batch.length });
         } else {
@@ -291,7 +295,7 @@ export const createCore = (options: Options, deps: CoreDeps): Core => {
     const found: string[] = [];
     for (const key of storage.keys()) {
       const owner = /^uptake\.[lq]\.(.+)/.exec(key)?.[1];
-      if (owner && owner != tab && !(+(storage.get(LEASE_PREFIX + owner) || 0) > at)) {
+      if (owner && owner != tab && !(+storage.get(LEASE_PREFIX + owner)! > at)) {
         if (key[7] == 'q') found.push(...(storage.get(key) || '').split('\n').filter(Boolean));
         storage.remove(key);
       }
@@ -312,7 +316,7 @@ export const createCore = (options: Options, deps: CoreDeps): Core => {
       queue = [];
       beaconed.clear();
       session = undefined;
-      identity = { a: uuid(now()) };
+      identity = anonymous();
       for (const key of storage.keys()) if (key.startsWith(PREFIX)) storage.remove(key);
     } else if (state != GRANTED) {
       state = GRANTED;
@@ -322,39 +326,40 @@ export const createCore = (options: Options, deps: CoreDeps): Core => {
   };
 
   const ticker = setInterval(guard(tick), Math.max(options.flushIntervalMs || 5000, 50));
-  if (state == DENIED) consent(false); // as if just refused: nothing stored stays
+  if (options.consent == 'denied') consent(false); // as if just refused: nothing stored stays
   load();
   save();
   tick();
-
-  return {
-    send: guard(send),
-    user: guard((patch: { u?: string; g?: string; h?: string }) => {
-      load();
-      if (patch.u && patch.u != identity.u) identity.h = undefined;
-      identity = { ...identity, ...patch };
-      save();
-    }),
-    flush,
+  const detach = attach?.({
     hide: guard(hide),
     online: guard(() => {
       until = 0;
       clearTimeout(retryTimer);
       flush();
     }),
+  });
+
+  return {
+    identify: guard((userId, traits, options) =>
+      send('identify', { traits }, options?.userHash ? { u: userId, h: options.userHash } : { u: userId }),
+    ),
+    group: guard((accountId, traits) => send('group', { groupId: accountId, traits }, { g: accountId })),
+    track: guard((event, properties) => send('track', { event, properties })),
+    page: guard((name, properties) => send('page', { name, properties: { ...deps.page?.(), ...properties } })),
+    flush,
     reset: guard(() => {
       load();
       if (session && state != DENIED) endSession(session);
       session = undefined;
-      identity = { a: uuid(now()) };
+      identity = anonymous();
       save();
     }),
     consent: guard(consent),
     onError: (listener) => void listeners.push(listener),
-    fail,
-    stop: () => {
+    close: () => {
       clearInterval(ticker);
       clearTimeout(retryTimer);
+      detach?.();
     },
   };
 };

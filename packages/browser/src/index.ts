@@ -1,15 +1,7 @@
 import { attachPageHooks, browserDeps } from './browser.js';
-import { createCore, type Core } from './core.js';
+import { createCore } from './core.js';
 import { MAX_PENDING_CALLS } from './limits.js';
-import type {
-  AccountTraits,
-  CoreDeps,
-  IdentifyOptions,
-  Options,
-  Properties,
-  UptakeError,
-  UserTraits,
-} from './types.js';
+import type { CoreDeps, Options, Uptake } from './types.js';
 
 export type {
   AccountTraits,
@@ -22,35 +14,22 @@ export type {
   PageContext,
   Properties,
   Transport,
+  Uptake,
   UptakeError,
   UserTraits,
 } from './types.js';
 export { memoryStore } from './memory-store.js';
 
-// The calls shared by the default instance (named exports) and createUptake().
-const identifyWith = (core: Core, userId: string, traits?: UserTraits, options?: IdentifyOptions): void => {
-  core.user(options?.userHash ? { u: userId, h: options.userHash } : { u: userId });
-  core.send('identify', { traits });
-};
-const groupWith = (core: Core, accountId: string, traits?: AccountTraits): void => {
-  core.user({ g: accountId });
-  core.send('group', { groupId: accountId, traits });
-};
-const trackWith = (core: Core, event: string, properties?: Properties): void => core.send('track', { event, properties });
-const pageWith = (core: Core, name?: string, properties?: Properties): void => core.send('page', { name, properties });
-
 /** The default instance, made by `init`. */
-let instance: Core | undefined;
+let instance: Uptake | undefined;
+type Method = Exclude<keyof Uptake, 'close'>;
 /** Calls made before `init`, replayed in order by it. */
-const waiting: Array<(core: Core) => unknown> = [];
+const waiting: Array<[Method, unknown[]]> = [];
 
-const run = <R>(call: (core: Core) => R): R | undefined => {
-  try {
-    if (instance) return call(instance);
-    if (waiting.length < MAX_PENDING_CALLS) waiting.push(call);
-  } catch (error) {
-    instance?.fail(error);
-  }
+/** Calls the default instance's `method` (which never throws), or keeps the call for `init`. */
+const run = (method: Method, args: unknown[]): unknown => {
+  if (instance) return (instance[method] as (...args: unknown[]) => unknown)(...args);
+  if (waiting.length < MAX_PENDING_CALLS) waiting.push([method, args]);
 };
 
 /**
@@ -64,9 +43,8 @@ const run = <R>(call: (core: Core) => R): R | undefined => {
 export const init = (options: Options): void => {
   try {
     if (instance) return;
-    instance = createCore(options, browserDeps(options));
-    attachPageHooks(instance);
-    for (const call of waiting.splice(0)) run(call);
+    instance = createCore(options, browserDeps(options), attachPageHooks);
+    for (const [method, args] of waiting.splice(0)) run(method, args);
   } catch {
     // never throw into the host page
   }
@@ -79,8 +57,7 @@ export const init = (options: Options): void => {
  * @example
  * identify('user_42', { email: 'ada@example.com', role: 'admin' }, { userHash: hashFromYourBackend });
  */
-export const identify = (userId: string, traits?: UserTraits, options?: IdentifyOptions): void =>
-  void run((core) => identifyWith(core, userId, traits, options));
+export const identify: Uptake['identify'] = (...args) => run('identify', args);
 
 /**
  * Says which account (customer company) the user works in; later events carry it as `context.groupId`.
@@ -88,7 +65,7 @@ export const identify = (userId: string, traits?: UserTraits, options?: Identify
  * @example
  * group('acme', { name: 'Acme Inc.', plan: 'pro', seats: 25 });
  */
-export const group = (accountId: string, traits?: AccountTraits): void => void run((core) => groupWith(core, accountId, traits));
+export const group: Uptake['group'] = (...args) => run('group', args);
 
 /**
  * Records a feature use or any other action.
@@ -96,7 +73,7 @@ export const group = (accountId: string, traits?: AccountTraits): void => void r
  * @example
  * track('Report Created', { format: 'pdf' });
  */
-export const track = (event: string, properties?: Properties): void => void run((core) => trackWith(core, event, properties));
+export const track: Uptake['track'] = (...args) => run('track', args);
 
 /**
  * Records a page view; `url`, `path`, `referrer` and `title` are added to its properties.
@@ -105,7 +82,7 @@ export const track = (event: string, properties?: Properties): void => void run(
  * page();                       // on load
  * page('Settings', { tab: 'billing' }); // in a single-page app's router
  */
-export const page = (name?: string, properties?: Properties): void => void run((core) => pageWith(core, name, properties));
+export const page: Uptake['page'] = (...args) => run('page', args);
 
 /**
  * Sends waiting events now (unless the service asked to wait); resolves when the attempt is over.
@@ -113,7 +90,7 @@ export const page = (name?: string, properties?: Properties): void => void run((
  * @example
  * await flush();
  */
-export const flush = (): Promise<void> => run((core) => core.flush()) || Promise.resolve();
+export const flush: Uptake['flush'] = () => (run('flush', []) as Promise<void> | undefined) || Promise.resolve();
 
 /**
  * Logout: forgets the user and the account, ends the session and starts over with a new anonymous id.
@@ -122,7 +99,7 @@ export const flush = (): Promise<void> => run((core) => core.flush()) || Promise
  * @example
  * reset();
  */
-export const reset = (): void => void run((core) => core.reset());
+export const reset: Uptake['reset'] = (...args) => run('reset', args);
 
 /**
  * Gives or withdraws consent. `consent(true)` stores and sends what was recorded while consent was
@@ -133,7 +110,7 @@ export const reset = (): void => void run((core) => core.reset());
  * cookieBanner.onAccept(() => consent(true));
  * cookieBanner.onReject(() => consent(false));
  */
-export const consent = (granted: boolean): void => void run((core) => core.consent(granted));
+export const consent: Uptake['consent'] = (...args) => run('consent', args);
 
 /**
  * Listens to problems: rejected or dropped events, queue overflow, unexpected errors.
@@ -142,24 +119,10 @@ export const consent = (granted: boolean): void => void run((core) => core.conse
  * @example
  * onError((error) => console.warn('uptake', error.code, error));
  */
-export const onError = (listener: (error: UptakeError) => void): void => void run((core) => core.onError(listener));
+export const onError: Uptake['onError'] = (...args) => run('onError', args);
 
 /** The default instance's API as one object (what the script tag puts on `window.uptake`). */
 export const uptake = { init, identify, group, track, page, flush, reset, consent, onError };
-
-/** An instance made by {@link createUptake}. */
-export type Uptake = {
-  identify(userId: string, traits?: UserTraits, options?: IdentifyOptions): void;
-  group(accountId: string, traits?: AccountTraits): void;
-  track(event: string, properties?: Properties): void;
-  page(name?: string, properties?: Properties): void;
-  flush(): Promise<void>;
-  reset(): void;
-  consent(granted: boolean): void;
-  onError(listener: (error: UptakeError) => void): void;
-  /** Stops timers and page listeners. */
-  close(): void;
-};
 
 /**
  * Makes a separate instance, for a second project on the page, a worker (pass `deps`), or tests.
@@ -169,22 +132,5 @@ export type Uptake = {
  * const other = createUptake({ writeKey: 'wk_other', host: 'https://uptake.example.com' });
  * other.track('Widget Opened');
  */
-export const createUptake = (options: Options, deps: CoreDeps = browserDeps(options)): Uptake => {
-  const core = createCore(options, deps);
-  const detach = typeof document == 'object' ? attachPageHooks(core) : () => {};
-  // The core's methods catch and report everything themselves.
-  return {
-    identify: (userId, traits, options) => identifyWith(core, userId, traits, options),
-    group: (accountId, traits) => groupWith(core, accountId, traits),
-    track: (event, properties) => trackWith(core, event, properties),
-    page: (name, properties) => pageWith(core, name, properties),
-    flush: core.flush,
-    reset: core.reset,
-    consent: core.consent,
-    onError: core.onError,
-    close: () => {
-      detach();
-      core.stop();
-    },
-  };
-};
+export const createUptake = (options: Options, deps: CoreDeps = browserDeps(options)): Uptake =>
+  createCore(options, deps, attachPageHooks);

@@ -7,7 +7,7 @@
  *   data-host="https://uptake.example.com" async></script>
  */
 import { init, uptake } from './index.js';
-import type { ConsentState } from './types.js';
+import type { Options } from './types.js';
 
 type StubCall = [method: string, args: unknown[]];
 
@@ -21,12 +21,12 @@ if (!stub || Array.isArray(stub)) {
   const data = script?.dataset;
   if (data?.writeKey) {
     init({
-      writeKey: data.writeKey,
+      // writeKey, persistence and consent as they are (the core ignores other attributes)
+      ...(data as Pick<Options, 'writeKey' | 'persistence' | 'consent'>),
       host: data.host || '',
-      flushAt: Number(data.flushAt) || undefined,
-      flushIntervalMs: Number(data.flushIntervalMs) || undefined,
-      persistence: data.persistence == 'memory' ? 'memory' : undefined,
-      consent: data.consent as ConsentState | undefined,
+      // NaN (attribute absent or not a number) means the default, as 0 does.
+      flushAt: +data.flushAt!,
+      flushIntervalMs: +data.flushIntervalMs!,
       debug: data.debug != null,
     });
   }

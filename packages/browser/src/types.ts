@@ -25,6 +25,20 @@ export type AccountTraits = Properties & {
 /** `'pending'`: nothing is stored or sent until `consent(true)`. Default `'granted'`. */
 export type ConsentState = 'pending' | 'granted' | 'denied';
 
+/** An instance made by `createUptake`; the default instance's named exports are the same calls. */
+export type Uptake = {
+  identify(userId: string, traits?: UserTraits, options?: IdentifyOptions): void;
+  group(accountId: string, traits?: AccountTraits): void;
+  track(event: string, properties?: Properties): void;
+  page(name?: string, properties?: Properties): void;
+  flush(): Promise<void>;
+  reset(): void;
+  consent(granted: boolean): void;
+  onError(listener: (error: UptakeError) => void): void;
+  /** Stops timers and page listeners. */
+  close(): void;
+};
+
 /** Options of {@link init}. */
 export type Options = {
   /** The project's public write key. */
