@@ -1,10 +1,12 @@
 #!/usr/bin/env node
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { loadConfig, type Config } from './config.ts';
 import { openStore } from './db/connect.ts';
 import { migrateToLatest } from './db/migrate.ts';
+import { DEMO_DEFAULTS } from './demo/demo-data.ts';
+import { DEMO_PROJECT_FILE, ensureDemoProject, type DemoProjectFile } from './demo/demo-project.ts';
+import { loadDemoProject, type DemoRun } from './demo/load-demo.ts';
 import { rebuildDerivedTables } from './query/derived/rebuild.ts';
 import { createProject } from './projects/projects.queries.ts';
 import { startServer } from './server.ts';
@@ -12,10 +14,13 @@ import { startServer } from './server.ts';
 const USAGE = `Usage: uptake <command> [options]
 
 Commands:
-  start                       serve, with a demo project whose keys are kept in the data dir
+  start                       serve, with a demo project whose keys are kept in the data dir;
+                              the first start loads the demo data (as \`demo\` does)
   serve                       migrate, then serve the API
   migrate                     run migrations and exit
   project create --name <n>   create a project and print its keys (the secret key is shown once)
+  demo [--days 90]            create (or reuse) the demo project and load realistic demo data;
+                              a second run stores nothing twice
   rebuild                     recompute the query API's derived tables from the stored events
 
 Options:
@@ -24,6 +29,8 @@ Options:
   --data-dir <dir>  PGlite data dir when DATABASE_URL is unset (default .uptake)
   --name <n>        project name (project create)
   --json            print machine-readable JSON (project create)
+  --days <n>        days of demo data, ending today (demo, first start; default 90)
+  --accounts <n>    customer accounts in the demo data (demo, first start; default 100)
 
 DATABASE_URL set → a real Postgres server; unset → embedded PGlite in the data dir.
 `;
@@ -40,6 +47,8 @@ async function main(argv: string[]): Promise<number> {
       'data-dir': { type: 'string' },
       name: { type: 'string' },
       json: { type: 'boolean', default: false },
+      days: { type: 'string' },
+      accounts: { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false },
     },
   });
@@ -58,27 +67,55 @@ async function main(argv: string[]): Promise<number> {
     case 'serve':
       await startServer(config, (_app, url) => void print(`Uptake listening on ${url} (${describeStore(config)})`));
       return -1;
-    case 'start':
+    case 'start': {
+      const demoSize = demoOptions(values);
+      // Ctrl-C while the demo data loads: the load stops after the commit in flight (the server
+      // closes the store once it is done); the next start carries on where it stopped.
+      const stopLoading = new AbortController();
+      let loading = false;
+      const stop = () => {
+        if (loading) process.stderr.write('\n  Stopping: the demo data stored so far is kept; the next start loads the rest.\n');
+        stopLoading.abort();
+      };
       await startServer(config, async (app, url) => {
-        const demo = await ensureDemoProject(config, app.store.db);
-        print(
-          [
-            '',
-            `  Uptake is running at ${url}  (${describeStore(config)})`,
-            '',
-            `  Demo project  ${demo.projectId}`,
-            `  Write key     ${demo.writeKey}    (SDK, ingestion)`,
-            `  Secret key    ${demo.secretKey}    (query API; keep it private)`,
-            `  Identity key  ${demo.identitySecret}`,
-            '',
-            `  Try:  curl -s ${url}/v1/batch -H 'content-type: application/json' -u '${demo.writeKey}:' \\`,
-            `          -d '{"batch":[{"type":"track","event":"Report Created","userId":"u1","messageId":"m1"}]}'`,
-            `  OpenAPI: ${url}/docs/json     Stop: Ctrl-C`,
-            '',
-          ].join('\n'),
-        );
+        process.once('SIGINT', stop);
+        process.once('SIGTERM', stop);
+        const keysDir = demoKeysDir(config);
+        const demo = await ensureDemoProject(app.store.db, keysDir);
+        print(banner(config, url, demo));
+        if (demo.demoData) {
+          print(`  Demo data     ${describeDemoData(demo.demoData)}\n`);
+          return;
+        }
+        process.stderr.write(`  First start: loading ${demoSize.days ?? DEMO_DEFAULTS.days} days of demo data (the API answers meanwhile; figures fill in as it loads)\n`);
+        loading = true;
+        try {
+          const run = await loadDemoProject(app.store.db, keysDir, { ...demoSize, progress: process.stderr, signal: stopLoading.signal });
+          if (!run.load.stopped) print(`  Demo data     ${describeRun(run)}\n`);
+        } catch (error) {
+          if (!stopLoading.signal.aborted) throw error;
+        } finally {
+          loading = false;
+        }
       });
       return -1;
+    }
+    case 'demo': {
+      const store = await openStore(config.database);
+      try {
+        await migrateToLatest(store.db);
+        const keysDir = demoKeysDir(config);
+        const run = await loadDemoProject(store.db, keysDir, { ...demoOptions(values), progress: process.stderr });
+        const { projectId, writeKey, secretKey } = run.project;
+        print(`Demo project  ${projectId}  (${run.project.created ? 'created' : 'reused'}; keys in ${join(keysDir, DEMO_PROJECT_FILE)})`);
+        print(`  Write key   ${writeKey}`);
+        print(`  Secret key  ${secretKey}`);
+        print(describeRun(run));
+      } finally {
+        await store.close();
+      }
+      return 0;
+    }
     case 'migrate': {
       const store = await openStore(config.database);
       try {
@@ -132,26 +169,52 @@ function describeStore(config: Config): string {
   return config.database.kind === 'postgres' ? 'Postgres from DATABASE_URL' : `embedded PGlite in ${config.database.dataDir}`;
 }
 
-type DemoKeys = { projectId: string; writeKey: string; secretKey: string; identitySecret: string };
+/** Where the demo project's keys live: the PGlite data dir, or `.uptake` beside a real Postgres. */
+function demoKeysDir(config: Config): string {
+  return config.database.kind === 'pglite' ? config.database.dataDir : '.uptake';
+}
 
-/**
- * The demo project is made once; its keys (the secret one included) are kept in the data dir so
- * a restart shows the same keys. Only the local demo does this: real projects never store a
- * secret key in clear.
- */
-async function ensureDemoProject(config: Config, db: Parameters<typeof createProject>[0]): Promise<DemoKeys> {
-  const dataDir = config.database.kind === 'pglite' ? config.database.dataDir : '.uptake';
-  const keysPath = join(dataDir, 'demo-project.json');
-  if (existsSync(keysPath)) {
-    const keys = JSON.parse(readFileSync(keysPath, 'utf8')) as DemoKeys;
-    const found = await db.selectFrom('projects').select('project_id').where('project_id', '=', keys.projectId).executeTakeFirst();
-    if (found) return keys;
-  }
-  const project = await createProject(db, { name: 'Demo' });
-  const keys = { projectId: project.projectId, writeKey: project.writeKey, secretKey: project.secretKey, identitySecret: project.identitySecret };
-  mkdirSync(dataDir, { recursive: true });
-  writeFileSync(keysPath, `${JSON.stringify(keys, null, 2)}\n`, { mode: 0o600 });
-  return keys;
+function demoOptions(values: { days?: string | undefined; accounts?: string | undefined }): { days?: number; accounts?: number } {
+  const whole = (flag: string, text: string | undefined, max: number) => {
+    if (text === undefined) return undefined;
+    const n = Number(text);
+    if (!Number.isInteger(n) || n < 1 || n > max) throw new Error(`--${flag} must be a whole number from 1 to ${max}, got "${text}"`);
+    return n;
+  };
+  const days = whole('days', values.days, 365);
+  const accounts = whole('accounts', values.accounts, 1000);
+  return { ...(days !== undefined ? { days } : {}), ...(accounts !== undefined ? { accounts } : {}) };
+}
+
+function banner(config: Config, url: string, demo: DemoProjectFile): string {
+  return [
+    '',
+    `  Uptake is running at ${url}  (${describeStore(config)})`,
+    '',
+    `  Demo project  ${demo.projectId}`,
+    `  Write key     ${demo.writeKey}    (SDK, ingestion)`,
+    `  Secret key    ${demo.secretKey}    (query API; keep it private)`,
+    `  Identity key  ${demo.identitySecret}`,
+    '',
+    `  Try:  curl -s ${url}/v1/segments/champion-disengaged/members -H 'authorization: Bearer ${demo.secretKey}'`,
+    `        pnpm --dir examples/backend-plays start   (this week's plays; see docs/examples.md)`,
+    `  OpenAPI: ${url}/docs/json     Stop: Ctrl-C`,
+    '',
+  ].join('\n');
+}
+
+const count = (n: number) => n.toLocaleString('en-US');
+
+function describeDemoData(data: NonNullable<DemoProjectFile['demoData']>): string {
+  return `${count(data.events)} events, ${count(data.accounts)} accounts, ${count(data.users)} users, ${data.from} … ${data.to} (loaded ${data.loadedAt.slice(0, 10)})`;
+}
+
+function describeRun(run: DemoRun): string {
+  const { load } = run;
+  const stored = `accepted ${count(load.accepted)}, duplicates ${count(load.duplicates)}, rejected ${count(load.rejected)}`;
+  if (load.accepted === 0 && load.events > 0) return `Nothing new: the ${count(load.events)} demo events were stored before (${stored}).`;
+  const model = load.scoreModelVersion === null ? '' : `; score model v${load.scoreModelVersion} (demo weights and labels) is active`;
+  return `${count(run.data.events)} events (${stored}): ${count(run.data.accounts)} accounts, ${count(run.data.users)} users, ${run.data.from} … ${run.data.to}, in ${run.seconds.toFixed(1)} s${model}.`;
 }
 
 main(process.argv.slice(2)).then(
