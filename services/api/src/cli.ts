@@ -196,6 +196,8 @@ function banner(config: Config, url: string, demo: DemoProjectFile): string {
     `  Secret key    ${demo.secretKey}    (query API; keep it private)`,
     `  Identity key  ${demo.identitySecret}`,
     '',
+    `  Dashboard     ${url}/dashboard/   (sign in with the secret key)`,
+    '',
     `  Try:  curl -s ${url}/v1/segments/champion-disengaged/members -H 'authorization: Bearer ${demo.secretKey}'`,
     `        pnpm --dir examples/backend-plays start   (this week's plays; see docs/examples.md)`,
     `  OpenAPI: ${url}/docs/json     Stop: Ctrl-C`,
