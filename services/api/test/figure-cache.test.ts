@@ -56,13 +56,26 @@ describe('figure cache', () => {
     expect(await cache.get(project, 'k', figure.compute)).toBe(1);
   });
 
-  it('never serves a figure older than the bound, even when nothing changed here (another instance may have written)', async () => {
+  it('waits for a fresh figure once the data changed longer ago than the bound allows', async () => {
+    const cache = createFigureCache({ maxStalenessMs: 100 });
+    const figure = counter();
+    const project = `p-${Math.random()}`;
+    await cache.get(project, 'k', figure.compute);
+    await sleep(150);
+    figure.set(7);
+    markProjectChanged(project);
+    expect(await cache.get(project, 'k', figure.compute)).toBe(7);
+  });
+
+  it('serves an unchanged figure at once and refreshes it in the background (events stored by another instance)', async () => {
     const cache = createFigureCache({ maxStalenessMs: 100 });
     const figure = counter();
     const project = `p-${Math.random()}`;
     await cache.get(project, 'k', figure.compute);
     figure.set(7);
     await sleep(150);
+    expect(await cache.get(project, 'k', figure.compute)).toBe(0);
+    await sleep(60);
     expect(await cache.get(project, 'k', figure.compute)).toBe(7);
   });
 });

@@ -2,11 +2,12 @@ import { dataEpoch, projectDataVersion } from './derived/data-version.ts';
 
 export type FigureCacheOptions = {
   /**
-   * How old (from the start of its computation) a cached figure may be when served. Within it,
-   * a figure whose data changed, or older than a quarter of it, is served and recomputed in the
+   * How old (from the start of its computation) a cached figure may be when served although
+   * this instance stored new events since: within it the figure is served and recomputed in the
    * background, so reads stay fast while events keep arriving; past it, a reader waits for a
-   * fresh computation. This bounds how long an acknowledged event can be missing from an
-   * answer, also when another instance stored it. 0 computes every figure whose data changed.
+   * fresh computation. A figure whose data did not change here is served and, once older than a
+   * quarter of the bound, refreshed in the background — that is how events stored by another
+   * instance show up. 0: every figure whose data changed is recomputed before it is served.
    */
   maxStalenessMs: number;
   maxEntries?: number;
@@ -41,8 +42,8 @@ export function createFigureCache({ maxStalenessMs, maxEntries = 500 }: FigureCa
       const hit = entries.get(fullKey);
       const age = hit ? Date.now() - hit.startedAt : Infinity;
       const unchanged = hit?.version === version;
-      if (hit && (unchanged || maxStalenessMs > 0) && age <= maxStalenessMs) {
-        if ((!unchanged || age > maxStalenessMs / 4) && !hit.refreshing) {
+      if (hit && (unchanged || (maxStalenessMs > 0 && age <= maxStalenessMs))) {
+        if ((!unchanged || (maxStalenessMs > 0 && age > maxStalenessMs / 4)) && !hit.refreshing) {
           hit.refreshing = true;
           const next = start(fullKey, version, compute);
           // Swap in the new figure only once it is ready; until then the current one is served.
@@ -53,7 +54,6 @@ export function createFigureCache({ maxStalenessMs, maxEntries = 500 }: FigureCa
         }
         return hit.value as Promise<T>;
       }
-      if (hit && unchanged && maxStalenessMs === 0) return hit.value as Promise<T>;
       const entry = start(fullKey, version, compute);
       entries.set(fullKey, entry);
       return entry.value as Promise<T>;
