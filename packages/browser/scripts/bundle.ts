@@ -54,14 +54,24 @@ const compile = (declarations: boolean): Plugin =>
 /** Writes dist/: ESM + .d.ts, the IIFE `uptake.min.js`, and `sri.json` with each file's sha384. */
 export const buildAll = async (): Promise<Record<string, string>> => {
   await mkdir(distDir, { recursive: true });
-  const esm = await rollup({ input: { index: join(packageDir, 'src/index.ts') }, plugins: [compile(true)] });
+  const esm = await rollup({
+    input: { index: join(packageDir, 'src/index.ts'), nps: join(packageDir, 'src/nps.ts'), progress: join(packageDir, 'src/progress.ts') },
+    plugins: [compile(true)],
+  });
   const esmOut = await esm.write({ dir: distDir, format: 'es', sourcemap: true });
   await esm.close();
   const iife = await rollup({ input: join(packageDir, 'src/script-tag.ts'), plugins: [compile(false), minifyScriptTag()] });
   const iifeOut = await iife.write({ file: join(distDir, 'uptake.min.js'), format: 'iife', sourcemap: 'hidden' });
   await iife.close();
+  // The widgets for the script tag: one file each, loaded on first use by the widget loader snippet.
+  const widgetOut = [];
+  for (const name of ['nps', 'progress']) {
+    const widget = await rollup({ input: join(packageDir, `src/widgets/${name}-tag.ts`), plugins: [compile(false), minifyScriptTag()] });
+    widgetOut.push(...(await widget.write({ file: join(distDir, `uptake-${name}.min.js`), format: 'iife', sourcemap: 'hidden' })).output);
+    await widget.close();
+  }
   const sri: Record<string, string> = {};
-  for (const chunk of [...esmOut.output, ...iifeOut.output]) {
+  for (const chunk of [...esmOut.output, ...iifeOut.output, ...widgetOut]) {
     if (chunk.type == 'chunk') sri[chunk.fileName] = `sha384-${createHash('sha384').update(chunk.code).digest('base64')}`;
   }
   await writeFile(join(distDir, 'sri.json'), JSON.stringify(sri, null, 2) + '\n');
@@ -70,9 +80,10 @@ export const buildAll = async (): Promise<Record<string, string>> => {
 
 /**
  * Bundles `code` (an app importing the SDK by relative path into src/) the way an app's bundler would,
- * tree-shaken and minified with terser; returns the minified code.
+ * tree-shaken and minified with terser; returns the minified code. Imports `external` says yes to stay
+ * out of the bundle (the widgets are measured on top of the core, which the app already has).
  */
-export const bundleApp = async (code: string, format: 'es' | 'iife' = 'es'): Promise<string> => {
+export const bundleApp = async (code: string, format: 'es' | 'iife' = 'es', external?: (id: string) => boolean): Promise<string> => {
   // The script tag's entry runs for its effects; an app's imports are tree-shaken as with `sideEffects: false`.
   const entry = join(packageDir, 'src/__size_entry__.ts');
   const virtual: Plugin = {
@@ -82,7 +93,7 @@ export const bundleApp = async (code: string, format: 'es' | 'iife' = 'es'): Pro
   };
   // The iife format is the script tag itself (its own minifier); `es` is an app importing the SDK.
   const plugins = [virtual, compile(false), format == 'iife' ? minifyScriptTag() : minify()];
-  const bundle = await rollup({ input: entry, plugins, treeshake: { moduleSideEffects: format == 'iife' } });
+  const bundle = await rollup({ input: entry, plugins, treeshake: { moduleSideEffects: format == 'iife' }, ...(external ? { external } : {}) });
   const { output } = await bundle.generate({ format, sourcemap: false });
   await bundle.close();
   return output[0].code;

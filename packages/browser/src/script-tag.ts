@@ -17,7 +17,8 @@ const stub = target.uptake;
 
 // Loaded twice? The first copy owns window.uptake.
 if (!stub || Array.isArray(stub)) {
-  target.uptake = uptake;
+  // `uptake.w`: the widget loaders of the documented widget snippet (`uptake.nps`, `uptake.progress`) stay on.
+  target.uptake = { ...(stub as { w?: object } | undefined)?.w, ...uptake };
   const data = script?.dataset;
   if (data?.writeKey) {
     init({
