@@ -4,7 +4,7 @@
  * events/s, acknowledgement latency, bytes on disk per event and the ratio to COPY; then the same
  * load on embedded PGlite.
  *
- *   pnpm bench:ingest [--seconds 15] [--connections 10] [--pglite-seconds 10]
+ *   pnpm bench:ingest [--seconds 15] [--connections 32] [--pglite-seconds 10]
  *
  * DATABASE_URL set → that server; unset → a throwaway Postgres 15 cluster under /tmp.
  */
@@ -24,7 +24,7 @@ import { startPostgresCluster, type PostgresCluster } from '../test/support/post
 const { values } = parseArgs({
   options: {
     seconds: { type: 'string', default: '15' },
-    connections: { type: 'string', default: '10' },
+    connections: { type: 'string', default: '32' },
     'pglite-seconds': { type: 'string', default: '10' },
   },
 });

@@ -45,7 +45,7 @@ await admin.query(`create database ${dbName}`);
 const url = new URL(serverUrl);
 url.pathname = `/${dbName}`;
 
-const app = await buildApp(loadConfig({ DATABASE_URL: url.toString(), LOG_LEVEL: 'silent' }), { logger: pino({ level: 'silent' }) });
+const app = await buildApp(loadConfig({ DATABASE_URL: url.toString(), DATABASE_QUERY_TIMEOUT_MS: '0', LOG_LEVEL: 'silent' }), { logger: pino({ level: 'silent' }) });
 try {
   const db = app.store.db;
   const project = await createProject(db, { name: 'Bench' });

@@ -127,7 +127,8 @@ async function main(argv: string[]): Promise<number> {
       return 0;
     }
     case 'rebuild': {
-      const store = await openStore(config.database);
+      // A rebuild reads every event: no per-query time limit.
+      const store = await openStore(config.database.kind === 'postgres' ? { ...config.database, queryTimeoutMs: 0 } : config.database);
       try {
         await migrateToLatest(store.db);
         const started = Date.now();

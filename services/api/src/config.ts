@@ -1,7 +1,8 @@
 import { z } from 'zod';
 
 export type DatabaseConfig =
-  | { kind: 'postgres'; url: string; poolSize: number }
+  /** `queryTimeoutMs`: a query without an answer by then fails (0: no limit, for long maintenance). */
+  | { kind: 'postgres'; url: string; poolSize: number; queryTimeoutMs: number }
   /** `dataDir` is a folder (PGlite files live in `<dataDir>/pglite`) or `memory://` for tests. */
   | { kind: 'pglite'; dataDir: string };
 
@@ -27,6 +28,7 @@ const envSchema = z.object({
   // An empty variable (`DATABASE_URL=`) means unset, as in most tools.
   DATABASE_URL: z.preprocess((value) => (value === '' ? undefined : value), z.url().optional()),
   DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(200).default(10),
+  DATABASE_QUERY_TIMEOUT_MS: z.coerce.number().int().min(0).default(30_000),
   UPTAKE_DATA_DIR: z.string().min(1).default('.uptake'),
   HOST: z.string().min(1).default('127.0.0.1'),
   PORT: z.coerce.number().int().min(0).max(65535).default(4000),
@@ -53,7 +55,7 @@ export function loadConfig(env: Record<string, string | undefined>, overrides: C
   }
   const e = parsed.data;
   const database: DatabaseConfig = e.DATABASE_URL
-    ? { kind: 'postgres', url: e.DATABASE_URL, poolSize: e.DATABASE_POOL_SIZE }
+    ? { kind: 'postgres', url: e.DATABASE_URL, poolSize: e.DATABASE_POOL_SIZE, queryTimeoutMs: e.DATABASE_QUERY_TIMEOUT_MS }
     : { kind: 'pglite', dataDir: overrides.dataDir ?? e.UPTAKE_DATA_DIR };
   return Object.freeze({
     host: overrides.host ?? e.HOST,

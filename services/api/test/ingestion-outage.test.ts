@@ -18,7 +18,7 @@ describe.skipIf(!canRunPostgresCluster())('Postgres stopped mid-stream', () => {
 
   beforeAll(async () => {
     cluster = await startPostgresCluster();
-    app = await buildApp(testConfig({ kind: 'postgres', url: cluster.url, poolSize: 5 }), { logger: pino({ level: 'silent' }) });
+    app = await buildApp(testConfig({ kind: 'postgres', url: cluster.url, poolSize: 5, queryTimeoutMs: 30_000 }), { logger: pino({ level: 'silent' }) });
     ({ writeKey, projectId } = await createProject(app.store.db, { name: 'Outage' }));
   }, 120_000);
   afterAll(async () => {

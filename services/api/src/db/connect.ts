@@ -36,7 +36,7 @@ export async function openStore(config: DatabaseConfig, onPoolError: (error: Err
       max: config.poolSize,
       // A stopped server must produce an error the client can retry on, never a hanging request.
       connectionTimeoutMillis: 3000,
-      query_timeout: 30_000,
+      ...(config.queryTimeoutMs > 0 ? { query_timeout: config.queryTimeoutMs } : {}),
     });
     // Clients whose server went away emit 'error' (idle ones on the pool, checked-out ones on
     // themselves); unhandled, either would kill the process. The query in flight fails on its own.

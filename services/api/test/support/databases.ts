@@ -25,7 +25,7 @@ export async function createTestDatabase(kind: TestDatabaseKind): Promise<TestDa
   const url = new URL(serverUrl);
   url.pathname = `/${name}`;
   return {
-    config: { kind: 'postgres', url: url.toString(), poolSize: 10 },
+    config: { kind: 'postgres', url: url.toString(), poolSize: 10, queryTimeoutMs: 30_000 },
     drop: async () => {
       const client = new pg.Client({ connectionString: serverUrl });
       await client.connect();
