@@ -5,6 +5,7 @@ import type { Config } from './config.ts';
 import { openStore, type Store } from './db/connect.ts';
 import { migrateToLatest } from './db/migrate.ts';
 import { dashboardRoutes } from './dashboard/dashboard.route.ts';
+import { exampleRoutes } from './examples/examples.route.ts';
 import { installErrorHandler } from './http/error-handler.ts';
 import { healthRoutes } from './http/health.route.ts';
 import { registerOpenApi } from './http/openapi.ts';
@@ -61,6 +62,7 @@ export async function buildApp(config: Config, options: { logger?: Logger } = {}
   await app.register(queryRoutes, { db: store.db, figureMaxStalenessMs: config.figureMaxStalenessMs });
   await app.register(widgetRoutes, { db: store.db });
   await app.register(dashboardRoutes);
+  await app.register(exampleRoutes, { db: store.db, keysDir: config.database.kind === 'pglite' ? config.database.dataDir : '.uptake' });
   await app.ready();
   return app;
 }
