@@ -9,11 +9,9 @@ import {
   widgetSettingsInputSchema,
   widgetSettingsSchema,
   widgetUserQuerySchema,
-  type NpsPromptReasonCode,
 } from '@uptake/protocol';
 import { secretKeyAuthenticator } from '../auth/secret-key.ts';
 import type { Database } from '../db/database.ts';
-import type { NpsPromptReason } from '../domain/widgets/nps-eligibility.ts';
 import { HttpError } from '../http/errors.ts';
 import { decideNpsPrompt } from './nps-prompt.queries.ts';
 import { widgetProgress } from './progress.queries.ts';
@@ -22,9 +20,6 @@ import { widgetAuthenticator } from './widget-auth.ts';
 import { readWidgetSettings, replaceWidgetSettings } from './widget-settings.queries.ts';
 
 export type WidgetRoutesOptions = { db: Kysely<Database> };
-
-// The domain's reasons and the wire's must be the same set.
-const _sameReasons: [NpsPromptReason, NpsPromptReasonCode] extends [NpsPromptReasonCode, NpsPromptReason] ? true : never = true;
 
 const errors = { 400: errorResponseSchema, 401: errorResponseSchema, 403: errorResponseSchema };
 

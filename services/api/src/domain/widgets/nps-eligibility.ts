@@ -1,3 +1,5 @@
+import type { NpsPromptReasonCode } from '@uptake/protocol';
+
 const DAY_MS = 86_400_000;
 
 /** Per-project NPS prompt settings (DESIGN §5 widgets); every one has a default. */
@@ -49,18 +51,8 @@ export type NpsPromptFacts = {
   projectResponsesInQuotaPeriod: number;
 };
 
-export const NPS_PROMPT_REASONS = [
-  'eligible',
-  'unknown_user',
-  'too_new',
-  'answered_recently',
-  'dismissed_recently',
-  'user_contacted_recently',
-  'account_daily_limit',
-  'response_quota_met',
-  'not_sampled',
-] as const;
-export type NpsPromptReason = (typeof NPS_PROMPT_REASONS)[number];
+/** The reasons are part of the wire contract (`GET /v1/widgets/nps` answers them). */
+export type NpsPromptReason = NpsPromptReasonCode;
 
 const within = (at: Date | undefined, now: Date, days: number) => at !== undefined && now.getTime() - at.getTime() < days * DAY_MS;
 
