@@ -7,18 +7,17 @@
  *
  * UPTAKE_SCREENSHOTS=1 loads a larger, demo-like dataset and rewrites docs/img/dashboard-*.png.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateDataset } from './support/generate-data.ts';
 import { ingestEvents } from './support/ingest.ts';
+import { chromiumAvailable, launchChromium } from './support/chromium.ts';
 import { createTestApp, type TestApp } from './support/test-app.ts';
 
-const CHROMIUM = '/usr/bin/chromium';
-const hasChromium = existsSync(CHROMIUM);
-if (!hasChromium) console.warn(`dashboard E2E skipped: ${CHROMIUM} not found (apt-get install -y chromium)`);
+const hasChromium = chromiumAvailable('dashboard E2E');
 const screenshots = process.env['UPTAKE_SCREENSHOTS'] === '1';
 const imageDir = join(import.meta.dirname, '../../../docs/img');
 
@@ -94,10 +93,7 @@ describe.skipIf(!hasChromium)('dashboard in Chromium → query API → database'
     await ingestEvents(t.app, t.project.writeKey, data.events);
     await t.app.listen({ port: 0, host: '127.0.0.1' });
     origin = `http://127.0.0.1:${(t.app.server.address() as AddressInfo).port}`;
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run', '--disable-sync'],
-    });
+    browser = await launchChromium();
     context = await browser.newContext({ acceptDownloads: true, viewport: { width: 1280, height: 900 } });
     page = await context.newPage();
     page.on('request', (request) => requests.push({ url: request.url(), authorization: request.headers()['authorization'] }));

@@ -6,21 +6,18 @@
  */
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ensureDemoProject } from '../../src/demo/demo-project.ts';
+import { chromiumAvailable, launchChromium } from '../support/chromium.ts';
 import { createTestApp, type TestApp } from '../support/test-app.ts';
 
-const CHROMIUM = '/usr/bin/chromium';
-const hasChromium = existsSync(CHROMIUM);
-if (!hasChromium) console.warn(`examples-browser E2E skipped: ${CHROMIUM} not found (apt-get install -y chromium)`);
+const hasChromium = chromiumAvailable('examples-browser E2E');
 
 const repo = join(import.meta.dirname, '../../../..');
 const browserPackage = join(repo, 'packages/browser');
 
-// playwright-core is a dev dependency of @uptake/browser; it is loaded from there.
 type Page = {
   goto(url: string): Promise<unknown>;
   click(selector: string): Promise<void>;
@@ -31,10 +28,8 @@ type Page = {
 };
 type Context = { newPage(): Promise<Page>; close(): Promise<void> };
 type Browser = { newContext(options?: { viewport?: { width: number; height: number } }): Promise<Context>; close(): Promise<void> };
-type Playwright = { chromium: { launch(options: { executablePath: string; args: string[] }): Promise<Browser> } };
 type DomNode = { textContent: string | null; dataset: Record<string, string | undefined>; shadowRoot: { querySelector(selector: string): DomNode | null } | null };
 type Dom = { document: { querySelector(selector: string): DomNode | null; querySelectorAll(selector: string): ArrayLike<DomNode> } };
-const { chromium } = createRequire(join(browserPackage, 'package.json'))('playwright-core') as Playwright;
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const DAY_MS = 86_400_000;
@@ -95,10 +90,7 @@ describe.skipIf(!hasChromium)('browser examples in Chromium → service → data
     await t.app.listen({ port: 0, host: '127.0.0.1' });
     const address = t.app.server.address() as { port: number };
     origin = `http://127.0.0.1:${address.port}`;
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run', '--disable-sync'],
-    });
+    browser = await launchChromium();
   }, 60_000);
 
   afterAll(async () => {

@@ -4,22 +4,19 @@
  * another, behind a small proxy that the outage case switches off and on.
  */
 import { execFileSync } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { chromiumAvailable, launchChromium } from '../support/chromium.ts';
 import { createTestApp, type TestApp } from '../support/test-app.ts';
 
-const CHROMIUM = '/usr/bin/chromium';
-const hasChromium = existsSync(CHROMIUM);
-if (!hasChromium) console.warn(`sdk-browser E2E skipped: ${CHROMIUM} not found (apt-get install -y chromium)`);
+const hasChromium = chromiumAvailable('sdk-browser E2E');
 
 const browserPackage = join(import.meta.dirname, '../../../../packages/browser');
 const dist = join(browserPackage, 'dist');
 
-// playwright-core is a dev dependency of @uptake/browser; it is loaded from there.
 type Page = {
   goto(url: string): Promise<unknown>;
   evaluate<R>(fn: () => R): Promise<R>;
@@ -27,8 +24,6 @@ type Page = {
   on(event: 'console' | 'pageerror', listener: (message: unknown) => void): void;
 };
 type Browser = { newPage(): Promise<Page>; close(): Promise<void> };
-type Playwright = { chromium: { launch(options: { executablePath: string; args: string[] }): Promise<Browser> } };
-const { chromium } = createRequire(join(browserPackage, 'package.json'))('playwright-core') as Playwright;
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -129,10 +124,7 @@ window.sdk = uptake;
       }
     });
     pagesOrigin = `http://127.0.0.1:${await listen(pages)}`;
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run', '--disable-sync'],
-    });
+    browser = await launchChromium();
   }, 120_000);
 
   afterAll(async () => {

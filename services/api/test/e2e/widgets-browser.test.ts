@@ -7,23 +7,20 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { execFileSync } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { userHash } from '../../src/projects/keys.ts';
+import { chromiumAvailable, launchChromium } from '../support/chromium.ts';
 import { createTestApp, type TestApp } from '../support/test-app.ts';
 
-const CHROMIUM = '/usr/bin/chromium';
-const hasChromium = existsSync(CHROMIUM);
-if (!hasChromium) console.warn(`widgets-browser E2E skipped: ${CHROMIUM} not found (apt-get install -y chromium)`);
+const hasChromium = chromiumAvailable('widgets-browser E2E');
 const SCREENSHOTS = process.env['UPTAKE_SCREENSHOTS'] == '1';
 
 const repo = join(import.meta.dirname, '../../../..');
 const browserPackage = join(repo, 'packages/browser');
 const dist = join(browserPackage, 'dist');
 
-// playwright-core is a dev dependency of @uptake/browser; it is loaded from there.
 type Page = {
   goto(url: string): Promise<unknown>;
   reload(): Promise<unknown>;
@@ -36,7 +33,6 @@ type Page = {
 };
 type Context = { newPage(): Promise<Page>; close(): Promise<void> };
 type Browser = { newContext(options?: { viewport?: { width: number; height: number }; colorScheme?: 'light' | 'dark'; deviceScaleFactor?: number }): Promise<Context>; close(): Promise<void> };
-type Playwright = { chromium: { launch(options: { executablePath: string; args: string[] }): Promise<Browser> } };
 /** What the page-side callbacks use of the DOM (this package's tsconfig has no DOM lib). */
 type DomNode = { textContent: string | null; id?: string };
 type Root = { querySelector(selector: string): DomNode | null; querySelectorAll(selector: string): ArrayLike<DomNode>; activeElement: DomNode | null };
@@ -46,7 +42,6 @@ type Dom = {
   localStorage: { clear(): void };
   getComputedStyle(node: DomNode): { backgroundColor: string; fontFamily: string };
 };
-const { chromium } = createRequire(join(browserPackage, 'package.json'))('playwright-core') as Playwright;
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const DAY_MS = 86_400_000;
@@ -179,10 +174,7 @@ show(${JSON.stringify(options)}).then((handle) => { window.result = { shown: han
       else reply.writeHead(404).end();
     });
     pagesOrigin = `http://127.0.0.1:${await listen(server)}`;
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run', '--disable-sync'],
-    });
+    browser = await launchChromium();
   }, 120_000);
 
   afterAll(async () => {
