@@ -3,7 +3,13 @@ import { splitBatch } from './batch-split.ts';
 import { UptakeConfigError } from './errors.ts';
 import { path, sendRequest, type Fetch, type HttpRequest, type QueryParameters } from './http.ts';
 import type {
+  AccountList,
+  AccountListItem,
+  AccountListQuery,
   AccountScore,
+  AccountUser,
+  AccountUsers,
+  AccountUsersQuery,
   ActiveMetrics,
   AsOfQuery,
   BatchResponse,
@@ -40,7 +46,7 @@ import type {
 export type UptakeClientOptions = {
   /** Where the service answers, e.g. `https://uptake.example.com` (a base path is kept). */
   host: string;
-  /** The project's secret key: needed by every query method (scores, metrics, NPS, models, segments). */
+  /** The project's secret key: needed by every query method (scores, accounts, metrics, NPS, models, segments). */
   secretKey?: string | undefined;
   /** The project's write key: needed by `sendBatch`, `track`, `identify`, `group` and `page`. */
   writeKey?: string | undefined;
@@ -110,6 +116,46 @@ export type UptakeClient = {
    * for await (const account of client.allAccountScores({ order: 'asc' })) lowest.push(account);
    */
   allAccountScores(query?: Omit<RankedScoresQuery, 'cursor'>): AsyncIterableIterator<RankedAccount>;
+
+  /**
+   * One page of the accounts table: every account seen by `asOf` with its name, score, percentile,
+   * seats, utilisation, NPS, last active day, member count and segments; sorted by `sort` (default
+   * `score`) in `order` (default `desc`), nulls last, ties by accountId; `q` keeps the accounts
+   * whose id or name contains it. `total` counts the matching accounts. `GET /v1/accounts`.
+   *
+   * @example
+   * const { total, items, nextCursor } = await client.accounts({ sort: 'utilisation', order: 'asc', q: 'acme', limit: 25 });
+   */
+  accounts(query?: AccountListQuery): Promise<AccountList>;
+
+  /**
+   * Every row of the accounts table, page after page (`limit` is the page size), fetched as you iterate.
+   *
+   * @example
+   * for await (const { accountId, utilisation, segments } of client.allAccounts({ sort: 'utilisation' })) {
+   *   if (segments.includes('low-utilization')) console.log(accountId, utilisation);
+   * }
+   */
+  allAccounts(query?: Omit<AccountListQuery, 'cursor'>): AsyncIterableIterator<AccountListItem>;
+
+  /**
+   * One page of an account's users (everyone with an event belonging to it) by score, with their
+   * name, email, project-wide score and percentile, first seen, last active, latest NPS answer and
+   * champion flag. `GET /v1/accounts/:accountId/users`; 404 `account_not_found`.
+   *
+   * @example
+   * const { items } = await client.accountUsers('acme', { asOf: '2026-01-31', limit: 20 });
+   */
+  accountUsers(accountId: string, query?: AccountUsersQuery): Promise<AccountUsers>;
+
+  /**
+   * Every user of an account, page after page, fetched as you iterate.
+   *
+   * @example
+   * const champions = [];
+   * for await (const user of client.allAccountUsers('acme')) if (user.isChampion) champions.push(user.email);
+   */
+  allAccountUsers(accountId: string, query?: Omit<AccountUsersQuery, 'cursor'>): AsyncIterableIterator<AccountUser>;
 
   /**
    * DAU, WAU, MAU and stickiness (DAU ÷ MAU) per UTC day, for the project or one account
@@ -373,6 +419,10 @@ export function createUptakeClient(options: UptakeClientOptions): UptakeClient {
     accountScores: (rankedQuery = {}) => query('accountScores', { method: 'GET', path: '/v1/scores/accounts', query: rankedQuery }),
     allUserScores: (rankedQuery = {}) => allPages<RankedUser>('allUserScores', '/v1/scores/users', rankedQuery),
     allAccountScores: (rankedQuery = {}) => allPages<RankedAccount>('allAccountScores', '/v1/scores/accounts', rankedQuery),
+    accounts: (listQuery = {}) => query('accounts', { method: 'GET', path: '/v1/accounts', query: listQuery }),
+    allAccounts: (listQuery = {}) => allPages<AccountListItem>('allAccounts', '/v1/accounts', listQuery),
+    accountUsers: (accountId, usersQuery = {}) => query('accountUsers', { method: 'GET', path: path`/v1/accounts/${accountId}/users`, query: usersQuery }),
+    allAccountUsers: (accountId, usersQuery = {}) => allPages<AccountUser>('allAccountUsers', path`/v1/accounts/${accountId}/users`, usersQuery),
     activeMetrics: (rangeQuery = {}) => query('activeMetrics', { method: 'GET', path: '/v1/metrics/active', query: rangeQuery }),
     utilisation: (accountId, asOfQuery = {}) =>
       query('utilisation', { method: 'GET', path: path`/v1/accounts/${accountId}/utilisation`, query: asOfQuery }),

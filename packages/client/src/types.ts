@@ -1,5 +1,9 @@
 import type { z } from 'zod';
 import type {
+  accountListQuerySchema,
+  accountListSchema,
+  accountUsersQuerySchema,
+  accountUsersSchema,
   accountScoreSchema,
   activeMetricsSchema,
   batchResponseSchema,
@@ -51,6 +55,10 @@ export type RankedScoresQuery = Partial<z.output<typeof rankedScoresQuerySchema>
 export type DateRangeQuery = Partial<z.output<typeof dateRangeQuerySchema>> & AsOfQuery;
 /** `asOf`, `model`, `limit` (1–1000, default 100), `cursor` (a previous `nextCursor`). */
 export type SegmentMembersQuery = Partial<z.output<typeof segmentMembersQuerySchema>>;
+/** `asOf`, `model`, `limit` (1–500, default 50), `cursor`, `sort` (`score` | `utilisation` | `name` | `activeUsers30d` | `lastActive`), `order` (`desc` | `asc`), `q` (part of the accountId or name). */
+export type AccountListQuery = Partial<z.output<typeof accountListQuerySchema>>;
+/** `asOf`, `model`, `limit` (1–500, default 100), `cursor` (a previous `nextCursor`). */
+export type AccountUsersQuery = Partial<z.output<typeof accountUsersQuerySchema>>;
 /** A new score model version (POST /v1/score-models). */
 export type NewScoreModel = z.input<typeof newScoreModelSchema>;
 
@@ -75,6 +83,12 @@ export type SegmentMembers = z.output<typeof segmentMembersSchema>;
 export type SegmentMember = SegmentMembers['items'][number];
 export type MemberSegments = z.output<typeof memberSegmentsSchema>;
 export type SegmentSettings = z.output<typeof segmentSettingsSchema>;
+export type AccountList = z.output<typeof accountListSchema>;
+/** One row of the accounts table. */
+export type AccountListItem = AccountList['items'][number];
+export type AccountUsers = z.output<typeof accountUsersSchema>;
+/** One user of an account. */
+export type AccountUser = AccountUsers['items'][number];
 
 // ── Custom segments (what the caller writes) ────────────────────────────────────────────────
 

@@ -66,6 +66,51 @@ describe('query methods', () => {
     expect(fake.requests[9]!.body).toEqual({ thresholds: { lowUtilisation: 0.5 } });
   });
 
+  it('build the accounts routes', async () => {
+    const fake = fakeFetch(() => ({ body: { items: [], nextCursor: null } }));
+    const client = createUptakeClient({ host, secretKey, fetch: fake.fetch });
+    await client.accounts();
+    await client.accounts({ sort: 'lastActive', order: 'asc', q: 'acme & co', limit: 25, cursor: 'c1', asOf: '2026-01-31', model: 2 });
+    for await (const account of client.allAccounts({ sort: 'name' })) expect(account).toBeDefined();
+    await client.accountUsers('Acme/EU', { asOf: '2026-01-31', limit: 10, cursor: 'c2' });
+    for await (const user of client.allAccountUsers('A', { model: 2 })) expect(user).toBeDefined();
+    expect(fake.requests.map((request) => `${request.method} ${request.url.pathname}${request.url.search}`)).toEqual([
+      'GET /v1/accounts',
+      'GET /v1/accounts?sort=lastActive&order=asc&q=acme+%26+co&limit=25&cursor=c1&asOf=2026-01-31&model=2',
+      'GET /v1/accounts?sort=name',
+      'GET /v1/accounts/Acme%2FEU/users?asOf=2026-01-31&limit=10&cursor=c2',
+      'GET /v1/accounts/A/users?model=2',
+    ]);
+    for (const request of fake.requests) expect(request.headers['authorization']).toBe(`Bearer ${secretKey}`);
+  });
+
+  it('iterate over every page of the accounts table and of an account’s users', async () => {
+    const pages = (items: string[][]) => (cursor: string | null) => {
+      const index = cursor === null ? 0 : Number(cursor);
+      return { items: items[index]!.map((id) => ({ accountId: id, userId: id })), nextCursor: index + 1 < items.length ? String(index + 1) : null };
+    };
+    const accountPages = pages([['A', 'B'], ['C']]);
+    const userPages = pages([['u1'], ['u2'], ['u3']]);
+    const fake = fakeFetch((request) => ({
+      body: (request.url.pathname.endsWith('/users') ? userPages : accountPages)(request.url.searchParams.get('cursor')),
+    }));
+    const client = createUptakeClient({ host, secretKey, fetch: fake.fetch });
+    const accounts: string[] = [];
+    for await (const account of client.allAccounts({ limit: 2, sort: 'utilisation' })) accounts.push(account.accountId);
+    expect(accounts).toEqual(['A', 'B', 'C']);
+    const users: string[] = [];
+    for await (const user of client.allAccountUsers('A', { limit: 1 })) users.push(user.userId);
+    expect(users).toEqual(['u1', 'u2', 'u3']);
+    expect(fake.requests.map((request) => request.url.search)).toEqual([
+      '?limit=2&sort=utilisation',
+      '?limit=2&sort=utilisation&cursor=1',
+      '?limit=1',
+      '?limit=1&cursor=1',
+      '?limit=1&cursor=2',
+    ]);
+    await expect(createUptakeClient({ host, writeKey, fetch: fake.fetch }).allAccountUsers('A').next()).rejects.toThrow(/allAccountUsers needs the project's secretKey/);
+  });
+
   it('keep a base path in the host', async () => {
     const fake = fakeFetch(() => ({ body: {} }));
     await createUptakeClient({ host: 'https://example.com/uptake/', secretKey, fetch: fake.fetch }).nps();

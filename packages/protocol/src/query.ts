@@ -189,7 +189,7 @@ export const segmentSettingsSchema = z.object({
 /** Numeric fields a custom rule can compare; which apply depends on `of`. */
 export const accountRuleNumberFields = [
   'score', 'percentile', 'utilisation', 'utilisation30dAgo', 'utilisationChange', 'seats', 'activeUsers30d',
-  'activeUserDays', 'memberCount', 'daysSinceFirstSeen', 'daysSinceLastActive', 'daysSinceOnboarded',
+  'activeUserDays', 'memberCount', 'daysSinceFirstSeen', 'daysSinceLastActive', 'daysSinceOnboarded', 'nps',
 ] as const;
 export const userRuleNumberFields = ['score', 'percentile', 'daysSinceFirstSeen', 'daysSinceLastActive', 'nps', 'accountCount'] as const;
 const numberOps = ['eq', 'ne', 'gt', 'gte', 'lt', 'lte'] as const;
@@ -287,7 +287,7 @@ export function segmentRuleProblem(rule: unknown, of: 'accounts' | 'users'): Rul
  */
 export const segmentRuleSchema = (z.looseObject({}, { error: 'must be an object' }) as unknown as z.ZodType<SegmentRule>).meta({
     description:
-    'A condition ({ field, op, value } with field score|percentile|utilisation|utilisation30dAgo|utilisationChange|seats|activeUsers30d|activeUserDays|memberCount|daysSinceFirstSeen|daysSinceLastActive|daysSinceOnboarded|nps|accountCount; { field: "featureCount", event, days?, op, value }; { field: "npsCategory", op, value }; { field: "trait", name, op, value }) or { all: [rules] }, { any: [rules] }, { not: rule }. Ops: eq, ne, gt, gte, lt, lte, in, exists.',
+    'A condition ({ field, op, value } with field score|percentile|utilisation|utilisation30dAgo|utilisationChange|seats|activeUsers30d|activeUserDays|memberCount|daysSinceFirstSeen|daysSinceLastActive|daysSinceOnboarded|nps|accountCount — nps: for users the latest response (0–10), for accounts their NPS (−100…100), both over npsWindowDays; { field: "featureCount", event, days?, op, value }; { field: "npsCategory", op, value }; { field: "trait", name, op, value }) or { all: [rules] }, { any: [rules] }, { not: rule }. Ops: eq, ne, gt, gte, lt, lte, in, exists.',
 });
 
 const segmentKeySchema = z
@@ -360,6 +360,8 @@ export const accountSegmentFactsSchema = z.object({
   activeWeeks: z.array(z.boolean()).describe('newest first: some user active in each 7-day block ending at asOf'),
   memberCount: z.number().int(),
   quietChampions: z.array(z.string()).describe('champions with no activity in the account in the last championQuietDays'),
+  nps: z.number().int().nullable().describe("the account's NPS over the npsWindowDays ending at asOf (as GET /v1/nps?accountId answers); null without responses"),
+  npsResponses: z.number().int().describe('responses counted in nps (the latest per user)'),
 });
 export const userSegmentFactsSchema = z.object({
   userId: z.string(),
@@ -401,3 +403,76 @@ export type SegmentMembers = z.output<typeof segmentMembersSchema>;
 export type MemberSegments = z.output<typeof memberSegmentsSchema>;
 export type AccountSegmentFacts = z.output<typeof accountSegmentFactsSchema>;
 export type UserSegmentFacts = z.output<typeof userSegmentFactsSchema>;
+
+// ————————————————————————————————————————————————————————— accounts table (built from the segment facts)
+
+export const accountListSortFields = ['score', 'utilisation', 'name', 'activeUsers30d', 'lastActive'] as const;
+
+/** `GET /v1/accounts`. */
+export const accountListQuerySchema = scoreQuerySchema.extend({
+  limit: z.coerce.number({ error: 'must be a number' }).int('must be a whole number').min(1, 'must be from 1 to 500').max(500, 'must be from 1 to 500').default(50),
+  cursor: z.string().max(1000).optional().describe('nextCursor of the previous page (same sort and order)'),
+  sort: z
+    .enum(accountListSortFields, { error: `must be one of ${accountListSortFields.join(', ')}` })
+    .default('score')
+    .describe('name sorts case-insensitively; ties by accountId ascending; nulls last in both orders'),
+  order: z.enum(['desc', 'asc'], { error: 'must be desc or asc' }).default('desc'),
+  q: z.string().max(200).optional().describe('only accounts whose accountId or name contains this (case-insensitive)'),
+});
+
+export const accountListItemSchema = z.object({
+  accountId: z.string(),
+  name: z.string().nullable().describe('the name trait as of asOf'),
+  score: z.number(),
+  percentile: z.number().int(),
+  seats: z.number().nullable(),
+  activeUsers30d: z.number().int(),
+  utilisation: z.number().nullable().describe('activeUsers30d ÷ seats as a ratio; null when seats are unknown or 0'),
+  utilisationChange: z.number().nullable().describe('utilisation ÷ utilisation 30 days earlier − 1'),
+  nps: z.number().int().nullable().describe("the account's NPS over the npsWindowDays (90) ending at asOf, as GET /v1/nps?accountId answers"),
+  npsResponses: z.number().int(),
+  lastActive: day.nullable().describe('last day a member was active in the account'),
+  memberCount: z.number().int().describe('users with an event belonging to the account (GET /v1/accounts/:accountId/users)'),
+  segments: z.array(z.string()).describe('keys of the built-in and custom account segments it is in, by key'),
+});
+
+export const accountListSchema = z.object({
+  model: scoreModelRefSchema,
+  asOf: day,
+  total: z.number().int().describe('accounts seen by asOf that match q'),
+  items: z.array(accountListItemSchema),
+  nextCursor: z.string().nullable(),
+});
+
+/** `GET /v1/accounts/:accountId/users`. */
+export const accountUsersQuerySchema = scoreQuerySchema.extend({
+  limit: z.coerce.number({ error: 'must be a number' }).int('must be a whole number').min(1, 'must be from 1 to 500').max(500, 'must be from 1 to 500').default(100),
+  cursor: z.string().max(1000).optional().describe('nextCursor of the previous page'),
+});
+
+export const accountUserSchema = z.object({
+  userId: z.string(),
+  name: z.string().nullable().describe('the user trait name as of asOf'),
+  email: z.string().nullable().describe('the user trait email as of asOf'),
+  score: z.number().describe('project-wide, as GET /v1/users/:userId/score'),
+  percentile: z.number().int(),
+  firstSeen: day,
+  lastActive: day.nullable().describe('last active day, in any account'),
+  nps: z.number().int().nullable().describe('latest NPS response (0–10) in the npsWindowDays (90) ending at asOf'),
+  isChampion: z.boolean().describe('user trait isChampion === true'),
+});
+
+export const accountUsersSchema = z.object({
+  accountId: z.string(),
+  model: scoreModelRefSchema,
+  asOf: day,
+  items: z.array(accountUserSchema).describe('by score descending, then userId'),
+  nextCursor: z.string().nullable(),
+});
+
+export type AccountListQuery = z.input<typeof accountListQuerySchema>;
+export type AccountListItem = z.output<typeof accountListItemSchema>;
+export type AccountList = z.output<typeof accountListSchema>;
+export type AccountUsersQuery = z.input<typeof accountUsersQuerySchema>;
+export type AccountUser = z.output<typeof accountUserSchema>;
+export type AccountUsers = z.output<typeof accountUsersSchema>;

@@ -189,6 +189,33 @@ describe('@uptake/client against the service', () => {
     expect(await client.updateSegmentSettings({ thresholds: {} })).toMatchObject({ overrides: {}, thresholds: { lowUtilisation: 0.6 } });
   });
 
+  it('reads the accounts table and an account’s users', async () => {
+    // As of 01-31: B 20 (100th percentile), A 7; utilisation B 1 of 1, A 2 of 4, none active in the
+    // 30 days to 01-01 (change unknown); NPS A: u1 10, u2 8 → 50, B: u3 3 → −100; both first seen
+    // 01-01 = 31 − 30 days (post-onboarding); B top and expansion-ready, A low-utilization.
+    const b = {
+      accountId: 'B', name: 'Beta', score: 20, percentile: 100, seats: 1, activeUsers30d: 1, utilisation: 1, utilisationChange: null,
+      nps: -100, npsResponses: 1, lastActive: '2026-01-15', memberCount: 1, segments: ['expansion-ready', 'post-onboarding', 'top'],
+    };
+    const a = {
+      accountId: 'A', name: 'Acme', score: 7, percentile: 0, seats: 4, activeUsers30d: 2, utilisation: 0.5, utilisationChange: null,
+      nps: 50, npsResponses: 2, lastActive: '2026-01-20', memberCount: 2, segments: ['low-utilization', 'post-onboarding'],
+    };
+    expect(await client.accounts({ asOf: '2026-01-31' })).toEqual({ model: { version: 1 }, asOf: '2026-01-31', total: 2, items: [b, a], nextCursor: null });
+    expect(await client.accounts({ asOf: '2026-01-31', q: 'BET' })).toMatchObject({ total: 1, items: [{ accountId: 'B' }] });
+    const byName = [];
+    for await (const account of client.allAccounts({ asOf: '2026-01-31', sort: 'name', order: 'asc', limit: 1 })) byName.push(account);
+    expect(byName).toEqual([a, b]);
+
+    // A's users by score: u1 6 (67th percentile project-wide), u2 1; no name or email traits.
+    const u1 = { userId: 'u1', name: null, email: null, score: 6, percentile: 67, firstSeen: '2026-01-01', lastActive: '2026-01-12', nps: 10, isChampion: false };
+    const u2 = { userId: 'u2', name: null, email: null, score: 1, percentile: 33, firstSeen: '2026-01-01', lastActive: '2026-01-20', nps: 8, isChampion: false };
+    expect(await client.accountUsers('A', { asOf: '2026-01-31' })).toEqual({ accountId: 'A', model: { version: 1 }, asOf: '2026-01-31', items: [u1, u2], nextCursor: null });
+    const users = [];
+    for await (const user of client.allAccountUsers('A', { asOf: '2026-01-31', limit: 1 })) users.push(user);
+    expect(users).toEqual([u1, u2]);
+  });
+
   describe('errors', () => {
     const failure = (promise: Promise<unknown>) =>
       promise.then(
@@ -212,6 +239,7 @@ describe('@uptake/client against the service', () => {
     it('404 for an unknown user or account', async () => {
       expect(await failure(client.userScore('nobody'))).toMatchObject({ status: 404, code: 'user_not_found', path: undefined });
       expect(await failure(client.utilisation('nowhere'))).toMatchObject({ status: 404, code: 'account_not_found' });
+      expect(await failure(client.accountUsers('nowhere'))).toMatchObject({ status: 404, code: 'account_not_found' });
     });
 
     it('400 with the parameter’s path for a bad asOf', async () => {
@@ -219,6 +247,8 @@ describe('@uptake/client against the service', () => {
         status: 400, code: 'invalid_request', path: 'asOf', message: expect.stringContaining('asOf'),
       });
       expect(await failure(client.userScores({ cursor: 'not-a-cursor' }))).toMatchObject({ status: 400, path: 'cursor' });
+      expect(await failure(client.accounts({ cursor: 'not-a-cursor' }))).toMatchObject({ status: 400, path: 'cursor' });
+      expect(await failure(client.accountUsers('A', { limit: 501 }))).toMatchObject({ status: 400, path: 'limit' });
     });
 
     it('400 with the path inside a bad segment rule', async () => {

@@ -1,9 +1,9 @@
 /**
  * End to end: the customer-success dashboard (/dashboard) in real Chromium against the real
  * service and database. Sign in with the secret key, then check what the page shows against the
- * query API's own answers for the same questions: the overview chart's numbers, an account's
- * score, a segment's CSV export. Every request the page makes is recorded: all data requests
- * must carry the secret key.
+ * query API's own answers for the same questions: the overview chart's numbers, the accounts
+ * table's pages, sorts and searches (GET /v1/accounts), an account's score and users, a segment's
+ * CSV export. Every request the page makes is recorded: all data requests must carry the secret key.
  *
  * UPTAKE_SCREENSHOTS=1 loads a larger, demo-like dataset and rewrites docs/img/dashboard-*.png.
  */
@@ -20,6 +20,9 @@ import { createTestApp, type TestApp } from './support/test-app.ts';
 const hasChromium = chromiumAvailable('dashboard E2E');
 const screenshots = process.env['UPTAKE_SCREENSHOTS'] === '1';
 const imageDir = join(import.meta.dirname, '../../../docs/img');
+
+/** Rows per page of the accounts table. */
+const PAGE_SIZE = 50;
 
 const utcDay = (offsetDays = 0) => new Date(Date.now() + offsetDays * 86_400_000).toISOString().slice(0, 10);
 
@@ -80,16 +83,26 @@ describe.skipIf(!hasChromium)('dashboard in Chromium → query API → database'
     } while (cursor);
     return items;
   };
-  const shoot = async (name: string) => {
-    if (screenshots) await page.screenshot({ path: join(imageDir, `dashboard-${name}.png`), fullPage: true });
+  type AccountRow = { accountId: string; name: string | null; score: number; utilisation: number | null; memberCount: number; segments: string[] };
+  type AccountList = { total: number; items: AccountRow[]; nextCursor: string | null };
+  const accountList = (query: Record<string, string>) => api<AccountList>(`/v1/accounts?${new URLSearchParams({ limit: String(PAGE_SIZE), ...query })}`);
+  /** What the accounts table shows, in order: id, the link's text and the raw score. */
+  const shownAccounts = () =>
+    page.$$eval('#accounts-table tbody tr[data-account-id]', (rows) =>
+      rows.map((row) => ({ accountId: row.getAttribute('data-account-id'), name: row.querySelector('th a')!.textContent, score: Number(row.querySelector('[data-field="score"]')!.getAttribute('data-value')) })),
+    );
+  const asShown = (list: AccountList) => list.items.map((item) => ({ accountId: item.accountId, name: item.name ?? item.accountId, score: item.score }));
+  const shoot = async (name: string, { fullPage = true } = {}) => {
+    if (screenshots) await page.screenshot({ path: join(imageDir, `dashboard-${name}.png`), fullPage });
   };
 
   beforeAll(async () => {
     t = await createTestApp('pglite');
     // Generated days end yesterday (UTC): a timestamp later than its receive time would be clamped.
+    // More accounts than a page of the accounts table holds, so it has a second page.
     const data = screenshots
-      ? generateDataset({ seed: 2026, asOf: utcDay(-1), days: 90, accounts: 14, usersPerAccount: [3, 9] })
-      : generateDataset({ seed: 41, asOf: utcDay(-1), days: 40, accounts: 6, usersPerAccount: [2, 5] });
+      ? generateDataset({ seed: 2026, asOf: utcDay(-1), days: 90, accounts: 56, usersPerAccount: [2, 6] })
+      : generateDataset({ seed: 41, asOf: utcDay(-1), days: 40, accounts: 56, usersPerAccount: [1, 3] });
     await ingestEvents(t.app, t.project.writeKey, data.events);
     await t.app.listen({ port: 0, host: '127.0.0.1' });
     origin = `http://127.0.0.1:${(t.app.server.address() as AddressInfo).port}`;
@@ -159,32 +172,88 @@ describe.skipIf(!hasChromium)('dashboard in Chromium → query API → database'
     await shoot('overview');
   });
 
-  it('accounts: the table agrees with the API; opening an account shows its score', async () => {
+  it('accounts: one page of GET /v1/accounts, sorted, searched and paged by the API, with names', async () => {
+    const before = requests.length;
     await page.getByRole('link', { name: 'Accounts', exact: true }).click();
     await page.waitForSelector('#accounts-table tbody tr[data-account-id]');
-    const ranked = await api<{ items: Array<{ accountId: string; score: number; percentile: number }> }>('/v1/scores/accounts?limit=1000');
-    const firstPage = await page.$$eval('#accounts-table tbody tr', (rows) => rows.map((row) => row.getAttribute('data-account-id')));
-    expect(firstPage).toEqual(ranked.items.slice(0, 20).map((item) => item.accountId)); // by score, highest first
+    // First load: the page of accounts and the segment names, nothing per account.
+    const made = requests.slice(before).map((request) => new URL(request.url).pathname).filter((path) => path.startsWith('/v1/'));
+    expect(made.sort()).toEqual(['/v1/accounts', '/v1/segments']);
 
-    // Utilisation bands come from the API's ratio.
-    for (const accountId of firstPage.slice(0, 5)) {
-      const { utilisation } = await api<{ utilisation: number | null }>(`/v1/accounts/${encodeURIComponent(accountId!)}/utilisation`);
+    const first = await accountList({});
+    expect(first.total).toBeGreaterThan(PAGE_SIZE); // so there is a second page
+    expect(first.items.every((item) => item.name !== null)).toBe(true); // the generated accounts have a name trait
+    expect(await shownAccounts()).toEqual(asShown(first));
+    expect(await page.$eval('#accounts-table caption', (node) => node.textContent)).toContain(`${first.total} accounts`);
+    expect(await page.$eval('#accounts-table th[aria-sort="descending"]', (node) => node.textContent)).toContain('Score');
+
+    // Utilisation bands come from the utilisation route's ratio.
+    for (const { accountId } of first.items.slice(0, 5)) {
+      const { utilisation } = await api<{ utilisation: number | null }>(`/v1/accounts/${encodeURIComponent(accountId)}/utilisation`);
       const band = await page.$eval(`#accounts-table tr[data-account-id="${accountId}"] [data-band]`, (node) => node.getAttribute('data-band'));
       expect(band).toBe(utilisation === null ? 'none' : utilisation >= 0.8 ? 'green' : utilisation >= 0.6 ? 'amber' : 'red');
     }
-    // Sorting by score ascending, then searching, narrows the table.
-    expect(await page.$eval('#accounts-table th[aria-sort="descending"]', (node) => node.textContent)).toContain('Score');
-    await page.getByRole('button', { name: 'Score', exact: true }).click();
-    expect(await page.$eval('#accounts-table th[aria-sort="ascending"]', (node) => node.textContent)).toContain('Score');
-    const lowest = [...ranked.items].sort((a, b) => a.score - b.score || (a.accountId < b.accountId ? -1 : 1))[0]!;
-    expect(await page.$eval('#accounts-table tbody tr', (row) => row.getAttribute('data-account-id'))).toBe(lowest.accountId);
-    await shoot('accounts');
-    await page.getByLabel('Search accounts').fill(ranked.items[0]!.accountId);
-    await expect.poll(() => page.$$eval('#accounts-table tbody tr', (rows) => rows.map((row) => row.getAttribute('data-account-id')))).toEqual([ranked.items[0]!.accountId]);
+    // Segment chips: the names of the keys the API lists.
+    const segmentNames = new Map((await api<{ segments: Array<{ key: string; name: string }> }>('/v1/segments')).segments.map((segment) => [segment.key, segment.name]));
+    const withSegments = first.items.find((item) => item.segments.length > 0);
+    if (withSegments) {
+      const chips = await page.$$eval(`#accounts-table tr[data-account-id="${withSegments.accountId}"] .chip`, (nodes) => nodes.map((node) => node.textContent));
+      expect(chips).toEqual(withSegments.segments.map((key) => segmentNames.get(key) ?? key));
+    }
+    await shoot('accounts', { fullPage: false }); // the top of the table: 50 rows are too tall for the docs
 
-    const accountId = ranked.items[0]!.accountId;
-    await page.getByRole('link', { name: accountId, exact: true }).click();
+    // Clicking a header sorts on the server: the rows are the API's for that sort and order.
+    const sortedBy = async (sort: string) => {
+      const direction = await page.$eval(`#accounts-table th[data-sort="${sort}"]`, (node) => node.getAttribute('aria-sort'));
+      expect(['ascending', 'descending']).toContain(direction);
+      return direction === 'ascending' ? 'asc' : 'desc';
+    };
+    await page.getByRole('button', { name: 'Utilisation', exact: true }).click();
+    await page.waitForSelector('#accounts-table th[data-sort="utilisation"]:not([aria-sort="none"])');
+    const firstOrder = await sortedBy('utilisation');
+    expect(firstOrder).toBe('desc');
+    const byUtilisation = await accountList({ sort: 'utilisation', order: firstOrder });
+    await expect.poll(shownAccounts).toEqual(asShown(byUtilisation));
+    expect(asShown(byUtilisation)).not.toEqual(asShown(first));
+    await page.getByRole('button', { name: 'Utilisation', exact: true }).click();
+    await page.waitForSelector('#accounts-table th[data-sort="utilisation"][aria-sort="ascending"]');
+    await expect.poll(shownAccounts).toEqual(asShown(await accountList({ sort: 'utilisation', order: 'asc' })));
+    await page.getByRole('button', { name: 'Account', exact: true }).click();
+    await page.waitForSelector('#accounts-table th[data-sort="name"][aria-sort="ascending"]');
+    await expect.poll(shownAccounts).toEqual(asShown(await accountList({ sort: 'name', order: 'asc' })));
+
+    // Back to score (a first click on a number sorts highest first), then the next page and back.
+    await page.getByRole('button', { name: 'Score', exact: true }).click();
+    await page.waitForSelector('#accounts-table th[data-sort="score"][aria-sort="descending"]');
+    await expect.poll(shownAccounts).toEqual(asShown(first));
+    await page.getByRole('button', { name: 'Next →' }).click();
+    await page.waitForSelector('#accounts-table[data-page="2"]');
+    const second = await accountList({ cursor: first.nextCursor! });
+    expect(await shownAccounts()).toEqual(asShown(second));
+    expect(second.items.length).toBe(first.total - PAGE_SIZE);
+    expect(await page.getByText(`Page 2 of ${Math.ceil(first.total / PAGE_SIZE)}`).count()).toBe(1);
+    await page.getByRole('button', { name: '← Previous' }).click();
+    await page.waitForSelector('#accounts-table[data-page="1"]');
+    expect(await shownAccounts()).toEqual(asShown(first));
+
+    // The search box asks the API (q, by id or name): the rows narrow to the matching accounts.
+    const target = first.items[0]!;
+    await page.getByLabel('Search accounts').fill(target.name!);
+    const found = await accountList({ q: target.name! });
+    expect(found.items.map((item) => item.accountId)).toContain(target.accountId);
+    expect(found.total).toBeLessThan(first.total);
+    await expect.poll(shownAccounts).toEqual(asShown(found));
+    expect(await page.$eval('#accounts-table caption', (node) => node.textContent)).toContain(`${found.total} account`);
+    await page.getByLabel('Search accounts').fill(target.accountId.toUpperCase());
+    await expect.poll(shownAccounts).toEqual(asShown(await accountList({ q: target.accountId })));
+  });
+
+  it('account page: its name, score and breakdown, and its users as GET /v1/accounts/:id/users lists them', async () => {
+    const target = (await accountList({})).items[0]!;
+    await page.getByRole('link', { name: target.name!, exact: true }).click();
     await page.waitForSelector('#account-cards [data-metric="score"]');
+    const accountId = target.accountId;
+    expect(await page.$eval('#account-title', (node) => node.textContent)).toBe(`${target.name}${accountId}`);
     const score = await api<{ score: number; percentile: number; breakdown: Array<{ event: string; points: number }> }>(`/v1/accounts/${encodeURIComponent(accountId)}/score`);
     expect(await page.$eval('#account-cards [data-metric="score"]', (node) => node.getAttribute('data-value'))).toBe(String(score.score));
     expect(await page.$eval('#account-cards [data-metric="percentile"]', (node) => node.getAttribute('data-value'))).toBe(String(score.percentile));
@@ -193,8 +262,47 @@ describe.skipIf(!hasChromium)('dashboard in Chromium → query API → database'
     // The trend's last point is the last complete day.
     const utilisation = await api<{ utilisation: number | null }>(`/v1/accounts/${encodeURIComponent(accountId)}/utilisation?asOf=${utcDay(-1)}`);
     expect(await page.$eval('#chart-utilisation-table tbody tr:last-child td[data-series="utilisation"]', (node) => node.getAttribute('data-value'))).toBe(utilisation.utilisation === null ? '' : String(utilisation.utilisation));
+
+    // Users: every one of the account's users, in the API's order, with its score and last active day.
+    const users = await api<{ items: Array<{ userId: string; name: string | null; score: number; lastActive: string | null; isChampion: boolean }>; nextCursor: string | null }>(
+      `/v1/accounts/${encodeURIComponent(accountId)}/users?limit=500`,
+    );
+    expect(users.nextCursor).toBeNull();
+    expect(users.items.length).toBe(target.memberCount);
+    expect(users.items.length).toBeGreaterThan(0);
+    const shownUsers = await page.$$eval('#users-table tbody tr[data-user-id]', (rows) =>
+      rows.map((row) => ({
+        userId: row.getAttribute('data-user-id'),
+        score: Number(row.querySelector('[data-field="score"]')!.getAttribute('data-value')),
+        lastActive: row.querySelector('[data-field="lastActive"]')!.getAttribute('data-value') || null,
+        isChampion: row.querySelector('.champion') !== null,
+      })),
+    );
+    expect(shownUsers).toEqual(users.items.map(({ userId, score: userScore, lastActive, isChampion }) => ({ userId, score: userScore, lastActive, isChampion })));
+    for (const user of users.items.filter((candidate) => candidate.name !== null).slice(0, 3)) {
+      expect(await page.$eval(`#users-table tr[data-user-id="${user.userId}"] th`, (node) => node.textContent)).toContain(user.name);
+    }
+    expect(await page.isHidden('#users-more')).toBe(true);
     await page.waitForSelector('#chart-utilisation canvas');
     await shoot('account');
+
+    // Past the first page, "More users" appends the next ones: pages of one user each here.
+    expect(users.items.length).toBeGreaterThan(1);
+    await page.route('**/v1/accounts/*/users*', (route) => {
+      const url = new URL(route.request().url());
+      url.searchParams.set('limit', '1');
+      return route.continue({ url: url.toString() });
+    });
+    await page.reload();
+    await page.waitForSelector('#users-table tbody tr[data-user-id]');
+    expect(await page.$$eval('#users-table tbody tr[data-user-id]', (rows) => rows.length)).toBe(1);
+    for (let shown = 1; shown < users.items.length; shown++) {
+      await page.getByRole('button', { name: 'More users' }).click();
+      await expect.poll(() => page.$$eval('#users-table tbody tr[data-user-id]', (rows) => rows.length)).toBe(shown + 1);
+    }
+    expect(await page.isHidden('#users-more')).toBe(true);
+    expect(await page.$$eval('#users-table tbody tr[data-user-id]', (rows) => rows.map((row) => row.getAttribute('data-user-id')))).toEqual(users.items.map((user) => user.userId));
+    await page.unroute('**/v1/accounts/*/users*');
   });
 
   it('segments: exporting a segment downloads a CSV whose rows are GET /v1/segments/:key/members', async () => {

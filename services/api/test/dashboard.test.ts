@@ -74,7 +74,7 @@ describe('GET /dashboard', () => {
       expect(source).not.toMatch(/\/v1\/(batch|track|identify|group|page|widgets)/);
     }
     expect([...endpoints].sort()).toEqual(
-      expect.arrayContaining(['/v1/metrics/active', '/v1/nps', '/v1/score-models', '/v1/scores/accounts', '/v1/segments', '/v1/accounts/x/score', '/v1/accounts/x/utilisation', '/v1/accounts/x/segments', '/v1/segments/x/members']),
+      expect.arrayContaining(['/v1/metrics/active', '/v1/nps', '/v1/score-models', '/v1/scores/accounts', '/v1/segments', '/v1/accounts', '/v1/accounts/x/score', '/v1/accounts/x/utilisation', '/v1/accounts/x/segments', '/v1/accounts/x/users', '/v1/segments/x/members']),
     );
     for (const endpoint of endpoints) {
       const answer = await t.app.inject({ method: 'GET', url: endpoint });

@@ -247,7 +247,7 @@ describe.each(testDatabaseKinds)('segments on %s', (kind) => {
     };
     const base = { key: 'bad', name: 'Bad', of: 'accounts' };
     await bad({ ...base, rule: { all: [rule, { any: [{ field: 'score', op: 'between', value: 1 }] }] } }, 'rule.all[1].any[0].op');
-    await bad({ ...base, rule: { all: [{ field: 'nps', op: 'gt', value: 1 }] } }, 'rule.all[0].field');
+    await bad({ ...base, rule: { all: [{ field: 'accountCount', op: 'gt', value: 1 }] } }, 'rule.all[0].field');
     await bad({ ...base, rule: { field: 'mystery', op: 'eq', value: 1 } }, 'rule.field');
     await bad({ ...base, rule: { any: [] } }, 'rule.any');
     await bad({ ...base, rule: { not: { field: 'score', op: 'gt', value: 'high' } } }, 'rule.not.value');

@@ -2,6 +2,7 @@ import { sql, type Kysely } from 'kysely';
 import type { ScoreModel, SegmentThresholds } from '@uptake/protocol';
 import type { Database } from '../db/database.ts';
 import { addDays, windowOf } from '../domain/days.ts';
+import { npsOf } from '../domain/nps.ts';
 import { percentileOf } from '../domain/score.ts';
 import type { FeatureCountRef, FeatureCounts } from '../domain/segments/custom-rule.ts';
 import { featureCountKey } from '../domain/segments/custom-rule.ts';
@@ -82,6 +83,37 @@ async function latestNpsByUser(db: Kysely<Database>, projectId: string, window: 
   return new Map(result.rows.map((row) => [row.user_id, row.score]));
 }
 
+/**
+ * Every account's NPS over the window (DESIGN §5, as `npsSummary` in nps.queries.ts for one
+ * account), in one query: per account, the latest response of each user among the account's
+ * responses — those naming it or, naming none, those of users who had joined it by `asOf`.
+ */
+async function npsByAccount(db: Kysely<Database>, projectId: string, window: { from: string; to: string }, asOf: string): Promise<Map<string, ReturnType<typeof npsOf>>> {
+  const result = await sql<{ account_id: string; score: number }>`
+    with r as (
+      select coalesce(n.user_id, l.user_id) as user_id, n.account_id, n.score, n.timestamp, n.message_id
+      from nps_responses n
+      left join identity_links l on n.user_id is null and l.project_id = n.project_id and l.anonymous_id = n.anonymous_id and l.link_day <= ${asOf}::date
+      where n.project_id = ${projectId}
+        and n.timestamp >= ${window.from}::date::timestamp at time zone 'UTC' and n.timestamp < ${endOfDay(window.to)}
+    )
+    select distinct on (a.account_id, a.user_id) a.account_id, a.score from (
+      select r.account_id, r.user_id, r.score, r.timestamp, r.message_id from r where r.user_id is not null and r.account_id is not null
+      union all
+      select m.account_id, r.user_id, r.score, r.timestamp, r.message_id from r
+      join memberships m on m.project_id = ${projectId} and m.user_id = r.user_id and m.joined_at < ${endOfDay(asOf)}
+      where r.user_id is not null and r.account_id is null
+    ) a
+    order by a.account_id, a.user_id, a.timestamp desc, a.message_id desc`.execute(db);
+  const scores = new Map<string, number[]>();
+  for (const row of result.rows) {
+    const list = scores.get(row.account_id);
+    if (list) list.push(row.score);
+    else scores.set(row.account_id, [row.score]);
+  }
+  return new Map([...scores].map(([accountId, list]) => [accountId, npsOf(list)]));
+}
+
 async function userFacts(db: Kysely<Database>, cache: FigureCache, projectId: string, model: ScoreModel, t: SegmentThresholds, asOf: string, userTraits: Map<string, Record<string, unknown>>): Promise<UserFacts[]> {
   const [table, history, nps] = await Promise.all([
     userScoreTable(db, cache, projectId, model, asOf),
@@ -133,7 +165,7 @@ async function accountFacts(
   const before = addDays(asOf, -30);
   const period = t.usageDropPeriodDays;
   const span = Math.max(2 * period, 7 * t.weeklyActiveWeeks, 30);
-  const [table, { rows: seen }, members, activity, seatsNow, seatsBefore, activeNow, activeBefore] = await Promise.all([
+  const [table, { rows: seen }, members, activity, seatsNow, seatsBefore, activeNow, activeBefore, nps] = await Promise.all([
     accountScoreTable(db, cache, projectId, model, asOf),
     sql<{ account_id: string; first_day: string }>`
       select account_id, first_day::text as first_day from account_first_seen where project_id = ${projectId} and first_day <= ${asOf}::date`.execute(db),
@@ -153,6 +185,7 @@ async function accountFacts(
     seatsAsOf(db, projectId, before),
     activeUsers30d(db, projectId, asOf),
     activeUsers30d(db, projectId, before),
+    npsByAccount(db, projectId, windowOf(asOf, t.npsWindowDays), asOf),
   ]);
   const membersOf = new Map<string, Array<{ userId: string; firstDay: string; lastActive: string | null }>>();
   for (const row of members.rows) {
@@ -196,7 +229,10 @@ async function accountFacts(
         quietChampions: own
           .filter((member) => traits.users.get(member.userId)?.['isChampion'] === true && (member.lastActive === null || member.lastActive < quietFrom))
           .map((member) => member.userId),
+        nps: nps.get(accountId)?.nps ?? null,
+        npsResponses: nps.get(accountId)?.responses ?? 0,
         traits: accountTraits,
+        memberIds: own.map((member) => member.userId),
       } satisfies AccountFacts;
     });
 }

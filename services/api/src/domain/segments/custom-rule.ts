@@ -79,6 +79,8 @@ function accountNumber(field: string, a: AccountFacts, asOf: string): number | n
       return daysSince(asOf, a.lastActive);
     case 'daysSinceOnboarded':
       return daysSince(asOf, a.onboardedAt);
+    case 'nps':
+      return a.nps;
     default:
       return null;
   }

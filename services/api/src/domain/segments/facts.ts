@@ -4,6 +4,11 @@ import type { AccountSegmentFacts, UserSegmentFacts } from '@uptake/protocol';
 export type AccountFacts = AccountSegmentFacts & {
   /** Account traits merged from its group calls up to the day, later ones winning. */
   traits: Record<string, unknown>;
+  /**
+   * The members (users with an event belonging to the account), by id. Not on the wire: the list
+   * can be long, so GET /v1/accounts/:accountId/users pages it.
+   */
+  memberIds: readonly string[];
 };
 
 /** Everything the user segments look at, as of a day. */
@@ -18,7 +23,7 @@ export type SegmentFacts = { asOf: string; accounts: AccountFacts[]; users: User
 
 /** Wire form of the facts (no traits, no feature set). */
 export function accountFactsForWire(facts: AccountFacts): AccountSegmentFacts {
-  const { traits: _traits, ...wire } = facts;
+  const { traits: _traits, memberIds: _members, ...wire } = facts;
   return wire;
 }
 

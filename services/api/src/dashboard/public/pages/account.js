@@ -1,28 +1,32 @@
 import { lineChart } from '../charts.js';
-import { activeAndDormantUsers } from '../data.js';
 import { card, el } from '../dom.js';
-import { addDays, formatNumber, formatRatio, formatSigned, todayUtc } from '../format.js';
+import { addDays, formatNumber, formatRatio, formatSigned, npsCategory, todayUtc } from '../format.js';
 
 const TREND_WEEKS = 13;
 
 /**
- * #/accounts/:id — the account's score with its breakdown by feature, utilisation now and as of
- * each of the last 13 weeks, active users over the 90 days to yesterday (the last complete UTC day), NPS, segments and its users.
+ * #/accounts/:id — the account's name (its row of GET /v1/accounts?q=<id>), score with its
+ * breakdown by feature, utilisation now and as of each of the last 13 weeks, active users over the
+ * 90 days to yesterday (the last complete UTC day), NPS, segments and its users
+ * (GET /v1/accounts/:id/users, 100 at a time).
  */
 export async function accountPage({ api, params }) {
   const accountId = params[0];
   const id = encodeURIComponent(accountId);
   const to = addDays(todayUtc(), -1); // the last complete UTC day
   const trendDays = Array.from({ length: TREND_WEEKS }, (_, index) => addDays(to, -7 * (TREND_WEEKS - 1 - index)));
-  const [score, utilisation, nps, segments, metrics, trend, users] = await Promise.all([
+  const [score, utilisation, nps, segments, metrics, trend, users, matching] = await Promise.all([
     api.get(`/v1/accounts/${id}/score`),
     api.get(`/v1/accounts/${id}/utilisation`),
     api.get('/v1/nps', { accountId }),
     api.get(`/v1/accounts/${id}/segments`),
     api.get('/v1/metrics/active', { from: addDays(to, -89), to, accountId }),
     Promise.all(trendDays.map((asOf) => api.get(`/v1/accounts/${id}/utilisation`, { asOf }))),
-    activeAndDormantUsers(api),
+    api.get(`/v1/accounts/${id}/users`),
+    api.get('/v1/accounts', { q: accountId, limit: 500 }), // q matches ids containing this one too
   ]);
+  const listed = matching.items.find((item) => item.accountId === accountId);
+  const accountName = listed?.name ?? null;
 
   const maxPoints = Math.max(1, ...score.breakdown.map((row) => row.points));
   const breakdown = el(
@@ -52,36 +56,11 @@ export async function accountPage({ api, params }) {
     ),
   );
 
-  const members = users.filter((user) => user.accounts.includes(accountId)).sort((a, b) => b.score - a.score || (a.userId < b.userId ? -1 : 1));
-  const usersTable = el(
-    'table',
-    { id: 'users-table' },
-    el('caption', {}, `Users active in the last 30 days or dormant (${members.length})`),
-    el('thead', {}, el('tr', {}, el('th', { scope: 'col' }, 'User'), ['Score', 'Percentile'].map((name) => el('th', { scope: 'col', class: 'num' }, name)), el('th', { scope: 'col' }, 'Last seen'), el('th', { scope: 'col' }, 'First seen'), el('th', { scope: 'col', class: 'num' }, 'NPS'))),
-    el(
-      'tbody',
-      {},
-      members.map((user) =>
-        el(
-          'tr',
-          { dataset: { userId: user.userId } },
-          el('th', { scope: 'row' }, user.userId),
-          el('td', { class: 'num' }, formatNumber(user.score)),
-          el('td', { class: 'num' }, formatNumber(user.percentile)),
-          el('td', {}, user.lastActive ?? '—'),
-          el('td', {}, user.firstSeen),
-          el('td', { class: 'num' }, user.nps === null ? '—' : `${user.nps} (${user.npsCategory})`),
-        ),
-      ),
-      members.length ? null : el('tr', {}, el('td', { colspan: 6 }, 'No users active in the last 43 days.')),
-    ),
-  );
-
   return el(
     'div',
     {},
     el('p', {}, el('a', { href: '#/accounts' }, '← All accounts')),
-    el('h1', {}, `Account ${accountId}`),
+    el('h1', { id: 'account-title' }, accountName ?? `Account ${accountId}`, accountName === null ? null : el('span', { class: 'sub' }, accountId)),
     el(
       'div',
       { class: 'cards', id: 'account-cards' },
@@ -132,6 +111,65 @@ export async function accountPage({ api, params }) {
       }),
     ),
     el('section', { class: 'panel' }, breakdown),
-    el('section', { class: 'panel' }, usersTable),
+    el('section', { class: 'panel' }, usersTable(api, accountId, users, listed?.memberCount)),
   );
+}
+
+const USER_COLUMNS = [
+  ['User'],
+  ['Score', true],
+  ['Percentile', true],
+  ['Last active'],
+  ['First seen'],
+  ['NPS', true],
+];
+
+const userRow = (user) => {
+  const title = user.name ?? user.email ?? user.userId;
+  const details = [user.name === null ? null : user.email, title === user.userId ? null : user.userId].filter(Boolean).join(' · ');
+  return el(
+    'tr',
+    { dataset: { userId: user.userId } },
+    el('th', { scope: 'row' }, title, user.isChampion ? el('span', { class: 'chip champion', title: 'trait isChampion' }, 'champion') : null, details ? el('div', { class: 'sub' }, details) : null),
+    el('td', { class: 'num', dataset: { field: 'score', value: String(user.score) } }, formatNumber(user.score)),
+    el('td', { class: 'num' }, formatNumber(user.percentile)),
+    el('td', { dataset: { field: 'lastActive', value: user.lastActive ?? '' } }, user.lastActive ?? '—'),
+    el('td', {}, user.firstSeen),
+    el('td', { class: 'num', title: 'latest answer (0–10) in the last 90 days' }, user.nps === null ? '—' : `${user.nps} (${npsCategory(user.nps)})`),
+  );
+};
+
+/** The account's users by score, the first page of GET /v1/accounts/:id/users and a "More" button for the next. */
+function usersTable(api, accountId, first, memberCount) {
+  const body = el('tbody', {}, first.items.map(userRow));
+  if (first.items.length === 0) body.append(el('tr', {}, el('td', { colspan: USER_COLUMNS.length }, 'No users in this account yet.')));
+  const caption = el('caption', {});
+  const message = el('span', { class: 'muted', role: 'status' });
+  let shown = first.items.length;
+  let cursor = first.nextCursor;
+  const more = el('button', { type: 'button', class: 'secondary', id: 'users-more', onclick: () => loadMore() }, 'More users');
+  const update = () => {
+    caption.textContent = cursor === null ? `Users (${shown}) · by score` : `Users: ${shown} of ${memberCount ?? 'more'} · by score`;
+    more.hidden = cursor === null;
+  };
+  async function loadMore() {
+    more.disabled = true;
+    message.textContent = '';
+    try {
+      const page = await api.get(`/v1/accounts/${encodeURIComponent(accountId)}/users`, { cursor });
+      body.append(...page.items.map(userRow));
+      shown += page.items.length;
+      cursor = page.nextCursor;
+      update();
+    } catch (error) {
+      message.textContent = `Could not load more users: ${error.message}`;
+    } finally {
+      more.disabled = false;
+    }
+  }
+  update();
+  return [
+    el('table', { id: 'users-table' }, caption, el('thead', {}, el('tr', {}, USER_COLUMNS.map(([label, numeric]) => el('th', { scope: 'col', class: numeric ? 'num' : undefined }, label)))), body),
+    el('div', { class: 'pager' }, more, message),
+  ];
 }

@@ -1,6 +1,6 @@
 /* global structuredClone */
 import { mapConcurrently } from '../api.js';
-import { accountRows, forget } from '../data.js';
+import { forget } from '../data.js';
 import { el, render } from '../dom.js';
 import { formatNumber, formatSigned } from '../format.js';
 import { percentiles, previewable, previewScore } from '../score-preview.js';
@@ -11,12 +11,12 @@ import { percentiles, previewable, previewScore } from '../score-preview.js';
  * window and cap of version 1; see score-preview.js); nothing is saved until "Save" (a new active
  * version) or "Save as shadow" (activate: false, then compared with ?model=). 
  */
-export async function modelPage({ api, announce, isCurrent }) {
-  const [{ models }, accounts] = await Promise.all([api.get('/v1/score-models'), accountRows(api, (done, total) => isCurrent() && announce(`Loading accounts… ${done} / ${total}`))]);
+export async function modelPage({ api, announce }) {
+  const [{ models }, ranked] = await Promise.all([api.get('/v1/score-models'), api.getAll('/v1/scores/accounts')]);
   announce('Loading score breakdowns…');
   const baseModel = models.find((model) => model.version === 1);
   const active = models.find((model) => model.status === 'active');
-  const breakdowns = await mapConcurrently(accounts.rows, 6, (row) => api.get(`/v1/accounts/${encodeURIComponent(row.accountId)}/score`, { model: 1 }));
+  const breakdowns = await mapConcurrently(ranked.items, 6, (row) => api.get(`/v1/accounts/${encodeURIComponent(row.accountId)}/score`, { model: 1 }));
   announce('');
   const events = [...new Set(breakdowns.flatMap((answer) => answer.breakdown.map((row) => row.event)))].sort();
 
@@ -57,10 +57,10 @@ export async function modelPage({ api, announce, isCurrent }) {
       render(previewHost, el('p', { class: 'muted' }, `A preview in the browser needs window ${baseModel.windowDays} days and cap ${baseModel.dailyCap} (the counts it starts from). For other values, “Save as shadow” makes a version that is not active and compares its scores from the API.`));
       return;
     }
-    const now = accounts.rows.map((row) => row.score);
+    const now = ranked.items.map((row) => row.score);
     const next = breakdowns.map((answer) => previewScore(answer.breakdown, model.features));
     const nextPercentiles = percentiles(next);
-    const compared = accounts.rows.map((row, index) => ({ accountId: row.accountId, score: now[index], percentile: row.percentile, next: next[index], nextPercentile: nextPercentiles[index] }));
+    const compared = ranked.items.map((row, index) => ({ accountId: row.accountId, score: now[index], percentile: row.percentile, next: next[index], nextPercentile: nextPercentiles[index] }));
     compared.sort((a, b) => Math.abs(b.nextPercentile - b.percentile) - Math.abs(a.nextPercentile - a.percentile) || b.next - a.next);
     render(previewHost, comparisonTable(`Preview: v${active.version} now → proposed (computed in the browser, nothing saved)`, compared));
   }
