@@ -1,4 +1,5 @@
 import type { AccountsTable } from './tables/accounts.table.ts';
+import type { AnonymousMembershipsTable } from './tables/anonymous-memberships.table.ts';
 import type { EventsTable } from './tables/events.table.ts';
 import type { IdentitiesTable } from './tables/identities.table.ts';
 import type { IngestionWarningsTable } from './tables/ingestion-warnings.table.ts';
@@ -17,6 +18,7 @@ export type Database = {
   identities: IdentitiesTable;
   accounts: AccountsTable;
   memberships: MembershipsTable;
+  anonymous_memberships: AnonymousMembershipsTable;
   ingestion_warnings: IngestionWarningsTable;
   user_day_events: UserDayEventsTable;
   anonymous_day_events: AnonymousDayEventsTable;

@@ -15,8 +15,8 @@ const PAYLOAD_LIMIT = 32 * 1024;
  * Stores the batches of several requests in one transaction: new events (a messageId already
  * stored, or sent by an earlier request of the same transaction, is a duplicate and changes
  * nothing), what the new identify/group events say about users and accounts, the derived tables
- * of the query API, and the ingestion warnings. It resolves only after the commit, so a 200 sent
- * after it means the events are durable. Each request gets its own counts.
+ * of the query API (memberships included), and the ingestion warnings. It resolves only after the
+ * commit, so a 200 sent after it means the events are durable. Each request gets its own counts.
  *
  * @example
  * const [{ accepted, duplicates }] = await storeBatches(db, [{ projectId, batch: prepareBatch(body, new Date()) }]);
@@ -53,8 +53,8 @@ export async function storeBatches(db: Kysely<Database>, jobs: StoreJob[]): Prom
       }
       const now = new Date(Math.max(...indexes.map((index) => latestReceivedAt(jobs[index]!.batch))));
       await applyIdentifies(trx, projectId, inserted.filter((row) => row.type === 'identify'), now);
-      await applyGroups(trx, projectId, inserted.filter((row) => row.type === 'group'), now);
-      // The query API's derived tables, from the rows actually inserted (never a duplicate).
+      await applyAccountTraits(trx, projectId, inserted.filter((row) => row.type === 'group'), now);
+      // The query API's derived tables and memberships, from the rows actually inserted (never a duplicate).
       await updateDerivedTables(trx, projectId, inserted);
       await insertWarnings(trx, projectId, indexes.flatMap((index) => jobs[index]!.batch.warnings));
       if (inserted.length > 0) changed.push(projectId);
@@ -132,7 +132,7 @@ async function applyIdentifies(trx: Transaction<Database>, projectId: string, ro
   }
 }
 
-async function applyGroups(trx: Transaction<Database>, projectId: string, rows: EventRow[], now: Date): Promise<void> {
+async function applyAccountTraits(trx: Transaction<Database>, projectId: string, rows: EventRow[], now: Date): Promise<void> {
   const traitsByAccount = foldTraits(rows, (row) => row.accountId);
   if (traitsByAccount.size > 0) {
     await trx
@@ -157,38 +157,6 @@ async function applyGroups(trx: Transaction<Database>, projectId: string, rows: 
       )
       .execute();
   }
-  const members = await membersOf(trx, projectId, rows);
-  if (members.length > 0) {
-    await trx
-      .insertInto('memberships')
-      .values(members.map(({ accountId, userId, joinedAt }) => ({ project_id: projectId, account_id: accountId, user_id: userId, joined_at: joinedAt })))
-      .onConflict((oc) => oc.columns(['project_id', 'account_id', 'user_id']).doNothing())
-      .execute();
-  }
-}
-
-/** Who joined which account; an anonymous group call counts for the user its anonymousId is linked to. */
-async function membersOf(trx: Transaction<Database>, projectId: string, rows: EventRow[]) {
-  const anonymousOnly = [...new Set(rows.filter((row) => !row.userId && row.anonymousId).map((row) => row.anonymousId!))];
-  const linked = new Map<string, string>();
-  if (anonymousOnly.length > 0) {
-    const found = await trx
-      .selectFrom('identities')
-      .select(['anonymous_id', 'user_id'])
-      .where('project_id', '=', projectId)
-      .where('anonymous_id', 'in', anonymousOnly)
-      .execute();
-    for (const row of found) linked.set(row.anonymous_id, row.user_id);
-  }
-  const members = new Map<string, { accountId: string; userId: string; joinedAt: Date }>();
-  for (const row of rows) {
-    const userId = row.userId ?? (row.anonymousId ? linked.get(row.anonymousId) : undefined);
-    if (!userId || !row.accountId) continue;
-    const key = JSON.stringify([row.accountId, userId]);
-    const known = members.get(key);
-    if (!known || row.timestamp < known.joinedAt) members.set(key, { accountId: row.accountId, userId, joinedAt: row.timestamp });
-  }
-  return [...members.values()];
 }
 
 async function insertWarnings(trx: Transaction<Database>, projectId: string, warnings: IngestionWarning[]): Promise<void> {

@@ -31,7 +31,9 @@ export function userRows(projectId: string, window: { from: string; to: string }
 
 /**
  * Rows `(account_id, user_id, day, event, count)` of the events that belong to accounts (DESIGN
- * §5) as of `asOf`: the account the event names, else every account its user had joined by then.
+ * §5) as of `asOf`: the account the event names, else every account its user had joined by then
+ * (memberships.joined_at: a group call sent before the identify that linked its anonymousId
+ * counts from the link day).
  */
 export function accountRows(projectId: string, window: { from: string; to: string }, asOf: string, accountId?: string): RawBuilder<unknown> {
   const rows = userRows(projectId, window, asOf);

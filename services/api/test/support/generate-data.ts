@@ -13,6 +13,12 @@
  * - anonymous-then-identified users are never split across the day `asOf − 30`: the figure
  *   "utilisation 30 days ago" is then the same whether identity links are applied as of that day
  *   or retroactively.
+ *
+ * Memberships (DESIGN §5): in accounts whose events do not always name them, the anonymous
+ * visitor who signs up is invited while still anonymous — the `group` call carries only the
+ * anonymousId, on the first anonymous day, before the identify that links it — and the second
+ * user's join call arrives late (an offline device), after a newer group call of the same user
+ * and account (a trait refresh a few days before asOf). Both are the only way those users join.
  */
 import { addDays, type Day, type OracleEvent } from './oracle.ts';
 
@@ -162,6 +168,10 @@ export type Dataset = {
     promotedChampion: string | null;
     twoAccountUser: { userId: string; accounts: [string, string] } | null;
     anonymousThenIdentified: { anonymousId: string; userId: string }[];
+    /** Users whose only join is a group call sent with just their anonymousId, before the identify. */
+    anonymousGroupCalls: { anonymousId: string; userId: string; accountId: string }[];
+    /** Users whose join call (older) arrives after a newer group call of the same account. */
+    lateOlderGroupCalls: { userId: string; accountId: string; joinedAt: string; refreshedAt: string }[];
     unlinkedAnonymousIds: string[];
     answeredNpsTwice: string[];
     dormantUsers: string[];
@@ -232,6 +242,8 @@ export function generateDataset(options: GenerateOptions): Dataset {
     promotedChampion: null,
     twoAccountUser: null,
     anonymousThenIdentified: [],
+    anonymousGroupCalls: [],
+    lateOlderGroupCalls: [],
     unlinkedAnonymousIds: [],
     answeredNpsTwice: [],
     dormantUsers: [],
@@ -306,6 +318,8 @@ export function generateDataset(options: GenerateOptions): Dataset {
 
   // —— users
   const nps = { answeredTwice: scenario.answeredNpsTwice };
+  /** messageIds that arrive after every on-time event (see `arrivalOrder`). */
+  const arriveLate = new Set<string>();
   for (const user of users) {
     const account = accounts.find((candidate) => candidate.accountId === user.accountId)!;
     const profile = PROFILES[account.profile];
@@ -314,8 +328,9 @@ export function generateDataset(options: GenerateOptions): Dataset {
     const preferred = random.shuffle(FEATURES).slice(0, random.int(2, FEATURES.length));
 
     // Anonymous visits before sign-up (kept on one side of asOf − 30, see the header).
+    let firstAnonAgo = user.joinAgo;
     if (user.anonymousId) {
-      let firstAnonAgo = Math.min(user.joinAgo + 3, account.foundAgo);
+      firstAnonAgo = Math.min(user.joinAgo + 3, account.foundAgo);
       if (user.joinAgo < 30 && firstAnonAgo >= 30) firstAnonAgo = 29;
       if (firstAnonAgo > user.joinAgo) user.firstSeenAgo = firstAnonAgo;
       for (let ago = firstAnonAgo; ago > user.joinAgo; ago--) {
@@ -337,8 +352,21 @@ export function generateDataset(options: GenerateOptions): Dataset {
     };
     if (user.champion) traits['isChampion'] = true;
     emit({ type: 'identify', timestamp: at(user.joinAgo, joinMinute), userId: user.userId, ...(user.anonymousId ? { anonymousId: user.anonymousId } : {}), traits });
-    if (!isFounder) {
-      emit({ type: 'group', timestamp: at(user.joinAgo, joinMinute + 1), userId: user.userId, groupId: user.accountId, traits: { name: `Account ${user.accountId.slice(5)}` } });
+    const accountName = { name: `Account ${user.accountId.slice(5)}` };
+    if (!isFounder && user.anonymousId && account.naming !== 'context') {
+      // Invited while anonymous: the only join is this call, before the identify links the anonymousId.
+      const time = firstAnonAgo > user.joinAgo ? at(firstAnonAgo, 8 * 60) : at(user.joinAgo, joinMinute - 1);
+      emit({ type: 'group', timestamp: time, anonymousId: user.anonymousId, groupId: user.accountId, traits: accountName });
+      scenario.anonymousGroupCalls.push({ anonymousId: user.anonymousId, userId: user.userId, accountId: user.accountId });
+    } else if (!isFounder) {
+      emit({ type: 'group', timestamp: at(user.joinAgo, joinMinute + 1), userId: user.userId, groupId: user.accountId, traits: accountName });
+      if (account.naming !== 'context' && user.userId === account.userIds[1] && !user.anonymousId && user.secondAccountId === null && user.joinAgo >= 12) {
+        // The join call arrives late, after a newer call of the same user and account.
+        arriveLate.add(events.at(-1)!.messageId);
+        const refreshAgo = Math.min(5, user.joinAgo - 1);
+        emit({ type: 'group', timestamp: at(refreshAgo, 7 * 60), userId: user.userId, groupId: user.accountId, traits: accountName });
+        scenario.lateOlderGroupCalls.push({ userId: user.userId, accountId: user.accountId, joinedAt: dayAt(user.joinAgo), refreshedAt: dayAt(refreshAgo) });
+      }
     }
     const secondJoinAgo = user.secondAccountId ? clampAgo(Math.min(user.joinAgo, (power?.foundAgo ?? 0) - 1)) : -1;
     if (user.secondAccountId) {
@@ -438,14 +466,15 @@ export function generateDataset(options: GenerateOptions): Dataset {
     emit({ type: 'page', timestamp: at(clampAgo(Math.min(5, steady.foundAgo)), 11 * 60), anonymousId: 'anon-visitor-1', name: 'Shared report', context: { groupId: steady.accountId }, properties: { path: '/r/1' } });
   }
 
-  return { seed, asOf, from: dayAt(last), days, events: arrivalOrder(events, random, scenario), accounts, users, features: FEATURES, scenario };
+  return { seed, asOf, from: dayAt(last), days, events: arrivalOrder(events, random, scenario, arriveLate), accounts, users, features: FEATURES, scenario };
 }
 
 /**
  * Events as a server would receive them: by time, with local reordering (batches sent by
- * different devices), ~2 % arriving days late (offline devices), and ~0.2 % sent twice (retries).
+ * different devices), ~2 % and those in `arriveLate` arriving days late (offline devices), and
+ * ~0.2 % sent twice (retries).
  */
-function arrivalOrder(events: OracleEvent[], random: Random, scenario: Dataset['scenario']): OracleEvent[] {
+function arrivalOrder(events: OracleEvent[], random: Random, scenario: Dataset['scenario'], arriveLate: ReadonlySet<string>): OracleEvent[] {
   const byTime = events
     .map((event, index) => ({ event, index }))
     .sort((a, b) => (a.event.timestamp < b.event.timestamp ? -1 : a.event.timestamp > b.event.timestamp ? 1 : a.index - b.index))
@@ -457,7 +486,7 @@ function arrivalOrder(events: OracleEvent[], random: Random, scenario: Dataset['
   }
   const onTime: OracleEvent[] = [];
   const late: OracleEvent[] = [];
-  for (const event of byTime) (random.chance(0.02) ? late : onTime).push(event);
+  for (const event of byTime) (random.chance(0.02) || arriveLate.has(event.messageId) ? late : onTime).push(event);
   const arrived = [...onTime, ...late];
   const withRetries: OracleEvent[] = [];
   for (const event of arrived) {

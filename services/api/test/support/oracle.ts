@@ -22,6 +22,12 @@
  *   every account its (resolved) user joined through a `group` call (at any time ≤ the snapshot
  *   day, before or after the event). Events without account and without user belong to nothing.
  *   This rule applies to every event type (it matters only for "first seen").
+ * - Joining: a `group` call joins its resolved user to its groupId. A call sent with only an
+ *   anonymousId therefore joins the user an identify links that anonymousId to — as of a day d
+ *   only when that identify is on a day ≤ d (before it, the call is nobody's and joins no one);
+ *   from then on the user is a member from the call's own time, like every earlier event of the
+ *   anonymousId. Of several calls joining one user to one account, the earliest in time counts,
+ *   whatever order they arrive in (a late call with an older timestamp moves the join earlier).
  * - Users of an account (members) = users who joined it via `group`, plus users with events
  *   naming it — i.e. every user with at least one event belonging to the account.
  * - Seen: a user is seen once any event resolves to them; an account once any event belongs to it.
@@ -305,7 +311,8 @@ export function oracleSnapshot(events: readonly OracleEvent[], asOf: Day): Snaps
   const userOf = (event: OracleEvent): string | null =>
     event.userId ?? (event.anonymousId !== undefined ? (links.get(event.anonymousId) ?? null) : null);
 
-  // 3. Accounts each user joined with a group call (at any time up to asOf).
+  // 3. Accounts each user joined with a group call (at any time up to asOf), anonymous calls
+  //    through the links above: only whether some call is on a day ≤ asOf matters, not which.
   const joined = new Map<string, Set<string>>();
   for (const event of kept) {
     const user = userOf(event);
@@ -799,6 +806,22 @@ export function oracleUserFacts(events: readonly OracleEvent[], options: Segment
       latestNps: nps.get(userId) ?? null,
     };
   });
+}
+
+/**
+ * The last day some user was active in each account's events, for every account with such a day
+ * (an unlinked anonymous visitor is nobody: their visits make no day).
+ *
+ * @example
+ * oracleAccountLastActive(events, { asOf: '2026-03-31' }).get('acct-01') // '2026-03-30'
+ */
+export function oracleAccountLastActive(events: readonly OracleEvent[], options: { asOf: Day }): Map<string, Day> {
+  const lastActive = new Map<string, Day>();
+  for (const event of oracleSnapshot(events, options.asOf).events) {
+    if (!event.isActivity || event.user === null) continue;
+    for (const account of event.accounts) if ((lastActive.get(account) ?? '') < event.day) lastActive.set(account, event.day);
+  }
+  return lastActive;
 }
 
 // ————————————————————————————————————————————————————————— segments

@@ -4,6 +4,7 @@ import * as createQueryTables from './2026_11_24_090000_create_query_tables.ts';
 import * as createIdentityLinksAndSeats from './2026_11_24_100000_create_identity_links_and_seats.ts';
 import * as createWidgetTables from './2026_11_25_090000_create_widget_tables.ts';
 import * as segmentDescriptionsAndTraitCalls from './2026_11_25_110000_segment_descriptions_and_trait_calls.ts';
+import * as anonymousMemberships from './2026_11_26_100000_anonymous_memberships.ts';
 
 /** Forward-only, in order. Names are timestamps so they sort the way they run. */
 export const migrations: Record<string, Migration> = {
@@ -12,4 +13,5 @@ export const migrations: Record<string, Migration> = {
   '2026_11_24_100000_create_identity_links_and_seats': createIdentityLinksAndSeats,
   '2026_11_25_090000_create_widget_tables': createWidgetTables,
   '2026_11_25_110000_segment_descriptions_and_trait_calls': segmentDescriptionsAndTraitCalls,
+  '2026_11_26_100000_anonymous_memberships': anonymousMemberships,
 };

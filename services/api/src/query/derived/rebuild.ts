@@ -2,11 +2,14 @@ import { sql, type Kysely } from 'kysely';
 import type { Database } from '../../db/database.ts';
 import { markAllProjectsChanged } from './data-version.ts';
 
-const DERIVED_TABLES = ['user_day_events', 'anonymous_day_events', 'nps_responses', 'user_first_seen', 'account_first_seen', 'identity_links', 'account_seats'] as const;
+const DERIVED_TABLES = [
+  'user_day_events', 'anonymous_day_events', 'nps_responses', 'user_first_seen', 'account_first_seen', 'identity_links', 'account_seats',
+  'anonymous_memberships', 'memberships',
+] as const;
 
 /**
- * Recomputes every derived table from the stored events (all projects, or one), in one
- * transaction: the answers afterwards equal those kept up to date by ingestion.
+ * Recomputes every derived table from the stored events (all projects, or one), memberships
+ * included, in one transaction: the answers afterwards equal those kept up to date by ingestion.
  *
  * @example
  * await rebuildDerivedTables(db);              // everything
@@ -39,6 +42,25 @@ export async function rebuildDerivedTables(db: Kysely<Database>, projectId?: str
       join events e on e.project_id = i.project_id and e.type = 'identify' and e.anonymous_id = i.anonymous_id and e.user_id = i.user_id
       where ${projectId === undefined ? sql`true` : sql`i.project_id = ${projectId}`}
       group by i.project_id, i.anonymous_id, i.user_id`.execute(trx);
+    // Memberships (as updateDerivedTables keeps them): a user's earliest own group call; an
+    // anonymous-only group call joins the linked user from the later of the call and the link day.
+    await sql`
+      insert into anonymous_memberships (project_id, anonymous_id, account_id, joined_at)
+      select e.project_id, e.anonymous_id, e.account_id, min(e.timestamp) from events e
+      where ${only} and e.type = 'group' and e.user_id is null and e.anonymous_id is not null and e.account_id is not null
+      group by e.project_id, e.anonymous_id, e.account_id`.execute(trx);
+    await sql`
+      insert into memberships (project_id, account_id, user_id, joined_at)
+      select project_id, account_id, user_id, min(joined_at) from (
+        select e.project_id, e.account_id, e.user_id, e.timestamp as joined_at from events e
+        where ${only} and e.type = 'group' and e.user_id is not null and e.account_id is not null
+        union all
+        select m.project_id, m.account_id, l.user_id, greatest(m.joined_at, l.link_day::timestamp at time zone 'UTC')
+        from anonymous_memberships m
+        join identity_links l on l.project_id = m.project_id and l.anonymous_id = m.anonymous_id
+        where ${projectId === undefined ? sql`true` : sql`m.project_id = ${projectId}`}
+      ) joins
+      group by project_id, account_id, user_id`.execute(trx);
     await sql`
       insert into account_seats (project_id, account_id, message_id, timestamp, seats)
       select e.project_id, e.account_id, e.message_id, e.timestamp,

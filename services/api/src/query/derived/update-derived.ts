@@ -45,8 +45,8 @@ export function seatsOf(traits: Record<string, unknown> | null): number | null {
 /**
  * Folds the events this transaction actually inserted into the derived tables the query API
  * reads: per user-day-event counts (events with only an anonymousId kept apart, merged into
- * their user at query time through identity_links), first-seen days, identity link days, seats
- * history and NPS responses. Runs inside the transaction that stores the events.
+ * their user at query time through identity_links), first-seen days, identity link days,
+ * memberships, seats history and NPS responses. Runs inside the transaction that stores the events.
  *
  * @example
  * await updateDerivedTables(trx, projectId, inserted);
@@ -96,6 +96,8 @@ export async function updateDerivedTables(trx: Transaction<Database>, projectId:
       where identity_links.user_id = excluded.user_id`.execute(trx);
   }
 
+  await updateMemberships(trx, projectId, inserted);
+
   const seatCalls = inserted.filter((row) => row.type === 'group' && row.accountId && row.properties && 'seats' in row.properties);
   if (seatCalls.length > 0) {
     await trx
@@ -123,6 +125,73 @@ export async function updateDerivedTables(trx: Transaction<Database>, projectId:
       .onConflict((oc) => oc.columns(['project_id', 'message_id']).doNothing())
       .execute();
   }
+}
+
+/**
+ * Memberships from the group calls in `inserted`, and from the identifies that link an anonymousId
+ * whose group calls came first (in this batch or an earlier one). A user's own group call joins at
+ * its time; an anonymous-only one is kept in anonymous_memberships and joins the linked user from
+ * the later of the call and the start of the link day, so an answer as of a day before the link
+ * does not count it. Every write keeps the earliest time (least), so the order the calls arrive in
+ * does not matter and the result equals `rebuildDerivedTables`. Runs after identity_links is updated.
+ */
+async function updateMemberships(trx: Transaction<Database>, projectId: string, inserted: EventRow[]): Promise<void> {
+  const groupCalls = inserted.filter((row) => row.type === 'group' && row.accountId);
+  const earliest = (rows: EventRow[], keyOf: (row: EventRow) => [string, string]) => {
+    const found = new Map<string, { key: [string, string]; time: Date }>();
+    for (const row of rows) {
+      const key = keyOf(row);
+      const id = JSON.stringify(key);
+      const known = found.get(id);
+      if (!known || row.timestamp < known.time) found.set(id, { key, time: row.timestamp });
+    }
+    return [...found.values()].sort((a, b) => compare(a.key[0], b.key[0]) || compare(a.key[1], b.key[1]));
+  };
+  const own = earliest(groupCalls.filter((row) => row.userId), (row) => [row.accountId!, row.userId!]);
+  const anonymous = earliest(groupCalls.filter((row) => !row.userId && row.anonymousId), (row) => [row.anonymousId!, row.accountId!]);
+  if (anonymous.length > 0) {
+    await sql`
+      insert into anonymous_memberships (project_id, anonymous_id, account_id, joined_at)
+      select ${projectId}, n, a, t
+      from unnest(${anonymous.map((m) => m.key[0])}::text[], ${anonymous.map((m) => m.key[1])}::text[], ${anonymous.map((m) => m.time.toISOString())}::timestamptz[]) with ordinality as input(n, a, t, o)
+      order by o
+      on conflict (project_id, anonymous_id, account_id) do update set joined_at = least(anonymous_memberships.joined_at, excluded.joined_at)`.execute(trx);
+  }
+  // anonymousIds whose memberships may have become a user's, or started earlier: new anonymous
+  // group calls, and new identifies (a new link, or an older identify moving the link day back).
+  const touched = [
+    ...new Set([
+      ...anonymous.map((m) => m.key[0]),
+      ...inserted.filter((row) => row.type === 'identify' && row.userId && row.anonymousId).map((row) => row.anonymousId!),
+    ]),
+  ].sort(compare);
+  if (own.length === 0 && touched.length === 0) return;
+  if (touched.length > 0) {
+    // A group call and the identify that links it may be stored by two concurrent transactions,
+    // neither seeing the other's row. Each takes a lock for its anonymousIds (one of 32 per project,
+    // so a batch holds few locks; in one order; held to the commit) after writing its rows and
+    // before resolving: the later one then sees both.
+    await sql`
+      select pg_advisory_xact_lock(k) from (
+        select distinct hashtextextended(${projectId} || ':memberships:' || (hashtext(a) & 31)::text, 0) as k
+        from unnest(${touched}::text[]) as input(a) order by k
+      ) locks`.execute(trx);
+  }
+  // One statement, rows in key order: concurrent batches lock memberships in the same order.
+  await sql`
+    insert into memberships (project_id, account_id, user_id, joined_at)
+    select ${projectId}, account_id, user_id, min(joined_at) from (
+      select a as account_id, u as user_id, t as joined_at
+      from unnest(${own.map((m) => m.key[0])}::text[], ${own.map((m) => m.key[1])}::text[], ${own.map((m) => m.time.toISOString())}::timestamptz[]) as input(a, u, t)
+      union all
+      select m.account_id, l.user_id, greatest(m.joined_at, l.link_day::timestamp at time zone 'UTC')
+      from anonymous_memberships m
+      join identity_links l on l.project_id = m.project_id and l.anonymous_id = m.anonymous_id
+      where m.project_id = ${projectId} and m.anonymous_id = any(${touched}::text[])
+    ) joins
+    group by account_id, user_id
+    order by account_id, user_id
+    on conflict (project_id, account_id, user_id) do update set joined_at = least(memberships.joined_at, excluded.joined_at)`.execute(trx);
 }
 
 function npsScore(properties: Record<string, unknown> | null): number | null {
