@@ -62,7 +62,8 @@ export async function buildApp(config: Config, options: { logger?: Logger } = {}
   await app.register(queryRoutes, { db: store.db, figureMaxStalenessMs: config.figureMaxStalenessMs });
   await app.register(widgetRoutes, { db: store.db });
   await app.register(dashboardRoutes);
-  await app.register(exampleRoutes, { db: store.db, keysDir: config.database.kind === 'pglite' ? config.database.dataDir : '.uptake' });
+  // The example pages hand out a demo user's userHash: only when asked for (`uptake start`, `--examples`).
+  if (config.examples) await app.register(exampleRoutes, { db: store.db, keysDir: config.database.kind === 'pglite' ? config.database.dataDir : '.uptake' });
   await app.ready();
   return app;
 }

@@ -14,9 +14,10 @@ import { startServer } from './server.ts';
 const USAGE = `Usage: uptake <command> [options]
 
 Commands:
-  start                       serve, with a demo project whose keys are kept in the data dir;
-                              the first start loads the demo data (as \`demo\` does)
-  serve                       migrate, then serve the API
+  start                       serve, with a demo project whose keys are kept in the data dir and
+                              its example pages (/examples/); the first start loads the demo
+                              data (as \`demo\` does)
+  serve                       migrate, then serve the API (example pages only with --examples)
   migrate                     run migrations and exit
   project create --name <n>   create a project and print its keys (the secret key is shown once)
   demo [--days 90]            create (or reuse) the demo project and load realistic demo data;
@@ -27,6 +28,8 @@ Options:
   --port <n>        port to listen on (default 4000, env PORT)
   --host <h>        address to listen on (default 127.0.0.1, env HOST)
   --data-dir <dir>  PGlite data dir when DATABASE_URL is unset (default .uptake)
+  --examples        serve the example pages of the demo project (serve; start always does,
+                    unless env UPTAKE_EXAMPLES=0)
   --name <n>        project name (project create)
   --json            print machine-readable JSON (project create)
   --days <n>        days of demo data, ending today (demo, first start; default 90)
@@ -49,6 +52,7 @@ async function main(argv: string[]): Promise<number> {
       json: { type: 'boolean', default: false },
       days: { type: 'string' },
       accounts: { type: 'string' },
+      examples: { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
     },
   });
@@ -57,11 +61,16 @@ async function main(argv: string[]): Promise<number> {
     print(USAGE);
     return command || values.help ? 0 : 1;
   }
-  const config = loadConfig(process.env, {
-    ...(values.port ? { port: Number(values.port) } : {}),
-    ...(values.host ? { host: values.host } : {}),
-    ...(values['data-dir'] ? { dataDir: values['data-dir'] } : {}),
-  });
+  const config = loadConfig(
+    process.env,
+    {
+      ...(values.port ? { port: Number(values.port) } : {}),
+      ...(values.host ? { host: values.host } : {}),
+      ...(values['data-dir'] ? { dataDir: values['data-dir'] } : {}),
+      ...(values.examples ? { examples: true } : {}),
+    },
+    { examples: command === 'start' },
+  );
 
   switch (command) {
     case 'serve':
@@ -198,9 +207,13 @@ function banner(config: Config, url: string, demo: DemoProjectFile): string {
     `  Identity key  ${demo.identitySecret}`,
     '',
     `  Dashboard     ${url}/dashboard/   (sign in with the secret key)`,
-    `  Examples      ${url}/examples/script-tag/    (the script tag, NPS prompt, progress card)`,
-    `                ${url}/examples/bundler-app/   (import from '@uptake/browser', bundled with Vite)`,
-    `  Browser SDK   ${url}/examples/sdk/uptake.min.js   (SRI: ${url}/examples/sdk/sri.json)`,
+    ...(config.examples
+      ? [
+          `  Examples      ${url}/examples/script-tag/    (the script tag, NPS prompt, progress card)`,
+          `                ${url}/examples/bundler-app/   (import from '@uptake/browser', bundled with Vite)`,
+          `  Browser SDK   ${url}/examples/sdk/uptake.min.js   (SRI: ${url}/examples/sdk/sri.json)`,
+        ]
+      : []),
     '',
     `  Try:  curl -s ${url}/v1/segments/champion-disengaged/members -H 'authorization: Bearer ${demo.secretKey}'`,
     `        pnpm --dir examples/backend-plays start   (this week's plays; see docs/examples.md)`,

@@ -22,6 +22,12 @@ export type Config = Readonly<{
   figureMaxStalenessMs: number;
   /** Seconds a client is told to wait when storage is unavailable. */
   retryAfterSeconds: number;
+  /**
+   * Serve the example pages (`/examples/…`, rendered for the demo project with a demo user's
+   * userHash). On under `uptake start`; off under `uptake serve` unless `--examples` or
+   * `UPTAKE_EXAMPLES=1`. Absent means off.
+   */
+  examples?: boolean;
 }>;
 
 const envSchema = z.object({
@@ -36,18 +42,31 @@ const envSchema = z.object({
   UPTAKE_RATE_LIMIT_PER_SECOND: z.coerce.number().min(0).default(1000),
   UPTAKE_RATE_LIMIT_BURST: z.coerce.number().min(1).default(2000),
   UPTAKE_FIGURE_MAX_STALENESS_MS: z.coerce.number().int().min(0).max(5000).default(4000),
+  // Unset (or empty): the command decides (`start` on, `serve` off).
+  UPTAKE_EXAMPLES: z.preprocess(
+    (value) => (value === '' ? undefined : value),
+    z
+      .enum(['1', '0', 'true', 'false'], { error: 'must be 1, 0, true or false' })
+      .transform((value) => value === '1' || value === 'true')
+      .optional(),
+  ),
 });
 
-export type ConfigOverrides = Partial<{ host: string; port: number; dataDir: string }>;
+/** Command-line flags; each wins over the environment. */
+export type ConfigOverrides = Partial<{ host: string; port: number; dataDir: string; examples: boolean }>;
+
+/** What a command does when neither a flag nor the environment says (`start` serves the examples). */
+export type CommandDefaults = Partial<{ examples: boolean }>;
 
 /**
  * The one place that reads the environment: parsed once, validated, frozen.
- * Command-line flags override the environment.
+ * Command-line flags override the environment, which overrides the command's defaults.
  *
  * @example
  * const config = loadConfig(process.env, { port: 4000 });
+ * loadConfig(process.env, {}, { examples: true }).examples // true unless UPTAKE_EXAMPLES=0
  */
-export function loadConfig(env: Record<string, string | undefined>, overrides: ConfigOverrides = {}): Config {
+export function loadConfig(env: Record<string, string | undefined>, overrides: ConfigOverrides = {}, defaults: CommandDefaults = {}): Config {
   const parsed = envSchema.safeParse(env);
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;
@@ -66,5 +85,6 @@ export function loadConfig(env: Record<string, string | undefined>, overrides: C
     rateLimitBurst: e.UPTAKE_RATE_LIMIT_BURST,
     figureMaxStalenessMs: e.UPTAKE_FIGURE_MAX_STALENESS_MS,
     retryAfterSeconds: 5,
+    examples: overrides.examples ?? e.UPTAKE_EXAMPLES ?? defaults.examples ?? false,
   });
 }

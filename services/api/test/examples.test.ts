@@ -1,8 +1,13 @@
 import { execFile } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadConfig } from '../src/config.ts';
 import { generateDemoData } from '../src/demo/demo-data.ts';
+import { ensureDemoProject } from '../src/demo/demo-project.ts';
 import { loadDemoEvents } from '../src/demo/load-demo.ts';
 import { createTestApp, type TestApp } from './support/test-app.ts';
 
@@ -86,5 +91,48 @@ describe('examples/segment-compatible', () => {
     for (const row of rows) expect(row.context).toMatchObject({ library: { name: '@segment/analytics-node' } });
     const utilisation = await t.app.inject({ method: 'GET', url: '/v1/accounts/hopper-labs/utilisation', headers: { authorization: `Bearer ${project.secretKey}` } });
     expect(utilisation.json()).toMatchObject({ seats: 10, activeUsers30d: 1, utilisation: 0.1 });
+  });
+});
+
+describe('the example pages (/examples/…)', () => {
+  it('are off unless asked for: start turns them on, serve leaves them off, a flag or UPTAKE_EXAMPLES decides', () => {
+    expect(loadConfig({}).examples).toBe(false);
+    expect(loadConfig({}, {}, { examples: true }).examples).toBe(true); // uptake start
+    expect(loadConfig({}, {}, { examples: false }).examples).toBe(false); // uptake serve
+    expect(loadConfig({}, { examples: true }, { examples: false }).examples).toBe(true); // serve --examples
+    expect(loadConfig({ UPTAKE_EXAMPLES: '1' }, {}, { examples: false }).examples).toBe(true);
+    expect(loadConfig({ UPTAKE_EXAMPLES: 'true' }).examples).toBe(true);
+    expect(loadConfig({ UPTAKE_EXAMPLES: '0' }, {}, { examples: true }).examples).toBe(false); // start without them
+    expect(loadConfig({ UPTAKE_EXAMPLES: '' }, {}, { examples: true }).examples).toBe(true);
+    expect(() => loadConfig({ UPTAKE_EXAMPLES: 'yes' })).toThrow('invalid environment variable UPTAKE_EXAMPLES: must be 1, 0, true or false');
+  });
+
+  it.each([false, true])('with examples %s, are served only when on, even when the data dir holds a demo project', async (examples) => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'uptake-examples-flag-'));
+    const app = await createTestApp('pglite', { database: { kind: 'pglite', dataDir }, examples });
+    try {
+      const demo = await ensureDemoProject(app.app.store.db, dataDir);
+      const batch = [
+        { type: 'identify', messageId: 'flag-i', userId: 'ana', traits: { name: 'Ana' } },
+        { type: 'track', messageId: 'flag-t', userId: 'ana', event: 'Report Created' },
+      ];
+      expect((await app.app.inject({ method: 'POST', url: '/v1/batch', headers: { authorization: `Bearer ${demo.writeKey}` }, payload: { batch } })).statusCode).toBe(200);
+      const index = await app.app.inject({ method: 'GET', url: '/examples/' });
+      const page = await app.app.inject({ method: 'GET', url: '/examples/bundler-app/?user=ana' });
+      if (examples) {
+        expect(index.statusCode).toBe(200);
+        expect(index.body).toContain('Uptake browser examples');
+        // Rendered for ana (200), or "not built" (503) on a clone that has not run `./uptake start`.
+        expect([200, 503]).toContain(page.statusCode);
+        if (page.statusCode === 200) expect(page.body).toContain('"userHash"');
+      } else {
+        expect(index.statusCode).toBe(404);
+        expect(page.statusCode).toBe(404);
+        expect(page.body).not.toContain('userHash');
+      }
+    } finally {
+      await app.close();
+      rmSync(dataDir, { recursive: true, force: true });
+    }
   });
 });

@@ -82,24 +82,56 @@ describe('uptake CLI', () => {
     expect(result.stderr).toContain('project create --name');
   });
 
-  it('serve answers on its port and stops cleanly on SIGTERM', async () => {
-    const dataDir = tempDir();
-    const child = spawn(process.execPath, [cli, 'serve', '--port', '0', '--data-dir', dataDir], {
-      env: { ...process.env, DATABASE_URL: '', LOG_LEVEL: 'warn' },
+  /** Runs a serving command until its URL shows on stdout; `stop` sends SIGTERM and resolves with the exit code. */
+  const serving = async (args: string[], env: Record<string, string> = {}) => {
+    const child = spawn(process.execPath, [cli, ...args, '--port', '0'], {
+      env: { ...process.env, DATABASE_URL: '', LOG_LEVEL: 'warn', ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let output = '';
     const url = await new Promise<string>((resolve, reject) => {
       child.stdout.on('data', (chunk: Buffer) => {
         output += chunk.toString();
-        const match = /listening on (http:\/\/\S+)/.exec(output);
+        const match = /(?:listening on|running at) (http:\/\/\S+)/.exec(output);
         if (match) resolve(match[1]!);
       });
       child.once('exit', (code) => reject(new Error(`exited with ${code}: ${output}`)));
     });
-    expect((await (await fetch(`${url}/healthz`)).json())).toEqual({ status: 'ok' });
-    const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
-    child.kill('SIGTERM');
-    expect(await exited).toBe(0);
+    const stop = () => {
+      const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
+      child.kill('SIGTERM');
+      return exited;
+    };
+    return { url, output: () => output, stop };
+  };
+
+  it('serve answers on its port and stops cleanly on SIGTERM', async () => {
+    const server = await serving(['serve', '--data-dir', tempDir()]);
+    expect((await (await fetch(`${server.url}/healthz`)).json())).toEqual({ status: 'ok' });
+    expect(await server.stop()).toBe(0);
   });
+
+  it('serves the example pages under start, and under serve only with --examples or UPTAKE_EXAMPLES=1', async () => {
+    const dataDir = tempDir();
+    // A data dir with the demo project (demo-project.json), as after a first `uptake start`.
+    const demo = runCli(['demo', '--days', '1', '--accounts', '1', '--data-dir', dataDir]);
+    expect(demo.status, demo.stderr).toBe(0);
+    const examplesStatus = async (args: string[], env: Record<string, string> = {}) => {
+      const server = await serving([...args, '--data-dir', dataDir], env);
+      try {
+        return { status: (await fetch(`${server.url}/examples/`)).status, banner: server.output() };
+      } finally {
+        await server.stop();
+      }
+    };
+    expect((await examplesStatus(['serve'])).status).toBe(404);
+    expect((await examplesStatus(['serve', '--examples'])).status).toBe(200);
+    expect((await examplesStatus(['serve'], { UPTAKE_EXAMPLES: '1' })).status).toBe(200);
+    const started = await examplesStatus(['start']);
+    expect(started.status).toBe(200);
+    expect(started.banner).toContain('/examples/script-tag/');
+    const withoutExamples = await examplesStatus(['start'], { UPTAKE_EXAMPLES: '0' });
+    expect(withoutExamples.status).toBe(404);
+    expect(withoutExamples.banner).not.toContain('/examples/');
+  }, 60_000);
 });

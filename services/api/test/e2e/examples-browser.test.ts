@@ -66,9 +66,9 @@ describe.skipIf(!hasChromium)('browser examples in Chromium → service → data
     };
     build(browserPackage, 'scripts/build.ts', 'dist/sri.json');
     build(join(repo, 'examples/bundler-app'), 'build.ts', 'dist/index.html');
-    // As `uptake start`: PGlite in a data dir holding demo-project.json.
+    // As `uptake start`: PGlite in a data dir holding demo-project.json, example pages on.
     dataDir = mkdtempSync(join(tmpdir(), 'uptake-examples-'));
-    t = await createTestApp('pglite', { database: { kind: 'pglite', dataDir } });
+    t = await createTestApp('pglite', { database: { kind: 'pglite', dataDir }, examples: true });
     const demo = await ensureDemoProject(t.app.store.db, dataDir);
     projectId = demo.projectId;
     const ingest = async (batch: unknown[]) => {
@@ -146,7 +146,7 @@ describe.skipIf(!hasChromium)('browser examples in Chromium → service → data
     expect(page.body).not.toContain(demo.identitySecret);
     expect(page.body).not.toContain(demo.secretKey);
     expect((await t.app.inject({ method: 'GET', url: '/examples/sdk/index.js' })).statusCode).toBe(404);
-    const other = await createTestApp('pglite');
+    const other = await createTestApp('pglite', { examples: true });
     try {
       const none = await other.app.inject({ method: 'GET', url: '/examples/bundler-app/' });
       expect(none.statusCode).toBe(503);
