@@ -3,9 +3,12 @@
  * derived-table build the service uses: `rebuildDerivedTables`), then measures p50/p95 of each
  * query route through app.inject, and in the same run the naive SQL over raw events.
  *
- *   pnpm bench:query [--events 10000000] [--users 50000] [--accounts 2000] [--days 90] [--runs 30]
+ *   pnpm bench:query [--events 10000000] [--users 50000] [--accounts 2000] [--days 90] [--runs 30] [--keep] [--no-naive]
  *
  * DATABASE_URL set → that server (a fresh database is created on it); unset → a throwaway cluster.
+ * --keep (with DATABASE_URL): load into a database named for the sizes and keep it, so a later run
+ * with the same sizes skips the minutes of loading and measures only the routes. --no-naive skips the
+ * naive-SQL reference (minutes at 10 M events).
  */
 import { parseArgs } from 'node:util';
 import pg from 'pg';
@@ -13,17 +16,21 @@ import { pino } from 'pino';
 import { sql } from 'kysely';
 import { buildApp } from '../src/app.ts';
 import { loadConfig } from '../src/config.ts';
+import { generateProjectKeys, hashSecretKey } from '../src/projects/keys.ts';
 import { createProject } from '../src/projects/projects.queries.ts';
 import { rebuildDerivedTables } from '../src/query/derived/rebuild.ts';
 import { startPostgresCluster } from '../test/support/postgres-cluster.ts';
 
 const { values } = parseArgs({
+  allowNegative: true,
   options: {
     events: { type: 'string', default: '10000000' },
     users: { type: 'string', default: '50000' },
     accounts: { type: 'string', default: '2000' },
     days: { type: 'string', default: '90' },
     runs: { type: 'string', default: '30' },
+    keep: { type: 'boolean', default: false },
+    naive: { type: 'boolean', default: true },
   },
 });
 const N = Number(values.events);
@@ -38,22 +45,32 @@ const pct = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, 
 
 const cluster = process.env['DATABASE_URL'] ? undefined : await startPostgresCluster({ fsync: false });
 const serverUrl = process.env['DATABASE_URL'] ?? cluster!.url;
-const dbName = `uptake_bench_${Date.now()}`;
+const keep = values.keep && cluster === undefined;
+const dbName = keep ? `uptake_bench_${N}_${USERS}_${ACCOUNTS}_${DAYS}` : `uptake_bench_${Date.now()}`;
 const admin = new pg.Client({ connectionString: serverUrl });
 await admin.connect();
-await admin.query(`create database ${dbName}`);
+const kept = keep && (await admin.query('select 1 from pg_database where datname = $1', [dbName])).rowCount === 1;
+if (!kept) await admin.query(`create database ${dbName}`);
 const url = new URL(serverUrl);
 url.pathname = `/${dbName}`;
 
 const app = await buildApp(loadConfig({ DATABASE_URL: url.toString(), DATABASE_QUERY_TIMEOUT_MS: '0', LOG_LEVEL: 'silent' }), { logger: pino({ level: 'silent' }) });
 try {
   const db = app.store.db;
-  const project = await createProject(db, { name: 'Bench' });
+  let project: { projectId: string; secretKey: string; writeKey: string };
+  const existing = kept ? await db.selectFrom('projects').select(['project_id', 'write_key']).executeTakeFirst() : undefined;
+  if (existing) {
+    // The key is stored hashed: a kept database gets a fresh one for this run.
+    const secretKey = generateProjectKeys().secretKey;
+    await db.updateTable('projects').set({ secret_key_hash: hashSecretKey(secretKey) }).where('project_id', '=', existing.project_id).execute();
+    project = { projectId: existing.project_id, secretKey, writeKey: existing.write_key };
+  } else project = await createProject(db, { name: 'Bench' });
   const p = project.projectId;
   const lastDay = new Date(Date.now() - 86_400_000).toISOString().slice(0, 10);
   log(`Query API benchmark: ${N.toLocaleString('en')} events, ${USERS} users, ${ACCOUNTS} accounts, ${DAYS} days to ${lastDay}`);
 
   let started = process.hrtime.bigint();
+  if (!existing) {
   await sql`
     insert into accounts (project_id, account_id, traits, seats, onboarded_at, updated_at)
     select ${p}, 'acct-' || a, jsonb_build_object('seats', 10 + a % 40), 10 + a % 40, null, now() from generate_series(0, ${ACCOUNTS - 1}::int) a`.execute(db);
@@ -85,9 +102,11 @@ try {
   await sql`analyze`.execute(db);
   const rebuildMs = ms(started);
   log(`load ${(loadMs / 1000).toFixed(1)} s (${Math.round(N / (loadMs / 1000)).toLocaleString('en')} events/s), rebuild ${(rebuildMs / 1000).toFixed(1)} s`);
+  } else log(`reusing the loaded database ${dbName}`);
 
   const auth = { authorization: `Bearer ${project.secretKey}` };
   const from = new Date(Date.parse(lastDay) - 29 * 86_400_000).toISOString().slice(0, 10);
+  const from90 = new Date(Date.parse(lastDay) - 89 * 86_400_000).toISOString().slice(0, 10);
   const routes: Array<[string, string]> = [
     ['user score', `/v1/users/user-123/score?asOf=${lastDay}`],
     ['account score', `/v1/accounts/acct-7/score?asOf=${lastDay}`],
@@ -95,9 +114,13 @@ try {
     ['ranked accounts (top 50)', `/v1/scores/accounts?asOf=${lastDay}`],
     ['DAU/WAU/MAU 30 days, project', `/v1/metrics/active?from=${from}&to=${lastDay}`],
     ['DAU/WAU/MAU 30 days, account', `/v1/metrics/active?from=${from}&to=${lastDay}&accountId=acct-7`],
+    ['DAU/WAU/MAU 90 days, project', `/v1/metrics/active?from=${from90}&to=${lastDay}`],
+    ['DAU/WAU/MAU 90 days, account', `/v1/metrics/active?from=${from90}&to=${lastDay}&accountId=acct-7`],
     ['utilisation', `/v1/accounts/acct-7/utilisation?asOf=${lastDay}`],
     ['NPS, project', `/v1/nps?asOf=${lastDay}`],
     ['NPS, account', `/v1/nps?asOf=${lastDay}&accountId=acct-7`],
+    ['segment first page (accounts: low-utilization)', `/v1/segments/low-utilization/members?asOf=${lastDay}`],
+    ['segment first page (users: dormant)', `/v1/segments/dormant/members?asOf=${lastDay}`],
   ];
   const rows: string[] = ['| route | first call (cold) ms | p50 ms | p95 ms |', '|---|---|---|---|'];
   for (const [name, path] of routes) {
@@ -114,28 +137,76 @@ try {
     rows.push(`| ${name} | ${cold.toFixed(1)} | ${pct(times, 50).toFixed(2)} | ${pct(times, 95).toFixed(2)} |`);
   }
 
+  /**
+   * How long after its 200 a new user's first events (a feature use naming acct-7, an NPS answer)
+   * show in each figure, while the figures are cached: the staleness bound plus a recomputation.
+   */
+  async function freshness(): Promise<string> {
+    const fresh = `fresh-${Date.now()}`;
+    const at = `${lastDay}T12:00:00.000Z`;
+    const get = async (path: string) => {
+      const response = await app.inject({ method: 'GET', url: path, headers: auth });
+      return { status: response.statusCode, body: response.statusCode === 200 ? (response.json() as Record<string, unknown>) : {} };
+    };
+    type Probe = { name: string; path: string; value: (answer: { status: number; body: Record<string, unknown> }) => unknown };
+    const probes: Probe[] = [
+      { name: 'user score', path: `/v1/users/${fresh}/score?asOf=${lastDay}`, value: (a) => a.body['score'] ?? null },
+      { name: 'account score', path: `/v1/accounts/acct-7/score?asOf=${lastDay}`, value: (a) => a.body['score'] },
+      { name: 'ranked users (top 50, ascending)', path: `/v1/scores/users?asOf=${lastDay}&order=asc&limit=50`, value: (a) => JSON.stringify(a.body['items']) },
+      { name: 'DAU/WAU/MAU 90 days, project', path: `/v1/metrics/active?from=${from90}&to=${lastDay}`, value: (a) => JSON.stringify((a.body['days'] as unknown[] | undefined)?.at(-1)) },
+      { name: 'NPS, project', path: `/v1/nps?asOf=${lastDay}`, value: (a) => a.body['responses'] },
+      { name: 'utilisation', path: `/v1/accounts/acct-7/utilisation?asOf=${lastDay}`, value: (a) => a.body['activeUsers30d'] },
+      { name: "a user's segments (new-users)", path: `/v1/users/${fresh}/segments?asOf=${lastDay}`, value: (a) => JSON.stringify(a.body) },
+    ];
+    const before = await Promise.all(probes.map(async (probe) => probe.value(await get(probe.path))));
+    const message = (suffix: string, event: string, properties: Record<string, unknown>) => ({ type: 'track', event, userId: fresh, messageId: `${fresh}-${suffix}`, timestamp: at, properties, context: { groupId: 'acct-7' } });
+    const sent = await app.inject({
+      method: 'POST',
+      url: '/v1/batch',
+      payload: { writeKey: project.writeKey, batch: [message('use', 'Feature 1', {}), message('nps', '$nps_response', { score: 10 })] },
+    });
+    if (sent.statusCode !== 200) throw new Error(`batch: ${sent.statusCode} ${sent.body}`);
+    const acknowledged = process.hrtime.bigint();
+    const seenAfter = new Map<string, number>();
+    let unavailable = 0;
+    while (seenAfter.size < probes.length && ms(acknowledged) < 120_000) {
+      await Promise.all(
+        probes.map(async (probe, index) => {
+          if (seenAfter.has(probe.name)) return;
+          const answer = await get(probe.path);
+          if (answer.status >= 500) unavailable++;
+          else if (probe.value(answer) !== before[index]) seenAfter.set(probe.name, ms(acknowledged));
+        }),
+      );
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    const table = probes.map((probe) => `| ${probe.name} | ${seenAfter.get(probe.name)?.toFixed(0) ?? '> 120000'} |`);
+    return ['', '| figure | new events visible after (ms) |', '|---|---|', ...table, '', `polls answered 503 meanwhile: ${unavailable}`].join('\n');
+  }
+
   const naive = async (text: string, query: ReturnType<typeof sql>) => {
     const t0 = process.hrtime.bigint();
     await query.execute(db);
     rows.push(`| naive SQL over raw events: ${text} | ${ms(t0).toFixed(0)} | | |`);
   };
-  await naive('DAU/MAU series (count distinct)', sql`
+  if (values.naive) await naive('DAU/MAU series (count distinct)', sql`
     select d::date, count(distinct e.user_id) filter (where (e.timestamp at time zone 'UTC')::date = d::date),
            count(distinct e.user_id)
     from generate_series(${from}::date, ${lastDay}::date, interval '1 day') d
     join events e on e.project_id = ${p} and e.type in ('track', 'page') and e.event not like '$nps%'
       and e.timestamp >= d - interval '29 days' and e.timestamp < d + interval '1 day'
     group by d`);
-  await naive('30-day score of every account', sql`
+  if (values.naive) await naive('30-day score of every account', sql`
     select m.account_id, sum(least(n, 20)) from (
       select user_id, event, (timestamp at time zone 'UTC')::date as day, count(*) as n from events
       where project_id = ${p} and type = 'track' and left(event, 1) <> '$' and timestamp >= ${from}::date
       group by 1, 2, 3) c
     join memberships m on m.project_id = ${p} and m.user_id = c.user_id group by m.account_id`);
   log(rows.join('\n'));
+  log(await freshness());
 } finally {
   await app.close();
-  await admin.query(`drop database if exists ${dbName} with (force)`);
+  if (!keep) await admin.query(`drop database if exists ${dbName} with (force)`);
   await admin.end();
   cluster?.destroy();
 }

@@ -68,7 +68,7 @@ describe('figure cache', () => {
   });
 
   it('serves an unchanged figure at once and refreshes it in the background (events stored by another instance)', async () => {
-    const cache = createFigureCache({ maxStalenessMs: 100 });
+    const cache = createFigureCache({ maxStalenessMs: 100, unchangedRefreshMs: 100 });
     const figure = counter();
     const project = `p-${Math.random()}`;
     await cache.get(project, 'k', figure.compute);
@@ -77,5 +77,31 @@ describe('figure cache', () => {
     expect(await cache.get(project, 'k', figure.compute)).toBe(0);
     await sleep(60);
     expect(await cache.get(project, 'k', figure.compute)).toBe(7);
+  });
+
+  it('keeps figures per day and recomputes only the days whose events changed', async () => {
+    const cache = createFigureCache({ maxStalenessMs: 0 });
+    const project = `p-${Math.random()}`;
+    const data = new Map([['2026-03-01', 1], ['2026-03-02', 2], ['2026-03-03', 3]]);
+    const computed: string[] = [];
+    const computeDay = async (day: string) => {
+      computed.push(day);
+      return data.get(day)!;
+    };
+    const days = [...data.keys()];
+    expect(await cache.days(project, 'k', days, computeDay)).toEqual([1, 2, 3]);
+    expect(await cache.days(project, 'k', days, computeDay)).toEqual([1, 2, 3]);
+    expect(computed).toEqual(days);
+
+    data.set('2026-03-02', 20);
+    markProjectChanged(project, ['2026-03-02']);
+    expect(await cache.days(project, 'k', days, computeDay)).toEqual([1, 20, 3]);
+    expect(computed).toEqual([...days, '2026-03-02']);
+
+    // No days named: an identity link or membership may re-attribute any day.
+    data.set('2026-03-01', 10);
+    markProjectChanged(project);
+    expect(await cache.days(project, 'k', days, computeDay)).toEqual([10, 20, 3]);
+    expect(computed).toHaveLength(days.length * 2 + 1);
   });
 });

@@ -1,13 +1,25 @@
 import { sql, type Kysely } from 'kysely';
 import type { Database } from '../db/database.ts';
-import { activeSeries, type ActiveDelta } from '../domain/active-series.ts';
-import { addDays, windowOf } from '../domain/days.ts';
+import { activeSeries, activeSeriesOfDays, type ActiveDelta } from '../domain/active-series.ts';
+import { addDays, daysBetween, windowOf } from '../domain/days.ts';
 import { accountRows, endOfDay, isActivity, userRows } from './activity-rows.queries.ts';
 import type { FigureCache } from './figure-cache.ts';
 
+/** Small integers for user ids, per project, so a day's active users fit in an Int32Array. */
+const userNumbers = new Map<string, Map<string, number>>();
+
+function numberOf(projectId: string, userId: string): number {
+  let numbers = userNumbers.get(projectId);
+  if (!numbers) userNumbers.set(projectId, (numbers = new Map()));
+  let number = numbers.get(userId);
+  if (number === undefined) numbers.set(userId, (number = numbers.size));
+  return number;
+}
+
 /**
- * DAU / WAU / MAU / stickiness per day for the project or one account. One pass over the active
- * user-days (see `ActiveDelta`), cached until the project stores new events.
+ * DAU / WAU / MAU / stickiness per day for the project or one account. The project's series is
+ * assembled from each day's active users (kept per day, so new events recompute only their
+ * days); an account's from one pass over its active user-days (see `ActiveDelta`).
  *
  * @example
  * await activeMetrics(db, cache, projectId, { from: '2026-01-01', to: '2026-01-31' })
@@ -20,11 +32,18 @@ export function activeMetrics(
 ) {
   // Identity links and memberships as the project stood at the end of `asOf` (default `to`).
   const asOf = range.asOf ?? range.to;
+  const first = addDays(range.from, -29);
   return cache.get(projectId, `active:${range.from}:${range.to}:${asOf}:${range.accountId ?? ''}`, async () => {
-    const window = { from: addDays(range.from, -29), to: range.to };
-    const rows = range.accountId === undefined ? userRows(projectId, window, asOf) : accountRows(projectId, window, asOf, range.accountId);
+    if (range.accountId === undefined) {
+      const days = await cache.days(projectId, `active-users:${asOf}`, daysBetween(first, range.to), async (day) => {
+        const active = await sql<{ user_id: string }>`
+          select distinct r.user_id from (${userRows(projectId, { from: day, to: day }, asOf)}) r where ${isActivity('r')}`.execute(db);
+        return Int32Array.from(active.rows, (row) => numberOf(projectId, row.user_id));
+      });
+      return { days: activeSeriesOfDays(days, first, range.from, range.to) };
+    }
     const deltas = await sql<ActiveDelta>`
-      with ud as (select distinct r.user_id, r.day from (${rows}) r where ${isActivity('r')}),
+      with ud as (select distinct r.user_id, r.day from (${accountRows(projectId, { from: first, to: range.to }, asOf, range.accountId)}) r where ${isActivity('r')}),
       l as (select user_id, day, lag(day) over (partition by user_id order by day) as prev from ud)
       select d::text as day, sum(dau)::int as dau, sum(wau)::int as wau, sum(mau)::int as mau from (
         select day as d, 1 as dau, 0 as wau, 0 as mau from l

@@ -3,6 +3,7 @@ import type { Database } from '../db/database.ts';
 import { addDays } from '../domain/days.ts';
 import { npsOf } from '../domain/nps.ts';
 import { endOfDay } from './activity-rows.queries.ts';
+import type { FigureCache } from './figure-cache.ts';
 
 /**
  * Latest response per user among the responses in from … to (UTC days), as the project stood at
@@ -31,12 +32,17 @@ async function latestScores(db: Kysely<Database>, projectId: string, window: { f
 }
 
 /**
- * NPS over a window, and the same-length window 30 days earlier as the trend.
+ * NPS over a window, and the same-length window 30 days earlier as the trend (cached until the
+ * project stores new events).
  *
  * @example
- * await npsSummary(db, projectId, { from: '2026-01-01', to: '2026-03-31', asOf: '2026-03-31' })
+ * await npsSummary(db, cache, projectId, { from: '2026-01-01', to: '2026-03-31', asOf: '2026-03-31' })
  */
-export async function npsSummary(db: Kysely<Database>, projectId: string, window: { from: string; to: string; asOf: string; accountId?: string | undefined }) {
+export function npsSummary(db: Kysely<Database>, cache: FigureCache, projectId: string, window: { from: string; to: string; asOf: string; accountId?: string | undefined }) {
+  return cache.get(projectId, `nps:${window.from}:${window.to}:${window.asOf}:${window.accountId ?? ''}`, () => computeNps(db, projectId, window));
+}
+
+async function computeNps(db: Kysely<Database>, projectId: string, window: { from: string; to: string; asOf: string; accountId?: string | undefined }) {
   const previousWindow = { from: addDays(window.from, -30), to: addDays(window.to, -30) };
   const [current, previous] = await Promise.all([
     latestScores(db, projectId, window, window.asOf, window.accountId),

@@ -24,14 +24,21 @@ import { secretKeyAuthenticator } from '../auth/secret-key.ts';
 import type { Database } from '../db/database.ts';
 import { addDays, daysBetween, today, windowOf } from '../domain/days.ts';
 import { HttpError } from '../http/errors.ts';
+import { accountRoutes } from './accounts.route.ts';
 import { createFigureCache } from './figure-cache.ts';
+import { warmFigures } from './warm-figures.ts';
 import { activeMetrics, accountUtilisation } from './metrics.queries.ts';
 import { npsSummary } from './nps.queries.ts';
 import { createScoreModel, findScoreModel, listScoreModels } from './score-models.queries.ts';
 import { segmentRoutes } from './segments.route.ts';
 import { accountExists, accountScore, accountScoreTable, InvalidCursorError, rankedPage, userExists, userScore, userScoreTable } from './scores.queries.ts';
 
-export type QueryRoutesOptions = { db: Kysely<Database>; figureMaxStalenessMs: number };
+export type QueryRoutesOptions = {
+  db: Kysely<Database>;
+  figureMaxStalenessMs: number;
+  /** Compute the headline figures of every project in the background at start and each new UTC day. */
+  warmFigures?: boolean;
+};
 
 const errors = { 400: errorResponseSchema, 401: errorResponseSchema, 404: errorResponseSchema };
 const userParams = z.object({ userId: z.string().min(1).max(200) });
@@ -42,12 +49,31 @@ const MAX_RANGE_DAYS = 400;
  * The query API (secret key): scores, active users, utilisation, NPS and score models. Figures
  * come from the derived tables ingestion keeps up to date, never from a scan of raw events.
  */
-export const queryRoutes: FastifyPluginAsync<QueryRoutesOptions> = async (app, { db, figureMaxStalenessMs }) => {
+export const queryRoutes: FastifyPluginAsync<QueryRoutesOptions> = async (app, { db, figureMaxStalenessMs, warmFigures: warm = false }) => {
   const cache = createFigureCache({ maxStalenessMs: figureMaxStalenessMs });
+  if (warm) {
+    let warmedFor = '';
+    let timer: NodeJS.Timeout | undefined;
+    const warmOnNewDay = () => {
+      if (warmedFor === today()) return;
+      warmedFor = today();
+      const started = Date.now();
+      warmFigures(db, cache, warmedFor).then(
+        () => app.log.info({ ms: Date.now() - started }, 'figures warmed'),
+        (error: unknown) => app.log.warn({ err: error }, 'warming figures failed; they are computed when first asked'),
+      );
+    };
+    app.addHook('onReady', async () => {
+      warmOnNewDay();
+      timer = setInterval(warmOnNewDay, 60_000).unref();
+    });
+    app.addHook('onClose', async () => clearInterval(timer));
+  }
   app.addHook('onRequest', secretKeyAuthenticator(db));
   const typed = app.withTypeProvider<ZodTypeProvider>();
   const security = [{ secretKey: [] }];
   await app.register(segmentRoutes, { db, cache });
+  await app.register(accountRoutes, { db, cache });
 
   const modelFor = async (projectId: string, version: number | undefined): Promise<ScoreModel> => {
     const model = await findScoreModel(db, projectId, version);
@@ -152,7 +178,7 @@ export const queryRoutes: FastifyPluginAsync<QueryRoutesOptions> = async (app, {
       const { projectId } = request.project;
       if (request.query.accountId !== undefined) await mustHaveAccount(projectId, request.query.accountId);
       const window = range({ from: request.query.from, to: request.query.to ?? request.query.asOf }, 90);
-      return npsSummary(db, projectId, { ...window, asOf: request.query.asOf ?? window.to, accountId: request.query.accountId });
+      return npsSummary(db, cache, projectId, { ...window, asOf: request.query.asOf ?? window.to, accountId: request.query.accountId });
     },
   });
 

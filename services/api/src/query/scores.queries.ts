@@ -1,7 +1,7 @@
-import { sql, type Kysely } from 'kysely';
+import { sql, type Kysely, type RawBuilder } from 'kysely';
 import type { ScoreModel } from '@uptake/protocol';
 import type { Database } from '../db/database.ts';
-import { windowOf } from '../domain/days.ts';
+import { daysBetween, windowOf } from '../domain/days.ts';
 import { percentileOf, scoreBreakdown } from '../domain/score.ts';
 import { accountRows, isActivity, userRows } from './activity-rows.queries.ts';
 import type { FigureCache } from './figure-cache.ts';
@@ -38,19 +38,36 @@ function toScoreTable(seen: string[], scores: Array<{ id: string; score: number 
   return { byId, ascending, ranked };
 }
 
+/**
+ * Points per id on one day under a model (Σ weight × min(count, dailyCap) over features), the
+ * part of a score that day adds. Scores are sums of these over the window, so a new event only
+ * recomputes the part of its own day.
+ */
+async function dayPoints(db: Kysely<Database>, model: ScoreModel, of: 'users' | 'accounts', rows: RawBuilder<unknown>): Promise<Map<string, number>> {
+  const terms = modelTerms(model);
+  const id = of === 'users' ? sql`user_id` : sql`account_id`;
+  const result = await sql<{ id: string; points: number }>`
+    select c.id, sum(${terms.weight} * least(c.n, ${model.dailyCap}))::float8 as points
+    from (select r.${id} as id, r.user_id as member, r.event, sum(r.count) as n from (${rows}) r group by 1, 2, 3) c
+    ${terms.join} where ${terms.filter} group by c.id`.execute(db);
+  return new Map(result.rows.map((row) => [row.id, row.points]));
+}
+
+function sumOfDays(parts: Array<Map<string, number>>): Array<{ id: string; score: number }> {
+  const scores = new Map<string, number>();
+  for (const part of parts) for (const [id, points] of part) scores.set(id, (scores.get(id) ?? 0) + points);
+  return [...scores].map(([id, score]) => ({ id, score }));
+}
+
 /** Every user's score as of a day under a model, with everyone seen so far (cached until new events). */
 export function userScoreTable(db: Kysely<Database>, cache: FigureCache, projectId: string, model: ScoreModel, asOf: string): Promise<ScoreTable> {
   return cache.get(projectId, `users:${model.version}:${asOf}`, async () => {
     const { from, to } = windowOf(asOf, model.windowDays);
-    const terms = modelTerms(model);
-    const [seen, scores] = await Promise.all([
+    const [seen, parts] = await Promise.all([
       db.selectFrom('user_first_seen').select('user_id').where('project_id', '=', projectId).where('first_day', '<=', asOf).execute(),
-      sql<{ id: string; score: number }>`
-        select c.user_id as id, sum(${terms.weight} * least(c.n, ${model.dailyCap}))::float8 as score
-        from (select r.user_id, r.day, r.event, sum(r.count) as n from (${userRows(projectId, { from, to }, asOf)}) r group by r.user_id, r.day, r.event) c
-        ${terms.join} where ${terms.filter} group by c.user_id`.execute(db),
+      cache.days(projectId, `user-points:${model.version}:${asOf}`, daysBetween(from, to), (day) => dayPoints(db, model, 'users', userRows(projectId, { from: day, to: day }, asOf))),
     ]);
-    return toScoreTable(seen.map((row) => row.user_id), scores.rows);
+    return toScoreTable(seen.map((row) => row.user_id), sumOfDays(parts));
   });
 }
 
@@ -58,16 +75,11 @@ export function userScoreTable(db: Kysely<Database>, cache: FigureCache, project
 export function accountScoreTable(db: Kysely<Database>, cache: FigureCache, projectId: string, model: ScoreModel, asOf: string): Promise<ScoreTable> {
   return cache.get(projectId, `accounts:${model.version}:${asOf}`, async () => {
     const { from, to } = windowOf(asOf, model.windowDays);
-    const terms = modelTerms(model);
-    const [seen, scores] = await Promise.all([
+    const [seen, parts] = await Promise.all([
       db.selectFrom('account_first_seen').select('account_id').where('project_id', '=', projectId).where('first_day', '<=', asOf).execute(),
-      sql<{ id: string; score: number }>`
-        select c.account_id as id, sum(${terms.weight} * least(c.n, ${model.dailyCap}))::float8 as score
-        from (select r.account_id, r.user_id, r.day, r.event, sum(r.count) as n from (${accountRows(projectId, { from, to }, asOf)}) r
-              group by r.account_id, r.user_id, r.day, r.event) c
-        ${terms.join} where ${terms.filter} group by c.account_id`.execute(db),
+      cache.days(projectId, `account-points:${model.version}:${asOf}`, daysBetween(from, to), (day) => dayPoints(db, model, 'accounts', accountRows(projectId, { from: day, to: day }, asOf))),
     ]);
-    return toScoreTable(seen.map((row) => row.account_id), scores.rows);
+    return toScoreTable(seen.map((row) => row.account_id), sumOfDays(parts));
   });
 }
 
@@ -103,10 +115,11 @@ export async function userScore(db: Kysely<Database>, cache: FigureCache, projec
       from (select r.day, r.event, sum(r.count) as n from (${userRows(projectId, window, asOf, userId)}) r group by r.day, r.event) c
       ${terms.join} where ${terms.filter} group by c.event`.execute(db),
   ]);
-  const { breakdown } = scoreBreakdown(counts.rows.map((row) => ({ event: row.event, label: labelOf(model, row.event), weight: weightOf(model, row.event), count: row.count })));
-  const seenScore = table.byId.get(userId);
-  const score = seenScore ?? 0;
-  return { userId, score, percentile: seenScore === undefined ? null : percentileOf(table.ascending, score), model: { version: model.version }, window, breakdown };
+  // The score comes from this user's own rows (always current); only the percentile comes from
+  // the project-wide table, which may lag new events by the cache's staleness bound.
+  const { score, breakdown } = scoreBreakdown(counts.rows.map((row) => ({ event: row.event, label: labelOf(model, row.event), weight: weightOf(model, row.event), count: row.count })));
+  const seen = table.byId.has(userId) || score > 0;
+  return { userId, score, percentile: seen ? percentileOf(table.ascending, score) : null, model: { version: model.version }, window, breakdown };
 }
 
 /** One account's score with its breakdown, active users in the window and top users. */
@@ -128,9 +141,8 @@ export async function accountScore(db: Kysely<Database>, cache: FigureCache, pro
     perEvent.set(row.event, (perEvent.get(row.event) ?? 0) + row.count);
     perUser.set(row.user_id, (perUser.get(row.user_id) ?? 0) + weightOf(model, row.event) * row.count);
   }
-  const { breakdown } = scoreBreakdown([...perEvent].map(([event, count]) => ({ event, label: labelOf(model, event), weight: weightOf(model, event), count })));
-  const seenScore = table.byId.get(accountId);
-  const score = seenScore ?? 0;
+  const { score, breakdown } = scoreBreakdown([...perEvent].map(([event, count]) => ({ event, label: labelOf(model, event), weight: weightOf(model, event), count })));
+  const seen = table.byId.has(accountId) || score > 0;
   const activeUsers = active.rows[0]?.users ?? 0;
   const topUsers = [...perUser]
     .map(([userId, userScore]) => ({ userId, score: userScore }))
@@ -139,7 +151,7 @@ export async function accountScore(db: Kysely<Database>, cache: FigureCache, pro
   return {
     accountId,
     score,
-    percentile: seenScore === undefined ? null : percentileOf(table.ascending, score),
+    percentile: seen ? percentileOf(table.ascending, score) : null,
     model: { version: model.version },
     window,
     breakdown,
