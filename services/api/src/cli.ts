@@ -69,7 +69,7 @@ async function main(argv: string[]): Promise<number> {
       ...(values['data-dir'] ? { dataDir: values['data-dir'] } : {}),
       ...(values.examples ? { examples: true } : {}),
     },
-    { examples: command === 'start' },
+    { examples: command === 'start', warmFigures: true },
   );
 
   switch (command) {

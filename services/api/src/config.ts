@@ -28,7 +28,21 @@ export type Config = Readonly<{
    * `UPTAKE_EXAMPLES=1`. Absent means off.
    */
   examples?: boolean;
+  /**
+   * Compute every project's headline figures (today's scores, the 90-day activity series, the
+   * segment facts) in the background at start and on each new UTC day, so first reads do not
+   * wait. On under `serve` and `start` unless `UPTAKE_WARM_FIGURES=0`; absent means off.
+   */
+  warmFigures?: boolean;
 }>;
+
+const flag = z.preprocess(
+  (value) => (value === '' ? undefined : value),
+  z
+    .enum(['1', '0', 'true', 'false'], { error: 'must be 1, 0, true or false' })
+    .transform((value) => value === '1' || value === 'true')
+    .optional(),
+);
 
 const envSchema = z.object({
   // An empty variable (`DATABASE_URL=`) means unset, as in most tools.
@@ -43,20 +57,16 @@ const envSchema = z.object({
   UPTAKE_RATE_LIMIT_BURST: z.coerce.number().min(1).default(2000),
   UPTAKE_FIGURE_MAX_STALENESS_MS: z.coerce.number().int().min(0).max(5000).default(4000),
   // Unset (or empty): the command decides (`start` on, `serve` off).
-  UPTAKE_EXAMPLES: z.preprocess(
-    (value) => (value === '' ? undefined : value),
-    z
-      .enum(['1', '0', 'true', 'false'], { error: 'must be 1, 0, true or false' })
-      .transform((value) => value === '1' || value === 'true')
-      .optional(),
-  ),
+  UPTAKE_EXAMPLES: flag,
+  // Unset (or empty): on for `serve` and `start`.
+  UPTAKE_WARM_FIGURES: flag,
 });
 
 /** Command-line flags; each wins over the environment. */
 export type ConfigOverrides = Partial<{ host: string; port: number; dataDir: string; examples: boolean }>;
 
 /** What a command does when neither a flag nor the environment says (`start` serves the examples). */
-export type CommandDefaults = Partial<{ examples: boolean }>;
+export type CommandDefaults = Partial<{ examples: boolean; warmFigures: boolean }>;
 
 /**
  * The one place that reads the environment: parsed once, validated, frozen.
@@ -86,5 +96,6 @@ export function loadConfig(env: Record<string, string | undefined>, overrides: C
     figureMaxStalenessMs: e.UPTAKE_FIGURE_MAX_STALENESS_MS,
     retryAfterSeconds: 5,
     examples: overrides.examples ?? e.UPTAKE_EXAMPLES ?? defaults.examples ?? false,
+    warmFigures: e.UPTAKE_WARM_FIGURES ?? defaults.warmFigures ?? false,
   });
 }

@@ -1,7 +1,7 @@
 import { sql, type Kysely, type Transaction } from 'kysely';
 import type { Database } from '../db/database.ts';
 import { markProjectChanged } from '../query/derived/data-version.ts';
-import { updateDerivedTables } from '../query/derived/update-derived.ts';
+import { updateDerivedTables, type DerivedChanges } from '../query/derived/update-derived.ts';
 import type { EventRow, IngestionWarning, PreparedBatch } from './prepare-batch.ts';
 
 export type StoredBatch = { accepted: number; duplicates: number };
@@ -29,7 +29,7 @@ export async function storeBatches(db: Kysely<Database>, jobs: StoreJob[]): Prom
   const jobsByProject = new Map<string, number[]>();
   for (const [index, job] of jobs.entries()) jobsByProject.set(job.projectId, [...(jobsByProject.get(job.projectId) ?? []), index]);
   const projects = [...jobsByProject].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-  const changed: string[] = [];
+  const changed = new Map<string, DerivedChanges>();
 
   await db.transaction().execute(async (trx) => {
     for (const [projectId, indexes] of projects) {
@@ -55,12 +55,12 @@ export async function storeBatches(db: Kysely<Database>, jobs: StoreJob[]): Prom
       await applyIdentifies(trx, projectId, inserted.filter((row) => row.type === 'identify'), now);
       await applyAccountTraits(trx, projectId, inserted.filter((row) => row.type === 'group'), now);
       // The query API's derived tables and memberships, from the rows actually inserted (never a duplicate).
-      await updateDerivedTables(trx, projectId, inserted);
+      const derived = await updateDerivedTables(trx, projectId, inserted);
       await insertWarnings(trx, projectId, indexes.flatMap((index) => jobs[index]!.batch.warnings));
-      if (inserted.length > 0) changed.push(projectId);
+      if (inserted.length > 0) changed.set(projectId, derived);
     }
   });
-  for (const projectId of changed) markProjectChanged(projectId);
+  for (const [projectId, derived] of changed) markProjectChanged(projectId, derived.everyDay ? undefined : derived.days);
   return outcomes;
 }
 

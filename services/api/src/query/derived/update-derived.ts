@@ -3,6 +3,9 @@ import type { Database } from '../../db/database.ts';
 import type { EventRow } from '../../ingestion/prepare-batch.ts';
 import { eventKey, utcDay } from './event-key.ts';
 
+/** What a fold changed: the UTC days of the new events, or every day (new links or memberships). */
+export type DerivedChanges = { days: string[]; everyDay: boolean };
+
 type Counted = { id: string; accountKey: string; day: string; event: string; count: number };
 
 const compare = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
@@ -51,8 +54,8 @@ export function seatsOf(traits: Record<string, unknown> | null): number | null {
  * @example
  * await updateDerivedTables(trx, projectId, inserted);
  */
-export async function updateDerivedTables(trx: Transaction<Database>, projectId: string, inserted: EventRow[]): Promise<void> {
-  if (inserted.length === 0) return;
+export async function updateDerivedTables(trx: Transaction<Database>, projectId: string, inserted: EventRow[]): Promise<DerivedChanges> {
+  if (inserted.length === 0) return { days: [], everyDay: false };
   const ofUsers: Array<{ id: string; row: EventRow }> = [];
   const ofAnonymous: Array<{ id: string; row: EventRow }> = [];
   for (const row of inserted) {
@@ -87,16 +90,19 @@ export async function updateDerivedTables(trx: Transaction<Database>, projectId:
     (row) => row.anonymousId,
     (row) => utcDay(row.timestamp),
   );
+  let linksChanged = false;
   if (links.length > 0) {
-    await sql`
+    const result = await sql`
       insert into identity_links (project_id, anonymous_id, user_id, link_day)
       select ${projectId}, a, u, d
       from unnest(${links.map(([a]) => a)}::text[], ${links.map(([a]) => firstUser.get(a)!)}::text[], ${links.map(([, d]) => d)}::date[]) as input(a, u, d)
-      on conflict (project_id, anonymous_id) do update set link_day = least(identity_links.link_day, excluded.link_day)
-      where identity_links.user_id = excluded.user_id`.execute(trx);
+      on conflict (project_id, anonymous_id) do update set link_day = excluded.link_day
+      where identity_links.user_id = excluded.user_id and excluded.link_day < identity_links.link_day
+      returning 1`.execute(trx);
+    linksChanged = result.rows.length > 0;
   }
 
-  await updateMemberships(trx, projectId, inserted);
+  const membershipsChanged = await updateMemberships(trx, projectId, inserted);
 
   const seatCalls = inserted.filter((row) => row.type === 'group' && row.accountId && row.properties && 'seats' in row.properties);
   if (seatCalls.length > 0) {
@@ -125,6 +131,8 @@ export async function updateDerivedTables(trx: Transaction<Database>, projectId:
       .onConflict((oc) => oc.columns(['project_id', 'message_id']).doNothing())
       .execute();
   }
+  // A new link or membership re-attributes events of any day; otherwise only the events' days changed.
+  return { days: [...new Set(inserted.map((row) => utcDay(row.timestamp)))], everyDay: linksChanged || membershipsChanged };
 }
 
 /**
@@ -135,7 +143,7 @@ export async function updateDerivedTables(trx: Transaction<Database>, projectId:
  * does not count it. Every write keeps the earliest time (least), so the order the calls arrive in
  * does not matter and the result equals `rebuildDerivedTables`. Runs after identity_links is updated.
  */
-async function updateMemberships(trx: Transaction<Database>, projectId: string, inserted: EventRow[]): Promise<void> {
+async function updateMemberships(trx: Transaction<Database>, projectId: string, inserted: EventRow[]): Promise<boolean> {
   const groupCalls = inserted.filter((row) => row.type === 'group' && row.accountId);
   const earliest = (rows: EventRow[], keyOf: (row: EventRow) => [string, string]) => {
     const found = new Map<string, { key: [string, string]; time: Date }>();
@@ -165,7 +173,7 @@ async function updateMemberships(trx: Transaction<Database>, projectId: string, 
       ...inserted.filter((row) => row.type === 'identify' && row.userId && row.anonymousId).map((row) => row.anonymousId!),
     ]),
   ].sort(compare);
-  if (own.length === 0 && touched.length === 0) return;
+  if (own.length === 0 && touched.length === 0) return false;
   if (touched.length > 0) {
     // A group call and the identify that links it may be stored by two concurrent transactions,
     // neither seeing the other's row. Each takes a lock for its anonymousIds (one of 32 per project,
@@ -178,7 +186,8 @@ async function updateMemberships(trx: Transaction<Database>, projectId: string, 
       ) locks`.execute(trx);
   }
   // One statement, rows in key order: concurrent batches lock memberships in the same order.
-  await sql`
+  // Only new or earlier joins are written (and reported): the SDK repeats group calls often.
+  const written = await sql`
     insert into memberships (project_id, account_id, user_id, joined_at)
     select ${projectId}, account_id, user_id, min(joined_at) from (
       select a as account_id, u as user_id, t as joined_at
@@ -191,7 +200,10 @@ async function updateMemberships(trx: Transaction<Database>, projectId: string, 
     ) joins
     group by account_id, user_id
     order by account_id, user_id
-    on conflict (project_id, account_id, user_id) do update set joined_at = least(memberships.joined_at, excluded.joined_at)`.execute(trx);
+    on conflict (project_id, account_id, user_id) do update set joined_at = excluded.joined_at
+    where excluded.joined_at < memberships.joined_at
+    returning 1`.execute(trx);
+  return written.rows.length > 0;
 }
 
 function npsScore(properties: Record<string, unknown> | null): number | null {
