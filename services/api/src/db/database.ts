@@ -6,7 +6,7 @@ import type { IngestionWarningsTable } from './tables/ingestion-warnings.table.t
 import type { MembershipsTable } from './tables/memberships.table.ts';
 import type { ProjectsTable } from './tables/projects.table.ts';
 import type { UsersTable } from './tables/users.table.ts';
-import type { AccountSeatsTable, IdentityLinksTable, UserFirstSeenTable, AccountFirstSeenTable, AnonymousDayEventsTable, NpsResponsesTable, UserDayEventsTable } from './tables/derived.table.ts';
+import type { AccountSeatsTable, IdentityLinksTable, UserFirstSeenTable, AccountFirstSeenTable, AnonymousDayEventsTable, EventSpansTable, NpsResponsesTable, UserDayEventsTable } from './tables/derived.table.ts';
 import type { ScoreModelsTable } from './tables/score-models.table.ts';
 import type { SegmentsTable } from './tables/segments.table.ts';
 import type { WidgetContactsTable, WidgetSettingsTable } from './tables/widgets.table.ts';
@@ -22,6 +22,7 @@ export type Database = {
   ingestion_warnings: IngestionWarningsTable;
   user_day_events: UserDayEventsTable;
   anonymous_day_events: AnonymousDayEventsTable;
+  event_spans: EventSpansTable;
   nps_responses: NpsResponsesTable;
   account_first_seen: AccountFirstSeenTable;
   user_first_seen: UserFirstSeenTable;

@@ -1,7 +1,7 @@
 import { sql, type Kysely } from 'kysely';
 import type { ScoreModel, SegmentThresholds } from '@uptake/protocol';
 import type { Database } from '../db/database.ts';
-import { addDays, windowOf } from '../domain/days.ts';
+import { addDays, daysBetween, windowOf } from '../domain/days.ts';
 import { npsOf } from '../domain/nps.ts';
 import { percentileOf } from '../domain/score.ts';
 import type { FeatureCountRef, FeatureCounts } from '../domain/segments/custom-rule.ts';
@@ -58,12 +58,103 @@ async function seatsAsOf(db: Kysely<Database>, projectId: string, asOf: string):
   return new Map(result.rows.map((row) => [row.account_id, row.seats]));
 }
 
-/** Users active in each account in the 30 days to a day, with links and joins as of that day. */
-async function activeUsers30d(db: Kysely<Database>, projectId: string, asOf: string): Promise<Map<string, number>> {
-  const result = await sql<{ account_id: string; users: number }>`
-    select r.account_id, count(distinct r.user_id)::int as users from (${accountRows(projectId, windowOf(asOf, 30), asOf)}) r
-    where ${isActivity('r')} group by r.account_id`.execute(db);
-  return new Map(result.rows.map((row) => [row.account_id, row.users]));
+/** Small integers for account and user ids, per project, so a day's active pairs fit in an Int32Array. */
+type Numbering = { ids: string[]; numbers: Map<string, number> };
+const accountNumbering = new Map<string, Numbering>();
+const userNumbering = new Map<string, Numbering>();
+
+function numberingOf(numberings: Map<string, Numbering>, projectId: string): Numbering {
+  let numbering = numberings.get(projectId);
+  if (!numbering) numberings.set(projectId, (numbering = { ids: [], numbers: new Map() }));
+  return numbering;
+}
+
+function numberOf(numbering: Numbering, id: string): number {
+  let number = numbering.numbers.get(id);
+  if (number === undefined) {
+    number = numbering.ids.length;
+    numbering.ids.push(id);
+    numbering.numbers.set(id, number);
+  }
+  return number;
+}
+
+/**
+ * Per day (in the order of `days`), the distinct (account, user) pairs with activity in the
+ * account that day, with links and joins as of `asOf`: numbers in pairs, account first. Kept per
+ * day, so new events recompute only the days they fell on.
+ */
+function activePairsByDay(db: Kysely<Database>, cache: FigureCache, projectId: string, asOf: string, days: string[]): Promise<Int32Array[]> {
+  const accounts = numberingOf(accountNumbering, projectId);
+  const users = numberingOf(userNumbering, projectId);
+  return cache.days(projectId, `segment-active-pairs:${asOf}`, days, async (day) => {
+    const result = await sql<{ account_id: string; user_id: string }>`
+      select distinct r.account_id, r.user_id from (${accountRows(projectId, { from: day, to: day }, asOf)}) r where ${isActivity('r')}`.execute(db);
+    const pairs = new Int32Array(result.rows.length * 2);
+    result.rows.forEach((row, index) => {
+      pairs[2 * index] = numberOf(accounts, row.account_id);
+      pairs[2 * index + 1] = numberOf(users, row.user_id);
+    });
+    return pairs;
+  });
+}
+
+/** Distinct users per account over some days' active pairs. */
+function activeUsersOf(projectId: string, parts: Int32Array[]): Map<string, number> {
+  const usersOf = new Map<number, Set<number>>();
+  for (const pairs of parts) {
+    for (let index = 0; index < pairs.length; index += 2) {
+      const account = pairs[index]!;
+      let users = usersOf.get(account);
+      if (!users) usersOf.set(account, (users = new Set()));
+      users.add(pairs[index + 1]!);
+    }
+  }
+  const ids = numberingOf(accountNumbering, projectId).ids;
+  return new Map([...usersOf].map(([account, users]) => [ids[account]!, users.size]));
+}
+
+/** Users active in each account in the 30 days to `day`, with links and joins as of `asOf`. */
+async function activeUsers30d(db: Kysely<Database>, cache: FigureCache, projectId: string, day: string, asOf: string): Promise<Map<string, number>> {
+  const { from, to } = windowOf(day, 30);
+  return activeUsersOf(projectId, await activePairsByDay(db, cache, projectId, asOf, daysBetween(from, to)));
+}
+
+/**
+ * Whether events up to `earlier` belong to the same users and accounts as of `earlier` as as of
+ * `later`: no identity link or membership starts in between. Then figures as of `earlier` can
+ * reuse the day parts kept as of `later`.
+ */
+async function sameAttribution(db: Kysely<Database>, projectId: string, earlier: string, later: string): Promise<boolean> {
+  const result = await sql<{ changed: boolean }>`
+    select exists (select 1 from memberships where project_id = ${projectId} and joined_at >= ${endOfDay(earlier)} and joined_at < ${endOfDay(later)})
+        or exists (select 1 from identity_links where project_id = ${projectId} and link_day > ${earlier}::date and link_day <= ${later}::date) as changed`.execute(db);
+  return result.rows[0]?.changed === false;
+}
+
+type AccountActivity = { recent: number; earlier: number; weeks: Set<number> };
+
+/**
+ * Per account: active user-days in the `period` days to `asOf` and in the period before, and the
+ * 7-day blocks back from `asOf` (0 = the last 7 days) with any activity, among the first `weeks`.
+ */
+async function accountActivity(db: Kysely<Database>, cache: FigureCache, projectId: string, asOf: string, period: number, weeks: number): Promise<Map<string, AccountActivity>> {
+  const span = Math.max(2 * period, 7 * weeks);
+  const { from, to } = windowOf(asOf, span);
+  const parts = await activePairsByDay(db, cache, projectId, asOf, daysBetween(from, to));
+  const byNumber = new Map<number, AccountActivity>();
+  parts.forEach((pairs, index) => {
+    const back = parts.length - 1 - index; // asOf − day
+    for (let at = 0; at < pairs.length; at += 2) {
+      let activity = byNumber.get(pairs[at]!);
+      if (!activity) byNumber.set(pairs[at]!, (activity = { recent: 0, earlier: 0, weeks: new Set() }));
+      if (back < period) activity.recent++;
+      else if (back < 2 * period) activity.earlier++;
+      if (back < 7 * weeks) activity.weeks.add(Math.floor(back / 7));
+    }
+  });
+  const ids = numberingOf(accountNumbering, projectId).ids;
+  return new Map([...byNumber].map(([account, activity]) => [ids[account]!, activity]));
 }
 
 const utilisationOf = (activeUsers: number, seats: number | null) => (seats === null || seats === 0 ? null : activeUsers / seats);
@@ -114,26 +205,109 @@ async function npsByAccount(db: Kysely<Database>, projectId: string, window: { f
   return new Map([...scores].map(([accountId, list]) => [accountId, npsOf(list)]));
 }
 
-async function userFacts(db: Kysely<Database>, cache: FigureCache, projectId: string, model: ScoreModel, t: SegmentThresholds, asOf: string, userTraits: Map<string, Record<string, unknown>>): Promise<UserFacts[]> {
-  const [table, history, nps] = await Promise.all([
-    userScoreTable(db, cache, projectId, model, asOf),
+/**
+ * event_spans as of the end of a day: rows `(user_id, account_key, event, first_day, last_day)`
+ * of identified users and of the anonymousIds linked to them by then, with some event by then.
+ * first_day is exact as of that day; last_day may lie after it.
+ */
+function spansAsOf(projectId: string, asOf: string) {
+  return sql`
+    select subject_id as user_id, account_key, event, first_day, last_day from event_spans
+    where project_id = ${projectId} and not anonymous and first_day <= ${asOf}::date
+    union all
+    select l.user_id, a.account_key, a.event, a.first_day, a.last_day from event_spans a
+    join identity_links l on l.project_id = a.project_id and l.anonymous_id = a.subject_id and l.link_day <= ${asOf}::date
+    where a.project_id = ${projectId} and a.anonymous and a.first_day <= ${asOf}::date`;
+}
+
+type UserHistory = { firstSeen: string; lastActive: string | null; accounts: Set<string>; featuresUsed: Set<string> };
+type MemberHistory = { firstDay: string; lastActive: string | null };
+/** Over the whole history to a day: per user, and per account and member (user with any event belonging to it). */
+type History = { users: Map<string, UserHistory>; members: Map<string, Map<string, MemberHistory>> };
+
+const later = (a: string | null, b: string | null) => (a === null ? b : b === null || a > b ? a : b);
+
+function addMember(history: History, accountId: string, userId: string, firstDay: string, lastActive: string | null) {
+  let members = history.members.get(accountId);
+  if (!members) history.members.set(accountId, (members = new Map()));
+  const known = members.get(userId);
+  if (!known) members.set(userId, { firstDay, lastActive });
+  else {
+    if (firstDay < known.firstDay) known.firstDay = firstDay;
+    known.lastActive = later(known.lastActive, lastActive);
+  }
+}
+
+function userOf(history: History, userId: string, firstDay: string): UserHistory {
+  let user = history.users.get(userId);
+  if (!user) history.users.set(userId, (user = { firstSeen: firstDay, lastActive: null, accounts: new Set(), featuresUsed: new Set() }));
+  else if (firstDay < user.firstSeen) user.firstSeen = firstDay;
+  return user;
+}
+
+/**
+ * Users' and accounts' whole-history facts as of a day, from event_spans (per user and account,
+ * one row of each event kind): exact unless some activity span starts by `asOf` and ends after
+ * it (its last day by `asOf` unknown), then from every day of the activity rows.
+ */
+async function historyAsOf(db: Kysely<Database>, projectId: string, asOf: string): Promise<History> {
+  const [spans, joined] = await Promise.all([
+    sql<{ user_id: string; account_key: string; first_day: string; last_active: string | null; beyond: boolean | null; features: string[] | null }>`
+      select s.user_id, s.account_key, min(s.first_day)::text as first_day,
+        (max(s.last_day) filter (where ${isActivity('s')}))::text as last_active,
+        bool_or(s.last_day > ${asOf}::date) filter (where ${isActivity('s')}) as beyond,
+        array_agg(s.event) filter (where s.event not in ('$identify', '$group', '$page')) as features
+      from (${spansAsOf(projectId, asOf)}) s group by s.user_id, s.account_key`.execute(db),
+    sql<{ account_id: string; user_id: string }>`
+      select account_id, user_id from memberships where project_id = ${projectId} and joined_at < ${endOfDay(asOf)}`.execute(db),
+  ]);
+  if (spans.rows.some((row) => row.beyond === true)) return historyOfDays(db, projectId, asOf);
+  const history: History = { users: new Map(), members: new Map() };
+  const unnamed = new Map<string, MemberHistory>();
+  for (const row of spans.rows) {
+    const user = userOf(history, row.user_id, row.first_day);
+    user.lastActive = later(user.lastActive, row.last_active);
+    for (const event of row.features ?? []) user.featuresUsed.add(event);
+    if (row.account_key === '') unnamed.set(row.user_id, { firstDay: row.first_day, lastActive: row.last_active });
+    else {
+      user.accounts.add(row.account_key);
+      addMember(history, row.account_key, row.user_id, row.first_day, row.last_active);
+    }
+  }
+  // Events naming no account belong to every account the user had joined by then.
+  for (const { account_id, user_id } of joined.rows) {
+    const own = unnamed.get(user_id);
+    if (own) addMember(history, account_id, user_id, own.firstDay, own.lastActive);
+  }
+  return history;
+}
+
+/** historyAsOf from every day of the activity rows (any `asOf`). */
+async function historyOfDays(db: Kysely<Database>, projectId: string, asOf: string): Promise<History> {
+  const [users, members] = await Promise.all([
     // Per user, account and event: first and last day, over the whole history up to asOf.
     sql<{ user_id: string; account_key: string; event: string; first_day: string; last_day: string }>`
       select r.user_id, r.account_key, r.event, min(r.day)::text as first_day, max(r.day)::text as last_day
       from (${userRows(projectId, { from: EVER, to: asOf }, asOf)}) r group by r.user_id, r.account_key, r.event`.execute(db),
-    latestNpsByUser(db, projectId, windowOf(asOf, t.npsWindowDays), asOf),
+    // Members (users with any event belonging to the account) and when each was last active in it.
+    sql<{ account_id: string; user_id: string; first_day: string; last_active: string | null }>`
+      select r.account_id, r.user_id, min(r.day)::text as first_day, (max(r.day) filter (where ${isActivity('r')}))::text as last_active
+      from (${accountRows(projectId, { from: EVER, to: asOf }, asOf)}) r group by r.account_id, r.user_id`.execute(db),
   ]);
-  type Building = { firstSeen: string; lastActive: string | null; accounts: Set<string>; featuresUsed: Set<string> };
-  const byUser = new Map<string, Building>();
-  for (const row of history.rows) {
-    let user = byUser.get(row.user_id);
-    if (!user) byUser.set(row.user_id, (user = { firstSeen: row.first_day, lastActive: null, accounts: new Set(), featuresUsed: new Set() }));
-    if (row.first_day < user.firstSeen) user.firstSeen = row.first_day;
-    if (isActivityKey(row.event) && (user.lastActive === null || row.last_day > user.lastActive)) user.lastActive = row.last_day;
+  const history: History = { users: new Map(), members: new Map() };
+  for (const row of users.rows) {
+    const user = userOf(history, row.user_id, row.first_day);
+    if (isActivityKey(row.event)) user.lastActive = later(user.lastActive, row.last_day);
     if (row.account_key !== '') user.accounts.add(row.account_key);
     if (!NON_TRACK_KEYS.has(row.event)) user.featuresUsed.add(row.event);
   }
-  return [...byUser]
+  for (const row of members.rows) addMember(history, row.account_id, row.user_id, row.first_day, row.last_active);
+  return history;
+}
+
+async function userFacts(db: Kysely<Database>, cache: FigureCache, projectId: string, model: ScoreModel, t: SegmentThresholds, asOf: string, userTraits: Map<string, Record<string, unknown>>, history: History): Promise<UserFacts[]> {
+  const [table, nps] = await Promise.all([userScoreTable(db, cache, projectId, model, asOf), latestNpsByUser(db, projectId, windowOf(asOf, t.npsWindowDays), asOf)]);
+  return [...history.users]
     .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
     .map(([userId, user]) => {
       const score = table.byId.get(userId) ?? 0;
@@ -161,39 +335,22 @@ async function accountFacts(
   t: SegmentThresholds,
   asOf: string,
   traits: { users: Map<string, Record<string, unknown>>; accounts: Map<string, Record<string, unknown>> },
+  history: History,
 ): Promise<AccountFacts[]> {
   const before = addDays(asOf, -30);
-  const period = t.usageDropPeriodDays;
-  const span = Math.max(2 * period, 7 * t.weeklyActiveWeeks, 30);
-  const [table, { rows: seen }, members, activity, seatsNow, seatsBefore, activeNow, activeBefore, nps] = await Promise.all([
+  const [table, { rows: seen }, activityOf, seatsNow, seatsBefore, activeNow, activeBefore, nps] = await Promise.all([
     accountScoreTable(db, cache, projectId, model, asOf),
     sql<{ account_id: string; first_day: string }>`
       select account_id, first_day::text as first_day from account_first_seen where project_id = ${projectId} and first_day <= ${asOf}::date`.execute(db),
-    // Members (users with any event belonging to the account) and when each was last active in it.
-    sql<{ account_id: string; user_id: string; first_day: string; last_active: string | null }>`
-      select r.account_id, r.user_id, min(r.day)::text as first_day, (max(r.day) filter (where ${isActivity('r')}))::text as last_active
-      from (${accountRows(projectId, { from: EVER, to: asOf }, asOf)}) r group by r.account_id, r.user_id`.execute(db),
-    // Active user-days of the last period and the one before, active users in 30 days, active 7-day blocks.
-    sql<{ account_id: string; recent: number; earlier: number; weeks: string | null }>`
-      with ud as (select distinct r.account_id, r.user_id, r.day from (${accountRows(projectId, windowOf(asOf, span), asOf)}) r where ${isActivity('r')})
-      select account_id,
-        (count(*) filter (where ${asOf}::date - day < ${period}))::int as recent,
-        (count(*) filter (where ${asOf}::date - day >= ${period} and ${asOf}::date - day < ${2 * period}))::int as earlier,
-        string_agg(distinct ((${asOf}::date - day) / 7)::text, ',') filter (where ${asOf}::date - day < ${7 * t.weeklyActiveWeeks}) as weeks
-      from ud group by account_id`.execute(db),
+    accountActivity(db, cache, projectId, asOf, t.usageDropPeriodDays, t.weeklyActiveWeeks),
     seatsAsOf(db, projectId, asOf),
     seatsAsOf(db, projectId, before),
-    activeUsers30d(db, projectId, asOf),
-    activeUsers30d(db, projectId, before),
+    activeUsers30d(db, cache, projectId, asOf, asOf),
+    sameAttribution(db, projectId, before, asOf).then((same) => activeUsers30d(db, cache, projectId, before, same ? asOf : before)),
     npsByAccount(db, projectId, windowOf(asOf, t.npsWindowDays), asOf),
   ]);
   const membersOf = new Map<string, Array<{ userId: string; firstDay: string; lastActive: string | null }>>();
-  for (const row of members.rows) {
-    const list = membersOf.get(row.account_id) ?? [];
-    list.push({ userId: row.user_id, firstDay: row.first_day, lastActive: row.last_active });
-    membersOf.set(row.account_id, list);
-  }
-  const activityOf = new Map(activity.rows.map((row) => [row.account_id, row]));
+  for (const [accountId, members] of history.members) membersOf.set(accountId, [...members].map(([userId, member]) => ({ userId, ...member })));
   const quietFrom = windowOf(asOf, t.championQuietDays).from;
   const firstSeenOf = new Map(seen.map((row) => [row.account_id, row.first_day]));
   return [...firstSeenOf.keys()]
@@ -207,7 +364,7 @@ async function accountFacts(
       const users30d = activeNow.get(accountId) ?? 0;
       const utilisation = utilisationOf(users30d, seats);
       const utilisation30dAgo = utilisationOf(activeBefore.get(accountId) ?? 0, seatsBefore.get(accountId) ?? null);
-      const weeks = new Set((activityOf.get(accountId)?.weeks ?? '').split(',').filter(Boolean).map(Number));
+      const weeks = activityOf.get(accountId)?.weeks ?? new Set<number>();
       const score = table.byId.get(accountId) ?? 0;
       return {
         accountId,
@@ -254,8 +411,8 @@ export function segmentFacts(
   asOf: string,
 ): Promise<SegmentFacts> {
   return cache.get(projectId, `segment-facts:${model.version}:${asOf}:${JSON.stringify(t)}`, async () => {
-    const traits = await traitsAsOf(db, projectId, asOf);
-    const [accounts, users] = await Promise.all([accountFacts(db, cache, projectId, model, t, asOf, traits), userFacts(db, cache, projectId, model, t, asOf, traits.users)]);
+    const [traits, history] = await Promise.all([traitsAsOf(db, projectId, asOf), historyAsOf(db, projectId, asOf)]);
+    const [accounts, users] = await Promise.all([accountFacts(db, cache, projectId, model, t, asOf, traits, history), userFacts(db, cache, projectId, model, t, asOf, traits.users, history)]);
     return { asOf, accounts, users };
   });
 }
@@ -285,7 +442,7 @@ export async function featureCounts(db: Kysely<Database>, projectId: string, of:
 export function trackedFeatures(db: Kysely<Database>, cache: FigureCache, projectId: string, asOf: string): Promise<string[]> {
   return cache.get(projectId, `tracked-features:${asOf}`, async () => {
     const result = await sql<{ event: string }>`
-      select distinct r.event from (${userRows(projectId, { from: EVER, to: asOf }, asOf)}) r where left(r.event, 1) <> '$' order by 1`.execute(db);
+      select distinct s.event from (${spansAsOf(projectId, asOf)}) s where left(s.event, 1) <> '$' order by 1`.execute(db);
     return result.rows.map((row) => row.event);
   });
 }

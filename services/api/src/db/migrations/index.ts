@@ -5,6 +5,7 @@ import * as createIdentityLinksAndSeats from './2026_11_24_100000_create_identit
 import * as createWidgetTables from './2026_11_25_090000_create_widget_tables.ts';
 import * as segmentDescriptionsAndTraitCalls from './2026_11_25_110000_segment_descriptions_and_trait_calls.ts';
 import * as anonymousMemberships from './2026_11_26_100000_anonymous_memberships.ts';
+import * as eventSpans from './2026_11_27_090000_event_spans.ts';
 
 /** Forward-only, in order. Names are timestamps so they sort the way they run. */
 export const migrations: Record<string, Migration> = {
@@ -14,4 +15,5 @@ export const migrations: Record<string, Migration> = {
   '2026_11_25_090000_create_widget_tables': createWidgetTables,
   '2026_11_25_110000_segment_descriptions_and_trait_calls': segmentDescriptionsAndTraitCalls,
   '2026_11_26_100000_anonymous_memberships': anonymousMemberships,
+  '2026_11_27_090000_event_spans': eventSpans,
 };

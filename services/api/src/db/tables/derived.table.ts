@@ -18,6 +18,21 @@ export type AnonymousDayEventsTable = {
   count: number;
 };
 
+/**
+ * First and last UTC day of each (user or unlinked anonymousId, named account ('' = none), event
+ * key): whole-history facts (first seen, last active, accounts, features used) without a scan.
+ */
+export type EventSpansTable = {
+  project_id: string;
+  /** subject_id is an anonymousId (events without a userId), resolved through identity_links. */
+  anonymous: boolean;
+  subject_id: string;
+  account_key: string;
+  event: string;
+  first_day: string;
+  last_day: string;
+};
+
 export type NpsResponsesTable = {
   project_id: string;
   message_id: string;

@@ -3,7 +3,7 @@ import type { Database } from '../../db/database.ts';
 import { markAllProjectsChanged } from './data-version.ts';
 
 const DERIVED_TABLES = [
-  'user_day_events', 'anonymous_day_events', 'nps_responses', 'user_first_seen', 'account_first_seen', 'identity_links', 'account_seats',
+  'user_day_events', 'anonymous_day_events', 'event_spans', 'nps_responses', 'user_first_seen', 'account_first_seen', 'identity_links', 'account_seats',
   'anonymous_memberships', 'memberships',
 ] as const;
 
@@ -35,6 +35,13 @@ export async function rebuildDerivedTables(db: Kysely<Database>, projectId?: str
       insert into anonymous_day_events (project_id, anonymous_id, account_key, day, event, count)
       select project_id, anonymous_id, account_key, day, event, count(*)::int from (${keyed}) r
       where user_id is null and anonymous_id is not null group by project_id, anonymous_id, account_key, day, event`.execute(trx);
+    await sql`
+      insert into event_spans (project_id, anonymous, subject_id, account_key, event, first_day, last_day)
+      select project_id, false, user_id, account_key, event, min(day), max(day) from user_day_events
+      where ${projectId === undefined ? sql`true` : sql`project_id = ${projectId}`} group by project_id, user_id, account_key, event
+      union all
+      select project_id, true, anonymous_id, account_key, event, min(day), max(day) from anonymous_day_events
+      where ${projectId === undefined ? sql`true` : sql`project_id = ${projectId}`} group by project_id, anonymous_id, account_key, event`.execute(trx);
     await sql`
       insert into identity_links (project_id, anonymous_id, user_id, link_day)
       select i.project_id, i.anonymous_id, i.user_id, min((e.timestamp at time zone 'UTC')::date)

@@ -2,6 +2,7 @@ import { sql, type Transaction } from 'kysely';
 import type { Database } from '../../db/database.ts';
 import type { EventRow } from '../../ingestion/prepare-batch.ts';
 import { eventKey, utcDay } from './event-key.ts';
+import { widenEventSpans } from './event-spans.ts';
 
 /** What a fold changed: the UTC days of the new events, or every day (new links or memberships). */
 export type DerivedChanges = { days: string[]; everyDay: boolean };
@@ -64,6 +65,7 @@ export async function updateDerivedTables(trx: Transaction<Database>, projectId:
   }
   await upsertCounts(trx, 'user_day_events', 'user_id', projectId, countBy(ofUsers));
   await upsertCounts(trx, 'anonymous_day_events', 'anonymous_id', projectId, countBy(ofAnonymous));
+  await widenEventSpans(trx, projectId, inserted);
 
   const userFirstDays = minDayBy(ofUsers, (item) => item.id, (item) => utcDay(item.row.timestamp));
   if (userFirstDays.length > 0) {
