@@ -4,17 +4,7 @@ import { activeSeries, activeSeriesOfDays, type ActiveDelta } from '../domain/ac
 import { addDays, daysBetween, windowOf } from '../domain/days.ts';
 import { accountRows, endOfDay, isActivity, userRows } from './activity-rows.queries.ts';
 import type { FigureCache } from './figure-cache.ts';
-
-/** Small integers for user ids, per project, so a day's active users fit in an Int32Array. */
-const userNumbers = new Map<string, Map<string, number>>();
-
-function numberOf(projectId: string, userId: string): number {
-  let numbers = userNumbers.get(projectId);
-  if (!numbers) userNumbers.set(projectId, (numbers = new Map()));
-  let number = numbers.get(userId);
-  if (number === undefined) numbers.set(userId, (number = numbers.size));
-  return number;
-}
+import { numberingOf, numberOf } from './id-numbers.ts';
 
 /**
  * DAU / WAU / MAU / stickiness per day for the project or one account. The project's series is
@@ -38,7 +28,8 @@ export function activeMetrics(
       const days = await cache.days(projectId, `active-users:${asOf}`, daysBetween(first, range.to), async (day) => {
         const active = await sql<{ user_id: string }>`
           select distinct r.user_id from (${userRows(projectId, { from: day, to: day }, asOf)}) r where ${isActivity('r')}`.execute(db);
-        return Int32Array.from(active.rows, (row) => numberOf(projectId, row.user_id));
+        const users = numberingOf('users', projectId);
+        return Int32Array.from(active.rows, (row) => numberOf(users, row.user_id));
       });
       return { days: activeSeriesOfDays(days, first, range.from, range.to) };
     }

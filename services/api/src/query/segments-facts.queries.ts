@@ -9,6 +9,7 @@ import { featureCountKey } from '../domain/segments/custom-rule.ts';
 import type { AccountFacts, SegmentFacts, UserFacts } from '../domain/segments/facts.ts';
 import { accountRows, endOfDay, isActivity, userRows } from './activity-rows.queries.ts';
 import type { FigureCache } from './figure-cache.ts';
+import { numberingOf, numberOf } from './id-numbers.ts';
 import { accountScoreTable, userScoreTable } from './scores.queries.ts';
 
 /** The first day any history query reaches back to. */
@@ -58,35 +59,14 @@ async function seatsAsOf(db: Kysely<Database>, projectId: string, asOf: string):
   return new Map(result.rows.map((row) => [row.account_id, row.seats]));
 }
 
-/** Small integers for account and user ids, per project, so a day's active pairs fit in an Int32Array. */
-type Numbering = { ids: string[]; numbers: Map<string, number> };
-const accountNumbering = new Map<string, Numbering>();
-const userNumbering = new Map<string, Numbering>();
-
-function numberingOf(numberings: Map<string, Numbering>, projectId: string): Numbering {
-  let numbering = numberings.get(projectId);
-  if (!numbering) numberings.set(projectId, (numbering = { ids: [], numbers: new Map() }));
-  return numbering;
-}
-
-function numberOf(numbering: Numbering, id: string): number {
-  let number = numbering.numbers.get(id);
-  if (number === undefined) {
-    number = numbering.ids.length;
-    numbering.ids.push(id);
-    numbering.numbers.set(id, number);
-  }
-  return number;
-}
-
 /**
  * Per day (in the order of `days`), the distinct (account, user) pairs with activity in the
  * account that day, with links and joins as of `asOf`: numbers in pairs, account first. Kept per
  * day, so new events recompute only the days they fell on.
  */
 function activePairsByDay(db: Kysely<Database>, cache: FigureCache, projectId: string, asOf: string, days: string[]): Promise<Int32Array[]> {
-  const accounts = numberingOf(accountNumbering, projectId);
-  const users = numberingOf(userNumbering, projectId);
+  const accounts = numberingOf('accounts', projectId);
+  const users = numberingOf('users', projectId);
   return cache.days(projectId, `segment-active-pairs:${asOf}`, days, async (day) => {
     const result = await sql<{ account_id: string; user_id: string }>`
       select distinct r.account_id, r.user_id from (${accountRows(projectId, { from: day, to: day }, asOf)}) r where ${isActivity('r')}`.execute(db);
@@ -110,7 +90,7 @@ function activeUsersOf(projectId: string, parts: Int32Array[]): Map<string, numb
       users.add(pairs[index + 1]!);
     }
   }
-  const ids = numberingOf(accountNumbering, projectId).ids;
+  const ids = numberingOf('accounts', projectId).ids;
   return new Map([...usersOf].map(([account, users]) => [ids[account]!, users.size]));
 }
 
@@ -153,7 +133,7 @@ async function accountActivity(db: Kysely<Database>, cache: FigureCache, project
       if (back < 7 * weeks) activity.weeks.add(Math.floor(back / 7));
     }
   });
-  const ids = numberingOf(accountNumbering, projectId).ids;
+  const ids = numberingOf('accounts', projectId).ids;
   return new Map([...byNumber].map(([account, activity]) => [ids[account]!, activity]));
 }
 
