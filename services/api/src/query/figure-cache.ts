@@ -11,8 +11,8 @@ export type FigureCacheOptions = {
   maxStalenessMs: number;
   /**
    * Events stored by another instance are not seen here: a figure whose data did not change here
-   * is served and refreshed in the background once older than this (the current day's part of
-   * a per-day figure: once older than maxStalenessMs).
+   * is served and refreshed in the background once older than this (a day part of a day before
+   * today: once older than ten times this, as only late events change those).
    */
   unchangedRefreshMs?: number;
   maxEntries?: number;
@@ -48,14 +48,15 @@ export function createFigureCache({ maxStalenessMs, unchangedRefreshMs = 60_000,
     return entry;
   };
 
-  const lookup = <T>(fullKey: string, version: string, refreshUnchangedAfterMs: number, compute: () => Promise<T>, onReplaced?: () => void): Promise<T> => {
+  /** `compute(urgent)`: urgent when a reader may wait for it, not when it refreshes an unchanged figure. */
+  const lookup = <T>(fullKey: string, version: string, refreshUnchangedAfterMs: number, compute: (urgent: boolean) => Promise<T>, onReplaced?: () => void): Promise<T> => {
     const hit = entries.get(fullKey);
     const age = hit ? Date.now() - hit.startedAt : Infinity;
     const unchanged = hit?.version === version;
     if (hit && (unchanged || (maxStalenessMs > 0 && age <= maxStalenessMs))) {
       if ((!unchanged || (maxStalenessMs > 0 && age > refreshUnchangedAfterMs)) && !hit.refreshing) {
         hit.refreshing = true;
-        const next = start(fullKey, version, compute);
+        const next = start(fullKey, version, () => compute(!unchanged));
         // Swap in the new figure only once it is ready; until then the current one is served.
         next.value.then(
           () => {
@@ -67,7 +68,7 @@ export function createFigureCache({ maxStalenessMs, unchangedRefreshMs = 60_000,
       }
       return hit.value as Promise<T>;
     }
-    const entry = start(fullKey, version, compute);
+    const entry = start(fullKey, version, () => compute(true));
     entries.set(fullKey, entry);
     return entry.value as Promise<T>;
   };
@@ -83,7 +84,13 @@ export function createFigureCache({ maxStalenessMs, unchangedRefreshMs = 60_000,
       const replaced = () => partsReplaced.set(projectId, (partsReplaced.get(projectId) ?? 0) + 1);
       return Promise.all(
         days.map((day) =>
-          lookup(`${projectId}\u0000${key}\u0000${day}`, dayDataVersion(projectId, day), day >= current ? maxStalenessMs : unchangedRefreshMs, () => dayLimit(() => computeDay(day)), replaced),
+          lookup(
+            `${projectId}\u0000${key}\u0000${day}`,
+            dayDataVersion(projectId, day),
+            day >= current ? unchangedRefreshMs : 10 * unchangedRefreshMs,
+            (urgent) => dayLimit(() => computeDay(day), urgent),
+            replaced,
+          ),
         ),
       );
     },
@@ -92,12 +99,21 @@ export function createFigureCache({ maxStalenessMs, unchangedRefreshMs = 60_000,
 
 export type FigureCache = ReturnType<typeof createFigureCache>;
 
-/** Runs at most `concurrency` of the given tasks at once, the others in the order they came. */
+/**
+ * Runs at most `concurrency` of the given tasks at once, the others in the order they came —
+ * urgent ones (a reader waits) before the background refreshes.
+ */
 function createLimit(concurrency: number) {
   let running = 0;
   const waiting: Array<() => void> = [];
-  return async <T>(task: () => Promise<T>): Promise<T> => {
-    if (running >= concurrency) await new Promise<void>((resolve) => waiting.push(resolve));
+  let urgentWaiting = 0;
+  return async <T>(task: () => Promise<T>, urgent: boolean): Promise<T> => {
+    if (running >= concurrency) {
+      await new Promise<void>((resolve) => {
+        if (urgent) waiting.splice(urgentWaiting++, 0, () => (urgentWaiting--, resolve()));
+        else waiting.push(resolve);
+      });
+    }
     running++;
     try {
       return await task();
