@@ -2,7 +2,6 @@ import { sql, type Transaction } from 'kysely';
 import type { Database } from '../../db/database.ts';
 import type { EventRow } from '../../ingestion/prepare-batch.ts';
 import { eventKey, utcDay } from './event-key.ts';
-import { widenEventSpans } from './event-spans.ts';
 
 /** What a fold changed: the UTC days of the new events, or every day (new links or memberships). */
 export type DerivedChanges = { days: string[]; everyDay: boolean };
@@ -65,7 +64,6 @@ export async function updateDerivedTables(trx: Transaction<Database>, projectId:
   }
   await upsertCounts(trx, 'user_day_events', 'user_id', projectId, countBy(ofUsers));
   await upsertCounts(trx, 'anonymous_day_events', 'anonymous_id', projectId, countBy(ofAnonymous));
-  await widenEventSpans(trx, projectId, inserted);
 
   const userFirstDays = minDayBy(ofUsers, (item) => item.id, (item) => utcDay(item.row.timestamp));
   if (userFirstDays.length > 0) {
@@ -221,11 +219,24 @@ async function upsertCounts(
   counts: Counted[],
 ): Promise<void> {
   if (counts.length === 0) return;
+  // event_spans (first and last day per id, account and event) can only widen when a day row is
+  // new: those rows (xmax = 0 after the upsert) widen it in the same statement, and the repeats
+  // of a day already counted cost nothing there.
   await sql`
-    insert into ${sql.table(table)} (project_id, ${sql.ref(idColumn)}, account_key, day, event, count)
-    select ${projectId}, i, a, d, e, c
-    from unnest(${counts.map((c) => c.id)}::text[], ${counts.map((c) => c.accountKey)}::text[], ${counts.map((c) => c.day)}::date[],
-                ${counts.map((c) => c.event)}::text[], ${counts.map((c) => c.count)}::int[]) with ordinality as input(i, a, d, e, c, n)
-    order by n
-    on conflict (project_id, ${sql.ref(idColumn)}, day, account_key, event) do update set count = ${sql.table(table)}.count + excluded.count`.execute(trx);
+    with counted as (
+      insert into ${sql.table(table)} (project_id, ${sql.ref(idColumn)}, account_key, day, event, count)
+      select ${projectId}, i, a, d, e, c
+      from unnest(${counts.map((c) => c.id)}::text[], ${counts.map((c) => c.accountKey)}::text[], ${counts.map((c) => c.day)}::date[],
+                  ${counts.map((c) => c.event)}::text[], ${counts.map((c) => c.count)}::int[]) with ordinality as input(i, a, d, e, c, n)
+      order by n
+      on conflict (project_id, ${sql.ref(idColumn)}, day, account_key, event) do update set count = ${sql.table(table)}.count + excluded.count
+      returning ${sql.ref(idColumn)} as id, account_key, event, day, xmax = 0 as fresh
+    )
+    insert into event_spans (project_id, anonymous, subject_id, account_key, event, first_day, last_day)
+    select ${projectId}, ${table === 'anonymous_day_events'}, id, account_key, event, min(day), max(day)
+    from counted where fresh group by id, account_key, event
+    order by id, account_key, event
+    on conflict (project_id, anonymous, subject_id, account_key, event) do update
+    set first_day = least(event_spans.first_day, excluded.first_day), last_day = greatest(event_spans.last_day, excluded.last_day)
+    where excluded.first_day < event_spans.first_day or excluded.last_day > event_spans.last_day`.execute(trx);
 }
