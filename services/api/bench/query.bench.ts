@@ -71,37 +71,37 @@ try {
 
   let started = process.hrtime.bigint();
   if (!existing) {
-  await sql`
-    insert into accounts (project_id, account_id, traits, seats, onboarded_at, updated_at)
-    select ${p}, 'acct-' || a, jsonb_build_object('seats', 10 + a % 40), 10 + a % 40, null, now() from generate_series(0, ${ACCOUNTS - 1}::int) a`.execute(db);
-  // One group call per user (joins account u % accounts), then tracks and pages.
-  await sql`
-    insert into events (project_id, message_id, type, event, user_id, account_id, timestamp, received_at, properties)
-    select ${p}, 'g-' || u, 'group', null, 'user-' || u, 'acct-' || (u % ${ACCOUNTS}::int),
-           ${lastDay}::date - ${DAYS - 1}::int + time '00:01', now(), jsonb_build_object('seats', 10 + (u % ${ACCOUNTS}::int) % 40)
-    from generate_series(0, ${USERS - 1}::int) u`.execute(db);
-  await sql`
-    insert into account_seats (project_id, account_id, message_id, timestamp, seats)
-    select ${p}, account_id, message_id, timestamp, (properties->>'seats')::float8 from events where project_id = ${p} and type = 'group'`.execute(db);
-  await sql`
-    insert into memberships (project_id, account_id, user_id, joined_at)
-    select ${p}, account_id, user_id, timestamp from events where project_id = ${p} and type = 'group'`.execute(db);
-  // Skewed activity: a user's events fall on ~1/3 of days; features Zipf-like.
-  await sql`
-    insert into events (project_id, message_id, type, event, user_id, account_id, timestamp, received_at, properties)
-    select ${p}, 'e-' || i, case when i % 7 = 0 then 'page' else 'track' end,
-           case when i % 7 = 0 then 'Home' when i % 97 = 0 then '$nps_response' else 'Feature ' || (floor(pow(random(), 2) * 12))::int end,
-           'user-' || u, null,
-           ${lastDay}::date - (((i / ${USERS}::int) * 3 + u) % ${DAYS}::int)::int + (random() * interval '23 hours'), now(),
-           case when i % 97 = 0 then jsonb_build_object('score', i % 11) else '{}'::jsonb end
-    from (select i, (i::bigint * 7919) % ${USERS}::int as u from generate_series(0, ${N - USERS - 1}::int) i) s`.execute(db);
-  const loadMs = ms(started);
-  await sql`analyze`.execute(db);
-  started = process.hrtime.bigint();
-  await rebuildDerivedTables(db);
-  await sql`analyze`.execute(db);
-  const rebuildMs = ms(started);
-  log(`load ${(loadMs / 1000).toFixed(1)} s (${Math.round(N / (loadMs / 1000)).toLocaleString('en')} events/s), rebuild ${(rebuildMs / 1000).toFixed(1)} s`);
+    await sql`
+      insert into accounts (project_id, account_id, traits, seats, onboarded_at, updated_at)
+      select ${p}, 'acct-' || a, jsonb_build_object('seats', 10 + a % 40), 10 + a % 40, null, now() from generate_series(0, ${ACCOUNTS - 1}::int) a`.execute(db);
+    // One group call per user (joins account u % accounts), then tracks and pages.
+    await sql`
+      insert into events (project_id, message_id, type, event, user_id, account_id, timestamp, received_at, properties)
+      select ${p}, 'g-' || u, 'group', null, 'user-' || u, 'acct-' || (u % ${ACCOUNTS}::int),
+             ${lastDay}::date - ${DAYS - 1}::int + time '00:01', now(), jsonb_build_object('seats', 10 + (u % ${ACCOUNTS}::int) % 40)
+      from generate_series(0, ${USERS - 1}::int) u`.execute(db);
+    await sql`
+      insert into account_seats (project_id, account_id, message_id, timestamp, seats)
+      select ${p}, account_id, message_id, timestamp, (properties->>'seats')::float8 from events where project_id = ${p} and type = 'group'`.execute(db);
+    await sql`
+      insert into memberships (project_id, account_id, user_id, joined_at)
+      select ${p}, account_id, user_id, timestamp from events where project_id = ${p} and type = 'group'`.execute(db);
+    // Skewed activity: a user's events fall on ~1/3 of days; features Zipf-like.
+    await sql`
+      insert into events (project_id, message_id, type, event, user_id, account_id, timestamp, received_at, properties)
+      select ${p}, 'e-' || i, case when i % 7 = 0 then 'page' else 'track' end,
+             case when i % 7 = 0 then 'Home' when i % 97 = 0 then '$nps_response' else 'Feature ' || (floor(pow(random(), 2) * 12))::int end,
+             'user-' || u, null,
+             ${lastDay}::date - (((i / ${USERS}::int) * 3 + u) % ${DAYS}::int)::int + (random() * interval '23 hours'), now(),
+             case when i % 97 = 0 then jsonb_build_object('score', i % 11) else '{}'::jsonb end
+      from (select i, (i::bigint * 7919) % ${USERS}::int as u from generate_series(0, ${N - USERS - 1}::int) i) s`.execute(db);
+    const loadMs = ms(started);
+    await sql`analyze`.execute(db);
+    started = process.hrtime.bigint();
+    await rebuildDerivedTables(db);
+    await sql`analyze`.execute(db);
+    const rebuildMs = ms(started);
+    log(`load ${(loadMs / 1000).toFixed(1)} s (${Math.round(N / (loadMs / 1000)).toLocaleString('en')} events/s), rebuild ${(rebuildMs / 1000).toFixed(1)} s`);
   } else log(`reusing the loaded database ${dbName}`);
 
   const auth = { authorization: `Bearer ${project.secretKey}` };
