@@ -70,14 +70,16 @@ export async function updateDerivedTables(trx: Transaction<Database>, projectId:
     await sql`
       insert into user_first_seen (project_id, user_id, first_day)
       select ${projectId}, u, d from unnest(${userFirstDays.map(([u]) => u)}::text[], ${userFirstDays.map(([, d]) => d)}::date[]) as input(u, d)
-      on conflict (project_id, user_id) do update set first_day = least(user_first_seen.first_day, excluded.first_day)`.execute(trx);
+      on conflict (project_id, user_id) do update set first_day = excluded.first_day
+      where excluded.first_day < user_first_seen.first_day`.execute(trx);
   }
   const accountFirstDays = minDayBy(inserted, (row) => row.accountId, (row) => utcDay(row.timestamp));
   if (accountFirstDays.length > 0) {
     await sql`
       insert into account_first_seen (project_id, account_id, first_day)
       select ${projectId}, a, d from unnest(${accountFirstDays.map(([a]) => a)}::text[], ${accountFirstDays.map(([, d]) => d)}::date[]) as input(a, d)
-      on conflict (project_id, account_id) do update set first_day = least(account_first_seen.first_day, excluded.first_day)`.execute(trx);
+      on conflict (project_id, account_id) do update set first_day = excluded.first_day
+      where excluded.first_day < account_first_seen.first_day`.execute(trx);
   }
 
   // Links: the first user an anonymousId is identified as wins (as the identities table); the
