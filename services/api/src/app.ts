@@ -4,6 +4,7 @@ import { pino, type Logger } from 'pino';
 import type { Config } from './config.ts';
 import { openStore, type Store } from './db/connect.ts';
 import { migrateToLatest } from './db/migrate.ts';
+import { listenForChanges } from './query/derived/change-feed.ts';
 import { dashboardRoutes } from './dashboard/dashboard.route.ts';
 import { exampleRoutes } from './examples/examples.route.ts';
 import { installErrorHandler } from './http/error-handler.ts';
@@ -45,8 +46,13 @@ export async function buildApp(config: Config, options: { logger?: Logger } = {}
     return503OnClosing: true,
     logController: new OneLinePerRequest(),
   });
+  // Other instances sharing a Postgres (and `uptake rebuild`) announce what they changed.
+  const changes = config.database.kind === 'postgres' ? await listenForChanges(config.database.url, logger) : undefined;
   app.decorate('store', store);
-  app.addHook('onClose', async () => store.close());
+  app.addHook('onClose', async () => {
+    await changes?.close();
+    await store.close();
+  });
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
   installErrorHandler(app, config.retryAfterSeconds);
@@ -58,6 +64,7 @@ export async function buildApp(config: Config, options: { logger?: Logger } = {}
     rateLimitPerSecond: config.rateLimitPerSecond,
     rateLimitBurst: config.rateLimitBurst,
     writers: config.database.kind === 'pglite' ? 1 : Math.min(2, config.database.poolSize),
+    announceChanges: config.database.kind === 'postgres',
   });
   await app.register(queryRoutes, { db: store.db, figureMaxStalenessMs: config.figureMaxStalenessMs, warmFigures: config.warmFigures ?? false });
   await app.register(widgetRoutes, { db: store.db });

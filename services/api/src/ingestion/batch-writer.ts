@@ -2,7 +2,7 @@ import type { Kysely } from 'kysely';
 import type { Database } from '../db/database.ts';
 import { isStorageUnavailable } from '../http/errors.ts';
 import type { PreparedBatch } from './prepare-batch.ts';
-import { storeBatches, type StoreJob, type StoredBatch } from './store-batch.ts';
+import { storeBatches, type StoreJob, type StoredBatch, type StoreOptions } from './store-batch.ts';
 
 export type BatchWriter = {
   /** Stores one request's batch; resolves after the commit that holds it. */
@@ -18,10 +18,10 @@ type Pending = StoreJob & { events: number; resolve(outcome: StoredBatch): void;
  * Postgres — while an idle service still commits a lone request at once.
  *
  * @example
- * const writer = createBatchWriter(db, { writers: 2, maxEvents: 1000 });
+ * const writer = createBatchWriter(db, { writers: 2, maxEvents: 1000, announceChanges: true });
  * const { accepted, duplicates } = await writer.write(projectId, prepareBatch(body, new Date()));
  */
-export function createBatchWriter(db: Kysely<Database>, options: { writers: number; maxEvents: number }): BatchWriter {
+export function createBatchWriter(db: Kysely<Database>, options: StoreOptions & { writers: number; maxEvents: number }): BatchWriter {
   const queue: Pending[] = [];
   let running = 0;
 
@@ -43,7 +43,7 @@ export function createBatchWriter(db: Kysely<Database>, options: { writers: numb
 
   const commit = async (group: Pending[]) => {
     try {
-      const outcomes = await storeBatches(db, group);
+      const outcomes = await storeBatches(db, group, options);
       group.forEach((job, index) => job.resolve(outcomes[index]!));
     } catch (error) {
       // An outage fails every request alike (each is retried by its sender). Any other error

@@ -20,6 +20,8 @@ export type IngestionOptions = {
   rateLimitBurst: number;
   /** Transactions storing batches at once (group commit); PGlite has one connection. */
   writers: number;
+  /** Tell other instances sharing the database which figures changed (Postgres; PGlite has one process). */
+  announceChanges: boolean;
 };
 
 declare module 'fastify' {
@@ -37,7 +39,7 @@ const errorResponses = { 400: errorResponseSchema, 401: errorResponseSchema, 403
 export const ingestionRoutes: FastifyPluginAsync<IngestionOptions> = async (app, options) => {
   const lookupProject = cachedProjectLookup(options.db);
   const limiter = createRateLimiter(options.rateLimitPerSecond, options.rateLimitBurst);
-  const writer = createBatchWriter(options.db, { writers: options.writers, maxEvents: 1000 });
+  const writer = createBatchWriter(options.db, { writers: options.writers, maxEvents: 1000, announceChanges: options.announceChanges });
 
   // Any origin may send (the project's origin list is checked per request below).
   await app.register(cors, {

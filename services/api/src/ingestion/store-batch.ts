@@ -1,7 +1,8 @@
 import { sql, type Kysely, type Transaction } from 'kysely';
 import type { Database } from '../db/database.ts';
+import { announceChanges, type ProjectChange } from '../query/derived/change-feed.ts';
 import { markProjectChanged } from '../query/derived/data-version.ts';
-import { updateDerivedTables, type DerivedChanges } from '../query/derived/update-derived.ts';
+import { updateDerivedTables } from '../query/derived/update-derived.ts';
 import { applyAccountTraits, applyIdentifies } from './apply-traits.ts';
 import type { EventRow, IngestionWarning, PreparedBatch } from './prepare-batch.ts';
 
@@ -9,6 +10,9 @@ export type StoredBatch = { accepted: number; duplicates: number };
 
 /** One request's prepared batch, waiting to be stored. */
 export type StoreJob = { projectId: string; batch: PreparedBatch };
+
+/** `announceChanges`: tell other instances sharing the database which figures changed (Postgres). */
+export type StoreOptions = { announceChanges: boolean };
 
 const PAYLOAD_LIMIT = 32 * 1024;
 
@@ -20,9 +24,9 @@ const PAYLOAD_LIMIT = 32 * 1024;
  * commit, so a 200 sent after it means the events are durable. Each request gets its own counts.
  *
  * @example
- * const [{ accepted, duplicates }] = await storeBatches(db, [{ projectId, batch: prepareBatch(body, new Date()) }]);
+ * const [{ accepted, duplicates }] = await storeBatches(db, [{ projectId, batch: prepareBatch(body, new Date()) }], { announceChanges: false });
  */
-export async function storeBatches(db: Kysely<Database>, jobs: StoreJob[]): Promise<StoredBatch[]> {
+export async function storeBatches(db: Kysely<Database>, jobs: StoreJob[], options: StoreOptions): Promise<StoredBatch[]> {
   const outcomes = jobs.map((job) => ({ accepted: 0, duplicates: job.batch.repeatedInBatch }));
   if (jobs.every((job) => job.batch.rows.length === 0 && job.batch.warnings.length === 0)) return outcomes;
 
@@ -30,7 +34,7 @@ export async function storeBatches(db: Kysely<Database>, jobs: StoreJob[]): Prom
   const jobsByProject = new Map<string, number[]>();
   for (const [index, job] of jobs.entries()) jobsByProject.set(job.projectId, [...(jobsByProject.get(job.projectId) ?? []), index]);
   const projects = [...jobsByProject].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-  const changed = new Map<string, DerivedChanges>();
+  const changes: ProjectChange[] = [];
 
   await db.transaction().execute(async (trx) => {
     for (const [projectId, indexes] of projects) {
@@ -58,10 +62,11 @@ export async function storeBatches(db: Kysely<Database>, jobs: StoreJob[]): Prom
       // The query API's derived tables and memberships, from the rows actually inserted (never a duplicate).
       const derived = await updateDerivedTables(trx, projectId, inserted);
       await insertWarnings(trx, projectId, indexes.flatMap((index) => jobs[index]!.batch.warnings));
-      if (inserted.length > 0) changed.set(projectId, derived);
+      if (inserted.length > 0) changes.push(derived.everyDay ? { projectId } : { projectId, days: derived.days });
     }
+    if (options.announceChanges) await announceChanges(trx, changes);
   });
-  for (const [projectId, derived] of changed) markProjectChanged(projectId, derived.everyDay ? undefined : derived.days);
+  for (const change of changes) markProjectChanged(change.projectId, change.days);
   return outcomes;
 }
 

@@ -10,9 +10,10 @@ export type FigureCacheOptions = {
    */
   maxStalenessMs: number;
   /**
-   * Events stored by another instance are not seen here: a figure whose data did not change here
-   * is served and refreshed in the background once older than this (a day part of a day before
-   * today: once older than ten times this, as only late events change those).
+   * A safety net for changes this instance was not told of (the change feed marks those of other
+   * instances): a figure whose data did not change is served and refreshed in the background once
+   * older than this (a day part of a day before today: once older than ten times this, as only
+   * late events change those).
    */
   unchangedRefreshMs?: number;
   maxEntries?: number;

@@ -2,8 +2,8 @@
  * Per-project counters bumped after every commit that stored new events, so in-process caches
  * of computed figures know when to recompute. A change names the UTC days whose events it added
  * (figures kept per day recompute only those), or none: then every day may have changed (a new
- * identity link or membership re-attributes old events). Other instances see changes through
- * the caches' maximum ages.
+ * identity link or membership re-attributes old events). Changes stored by other instances
+ * sharing a Postgres arrive through the change feed (change-feed.ts).
  */
 type Versions = { all: number; everyDay: number; days: Map<string, number> };
 const projects = new Map<string, Versions>();

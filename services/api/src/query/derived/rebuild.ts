@@ -1,6 +1,7 @@
 import { sql, type Kysely } from 'kysely';
 import type { Database } from '../../db/database.ts';
-import { markAllProjectsChanged } from './data-version.ts';
+import { announceChanges } from './change-feed.ts';
+import { markAllProjectsChanged, markProjectChanged } from './data-version.ts';
 
 const DERIVED_TABLES = [
   'user_day_events', 'anonymous_day_events', 'event_spans', 'nps_responses', 'user_first_seen', 'account_first_seen', 'identity_links', 'account_seats',
@@ -90,6 +91,9 @@ export async function rebuildDerivedTables(db: Kysely<Database>, projectId?: str
       from events e
       where ${only} and e.type = 'track' and e.event = '$nps_response'
         and jsonb_typeof(e.properties->'score') = 'number' and (e.properties->>'score') ~ '^(10|[0-9])$'`.execute(trx);
+    // Running servers sharing the database recompute their figures from the rebuilt tables.
+    await announceChanges(trx, [projectId === undefined ? { everyProject: true } : { projectId }]);
   });
-  markAllProjectsChanged();
+  if (projectId === undefined) markAllProjectsChanged();
+  else markProjectChanged(projectId);
 }
