@@ -8,7 +8,7 @@
  *
  * DATABASE_URL set → that server; unset → a throwaway Postgres 15 cluster under /tmp.
  */
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -20,6 +20,7 @@ import autocannon from 'autocannon';
 import pg from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
 import { startPostgresCluster, type PostgresCluster } from '../test/support/postgres-cluster.ts';
+import { startServeProcess } from '../test/support/serve-process.ts';
 
 const { values } = parseArgs({
   options: {
@@ -39,29 +40,6 @@ function createProjectKeys(env: ServerEnv, dataDir: string): { writeKey: string;
   const result = spawnSync(process.execPath, [cli, 'project', 'create', '--name', 'Bench', '--json', '--data-dir', dataDir], { env: { ...process.env, ...env }, encoding: 'utf8' });
   if (result.status !== 0) throw new Error(result.stderr);
   return JSON.parse(result.stdout);
-}
-
-async function startServer(env: ServerEnv, dataDir: string): Promise<{ url: string; child: ChildProcess }> {
-  const child = spawn(process.execPath, [cli, 'serve', '--port', '0', '--data-dir', dataDir], {
-    env: { ...process.env, ...env, LOG_LEVEL: 'warn', UPTAKE_RATE_LIMIT_PER_SECOND: '0' },
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  let output = '';
-  const url = await new Promise<string>((resolve, reject) => {
-    child.stdout!.on('data', (chunk: Buffer) => {
-      output += chunk.toString();
-      const match = /listening on (http:\/\/\S+)/.exec(output);
-      if (match) resolve(match[1]!);
-    });
-    child.once('exit', (code) => reject(new Error(`server exited with ${code}: ${output}`)));
-  });
-  return { url, child };
-}
-
-async function stopServer(child: ChildProcess): Promise<void> {
-  const exited = new Promise((resolve) => child.once('exit', resolve));
-  child.kill('SIGTERM');
-  await exited;
 }
 
 const FEATURES = ['Report Created', 'Dashboard Viewed', 'Export Downloaded', 'Comment Added', 'Filter Applied', 'Alert Set', 'Invite Sent', 'Chart Edited'];
@@ -174,10 +152,10 @@ async function main() {
     // Real Postgres
     const pgEnv = { DATABASE_URL: databaseUrl };
     const pgKeys = createProjectKeys(pgEnv, scratch);
-    const pgServer = await startServer(pgEnv, scratch);
+    const pgServer = await startServeProcess(pgEnv, ['--data-dir', scratch]);
     const before = await diskBytes(databaseUrl);
     const pgResult = await load(pgServer.url, pgKeys.writeKey, seconds);
-    await stopServer(pgServer.child);
+    await pgServer.stop();
     const stored = await countEvents(databaseUrl, pgKeys.projectId);
     const after = await diskBytes(databaseUrl);
     const copyRate = await copyReference(databaseUrl, Math.max(100_000, stored));
@@ -186,9 +164,9 @@ async function main() {
     const pgliteDir = join(scratch, 'pglite');
     const liteEnv = { DATABASE_URL: '' };
     const liteKeys = createProjectKeys(liteEnv, pgliteDir);
-    const liteServer = await startServer(liteEnv, pgliteDir);
+    const liteServer = await startServeProcess(liteEnv, ['--data-dir', pgliteDir]);
     const liteResult = await load(liteServer.url, liteKeys.writeKey, Number(values['pglite-seconds']));
-    await stopServer(liteServer.child);
+    await liteServer.stop();
 
     const report = [
       `Ingestion benchmark: ${EVENTS_PER_BATCH}-event batches, ${connections} connections, ${seconds} s (PGlite ${values['pglite-seconds']} s)`,

@@ -4,7 +4,7 @@
  * cut, and after `uptake rebuild` ran in another process. The second instance is a real
  * `uptake serve` process, so nothing in memory is shared with this one.
  */
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import type { FastifyInstance } from 'fastify';
 import pg from 'pg';
@@ -15,6 +15,7 @@ import type { ProjectKeys } from '../src/projects/keys.ts';
 import { createProject } from '../src/projects/projects.queries.ts';
 import { createTestDatabase, testDatabaseKinds, type TestDatabase } from './support/databases.ts';
 import { oracleActiveSeries, oracleRanking, type OracleEvent } from './support/oracle.ts';
+import { startServeProcess, type ServeProcess } from './support/serve-process.ts';
 import { testConfig } from './support/test-app.ts';
 
 const cli = fileURLToPath(new URL('../src/cli.ts', import.meta.url));
@@ -26,27 +27,10 @@ const VISIBLE_WITHIN_MS = 5000;
 let sequence = 0;
 const track = (userId: string, day: string): OracleEvent => ({ type: 'track', messageId: `cf-${++sequence}`, userId, event: 'Report Created', timestamp: `2026-10-${day}T12:00:00.000Z` });
 
-async function startServe(url: string): Promise<{ child: ChildProcess; baseUrl: string }> {
-  const child = spawn(process.execPath, [cli, 'serve', '--port', '0'], {
-    env: { ...process.env, DATABASE_URL: url, LOG_LEVEL: 'warn', UPTAKE_WARM_FIGURES: '0', UPTAKE_RATE_LIMIT_PER_SECOND: '0', UPTAKE_FIGURE_MAX_STALENESS_MS: '4000' },
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  let output = '';
-  const baseUrl = await new Promise<string>((resolve, reject) => {
-    child.stdout!.on('data', (chunk: Buffer) => {
-      output += chunk.toString();
-      const match = /listening on (http:\/\/\S+)/.exec(output);
-      if (match) resolve(match[1]!);
-    });
-    child.once('exit', (code) => reject(new Error(`uptake serve exited with ${code}: ${output}`)));
-  });
-  return { child, baseUrl };
-}
-
 describe.skipIf(!testDatabaseKinds.includes('postgres'))('instances sharing a Postgres', () => {
   let database: TestDatabase;
   let local: FastifyInstance;
-  let other: { child: ChildProcess; baseUrl: string };
+  let other: ServeProcess;
   let project: ProjectKeys;
   const stored: OracleEvent[] = [];
 
@@ -54,10 +38,10 @@ describe.skipIf(!testDatabaseKinds.includes('postgres'))('instances sharing a Po
     database = await createTestDatabase('postgres');
     local = await buildApp(testConfig(database.config, { figureMaxStalenessMs: 4000 }), { logger: pino({ level: 'silent' }) });
     project = await createProject(local.store.db, { name: 'two instances' });
-    other = await startServe((database.config as { url: string }).url);
+    other = await startServeProcess({ DATABASE_URL: (database.config as { url: string }).url, UPTAKE_WARM_FIGURES: '0', UPTAKE_FIGURE_MAX_STALENESS_MS: '4000' });
   });
   afterAll(async () => {
-    other?.child.kill('SIGTERM');
+    await other?.stop();
     await local?.close();
     await database?.drop();
   });
@@ -68,12 +52,12 @@ describe.skipIf(!testDatabaseKinds.includes('postgres'))('instances sharing a Po
     stored.push(...batch);
   };
   const sendOther = async (batch: OracleEvent[]) => {
-    const response = await fetch(`${other.baseUrl}/v1/batch`, { method: 'POST', headers: { authorization: `Bearer ${project.writeKey}`, 'content-type': 'application/json' }, body: JSON.stringify({ batch }) });
+    const response = await fetch(`${other.url}/v1/batch`, { method: 'POST', headers: { authorization: `Bearer ${project.writeKey}`, 'content-type': 'application/json' }, body: JSON.stringify({ batch }) });
     expect(response.status, await response.clone().text()).toBe(200);
     stored.push(...batch);
   };
   const readLocal = async (url: string) => (await local.inject({ method: 'GET', url, headers: { authorization: `Bearer ${project.secretKey}` } })).json();
-  const readOther = async (url: string) => (await fetch(`${other.baseUrl}${url}`, { headers: { authorization: `Bearer ${project.secretKey}` } })).json();
+  const readOther = async (url: string) => (await fetch(`${other.url}${url}`, { headers: { authorization: `Bearer ${project.secretKey}` } })).json();
 
   /** Both cached figures (per-day score parts and the activity series) equal the oracle within the promise. */
   const expectVisible = async (read: (url: string) => Promise<any>, step: string) => {
