@@ -62,3 +62,14 @@ const encoder = new TextEncoder();
 export function jsonByteLength(value: unknown): number {
   return encoder.encode(JSON.stringify(value) ?? '').length;
 }
+
+/**
+ * UTF-8 byte length of a value's JSON text when it is above `limit`, else undefined. A UTF-16
+ * unit takes at most 3 bytes, so a text of at most limit / 3 units is not encoded to count them.
+ */
+export function jsonByteLengthAbove(value: unknown, limit: number): number | undefined {
+  const text = JSON.stringify(value) ?? '';
+  if (text.length * 3 <= limit) return undefined;
+  const bytes = encoder.encode(text).length;
+  return bytes > limit ? bytes : undefined;
+}

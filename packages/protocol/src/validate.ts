@@ -2,7 +2,7 @@ import type { z } from 'zod';
 import { eventSchema, type UptakeEvent } from './events.ts';
 import type { FieldError } from './batch.ts';
 import { LIMITS } from './limits.ts';
-import { findUnstorableValue, jsonByteLength } from './storable.ts';
+import { findUnstorableValue, jsonByteLengthAbove } from './storable.ts';
 
 export type EventValidation = { ok: true; event: UptakeEvent } | { ok: false; errors: FieldError[] };
 
@@ -20,8 +20,8 @@ export function validateEvent(raw: unknown): EventValidation {
   // The depth check comes first: it is iterative, while measuring the size serialises the value.
   const unstorable = findUnstorableValue(raw);
   if (unstorable) return { ok: false, errors: [unstorable] };
-  const bytes = jsonByteLength(raw);
-  if (bytes > LIMITS.maxEventBytes) {
+  const bytes = jsonByteLengthAbove(raw, LIMITS.maxEventBytes);
+  if (bytes !== undefined) {
     return { ok: false, errors: [{ path: '(root)', message: `event is ${bytes} bytes; at most ${LIMITS.maxEventBytes} allowed` }] };
   }
   const result = eventSchema.safeParse(raw);

@@ -1,6 +1,10 @@
 import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Kysely, PostgresDialect } from 'kysely';
 import { LIMITS } from '@uptake/protocol';
+import type { Database } from '../src/db/database.ts';
+import { prepareBatch } from '../src/ingestion/prepare-batch.ts';
+import { storeBatches } from '../src/ingestion/store-batch.ts';
 import { testDatabaseKinds } from './support/databases.ts';
 import { basicAuth, createTestApp, type TestApp } from './support/test-app.ts';
 
@@ -90,6 +94,36 @@ describe.each(testDatabaseKinds)('ingestion on %s', (kind) => {
     expect(retried.json()).toEqual({ accepted: 1, duplicates: 3, rejected: [] });
     const ids = new Set(batch.map((event) => event.messageId));
     expect((await storedEvents()).filter((row) => ids.has(row.message_id))).toHaveLength(3);
+  });
+
+  it('stores a group mixing a retried batch with new ones once, derived counts included', async () => {
+    // A Kysely of its own: the writer starts with a plain INSERT, which a stored messageId fails;
+    // the group then goes in again skipping the stored ones (and the next few groups skip from the start).
+    const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool: t.app.store.pool }) });
+    const { projectId } = t.project;
+    const timestamp = '2026-10-05T12:00:00.000Z';
+    const event = () => track({ userId: 'mixed-user', event: 'Mixed Event', timestamp });
+    const job = (batch: unknown[]) => ({ projectId, batch: prepareBatch({ batch }, new Date()) });
+    const first = [event(), event(), event()];
+    expect(await storeBatches(db, [job(first)], { announceChanges: false })).toEqual([{ accepted: 3, duplicates: 0 }]);
+    expect(await storeBatches(db, [job([...first, event()]), job([event(), event()])], { announceChanges: false })).toEqual([
+      { accepted: 1, duplicates: 3 },
+      { accepted: 2, duplicates: 0 },
+    ]);
+    expect(await storeBatches(db, [job([event()]), job([first[0]])], { announceChanges: false })).toEqual([
+      { accepted: 1, duplicates: 0 },
+      { accepted: 0, duplicates: 1 },
+    ]);
+    const counted = await db
+      .selectFrom('user_day_events')
+      .select('count')
+      .where('project_id', '=', projectId)
+      .where('user_id', '=', 'mixed-user')
+      .where('event', '=', 'Mixed Event')
+      .executeTakeFirstOrThrow();
+    expect(counted.count).toBe(7);
+    const stored = await db.selectFrom('events').select((eb) => eb.fn.countAll<number>().as('n')).where('project_id', '=', projectId).where('user_id', '=', 'mixed-user').executeTakeFirstOrThrow();
+    expect(Number(stored.n)).toBe(7);
   });
 
   it('counts a messageId repeated inside one batch as a duplicate', async () => {

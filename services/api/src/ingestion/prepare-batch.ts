@@ -138,8 +138,11 @@ function accountOf(event: UptakeEvent, context: Record<string, unknown> | null):
 }
 
 function unmappedFields(event: UptakeEvent): Record<string, unknown> | null {
-  const extra = Object.fromEntries(Object.entries(event).filter(([key]) => !MAPPED_FIELDS.has(key)));
-  return Object.keys(extra).length > 0 ? extra : null;
+  let extra: Record<string, unknown> | null = null;
+  for (const key of Object.keys(event)) {
+    if (!MAPPED_FIELDS.has(key)) (extra ??= {})[key] = (event as Record<string, unknown>)[key];
+  }
+  return extra;
 }
 
 function rawMessageId(raw: unknown): string | undefined {

@@ -1,4 +1,4 @@
-import { sql, type Transaction } from 'kysely';
+import { sql, type RawBuilder, type Transaction } from 'kysely';
 import type { Database } from '../../db/database.ts';
 import type { EventRow } from '../../ingestion/prepare-batch.ts';
 import { eventKey, utcDay } from './event-key.ts';
@@ -7,16 +7,29 @@ import { eventKey, utcDay } from './event-key.ts';
 export type DerivedChanges = { days: string[]; everyDay: boolean };
 
 type Counted = { id: string; accountKey: string; day: string; event: string; count: number };
+/** An inserted event with its UTC day, worked out once per event. */
+type Dated = { row: EventRow; day: string };
 
 const compare = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
 
-function countBy(rows: Array<{ id: string; row: EventRow }>): Counted[] {
+/** The UTC day of each row; events of one batch share a few days, so each day's text is made once. */
+function withDays(rows: EventRow[]): Dated[] {
+  const days = new Map<number, string>();
+  return rows.map((row) => {
+    const dayNumber = Math.floor(row.timestamp.getTime() / 86_400_000);
+    let day = days.get(dayNumber);
+    if (day === undefined) days.set(dayNumber, (day = utcDay(row.timestamp)));
+    return { row, day };
+  });
+}
+
+// Stored strings never hold NUL (validation rejects it), so NUL separates the parts of a map key.
+function countBy(rows: Array<{ id: string; dated: Dated }>): Counted[] {
   const counts = new Map<string, Counted>();
-  for (const { id, row } of rows) {
+  for (const { id, dated: { row, day } } of rows) {
     const accountKey = row.accountId ?? '';
-    const day = utcDay(row.timestamp);
     const event = eventKey(row.type, row.event);
-    const key = JSON.stringify([id, day, accountKey, event]);
+    const key = `${id}\u0000${day}\u0000${accountKey}\u0000${event}`;
     const known = counts.get(key);
     if (known) known.count++;
     else counts.set(key, { id, accountKey, day, event, count: 1 });
@@ -56,31 +69,36 @@ export function seatsOf(traits: Record<string, unknown> | null): number | null {
  */
 export async function updateDerivedTables(trx: Transaction<Database>, projectId: string, inserted: EventRow[]): Promise<DerivedChanges> {
   if (inserted.length === 0) return { days: [], everyDay: false };
-  const ofUsers: Array<{ id: string; row: EventRow }> = [];
-  const ofAnonymous: Array<{ id: string; row: EventRow }> = [];
-  for (const row of inserted) {
-    if (row.userId) ofUsers.push({ id: row.userId, row });
-    else if (row.anonymousId) ofAnonymous.push({ id: row.anonymousId, row });
+  const dated = withDays(inserted);
+  const ofUsers: Array<{ id: string; dated: Dated }> = [];
+  const ofAnonymous: Array<{ id: string; dated: Dated }> = [];
+  for (const item of dated) {
+    if (item.row.userId) ofUsers.push({ id: item.row.userId, dated: item });
+    else if (item.row.anonymousId) ofAnonymous.push({ id: item.row.anonymousId, dated: item });
   }
-  await upsertCounts(trx, 'user_day_events', 'user_id', projectId, countBy(ofUsers));
-  await upsertCounts(trx, 'anonymous_day_events', 'anonymous_id', projectId, countBy(ofAnonymous));
-
-  const userFirstDays = minDayBy(ofUsers, (item) => item.id, (item) => utcDay(item.row.timestamp));
+  // The counts, spans and first-seen days in one statement (no two of its parts write the same
+  // row): on PGlite each statement costs about as much again as its rows.
+  const userFirstDays = minDayBy(ofUsers, (item) => item.id, (item) => item.dated.day);
+  const accountFirstDays = minDayBy(dated, (item) => item.row.accountId, (item) => item.day);
+  const writes = [
+    ...countWrites('user_day_events', 'user_id', projectId, countBy(ofUsers)),
+    ...countWrites('anonymous_day_events', 'anonymous_id', projectId, countBy(ofAnonymous)),
+  ];
   if (userFirstDays.length > 0) {
-    await sql`
+    writes.push(sql`user_first_seen_written as (
       insert into user_first_seen (project_id, user_id, first_day)
       select ${projectId}, u, d from unnest(${userFirstDays.map(([u]) => u)}::text[], ${userFirstDays.map(([, d]) => d)}::date[]) as input(u, d)
       on conflict (project_id, user_id) do update set first_day = excluded.first_day
-      where excluded.first_day < user_first_seen.first_day`.execute(trx);
+      where excluded.first_day < user_first_seen.first_day)`);
   }
-  const accountFirstDays = minDayBy(inserted, (row) => row.accountId, (row) => utcDay(row.timestamp));
   if (accountFirstDays.length > 0) {
-    await sql`
+    writes.push(sql`account_first_seen_written as (
       insert into account_first_seen (project_id, account_id, first_day)
       select ${projectId}, a, d from unnest(${accountFirstDays.map(([a]) => a)}::text[], ${accountFirstDays.map(([, d]) => d)}::date[]) as input(a, d)
       on conflict (project_id, account_id) do update set first_day = excluded.first_day
-      where excluded.first_day < account_first_seen.first_day`.execute(trx);
+      where excluded.first_day < account_first_seen.first_day)`);
   }
+  if (writes.length > 0) await sql`with ${sql.join(writes, sql`, `)} select 1`.execute(trx);
 
   // Links: the first user an anonymousId is identified as wins (as the identities table); the
   // link counts from the earliest identify of that pair.
@@ -134,7 +152,7 @@ export async function updateDerivedTables(trx: Transaction<Database>, projectId:
       .execute();
   }
   // A new link or membership re-attributes events of any day; otherwise only the events' days changed.
-  return { days: [...new Set(inserted.map((row) => utcDay(row.timestamp)))], everyDay: linksChanged || membershipsChanged };
+  return { days: [...new Set(dated.map((item) => item.day))], everyDay: linksChanged || membershipsChanged };
 }
 
 /**
@@ -213,19 +231,21 @@ function npsScore(properties: Record<string, unknown> | null): number | null {
   return typeof score === 'number' && Number.isInteger(score) && score >= 0 && score <= 10 ? score : null;
 }
 
-async function upsertCounts(
-  trx: Transaction<Database>,
+/**
+ * The WITH items that add `counts` to a day table and widen event_spans. A span can only widen
+ * when a day row is new: those rows (xmax = 0 after the upsert) widen it, and the repeats of a
+ * day already counted cost nothing there.
+ */
+function countWrites(
   table: 'user_day_events' | 'anonymous_day_events',
   idColumn: 'user_id' | 'anonymous_id',
   projectId: string,
   counts: Counted[],
-): Promise<void> {
-  if (counts.length === 0) return;
-  // event_spans (first and last day per id, account and event) can only widen when a day row is
-  // new: those rows (xmax = 0 after the upsert) widen it in the same statement, and the repeats
-  // of a day already counted cost nothing there.
-  await sql`
-    with counted as (
+): RawBuilder<unknown>[] {
+  if (counts.length === 0) return [];
+  const counted = sql.id(`${table}_counted`);
+  return [
+    sql`${counted} as (
       insert into ${sql.table(table)} (project_id, ${sql.ref(idColumn)}, account_key, day, event, count)
       select ${projectId}, i, a, d, e, c
       from unnest(${counts.map((c) => c.id)}::text[], ${counts.map((c) => c.accountKey)}::text[], ${counts.map((c) => c.day)}::date[],
@@ -233,12 +253,15 @@ async function upsertCounts(
       order by n
       on conflict (project_id, ${sql.ref(idColumn)}, day, account_key, event) do update set count = ${sql.table(table)}.count + excluded.count
       returning ${sql.ref(idColumn)} as id, account_key, event, day, xmax = 0 as fresh
-    )
-    insert into event_spans (project_id, anonymous, subject_id, account_key, event, first_day, last_day)
-    select ${projectId}, ${table === 'anonymous_day_events'}, id, account_key, event, min(day), max(day)
-    from counted where fresh group by id, account_key, event
-    order by id, account_key, event
-    on conflict (project_id, anonymous, subject_id, account_key, event) do update
-    set first_day = least(event_spans.first_day, excluded.first_day), last_day = greatest(event_spans.last_day, excluded.last_day)
-    where excluded.first_day < event_spans.first_day or excluded.last_day > event_spans.last_day`.execute(trx);
+    )`,
+    sql`${sql.id(`${table}_spans`)} as (
+      insert into event_spans (project_id, anonymous, subject_id, account_key, event, first_day, last_day)
+      select ${projectId}, ${table === 'anonymous_day_events'}, id, account_key, event, min(day), max(day)
+      from ${counted} where fresh group by id, account_key, event
+      order by id, account_key, event
+      on conflict (project_id, anonymous, subject_id, account_key, event) do update
+      set first_day = least(event_spans.first_day, excluded.first_day), last_day = greatest(event_spans.last_day, excluded.last_day)
+      where excluded.first_day < event_spans.first_day or excluded.last_day > event_spans.last_day
+    )`,
+  ];
 }
