@@ -13,9 +13,12 @@ export type PostgresCluster = {
   destroy(): void;
 };
 
+// runuser lives in an sbin folder, which a non-login PATH may leave out.
+const RUNUSER = ['/usr/sbin/runuser', '/sbin/runuser', '/usr/bin/runuser'].find((path) => existsSync(path)) ?? 'runuser';
+
 /** Whether a private cluster can be made here: Postgres 15 binaries, and root to run them as postgres. */
 export function canRunPostgresCluster(): boolean {
-  return existsSync(join(PG_BIN, 'initdb')) && process.getuid?.() === 0 && spawnSync('id', ['postgres']).status === 0;
+  return existsSync(join(PG_BIN, 'initdb')) && process.getuid?.() === 0 && spawnSync('id', ['postgres']).status === 0 && spawnSync(RUNUSER, ['--help']).status === 0;
 }
 
 async function freePort(): Promise<number> {
@@ -39,7 +42,7 @@ export async function startPostgresCluster(options: { fsync?: boolean } = {}): P
   chownSync(dir, Number(execFileSync('id', ['-u', 'postgres']).toString().trim()), 0);
   const port = await freePort();
   const asPostgres = (command: string, args: string[]) =>
-    execFileSync('runuser', ['-u', 'postgres', '--', join(PG_BIN, command), ...args], { stdio: 'pipe' });
+    execFileSync(RUNUSER, ['-u', 'postgres', '--', join(PG_BIN, command), ...args], { stdio: 'pipe' });
   asPostgres('initdb', ['-D', join(dir, 'data'), '-A', 'trust', '-U', 'postgres']);
   const serverOptions = `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c max_connections=100${options.fsync === false ? ' -c fsync=off' : ''}`;
   const start = () => asPostgres('pg_ctl', ['-D', join(dir, 'data'), '-l', join(dir, 'log'), '-w', '-o', serverOptions, 'start']);
