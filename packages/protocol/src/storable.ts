@@ -58,11 +58,6 @@ function stringProblem(text: string): string | undefined {
 
 const encoder = new TextEncoder();
 
-/** UTF-8 byte length of a value's JSON text. */
-export function jsonByteLength(value: unknown): number {
-  return encoder.encode(JSON.stringify(value) ?? '').length;
-}
-
 /**
  * UTF-8 byte length of a value's JSON text when it is above `limit`, else undefined. A UTF-16
  * unit takes at most 3 bytes, so a text of at most limit / 3 units is not encoded to count them.

@@ -75,16 +75,13 @@ async function storeInTransaction(db: Kysely<Database>, jobs: StoreJob[], option
         }
       }
       const inserted = await insertNewEvents(trx, projectId, rows, mode);
-      if (inserted.length < rows.length) carefulTransactions.set(db, CAREFUL_AFTER_DUPLICATE);
-      if (inserted.length === rows.length) {
-        for (const row of rows) outcomes[owner.get(row.messageId)!]!.accepted++;
-      } else {
-        const insertedIds = new Set(inserted.map((row) => row.messageId));
-        for (const row of rows) {
-          const outcome = outcomes[owner.get(row.messageId)!]!;
-          if (insertedIds.has(row.messageId)) outcome.accepted++;
-          else outcome.duplicates++;
-        }
+      // Every row inserted (the usual case): no set of ids to build.
+      const insertedIds = inserted.length === rows.length ? undefined : new Set(inserted.map((row) => row.messageId));
+      if (insertedIds) carefulTransactions.set(db, CAREFUL_AFTER_DUPLICATE);
+      for (const row of rows) {
+        const outcome = outcomes[owner.get(row.messageId)!]!;
+        if (!insertedIds || insertedIds.has(row.messageId)) outcome.accepted++;
+        else outcome.duplicates++;
       }
       const now = new Date(Math.max(...indexes.map((index) => latestReceivedAt(jobs[index]!.batch))));
       await applyIdentifies(trx, projectId, inserted.filter((row) => row.type === 'identify'), now);
