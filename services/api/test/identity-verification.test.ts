@@ -7,6 +7,8 @@
 import { sql, type Kysely } from 'kysely';
 import { Migrator } from 'kysely/migration';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createCore } from '../../../packages/browser/src/core.ts';
+import { memoryStore } from '../../../packages/browser/src/memory-store.ts';
 import { openStore } from '../src/db/connect.ts';
 import type { Database } from '../src/db/database.ts';
 import { migrateToLatest } from '../src/db/migrate.ts';
@@ -149,12 +151,39 @@ describe.each(testDatabaseKinds)('identity verification on %s', (kind) => {
       expect((await widget('nps', 'boss')).body).toMatchObject({ show: true, reason: 'eligible' });
     });
 
+    it('opens the account of the browser SDK\'s group call after identify({ userHash }), not of one made before it', async () => {
+      // The real SDK engine, its transport posting to the service (what fetch does in a page).
+      const sdk = createCore(
+        { writeKey: t.project.writeKey, host: 'http://uptake.test', flushAt: 100, flushIntervalMs: 60_000 },
+        {
+          storage: memoryStore(),
+          now: Date.now,
+          random: Math.random,
+          transport: {
+            post: async (url, body) => {
+              const response = await t.app.inject({ method: 'POST', url: new URL(url).pathname, headers: { 'content-type': 'text/plain' }, payload: body });
+              return { status: response.statusCode, body: response.json() };
+            },
+            beacon: () => false,
+          },
+        },
+      );
+      sdk.group('sdk-early');
+      sdk.identify('sdk-user', { name: 'S' }, { userHash: hashOf('sdk-user') });
+      sdk.group('sdk-acme');
+      sdk.track('Report Created');
+      await sdk.flush();
+      sdk.close();
+      expect((await widget('progress', 'sdk-user')).body['account']).toMatchObject({ accountId: 'sdk-acme', items: [expect.objectContaining({ count: 1 })] });
+      expect((await widget('progress', 'sdk-user', '&accountId=sdk-early')).status).toBe(403);
+    });
+
     it('leaves the query API alone: the unverified membership still counts in figures', async () => {
       const db = t.app.store.db;
       const rows = async (table: 'memberships' | 'verified_memberships') =>
         (await db.selectFrom(table).select(['account_id', 'user_id']).where('project_id', '=', t.project.projectId).execute()).map((row) => `${row.account_id}:${row.user_id}`).sort();
-      expect(await rows('memberships')).toEqual(['acme:ann', 'victim-2:me', 'victim:boss', 'victim:me'].sort());
-      expect(await rows('verified_memberships')).toEqual(['acme:ann', 'victim:boss']);
+      expect(await rows('memberships')).toEqual(['acme:ann', 'sdk-acme:sdk-user', 'sdk-early:sdk-user', 'victim-2:me', 'victim:boss', 'victim:me'].sort());
+      expect(await rows('verified_memberships')).toEqual(['acme:ann', 'sdk-acme:sdk-user', 'victim:boss'].sort());
       const members = await t.app.inject({ method: 'GET', url: '/v1/accounts/victim/users', headers: { authorization: `Bearer ${t.project.secretKey}` } });
       expect(members.statusCode).toBe(200);
       expect(JSON.stringify(members.json())).toContain('"me"');
@@ -166,7 +195,7 @@ describe.each(testDatabaseKinds)('identity verification on %s', (kind) => {
       await rebuildDerivedTables(t.app.store.db, t.project.projectId);
       const after = await t.app.store.db.selectFrom('verified_memberships').selectAll().where('project_id', '=', t.project.projectId).orderBy('account_id').execute();
       expect(after).toEqual(before);
-      expect(after).toHaveLength(2);
+      expect(after).toHaveLength(3);
     });
   });
 
