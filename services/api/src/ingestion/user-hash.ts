@@ -21,8 +21,17 @@ export function requiresUserHash(project: Project): boolean {
   return project.settings['requireUserHash'] === true;
 }
 
+/** The check for one request's batch. A browser's batch repeats one user and hash: each pair is checked once. */
 export function userVerificationOf(project: Project): UserVerification {
-  return { kind: 'userHash', required: requiresUserHash(project), matches: (userId, hash) => userHashMatches(project, userId, hash) };
+  const checked = new Map<string, boolean>();
+  const matches = (userId: string, hash: string) => {
+    // Stored strings never hold NUL (validation rejects it), so it separates the two.
+    const key = `${userId}\u0000${hash}`;
+    let match = checked.get(key);
+    if (match === undefined) checked.set(key, (match = userHashMatches(project, userId, hash)));
+    return match;
+  };
+  return { kind: 'userHash', required: requiresUserHash(project), matches };
 }
 
 /**
