@@ -20,6 +20,7 @@ type Call = {
   groupId?: string;
   timestamp: string;
   traits: Record<string, unknown>;
+  context?: Record<string, unknown>;
 };
 
 const at = (minute: number) => new Date(Date.UTC(2026, 9, 1, 10, minute)).toISOString();
@@ -158,6 +159,8 @@ describe.each(testDatabaseKinds)('trait order on %s', (kind) => {
     const dayOf = (days: number) => new Date(todayStart - days * DAY_MS).toISOString().slice(0, 10);
     const call = (userId: string, groupId: string, days: number, onboardedAt: string): Call => ({
       type: 'group', messageId: `nps-${++sequence}`, userId, groupId, timestamp: daysAgo(days), traits: { name: groupId, onboardedAt },
+      // The user's hash, as the SDK sends it: only a verified membership opens the account in widgets.
+      context: { userHash: userHash(project.identitySecret, userId) },
     });
     // Users and accounts first seen two days ago: only an onboarded account makes them eligible.
     // "late": onboarding moved to next month, then a stale call says 40 days ago. "early": the reverse.

@@ -17,8 +17,10 @@ const track = (userId: string, event: string, days: number, extra: Record<string
   type: 'track', messageId: message(), userId, event, timestamp: daysAgo(days), ...extra,
 });
 const times = (n: number, make: () => unknown) => Array.from({ length: n }, make);
-const group = (userId: string, groupId: string, days: number, traits: Record<string, unknown> = {}) => ({
-  type: 'group', messageId: message(), userId, groupId, timestamp: daysAgo(days), traits,
+// As the SDK sends it once identify was given the user's hash: only such a group call opens the
+// account in widgets (a verified membership, docs/widgets.md).
+const group = (project: ProjectKeys, userId: string, groupId: string, days: number, traits: Record<string, unknown> = {}) => ({
+  type: 'group', messageId: message(), userId, groupId, timestamp: daysAgo(days), traits, context: { userHash: userHash(project.identitySecret, userId) },
 });
 
 describe.each(testDatabaseKinds)('widget API on %s', (kind) => {
@@ -62,13 +64,13 @@ describe.each(testDatabaseKinds)('widget API on %s', (kind) => {
       track('answered-long-ago', '$nps_response', 100, { properties: { score: 4 } }),
       // Seen 2 days ago, no account: too new. Seen 2 days ago in an onboarded account: eligible.
       track('newbie', 'Report Created', 2),
-      group('onboarded-newbie', 'onboarded', 2, { onboardedAt: daysAgo(40) }),
+      group(t.project, 'onboarded-newbie', 'onboarded', 2, { onboardedAt: daysAgo(40) }),
       // An anonymous visitor for 50 days who signed up yesterday: first seen 50 days ago.
       { type: 'page', messageId: message(), anonymousId: 'anon-1', name: 'Pricing', timestamp: daysAgo(50) },
       { type: 'identify', messageId: message(), anonymousId: 'anon-1', userId: 'converted', timestamp: daysAgo(1) },
       // Two users of one account, first seen 60 days ago (the account is post-onboarding by age).
-      group('team-1', 'team', 60),
-      group('team-2', 'team', 60),
+      group(t.project, 'team-1', 'team', 60),
+      group(t.project, 'team-2', 'team', 60),
       track('team-1', 'Report Created', 1),
       track('team-2', 'Report Created', 1),
     ]);
@@ -247,9 +249,9 @@ describe.each(testDatabaseKinds)('widget API on %s', (kind) => {
       p = await t.createProject('Progress');
       await send(
         [
-          group('ann', 'acme', 100),
-          group('bob', 'acme', 100),
-          group('cat', 'globex', 100),
+          group(p, 'ann', 'acme', 100),
+          group(p, 'bob', 'acme', 100),
+          group(p, 'cat', 'globex', 100),
           // ann: Report Created 4 + 2 + 1 now (day 29 is the window's first day), 1 + 3 before
           // (day 30 is the previous window's last day), 1 on day 60 (in neither window).
           ...times(4, () => track('ann', 'Report Created', 1)),

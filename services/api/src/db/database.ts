@@ -3,7 +3,7 @@ import type { AnonymousMembershipsTable } from './tables/anonymous-memberships.t
 import type { EventsTable } from './tables/events.table.ts';
 import type { IdentitiesTable } from './tables/identities.table.ts';
 import type { IngestionWarningsTable } from './tables/ingestion-warnings.table.ts';
-import type { MembershipsTable } from './tables/memberships.table.ts';
+import type { MembershipsTable, VerifiedMembershipsTable } from './tables/memberships.table.ts';
 import type { ProjectsTable } from './tables/projects.table.ts';
 import type { UsersTable } from './tables/users.table.ts';
 import type { AccountSeatsTable, IdentityLinksTable, UserFirstSeenTable, AccountFirstSeenTable, AnonymousDayEventsTable, EventSpansTable, NpsResponsesTable, UserDayEventsTable } from './tables/derived.table.ts';
@@ -19,6 +19,7 @@ export type Database = {
   accounts: AccountsTable;
   memberships: MembershipsTable;
   anonymous_memberships: AnonymousMembershipsTable;
+  verified_memberships: VerifiedMembershipsTable;
   ingestion_warnings: IngestionWarningsTable;
   user_day_events: UserDayEventsTable;
   anonymous_day_events: AnonymousDayEventsTable;

@@ -59,7 +59,8 @@ export async function loadDemoEvents(db: Kysely<Database>, projectId: string, ev
     const jobs = [];
     for (let at = start; at < Math.min(events.length, start + perCommit); at += BATCH_EVENTS) {
       // No sentAt: an import of past events keeps their timestamps (clock-skew correction needs both).
-      const batch = prepareBatch({ batch: events.slice(at, Math.min(at + BATCH_EVENTS, start + perCommit)) }, receivedAt);
+      // The operator's own import: its users are who it says (verified memberships open widgets).
+      const batch = prepareBatch({ batch: events.slice(at, Math.min(at + BATCH_EVENTS, start + perCommit)) }, receivedAt, { kind: 'trusted' });
       result.rejected += batch.rejected.length;
       jobs.push({ projectId, batch });
     }

@@ -12,6 +12,7 @@ import { createBatchWriter } from './batch-writer.ts';
 import { acceptCompressedBodies } from './decompress.ts';
 import { prepareBatch } from './prepare-batch.ts';
 import { createRateLimiter } from './rate-limit.ts';
+import { userVerificationOf } from './user-hash.ts';
 import { writeKeyOf } from './write-key.ts';
 
 export type IngestionOptions = {
@@ -77,7 +78,7 @@ export const ingestionRoutes: FastifyPluginAsync<IngestionOptions> = async (app,
 
   const ingest = async (request: FastifyRequest, envelope: z.output<typeof batchEnvelopeSchema>): Promise<BatchResponse> => {
     const receivedAt = new Date();
-    const prepared = prepareBatch(envelope, receivedAt);
+    const prepared = prepareBatch(envelope, receivedAt, userVerificationOf(request.project));
     const stored = await writer.write(request.project.projectId, prepared);
     return { accepted: stored.accepted, duplicates: stored.duplicates, rejected: prepared.rejected };
   };

@@ -7,6 +7,7 @@ import {
   type RejectedEvent,
   type UptakeEvent,
 } from '@uptake/protocol';
+import { checkUserHash, contextWithoutUserHash, payloadWithoutUserHash, type UserVerification } from './user-hash.ts';
 
 /** One event as it will be stored, plus what identify/group calls change. */
 export type EventRow = {
@@ -24,6 +25,8 @@ export type EventRow = {
   timestampClamped: boolean;
   messageIdGenerated: boolean;
   receivedAt: Date;
+  /** The event carried a valid `context.userHash` for its userId (the hash itself is never stored). */
+  userVerified: boolean;
 };
 
 export type IngestionWarning = {
@@ -50,8 +53,9 @@ const MAPPED_FIELDS = new Set([
 
 /**
  * Validates and normalises the events of one batch: clock skew, generated ids, account
- * resolution, in-batch duplicates. Pure: the same input gives the same rows (apart from
- * generated messageIds).
+ * resolution, in-batch duplicates, and identity verification (`context.userHash` checked against
+ * `verification`, rejected when the project requires it, then dropped from the event and from
+ * warnings' payloads). Pure: the same input gives the same rows (apart from generated messageIds).
  *
  * @example
  * prepareBatch({ sentAt, batch: [{ type: 'track', event: 'Report Created', userId: 'u1' }] }, new Date())
@@ -59,6 +63,7 @@ const MAPPED_FIELDS = new Set([
 export function prepareBatch(
   envelope: { sentAt?: string | undefined; batch: unknown[]; context?: EventContext | undefined },
   receivedAt: Date,
+  verification?: UserVerification,
 ): PreparedBatch {
   const sentAt = envelope.sentAt ? new Date(envelope.sentAt) : undefined;
   const prepared: PreparedBatch = { rows: [], rejected: [], warnings: [], repeatedInBatch: 0 };
@@ -69,10 +74,18 @@ export function prepareBatch(
     if (!validation.ok) {
       const messageId = rawMessageId(raw);
       prepared.rejected.push({ index, ...(messageId ? { messageId } : {}), errors: validation.errors });
-      prepared.warnings.push({ kind: 'rejected', messageId: messageId ?? null, eventIndex: index, errors: validation.errors, payload: raw, receivedAt });
+      prepared.warnings.push({ kind: 'rejected', messageId: messageId ?? null, eventIndex: index, errors: validation.errors, payload: payloadWithoutUserHash(raw), receivedAt });
       return;
     }
     const event = validation.event;
+    const mergedContext = envelope.context || event.context ? { ...envelope.context, ...event.context } : null;
+    const identity = checkUserHash(verification, event.userId, mergedContext?.['userHash']);
+    if (identity.error) {
+      const errors = [identity.error];
+      prepared.rejected.push({ index, ...(event.messageId ? { messageId: event.messageId } : {}), errors });
+      prepared.warnings.push({ kind: 'rejected', messageId: event.messageId ?? null, eventIndex: index, errors, payload: payloadWithoutUserHash(raw), receivedAt });
+      return;
+    }
     const messageIdGenerated = !event.messageId;
     const messageId = event.messageId ?? randomUUID();
     if (seen.has(messageId)) {
@@ -88,7 +101,7 @@ export function prepareBatch(
         messageId,
         eventIndex: index,
         errors: [{ path: 'messageId', message: 'missing: the service made one, so a retry of this event cannot be deduplicated' }],
-        payload: raw,
+        payload: payloadWithoutUserHash(raw),
         receivedAt,
       });
     }
@@ -98,11 +111,11 @@ export function prepareBatch(
         messageId,
         eventIndex: index,
         errors: [{ path: 'timestamp', message: 'more than 23 h after the receive time; set to the receive time' }],
-        payload: raw,
+        payload: payloadWithoutUserHash(raw),
         receivedAt,
       });
     }
-    const context = envelope.context || event.context ? { ...envelope.context, ...event.context } : null;
+    const context = contextWithoutUserHash(mergedContext);
     prepared.rows.push({
       messageId,
       type: event.type,
@@ -118,6 +131,7 @@ export function prepareBatch(
       timestampClamped: time.clamped,
       messageIdGenerated,
       receivedAt,
+      userVerified: identity.verified,
     });
   });
   return prepared;

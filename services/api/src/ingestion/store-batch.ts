@@ -147,14 +147,15 @@ async function insertNewEvents(trx: Transaction<Database>, projectId: string, ro
     if (row.extra !== null) record['x'] = row.extra;
     if (row.timestampClamped) record['cl'] = true;
     if (row.messageIdGenerated) record['g'] = true;
+    if (row.userVerified) record['v'] = true;
     return record;
   });
   const insert = sql`
     insert into events (project_id, message_id, type, event, user_id, anonymous_id, account_id, timestamp,
-                        received_at, sent_at, properties, context, extra, timestamp_clamped, message_id_generated)
-    select ${projectId}, m, t, e, u, a, acc, instants[ts], instants[r], instants[sa], p, c, x, coalesce(cl, false), coalesce(g, false)
+                        received_at, sent_at, properties, context, extra, timestamp_clamped, message_id_generated, user_verified)
+    select ${projectId}, m, t, e, u, a, acc, instants[ts], instants[r], instants[sa], p, c, x, coalesce(cl, false), coalesce(g, false), coalesce(v, false)
     from json_to_recordset(${JSON.stringify(records)}::json) as input(
-      m text, t text, e text, u text, a text, acc text, ts int, sa int, p jsonb, c jsonb, x jsonb, cl boolean, g boolean, r int),
+      m text, t text, e text, u text, a text, acc text, ts int, sa int, p jsonb, c jsonb, x jsonb, cl boolean, g boolean, r int, v boolean),
       (select ${instants}::timestamptz[] as instants) times`;
   // Plain: it either inserts every row or fails.
   if (mode === 'plain') {

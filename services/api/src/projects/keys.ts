@@ -1,4 +1,5 @@
 import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import type { Project } from './projects.queries.ts';
 
 export type ProjectKeys = { projectId: string; writeKey: string; secretKey: string; identitySecret: string };
 
@@ -28,4 +29,12 @@ export function safeEqual(a: string, b: string): boolean {
   const left = createHash('sha256').update(a).digest();
   const right = createHash('sha256').update(b).digest();
   return timingSafeEqual(left, right) && a.length === b.length;
+}
+
+/**
+ * Whether `hash` is the project's userHash of `userId` (hex, either case), in constant time: the
+ * one check behind widget reads and identity verification on writes (docs/protocol.md).
+ */
+export function userHashMatches(project: Project, userId: string, hash: string): boolean {
+  return safeEqual(userHash(project.identitySecret, userId), hash.toLowerCase());
 }

@@ -2,14 +2,16 @@ import type { Kysely } from 'kysely';
 import type { Database } from '../db/database.ts';
 
 /**
- * The account a widget answer is about: `requested` when the user is a member of it (undefined
- * when not: the caller refuses), else the account the user joined last, null when none.
+ * The account a widget answer is about, among the user's verified memberships only (a group call
+ * that carried the user's valid userHash, docs/widgets.md): `requested` when the user is a
+ * verified member of it (undefined when not: the caller refuses), else the account the user
+ * joined last that way, null when none. An unverified group call opens nothing.
  *
  * @example
  * await widgetAccountOf(db, projectId, 'u1') // → 'acme'
  */
 export async function widgetAccountOf(db: Kysely<Database>, projectId: string, userId: string, requested?: string): Promise<string | null | undefined> {
-  let query = db.selectFrom('memberships').select('account_id').where('project_id', '=', projectId).where('user_id', '=', userId);
+  let query = db.selectFrom('verified_memberships').select('account_id').where('project_id', '=', projectId).where('user_id', '=', userId);
   if (requested !== undefined) query = query.where('account_id', '=', requested);
   const row = await query.orderBy('joined_at', 'desc').orderBy('account_id').limit(1).executeTakeFirst();
   if (row) return row.account_id;

@@ -46,7 +46,14 @@ const widgetReadRoutes: FastifyPluginAsync<WidgetRoutesOptions> = async (app, { 
 
   const accountFor = async (projectId: string, userId: string, requested: string | undefined) => {
     const accountId = await widgetAccountOf(db, projectId, userId, requested);
-    if (accountId === undefined) throw new HttpError(403, 'not_a_member', `accountId: user "${userId}" is not a member of account "${requested}"`, { path: 'accountId' });
+    if (accountId === undefined) {
+      throw new HttpError(
+        403,
+        'not_a_member',
+        `accountId: user "${userId}" is not a verified member of account "${requested}" (only a group call carrying the user's context.userHash makes one)`,
+        { path: 'accountId' },
+      );
+    }
     return accountId;
   };
 

@@ -1,4 +1,4 @@
-import type { ColumnType } from 'kysely';
+import type { ColumnType, Generated } from 'kysely';
 
 type Json = ColumnType<Record<string, unknown> | null, string | null, string | null>;
 
@@ -24,4 +24,9 @@ export type EventsTable = {
   extra: Json;
   timestamp_clamped: boolean;
   message_id_generated: boolean;
+  /**
+   * The event carried a valid `context.userHash` for its `user_id` (the hash is not stored).
+   * Group calls make verified memberships from it (docs/widgets.md).
+   */
+  user_verified: Generated<boolean>;
 };

@@ -10,3 +10,15 @@ export type MembershipsTable = {
   user_id: string;
   joined_at: Date;
 };
+
+/**
+ * The memberships that open an account's figures in widgets (docs/widgets.md): a `group` call
+ * that carried a userId, the account, and a valid `context.userHash` for that userId. Derived from
+ * events.user_verified (`uptake rebuild` recomputes it). `joined_at`: the earliest such call.
+ */
+export type VerifiedMembershipsTable = {
+  project_id: string;
+  user_id: string;
+  account_id: string;
+  joined_at: Date;
+};

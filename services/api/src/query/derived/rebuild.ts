@@ -5,7 +5,7 @@ import { markAllProjectsChanged, markProjectChanged } from './data-version.ts';
 
 const DERIVED_TABLES = [
   'user_day_events', 'anonymous_day_events', 'event_spans', 'nps_responses', 'user_first_seen', 'account_first_seen', 'identity_links', 'account_seats',
-  'anonymous_memberships', 'memberships',
+  'anonymous_memberships', 'memberships', 'verified_memberships',
 ] as const;
 
 /**
@@ -69,6 +69,12 @@ export async function rebuildDerivedTables(db: Kysely<Database>, projectId?: str
         where ${projectId === undefined ? sql`true` : sql`m.project_id = ${projectId}`}
       ) joins
       group by project_id, account_id, user_id`.execute(trx);
+    // Verified memberships (docs/widgets.md): group calls that carried the user's valid userHash.
+    await sql`
+      insert into verified_memberships (project_id, user_id, account_id, joined_at)
+      select e.project_id, e.user_id, e.account_id, min(e.timestamp) from events e
+      where ${only} and e.type = 'group' and e.user_verified and e.user_id is not null and e.account_id is not null
+      group by e.project_id, e.user_id, e.account_id`.execute(trx);
     await sql`
       insert into account_seats (project_id, account_id, message_id, timestamp, seats)
       select e.project_id, e.account_id, e.message_id, e.timestamp,

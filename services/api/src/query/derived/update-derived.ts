@@ -123,6 +123,7 @@ export async function updateDerivedTables(trx: Transaction<Database>, projectId:
   }
 
   const membershipsChanged = await updateMemberships(trx, projectId, inserted);
+  await updateVerifiedMemberships(trx, projectId, inserted);
 
   const seatCalls = inserted.filter((row) => row.type === 'group' && row.accountId && row.properties && 'seats' in row.properties);
   if (seatCalls.length > 0) {
@@ -224,6 +225,31 @@ async function updateMemberships(trx: Transaction<Database>, projectId: string, 
     where excluded.joined_at < memberships.joined_at
     returning 1`.execute(trx);
   return written.rows.length > 0;
+}
+
+/**
+ * Verified memberships (docs/widgets.md): a user's group calls that carried their valid userHash,
+ * earliest first. Anonymous group calls never verify (no userId to hash), even once an identify
+ * links them. Widgets read these only, never the query figures: no figure changes here.
+ */
+async function updateVerifiedMemberships(trx: Transaction<Database>, projectId: string, inserted: EventRow[]): Promise<void> {
+  const earliest = new Map<string, { accountId: string; userId: string; time: Date }>();
+  for (const row of inserted) {
+    if (row.type !== 'group' || !row.userVerified || !row.userId || !row.accountId) continue;
+    const key = `${row.userId}\u0000${row.accountId}`;
+    const known = earliest.get(key);
+    if (!known || row.timestamp < known.time) earliest.set(key, { accountId: row.accountId, userId: row.userId, time: row.timestamp });
+  }
+  if (earliest.size === 0) return;
+  // Key order: concurrent batches lock rows in the same order.
+  const joins = [...earliest.values()].sort((a, b) => compare(a.userId, b.userId) || compare(a.accountId, b.accountId));
+  await sql`
+    insert into verified_memberships (project_id, user_id, account_id, joined_at)
+    select ${projectId}, u, a, t
+    from unnest(${joins.map((j) => j.userId)}::text[], ${joins.map((j) => j.accountId)}::text[], ${joins.map((j) => j.time.toISOString())}::timestamptz[]) with ordinality as input(u, a, t, o)
+    order by o
+    on conflict (project_id, user_id, account_id) do update set joined_at = excluded.joined_at
+    where excluded.joined_at < verified_memberships.joined_at`.execute(trx);
 }
 
 function npsScore(properties: Record<string, unknown> | null): number | null {
