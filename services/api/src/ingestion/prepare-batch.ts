@@ -10,6 +10,8 @@ import {
 
 /** One event as it will be stored, plus what identify/group calls change. */
 export type EventRow = {
+  /** Position in its request's batch (for the answer's `rejected`). */
+  index: number;
   messageId: string;
   type: UptakeEvent['type'];
   event: string | null;
@@ -104,6 +106,7 @@ export function prepareBatch(
     }
     const context = envelope.context || event.context ? { ...envelope.context, ...event.context } : null;
     prepared.rows.push({
+      index,
       messageId,
       type: event.type,
       event: event.type === 'track' ? event.event : event.type === 'page' ? (event.name ?? null) : null,
