@@ -6,13 +6,14 @@
  * reading the id's stored calls, and segment facts hold only the traits they read.
  */
 import { LIMITS, type BatchResponse } from '@uptake/protocol';
-import { sql } from 'kysely';
+import { sql, type Kysely } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ProjectKeys } from '../src/projects/keys.ts';
 import { createFigureCache } from '../src/query/figure-cache.ts';
 import { findScoreModel } from '../src/query/score-models.queries.ts';
 import { segmentFacts } from '../src/query/segments-facts.queries.ts';
 import { segmentThresholds } from '../src/query/segments.queries.ts';
+import { up as traitStamps } from '../src/db/migrations/2026_12_05_100000_trait_stamps.ts';
 import { testDatabaseKinds } from './support/databases.ts';
 import { createTestApp, type TestApp } from './support/test-app.ts';
 
@@ -177,5 +178,24 @@ describe.each(testDatabaseKinds)('trait caps on %s', (kind) => {
     expect(stored.length).toBeLessThanOrEqual(LIMITS.maxTraitKeys);
     expect(new Set(stored)).toEqual(acceptedKeys);
     expect(answers.reduce((sum, answer) => sum + answer.rejected.length, 0)).toBe(40 - LIMITS.maxTraitKeys / 100);
+  });
+
+  it('migration 2026_12_05_100000 backfills the stamps ingestion keeps', async () => {
+    const project = await t.createProject();
+    // Late calls, ties on the timestamp, seats and onboardedAt set and then nulled.
+    await send(project, [identify('m', 5, { name: 'New', role: 'owner' }), group('A', 5, { name: 'Acme', seats: 10, onboardedAt: '2026-10-05' })]);
+    await send(project, [identify('m', 1, { name: 'Old', email: 'old@acme.io' }), identify('m', 5, { role: 'tie' }), group('A', 9, { seats: null, onboardedAt: null })]);
+    await send(project, [group('A', 2, { seats: 3, plan: 'trial' }), group('B', 4, {}), identify('n', 3, {})]);
+    const db = t.app.store.db;
+    const stamps = async () => ({
+      users: await db.selectFrom('users').select(['user_id', 'trait_stamps']).where('project_id', '=', project.projectId).orderBy('user_id').execute(),
+      accounts: await db.selectFrom('accounts').select(['account_id', 'trait_stamps']).where('project_id', '=', project.projectId).orderBy('account_id').execute(),
+    });
+    const kept = await stamps();
+    expect(kept.accounts.find((row) => row.account_id === 'A')?.trait_stamps).toMatchObject({ seats: [BASE + 5000, expect.any(Number), expect.any(String)] });
+    await sql`alter table users drop column trait_stamps`.execute(db);
+    await sql`alter table accounts drop column trait_stamps`.execute(db);
+    await traitStamps(db as unknown as Kysely<unknown>);
+    expect(await stamps()).toEqual(kept);
   });
 });

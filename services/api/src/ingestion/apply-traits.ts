@@ -116,7 +116,7 @@ function mergeCall(state: TraitState, kind: Kind, call: TraitCall): FieldError |
 
 function stampsOf(state: TraitState): TraitStamps {
   return {
-    k: Object.fromEntries(state.stamps),
+    ...(state.stamps.size > 0 ? { k: Object.fromEntries(state.stamps) } : {}),
     ...(state.seats.stamp ? { seats: state.seats.stamp } : {}),
     ...(state.onboardedAt.stamp ? { onboardedAt: state.onboardedAt.stamp } : {}),
   };
