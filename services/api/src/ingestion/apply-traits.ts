@@ -52,9 +52,6 @@ function entryBytes(key: string, value: unknown): number {
   return Buffer.byteLength(JSON.stringify(key)) + Buffer.byteLength(JSON.stringify(value) ?? 'null') + 2;
 }
 
-/** UTF-8 bytes of the traits as JSON text (`JSON.stringify`), from the sum of their entries. */
-const traitBytes = (state: TraitState) => (state.values.size === 0 ? 2 : 1 + state.entryBytes);
-
 function emptyState(): TraitState {
   return { values: new Map(), stamps: new Map(), entryBytes: 0, traitsAt: null, seats: { value: null, stamp: null }, onboardedAt: { value: null, stamp: null }, changed: false };
 }
@@ -94,6 +91,7 @@ function mergeCall(state: TraitState, kind: Kind, call: TraitCall): FieldError |
     bytes += entryBytes(key, value);
     taken.push([key, value]);
   }
+  // UTF-8 bytes of the merged traits as JSON text: the braces and entries, less the last comma.
   const merged = keys === 0 ? 2 : 1 + bytes;
   if (keys > LIMITS.maxTraitKeys) {
     return { path: 'traits', message: `the ${kind}'s merged traits would hold ${keys} keys; at most ${LIMITS.maxTraitKeys} per ${kind} (maxTraitKeys)` };
@@ -145,8 +143,8 @@ type TraitTable = {
 
 const usersTable: TraitTable = {
   kind: 'user',
-  async read(trx, projectId, ids) {
-    const rows = await trx
+  read(trx, projectId, ids) {
+    return trx
       .selectFrom('users')
       .select(['user_id as id', 'traits', 'trait_stamps', 'traits_at'])
       .where('project_id', '=', projectId)
@@ -154,7 +152,6 @@ const usersTable: TraitTable = {
       .orderBy('user_id')
       .forUpdate()
       .execute();
-    return rows;
   },
   async write(trx, projectId, states, now) {
     const values = (existing: boolean) =>
@@ -192,7 +189,7 @@ const usersTable: TraitTable = {
 
 const accountsTable: TraitTable = {
   kind: 'account',
-  async read(trx, projectId, ids) {
+  read(trx, projectId, ids) {
     return trx
       .selectFrom('accounts')
       .select(['account_id as id', 'traits', 'trait_stamps', 'traits_at', 'seats', 'onboarded_at'])
