@@ -14,9 +14,9 @@ import type { EventRow } from './prepare-batch.ts';
 //
 // The caps (`LIMITS.maxTraitKeys`, `LIMITS.maxTraitBytes`, docs/protocol.md, Limits) hold on the
 // merged row: a call that would take it past one is refused, named in the batch answer's
-// `rejected`, and not stored. The rows are read `for update`, so two batches racing on one user
-// apply one after the other and cannot pass a cap together; a row another transaction inserts
-// between our read and our insert makes the insert skip it, and that id is read and merged again.
+// `rejected`, and not stored. The rows are locked first (an upsert that creates the missing ones
+// empty), so two batches racing on one user apply one after the other and cannot pass a cap
+// together.
 
 /** One identify or group call of this batch, with the id it speaks about. */
 type TraitCall = { id: string; row: EventRow; stamp: TraitStamp };
@@ -133,77 +133,77 @@ function callsOf(rows: EventRow[], idOf: (row: EventRow) => string | null): Map<
   return byId;
 }
 
-/** What one table needs: how to read its rows locked, and how to write them. */
+/** A row as locked (or created empty) for the batch; `created`: it did not exist. */
+type LockedRow = StoredRow & { created: boolean };
+
+/** Marks the rows `lock` creates: no stored row has this updated_at. */
+const PLACEHOLDER_AT = new Date(0);
+
+/** What one table needs: lock (or create) its rows, write them, remove rows no call was let into. */
 type TraitTable = {
   kind: Kind;
-  read(trx: Transaction<Database>, projectId: string, ids: string[]): Promise<StoredRow[]>;
-  /** Writes rows that exist (and are locked); inserts the others unless a row appeared meanwhile. Returns the ids it skipped. */
-  write(trx: Transaction<Database>, projectId: string, states: Array<[string, TraitState, boolean]>, now: Date): Promise<string[]>;
+  lock(trx: Transaction<Database>, projectId: string, ids: string[]): Promise<LockedRow[]>;
+  write(trx: Transaction<Database>, projectId: string, states: Array<[string, TraitState]>, now: Date): Promise<void>;
+  remove(trx: Transaction<Database>, projectId: string, ids: string[]): Promise<void>;
 };
 
 const usersTable: TraitTable = {
   kind: 'user',
-  read(trx, projectId, ids) {
-    return trx
-      .selectFrom('users')
-      .select(['user_id as id', 'traits', 'trait_stamps', 'traits_at'])
-      .where('project_id', '=', projectId)
-      .where('user_id', 'in', ids)
-      .orderBy('user_id')
-      .forUpdate()
+  async lock(trx, projectId, ids) {
+    const rows = await trx
+      .insertInto('users')
+      .values(ids.map((userId) => ({ project_id: projectId, user_id: userId, traits: '{}', trait_stamps: '{}', traits_at: PLACEHOLDER_AT, updated_at: PLACEHOLDER_AT })))
+      .onConflict((oc) => oc.columns(['project_id', 'user_id']).doUpdateSet({ updated_at: (eb) => eb.ref('users.updated_at') }))
+      .returning(['user_id as id', 'traits', 'trait_stamps', 'traits_at', 'updated_at'])
       .execute();
+    return rows.map(({ updated_at, ...row }) => ({ ...row, created: updated_at.getTime() === PLACEHOLDER_AT.getTime() }));
   },
   async write(trx, projectId, states, now) {
-    const values = (existing: boolean) =>
-      states
-        .filter(([, , stored]) => stored === existing)
-        .map(([userId, state]) => ({
+    await trx
+      .insertInto('users')
+      .values(
+        states.map(([userId, state]) => ({
           project_id: projectId,
           user_id: userId,
           traits: JSON.stringify(Object.fromEntries(state.values)),
           trait_stamps: JSON.stringify(stampsOf(state)),
           traits_at: state.traitsAt!,
           updated_at: now,
-        }));
-    const stored = values(true);
-    if (stored.length > 0) {
-      await trx
-        .insertInto('users')
-        .values(stored)
-        .onConflict((oc) =>
-          oc.columns(['project_id', 'user_id']).doUpdateSet({
-            traits: (eb) => eb.ref('excluded.traits'),
-            trait_stamps: (eb) => eb.ref('excluded.trait_stamps'),
-            traits_at: (eb) => eb.ref('excluded.traits_at'),
-            updated_at: (eb) => eb.ref('excluded.updated_at'),
-          }),
-        )
-        .execute();
-    }
-    const fresh = values(false);
-    if (fresh.length === 0) return [];
-    const inserted = await trx.insertInto('users').values(fresh).onConflict((oc) => oc.columns(['project_id', 'user_id']).doNothing()).returning('user_id').execute();
-    return skipped(fresh.map((row) => row.user_id), inserted.map((row) => row.user_id));
+        })),
+      )
+      .onConflict((oc) =>
+        oc.columns(['project_id', 'user_id']).doUpdateSet({
+          traits: (eb) => eb.ref('excluded.traits'),
+          trait_stamps: (eb) => eb.ref('excluded.trait_stamps'),
+          traits_at: (eb) => eb.ref('excluded.traits_at'),
+          updated_at: (eb) => eb.ref('excluded.updated_at'),
+        }),
+      )
+      .execute();
+  },
+  async remove(trx, projectId, ids) {
+    await trx.deleteFrom('users').where('project_id', '=', projectId).where('user_id', 'in', ids).execute();
   },
 };
 
 const accountsTable: TraitTable = {
   kind: 'account',
-  read(trx, projectId, ids) {
-    return trx
-      .selectFrom('accounts')
-      .select(['account_id as id', 'traits', 'trait_stamps', 'traits_at', 'seats', 'onboarded_at'])
-      .where('project_id', '=', projectId)
-      .where('account_id', 'in', ids)
-      .orderBy('account_id')
-      .forUpdate()
+  async lock(trx, projectId, ids) {
+    const rows = await trx
+      .insertInto('accounts')
+      .values(
+        ids.map((accountId) => ({ project_id: projectId, account_id: accountId, traits: '{}', trait_stamps: '{}', traits_at: PLACEHOLDER_AT, seats: null, onboarded_at: null, updated_at: PLACEHOLDER_AT })),
+      )
+      .onConflict((oc) => oc.columns(['project_id', 'account_id']).doUpdateSet({ updated_at: (eb) => eb.ref('accounts.updated_at') }))
+      .returning(['account_id as id', 'traits', 'trait_stamps', 'traits_at', 'seats', 'onboarded_at', 'updated_at'])
       .execute();
+    return rows.map(({ updated_at, ...row }) => ({ ...row, created: updated_at.getTime() === PLACEHOLDER_AT.getTime() }));
   },
   async write(trx, projectId, states, now) {
-    const values = (existing: boolean) =>
-      states
-        .filter(([, , stored]) => stored === existing)
-        .map(([accountId, state]) => ({
+    await trx
+      .insertInto('accounts')
+      .values(
+        states.map(([accountId, state]) => ({
           project_id: projectId,
           account_id: accountId,
           traits: JSON.stringify(Object.fromEntries(state.values)),
@@ -212,59 +212,48 @@ const accountsTable: TraitTable = {
           seats: state.seats.value,
           onboarded_at: state.onboardedAt.value,
           updated_at: now,
-        }));
-    const stored = values(true);
-    if (stored.length > 0) {
-      await trx
-        .insertInto('accounts')
-        .values(stored)
-        .onConflict((oc) =>
-          oc.columns(['project_id', 'account_id']).doUpdateSet({
-            traits: (eb) => eb.ref('excluded.traits'),
-            trait_stamps: (eb) => eb.ref('excluded.trait_stamps'),
-            traits_at: (eb) => eb.ref('excluded.traits_at'),
-            seats: (eb) => eb.ref('excluded.seats'),
-            onboarded_at: (eb) => eb.ref('excluded.onboarded_at'),
-            updated_at: (eb) => eb.ref('excluded.updated_at'),
-          }),
-        )
-        .execute();
-    }
-    const fresh = values(false);
-    if (fresh.length === 0) return [];
-    const inserted = await trx.insertInto('accounts').values(fresh).onConflict((oc) => oc.columns(['project_id', 'account_id']).doNothing()).returning('account_id').execute();
-    return skipped(fresh.map((row) => row.account_id), inserted.map((row) => row.account_id));
+        })),
+      )
+      .onConflict((oc) =>
+        oc.columns(['project_id', 'account_id']).doUpdateSet({
+          traits: (eb) => eb.ref('excluded.traits'),
+          trait_stamps: (eb) => eb.ref('excluded.trait_stamps'),
+          traits_at: (eb) => eb.ref('excluded.traits_at'),
+          seats: (eb) => eb.ref('excluded.seats'),
+          onboarded_at: (eb) => eb.ref('excluded.onboarded_at'),
+          updated_at: (eb) => eb.ref('excluded.updated_at'),
+        }),
+      )
+      .execute();
+  },
+  async remove(trx, projectId, ids) {
+    await trx.deleteFrom('accounts').where('project_id', '=', projectId).where('account_id', 'in', ids).execute();
   },
 };
 
-function skipped(tried: string[], done: string[]): string[] {
-  const inserted = new Set(done);
-  return tried.filter((id) => !inserted.has(id));
-}
-
 /** Merges the calls onto their rows (see the top of this file); returns the calls the caps refused. */
 async function applyCalls(trx: Transaction<Database>, projectId: string, table: TraitTable, byId: Map<string, TraitCall[]>, now: Date): Promise<RefusedCall[]> {
-  // Ids in one order in every transaction, so two batches lock shared rows without a cycle.
-  let pending = [...byId.keys()].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+  if (byId.size === 0) return [];
+  // Ids in one order in every transaction, and locked or created in one statement, so two
+  // batches lock shared rows without a cycle.
+  const ids = [...byId.keys()].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+  const locked = new Map((await table.lock(trx, projectId, ids)).map((row) => [row.id, row]));
   const refused: RefusedCall[] = [];
-  while (pending.length > 0) {
-    const stored = new Map((await table.read(trx, projectId, pending)).map((row) => [row.id, row]));
-    const states: Array<[string, TraitState, boolean]> = [];
-    const refusedNow: RefusedCall[] = [];
-    for (const id of pending) {
-      const row = stored.get(id);
-      const state = row ? stateOf(row) : emptyState();
-      for (const call of [...byId.get(id)!].sort((a, b) => stampOrder(a.stamp, b.stamp))) {
-        const error = mergeCall(state, table.kind, call);
-        if (error) refusedNow.push({ row: call.row, error });
-      }
-      if (state.changed) states.push([id, state, row !== undefined]);
+  const changed: Array<[string, TraitState]> = [];
+  const unused: string[] = [];
+  for (const id of ids) {
+    const row = locked.get(id)!;
+    const state = row.created ? emptyState() : stateOf(row);
+    for (const call of [...byId.get(id)!].sort((a, b) => stampOrder(a.stamp, b.stamp))) {
+      const error = mergeCall(state, table.kind, call);
+      if (error) refused.push({ row: call.row, error });
     }
-    const again = new Set(await table.write(trx, projectId, states, now));
-    // Ids inserted by another transaction meanwhile: read (now locked) and merged again.
-    refused.push(...refusedNow.filter((call) => !again.has(table.kind === 'user' ? call.row.userId! : call.row.accountId!)));
-    pending = [...again];
+    if (state.changed) changed.push([id, state]);
+    else if (row.created) unused.push(id);
   }
+  if (changed.length > 0) await table.write(trx, projectId, changed, now);
+  // Every call of a new id refused: it stays unknown, as if they were never sent.
+  if (unused.length > 0) await table.remove(trx, projectId, unused);
   return refused;
 }
 
