@@ -105,6 +105,16 @@ export const eventSchema = z
     if (!event.userId && !event.anonymousId) {
       ctx.addIssue({ code: 'custom', path: ['userId'], message: 'userId or anonymousId is required' });
     }
+    if ((event.type === 'identify' || event.type === 'group') && event.traits) {
+      const names = Object.keys(event.traits);
+      if (names.length > LIMITS.maxTraitsPerCall) {
+        ctx.addIssue({ code: 'custom', path: ['traits'], message: `sets ${names.length} traits; at most ${LIMITS.maxTraitsPerCall} per call (maxTraitsPerCall)` });
+      }
+      const long = names.find((name) => name.length > LIMITS.maxTraitNameLength);
+      if (long !== undefined) {
+        ctx.addIssue({ code: 'custom', path: ['traits'], message: `a trait name is ${long.length} characters; at most ${LIMITS.maxTraitNameLength} (maxTraitNameLength)` });
+      }
+    }
     if (event.type !== 'track') return;
     const schema = reservedProperties[event.event];
     if (!schema) return;

@@ -12,6 +12,21 @@ export const LIMITS = {
   maxDepth: 32,
   /** A timestamp this far ahead of the receive time is clamped and flagged as a client clock error. */
   futureFlagMs: 23 * 60 * 60 * 1000,
+  /**
+   * Trait keys one identify or group call may set (Mixpanel takes 255 properties per event;
+   * Amplitude's SDK refuses more than 1,000 per call). More is a loop gone wrong, not a profile.
+   */
+  maxTraitsPerCall: 255,
+  /** Characters of one trait name (Mixpanel's 255). */
+  maxTraitNameLength: 255,
+  /**
+   * Trait keys one user or one account may hold, all its calls merged (Mixpanel's 2,000
+   * properties per profile). The service refuses a call that would take the merged traits past
+   * it, naming the cap in `rejected`; the calls before it stay.
+   */
+  maxTraitKeys: 2000,
+  /** UTF-8 bytes of one user's or account's merged traits as JSON text (64 KiB, two events' worth). */
+  maxTraitBytes: 64 * 1024,
 } as const;
 
 /** Event names that start with `$` are Uptake's own. */

@@ -80,7 +80,9 @@ export const ingestionRoutes: FastifyPluginAsync<IngestionOptions> = async (app,
     const receivedAt = new Date();
     const prepared = prepareBatch(envelope, receivedAt, userVerificationOf(request.project));
     const stored = await writer.write(request.project.projectId, prepared);
-    return { accepted: stored.accepted, duplicates: stored.duplicates, rejected: prepared.rejected };
+    // Refusals at store time (trait caps) join the validation ones, in batch order.
+    const rejected = stored.rejected ? [...prepared.rejected, ...stored.rejected].sort((a, b) => a.index - b.index) : prepared.rejected;
+    return { accepted: stored.accepted, duplicates: stored.duplicates, rejected };
   };
 
   const typed = app.withTypeProvider<ZodTypeProvider>();

@@ -11,6 +11,8 @@ import { checkUserHash, contextWithoutUserHash, payloadWithoutUserHash, type Use
 
 /** One event as it will be stored, plus what identify/group calls change. */
 export type EventRow = {
+  /** Position in its request's batch (for the answer's `rejected`). */
+  index: number;
   messageId: string;
   type: UptakeEvent['type'];
   event: string | null;
@@ -117,6 +119,7 @@ export function prepareBatch(
     }
     const context = contextWithoutUserHash(mergedContext);
     prepared.rows.push({
+      index,
       messageId,
       type: event.type,
       event: event.type === 'track' ? event.event : event.type === 'page' ? (event.name ?? null) : null,

@@ -3,10 +3,12 @@ import type { Database } from '../db/database.ts';
 import { announceChanges, type ProjectChange } from '../query/derived/change-feed.ts';
 import { markProjectChanged } from '../query/derived/data-version.ts';
 import { updateDerivedTables } from '../query/derived/update-derived.ts';
-import { applyAccountTraits, applyIdentifies } from './apply-traits.ts';
+import { applyAccountTraits, applyIdentifies, deleteRefused, type RefusedCall } from './apply-traits.ts';
+import type { RejectedEvent } from '@uptake/protocol';
 import type { EventRow, IngestionWarning, PreparedBatch } from './prepare-batch.ts';
 
-export type StoredBatch = { accepted: number; duplicates: number };
+/** `rejected`: calls refused at store time (the merged-trait caps), absent when none. */
+export type StoredBatch = { accepted: number; duplicates: number; rejected?: RejectedEvent[] };
 
 /** One request's prepared batch, waiting to be stored. */
 export type StoreJob = { projectId: string; batch: PreparedBatch };
@@ -53,7 +55,7 @@ const carefulTransactions = new WeakMap<Kysely<Database>, number>();
 const CAREFUL_AFTER_DUPLICATE = 20;
 
 async function storeInTransaction(db: Kysely<Database>, jobs: StoreJob[], options: StoreOptions, mode: InsertMode): Promise<StoredBatch[]> {
-  const outcomes = jobs.map((job) => ({ accepted: 0, duplicates: job.batch.repeatedInBatch }));
+  const outcomes: StoredBatch[] = jobs.map((job) => ({ accepted: 0, duplicates: job.batch.repeatedInBatch }));
 
   // Projects in a fixed order: concurrent transactions then lock rows in the same order.
   const jobsByProject = new Map<string, number[]>();
@@ -84,17 +86,54 @@ async function storeInTransaction(db: Kysely<Database>, jobs: StoreJob[], option
         else outcome.duplicates++;
       }
       const now = new Date(Math.max(...indexes.map((index) => latestReceivedAt(jobs[index]!.batch))));
-      await applyIdentifies(trx, projectId, inserted.filter((row) => row.type === 'identify'), now);
-      await applyAccountTraits(trx, projectId, inserted.filter((row) => row.type === 'group'), now);
+      const refused = [
+        ...(await applyIdentifies(trx, projectId, inserted.filter((row) => row.type === 'identify'), now)),
+        ...(await applyAccountTraits(trx, projectId, inserted.filter((row) => row.type === 'group'), now)),
+      ];
+      const stored = await dropRefused(trx, projectId, inserted, refused, owner, outcomes);
       // The query API's derived tables and memberships, from the rows actually inserted (never a duplicate).
-      const derived = await updateDerivedTables(trx, projectId, inserted);
-      await insertWarnings(trx, projectId, indexes.flatMap((index) => jobs[index]!.batch.warnings));
-      if (inserted.length > 0) changes.push(derived.everyDay ? { projectId } : { projectId, days: derived.days });
+      const derived = await updateDerivedTables(trx, projectId, stored);
+      await insertWarnings(trx, projectId, [...indexes.flatMap((index) => jobs[index]!.batch.warnings), ...refused.map(refusalWarning)]);
+      if (stored.length > 0) changes.push(derived.everyDay ? { projectId } : { projectId, days: derived.days });
     }
     if (options.announceChanges) await announceChanges(trx, changes);
   });
   for (const change of changes) markProjectChanged(change.projectId, change.days);
   return outcomes;
+}
+
+/**
+ * Takes the calls the trait caps refused out of the transaction's events and counts them as
+ * rejected instead of accepted, in their request's answer.
+ */
+async function dropRefused(
+  trx: Transaction<Database>,
+  projectId: string,
+  inserted: EventRow[],
+  refused: RefusedCall[],
+  owner: Map<string, number>,
+  outcomes: StoredBatch[],
+): Promise<EventRow[]> {
+  if (refused.length === 0) return inserted;
+  await deleteRefused(trx, projectId, refused);
+  for (const { row, error } of refused) {
+    const outcome = outcomes[owner.get(row.messageId)!]!;
+    outcome.accepted--;
+    (outcome.rejected ??= []).push({ index: row.index, ...(row.messageIdGenerated ? {} : { messageId: row.messageId }), errors: [error] });
+  }
+  const ids = new Set(refused.map((call) => call.row.messageId));
+  return inserted.filter((row) => !ids.has(row.messageId));
+}
+
+function refusalWarning({ row, error }: RefusedCall): IngestionWarning {
+  return {
+    kind: 'rejected',
+    messageId: row.messageId,
+    eventIndex: row.index,
+    errors: [error],
+    payload: { type: row.type, messageId: row.messageId, userId: row.userId, anonymousId: row.anonymousId, groupId: row.accountId, timestamp: row.timestamp, traits: row.properties },
+    receivedAt: row.receivedAt,
+  };
 }
 
 /** `plain`: any stored messageId fails the statement; `skip stored`: stored ones are left out. */

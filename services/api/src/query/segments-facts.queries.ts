@@ -28,26 +28,47 @@ export function traitDay(value: unknown): string | null {
   return Number.isNaN(time) ? null : new Date(time).toISOString().slice(0, 10);
 }
 
+/** The traits the facts read: built-in segments (onboardedAt, trial, isChampion) and GET /v1/accounts (name, email). */
+const USER_FACT_TRAITS = ['name', 'email', 'isChampion'];
+const ACCOUNT_FACT_TRAITS = ['name', 'onboardedAt', 'trial'];
+
 /**
- * Traits as of the end of a day: identify calls per (resolved) user, group calls per account, each
- * merged in timestamp order, later ones winning. Reads only the identify and group events (a
- * partial index keeps them apart from the track and page volume).
+ * The named traits of every user (identify calls, anonymous ones through their identity links) or
+ * account (group calls) as of the end of a day: per id and name, the value of the latest call by
+ * then that set it (call order: timestamp, receive time, messageId), as a fold of the calls would
+ * give. Computed in SQL, so only one value per id and name reaches memory, never the calls; the
+ * identify and group events are kept apart from the track and page volume by partial indexes.
+ *
+ * @example
+ * (await traitsAsOf(db, projectId, 'accounts', ['plan'], '2026-03-31')).get('acme') // { plan: 'growth' }
  */
-async function traitsAsOf(db: Kysely<Database>, projectId: string, asOf: string) {
-  const calls = await sql<{ type: 'identify' | 'group'; account_id: string | null; user_id: string | null; properties: Record<string, unknown> | null }>`
-    select e.type, e.account_id, coalesce(e.user_id, l.user_id) as user_id, e.properties
-    from events e
-    left join identity_links l on e.user_id is null and l.project_id = e.project_id and l.anonymous_id = e.anonymous_id and l.link_day <= ${asOf}::date
-    where e.project_id = ${projectId} and e.type in ('identify', 'group') and e.timestamp < ${endOfDay(asOf)}
-    order by e.timestamp, e.received_at, e.message_id`.execute(db);
-  const users = new Map<string, Record<string, unknown>>();
-  const accounts = new Map<string, Record<string, unknown>>();
-  for (const call of calls.rows) {
-    const traits = call.properties ?? {};
-    if (call.type === 'identify' && call.user_id !== null) users.set(call.user_id, { ...users.get(call.user_id), ...traits });
-    if (call.type === 'group' && call.account_id !== null) accounts.set(call.account_id, { ...accounts.get(call.account_id), ...traits });
+export async function traitsAsOf(db: Kysely<Database>, projectId: string, of: 'users' | 'accounts', names: readonly string[], asOf: string): Promise<Map<string, Record<string, unknown>>> {
+  const byId = new Map<string, Array<[string, unknown]>>();
+  if (names.length === 0) return new Map();
+  const keys = [...new Set(names)];
+  const calls =
+    of === 'users'
+      ? sql`
+          select coalesce(e.user_id, l.user_id) as id, e.properties, e.timestamp, e.received_at, e.message_id
+          from events e
+          left join identity_links l on e.user_id is null and l.project_id = e.project_id and l.anonymous_id = e.anonymous_id and l.link_day <= ${asOf}::date
+          where e.project_id = ${projectId} and e.type = 'identify' and e.timestamp < ${endOfDay(asOf)} and e.properties ?| ${keys}::text[]`
+      : sql`
+          select e.account_id as id, e.properties, e.timestamp, e.received_at, e.message_id
+          from events e
+          where e.project_id = ${projectId} and e.type = 'group' and e.timestamp < ${endOfDay(asOf)} and e.properties ?| ${keys}::text[]`;
+  const result = await sql<{ id: string; name: string; value: unknown }>`
+    select distinct on (c.id, k.name) c.id, k.name, c.properties -> k.name as value
+    from (${calls}) c cross join unnest(${keys}::text[]) as k(name)
+    where c.id is not null and c.properties ? k.name
+    order by c.id, k.name, c.timestamp desc, c.received_at desc, c.message_id desc`.execute(db);
+  for (const row of result.rows) {
+    const entries = byId.get(row.id);
+    if (entries) entries.push([row.name, row.value]);
+    else byId.set(row.id, [[row.name, row.value]]);
   }
-  return { users, accounts };
+  // fromEntries defines own properties, so a trait named __proto__ stays a trait.
+  return new Map([...byId].map(([id, entries]) => [id, Object.fromEntries(entries)]));
 }
 
 /** Seats of every account as of the end of a day (the latest group call by then that set them). */
@@ -391,7 +412,12 @@ export function segmentFacts(
   asOf: string,
 ): Promise<SegmentFacts> {
   return cache.get(projectId, `segment-facts:${model.version}:${asOf}:${JSON.stringify(t)}`, async () => {
-    const [traits, history] = await Promise.all([traitsAsOf(db, projectId, asOf), historyAsOf(db, projectId, asOf)]);
+    const [userTraits, accountTraits, history] = await Promise.all([
+      traitsAsOf(db, projectId, 'users', USER_FACT_TRAITS, asOf),
+      traitsAsOf(db, projectId, 'accounts', ACCOUNT_FACT_TRAITS, asOf),
+      historyAsOf(db, projectId, asOf),
+    ]);
+    const traits = { users: userTraits, accounts: accountTraits };
     const [accounts, users] = await Promise.all([accountFacts(db, cache, projectId, model, t, asOf, traits, history), userFacts(db, cache, projectId, model, t, asOf, traits.users, history)]);
     return { asOf, accounts, users };
   });

@@ -2,10 +2,10 @@ import type { Kysely } from 'kysely';
 import type { ScoreModel, SegmentRule, SegmentThresholds } from '@uptake/protocol';
 import type { Database } from '../db/database.ts';
 import { accountSegmentMembers, BUILT_IN_SEGMENTS, builtInSegment, FEATURE_UNUSED_PREFIX, userSegmentMembers } from '../domain/segments/built-in.ts';
-import { featureCountRefs, matchesRule } from '../domain/segments/custom-rule.ts';
+import { featureCountRefs, matchesRule, traitRefs } from '../domain/segments/custom-rule.ts';
 import type { AccountFacts, SegmentFacts, UserFacts } from '../domain/segments/facts.ts';
 import type { FigureCache } from './figure-cache.ts';
-import { featureCounts, trackedFeatures } from './segments-facts.queries.ts';
+import { featureCounts, trackedFeatures, traitsAsOf } from './segments-facts.queries.ts';
 
 /** A segment to compute: built-in (by key) or custom (with its rule). */
 export type SegmentDefinition = { key: string; name: string; of: 'accounts' | 'users'; builtIn: boolean; rule: SegmentRule | null };
@@ -29,9 +29,14 @@ export async function segmentMembers(db: Kysely<Database>, projectId: string, se
     return { of: 'users', members: facts.users.filter((user) => ids.has(user.userId)) };
   }
   const rule = segment.rule!;
-  const counts = await featureCounts(db, projectId, segment.of, featureCountRefs(rule), asOf);
-  if (segment.of === 'accounts') return { of: 'accounts', members: facts.accounts.filter((account) => matchesRule(rule, { of: 'accounts', facts: account }, asOf, counts)) };
-  return { of: 'users', members: facts.users.filter((user) => matchesRule(rule, { of: 'users', facts: user }, asOf, counts)) };
+  const names = traitRefs(rule);
+  const [counts, traits] = await Promise.all([featureCounts(db, projectId, segment.of, featureCountRefs(rule), asOf), traitsAsOf(db, projectId, segment.of, names, asOf)]);
+  // The facts hold only the traits they read themselves; the rule's come from `traits`.
+  const ruleTraits = (id: string) => (names.length === 0 ? {} : (traits.get(id) ?? {}));
+  if (segment.of === 'accounts') {
+    return { of: 'accounts', members: facts.accounts.filter((account) => matchesRule(rule, { of: 'accounts', facts: { ...account, traits: ruleTraits(account.accountId) } }, asOf, counts)) };
+  }
+  return { of: 'users', members: facts.users.filter((user) => matchesRule(rule, { of: 'users', facts: { ...user, traits: ruleTraits(user.userId) } }, asOf, counts)) };
 }
 
 /**

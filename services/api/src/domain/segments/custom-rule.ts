@@ -123,6 +123,14 @@ export function featureCountRefs(rule: SegmentRule): FeatureCountRef[] {
   return rule.field === 'featureCount' ? [{ event: rule.event, days: rule.days }] : [];
 }
 
+/** Every trait a rule compares, so their values are read once for all subjects. */
+export function traitRefs(rule: SegmentRule): string[] {
+  if ('all' in rule) return rule.all.flatMap(traitRefs);
+  if ('any' in rule) return rule.any.flatMap(traitRefs);
+  if ('not' in rule) return traitRefs(rule.not);
+  return rule.field === 'trait' ? [rule.name] : [];
+}
+
 /**
  * Whether a user or account matches a custom rule as of a day. Comparisons with an unknown value
  * (utilisation without seats, never active, no NPS answer, missing trait) are false — use

@@ -2,7 +2,10 @@ import type { AccountSegmentFacts, UserSegmentFacts } from '@uptake/protocol';
 
 /** Everything the account segments look at, as of a day (the wire facts plus traits). */
 export type AccountFacts = AccountSegmentFacts & {
-  /** Account traits merged from its group calls up to the day, later ones winning. */
+  /**
+   * The account traits the facts read (name, onboardedAt, trial) as merged from its group calls up
+   * to the day, later ones winning. Custom rules read the traits they name through `traitsAsOf`.
+   */
   traits: Record<string, unknown>;
   /**
    * The members (users with an event belonging to the account), by id. Not on the wire: the list
@@ -13,6 +16,7 @@ export type AccountFacts = AccountSegmentFacts & {
 
 /** Everything the user segments look at, as of a day. */
 export type UserFacts = UserSegmentFacts & {
+  /** The user traits the facts read (name, email, isChampion), as for accounts. */
   traits: Record<string, unknown>;
   /** Every track event name the user sent up to the day. */
   featuresUsed: ReadonlySet<string>;
