@@ -22,6 +22,8 @@ export type IngestionOptions = {
   writers: number;
   /** Tell other instances sharing the database which figures changed (Postgres; PGlite has one process). */
   announceChanges: boolean;
+  /** Distinct track event names per project; events with a new name past it are refused. */
+  maxEventNames?: number | undefined;
 };
 
 declare module 'fastify' {
@@ -39,7 +41,7 @@ const errorResponses = { 400: errorResponseSchema, 401: errorResponseSchema, 403
 export const ingestionRoutes: FastifyPluginAsync<IngestionOptions> = async (app, options) => {
   const lookupProject = cachedProjectLookup(options.db);
   const limiter = createRateLimiter(options.rateLimitPerSecond, options.rateLimitBurst);
-  const writer = createBatchWriter(options.db, { writers: options.writers, maxEvents: 1000, announceChanges: options.announceChanges });
+  const writer = createBatchWriter(options.db, { writers: options.writers, maxEvents: 1000, announceChanges: options.announceChanges, maxEventNames: options.maxEventNames });
 
   // Any origin may send (the project's origin list is checked per request below).
   await app.register(cors, {
@@ -79,7 +81,11 @@ export const ingestionRoutes: FastifyPluginAsync<IngestionOptions> = async (app,
     const receivedAt = new Date();
     const prepared = prepareBatch(envelope, receivedAt);
     const stored = await writer.write(request.project.projectId, prepared);
-    return { accepted: stored.accepted, duplicates: stored.duplicates, rejected: prepared.rejected };
+    if (stored.rejected.length > 0) {
+      request.log.warn({ projectId: request.project.projectId, refused: stored.rejected.length }, 'event name limit reached: events with new names refused');
+    }
+    const rejected = stored.rejected.length === 0 ? prepared.rejected : [...prepared.rejected, ...stored.rejected].sort((a, b) => a.index - b.index);
+    return { accepted: stored.accepted, duplicates: stored.duplicates, rejected };
   };
 
   const typed = app.withTypeProvider<ZodTypeProvider>();

@@ -11,6 +11,8 @@ import {
 /** One event as it will be stored, plus what identify/group calls change. */
 export type EventRow = {
   messageId: string;
+  /** Position in the batch as sent. */
+  eventIndex: number;
   type: UptakeEvent['type'];
   event: string | null;
   userId: string | null;
@@ -105,6 +107,7 @@ export function prepareBatch(
     const context = envelope.context || event.context ? { ...envelope.context, ...event.context } : null;
     prepared.rows.push({
       messageId,
+      eventIndex: index,
       type: event.type,
       event: event.type === 'track' ? event.event : event.type === 'page' ? (event.name ?? null) : null,
       userId: event.userId ?? null,

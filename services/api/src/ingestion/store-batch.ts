@@ -3,16 +3,22 @@ import type { Database } from '../db/database.ts';
 import { announceChanges, type ProjectChange } from '../query/derived/change-feed.ts';
 import { markProjectChanged } from '../query/derived/data-version.ts';
 import { updateDerivedTables } from '../query/derived/update-derived.ts';
+import type { RejectedEvent } from '@uptake/protocol';
 import { applyAccountTraits, applyIdentifies } from './apply-traits.ts';
+import { admitEventNames, DEFAULT_MAX_EVENT_NAMES, eventNameLimitError, isRefused, type NameAdmission } from './event-names.ts';
 import type { EventRow, IngestionWarning, PreparedBatch } from './prepare-batch.ts';
 
-export type StoredBatch = { accepted: number; duplicates: number };
+/** `rejected`: events refused while storing (a new event name past the project's limit). */
+export type StoredBatch = { accepted: number; duplicates: number; rejected: RejectedEvent[] };
 
 /** One request's prepared batch, waiting to be stored. */
 export type StoreJob = { projectId: string; batch: PreparedBatch };
 
-/** `announceChanges`: tell other instances sharing the database which figures changed (Postgres). */
-export type StoreOptions = { announceChanges: boolean };
+/**
+ * `announceChanges`: tell other instances sharing the database which figures changed (Postgres).
+ * `maxEventNames`: distinct track event names per project (default DEFAULT_MAX_EVENT_NAMES).
+ */
+export type StoreOptions = { announceChanges: boolean; maxEventNames?: number | undefined };
 
 const PAYLOAD_LIMIT = 32 * 1024;
 
@@ -28,7 +34,7 @@ const PAYLOAD_LIMIT = 32 * 1024;
  */
 export async function storeBatches(db: Kysely<Database>, jobs: StoreJob[], options: StoreOptions): Promise<StoredBatch[]> {
   if (jobs.every((job) => job.batch.rows.length === 0 && job.batch.warnings.length === 0)) {
-    return jobs.map((job) => ({ accepted: 0, duplicates: job.batch.repeatedInBatch }));
+    return jobs.map((job) => ({ accepted: 0, duplicates: job.batch.repeatedInBatch, rejected: [] }));
   }
   // Stored messageIds are rare (a sender's retries), so the events go in with a plain INSERT:
   // ON CONFLICT probes the primary key once more per row (a fifth of the insert's time on PGlite).
@@ -53,7 +59,9 @@ const carefulTransactions = new WeakMap<Kysely<Database>, number>();
 const CAREFUL_AFTER_DUPLICATE = 20;
 
 async function storeInTransaction(db: Kysely<Database>, jobs: StoreJob[], options: StoreOptions, mode: InsertMode): Promise<StoredBatch[]> {
-  const outcomes = jobs.map((job) => ({ accepted: 0, duplicates: job.batch.repeatedInBatch }));
+  const outcomes: StoredBatch[] = jobs.map((job) => ({ accepted: 0, duplicates: job.batch.repeatedInBatch, rejected: [] }));
+  const admissions: NameAdmission[] = [];
+  const nameLimit = options.maxEventNames ?? DEFAULT_MAX_EVENT_NAMES;
 
   // Projects in a fixed order: concurrent transactions then lock rows in the same order.
   const jobsByProject = new Map<string, number[]>();
@@ -64,7 +72,7 @@ async function storeInTransaction(db: Kysely<Database>, jobs: StoreJob[], option
   await db.transaction().execute(async (trx) => {
     for (const [projectId, indexes] of projects) {
       const owner = new Map<string, number>();
-      const rows: EventRow[] = [];
+      let rows: EventRow[] = [];
       for (const index of indexes) {
         for (const row of jobs[index]!.batch.rows) {
           if (owner.has(row.messageId)) outcomes[index]!.duplicates++;
@@ -73,6 +81,18 @@ async function storeInTransaction(db: Kysely<Database>, jobs: StoreJob[], option
             rows.push(row);
           }
         }
+      }
+      const admission = await admitEventNames(db, trx, projectId, rows, nameLimit);
+      admissions.push(admission);
+      const refusedWarnings: IngestionWarning[] = [];
+      if (admission.refused.size > 0) {
+        const error = eventNameLimitError(nameLimit);
+        rows = rows.filter((row) => {
+          if (!isRefused(row, admission)) return true;
+          outcomes[owner.get(row.messageId)!]!.rejected.push({ index: row.eventIndex, ...(row.messageIdGenerated ? {} : { messageId: row.messageId }), errors: [error] });
+          refusedWarnings.push({ kind: 'rejected', messageId: row.messageId, eventIndex: row.eventIndex, errors: [error], payload: refusedPayload(row), receivedAt: row.receivedAt });
+          return false;
+        });
       }
       const inserted = await insertNewEvents(trx, projectId, rows, mode);
       // Every row inserted (the usual case): no set of ids to build.
@@ -88,11 +108,12 @@ async function storeInTransaction(db: Kysely<Database>, jobs: StoreJob[], option
       await applyAccountTraits(trx, projectId, inserted.filter((row) => row.type === 'group'), now);
       // The query API's derived tables and memberships, from the rows actually inserted (never a duplicate).
       const derived = await updateDerivedTables(trx, projectId, inserted);
-      await insertWarnings(trx, projectId, indexes.flatMap((index) => jobs[index]!.batch.warnings));
+      await insertWarnings(trx, projectId, [...indexes.flatMap((index) => jobs[index]!.batch.warnings), ...refusedWarnings]);
       if (inserted.length > 0) changes.push(derived.everyDay ? { projectId } : { projectId, days: derived.days });
     }
     if (options.announceChanges) await announceChanges(trx, changes);
   });
+  for (const admission of admissions) admission.committed();
   for (const change of changes) markProjectChanged(change.projectId, change.days);
   return outcomes;
 }
@@ -104,6 +125,19 @@ type InsertMode = 'plain' | 'skip stored';
 function isStoredMessageId(error: unknown): boolean {
   const { code, constraint } = (error ?? {}) as { code?: unknown; constraint?: unknown };
   return code === '23505' && constraint === 'events_pkey';
+}
+
+/** What a refused event said, for its ingestion warning (the stored row's fields, as sent). */
+function refusedPayload(row: EventRow): Record<string, unknown> {
+  return {
+    type: row.type,
+    event: row.event,
+    ...(row.messageIdGenerated ? {} : { messageId: row.messageId }),
+    ...(row.userId === null ? {} : { userId: row.userId }),
+    ...(row.anonymousId === null ? {} : { anonymousId: row.anonymousId }),
+    timestamp: row.timestamp.toISOString(),
+    ...(row.properties === null ? {} : { properties: row.properties }),
+  };
 }
 
 function latestReceivedAt(batch: PreparedBatch): number {

@@ -1,6 +1,9 @@
 import { today } from '../domain/days.ts';
 import { dayDataVersion, projectDataVersion } from './derived/data-version.ts';
 
+/** Estimated bytes the figures of one process may take by default (`UPTAKE_FIGURE_CACHE_MB`). */
+export const DEFAULT_FIGURE_CACHE_BYTES = 256 * 2 ** 20;
+
 export type FigureCacheOptions = {
   /**
    * How old (from the start of its computation) a cached figure may be when served although
