@@ -1,10 +1,14 @@
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildApp, type App } from '../src/app.ts';
-import { createProject, type Project } from '../src/projects/projects.queries.ts';
+import type { FastifyInstance } from 'fastify';
+import { buildApp } from '../src/app.ts';
+import type { ProjectKeys } from '../src/projects/keys.ts';
+import { createProject } from '../src/projects/projects.queries.ts';
 import { createTestDatabase, testDatabaseKinds, type TestDatabase } from './support/databases.ts';
 import { basicAuth, testConfig } from './support/test-app.ts';
 
+type App = FastifyInstance;
+type Project = ProjectKeys;
 const LIMIT = 5;
 let sequence = 0;
 const track = (event: string, extra: Record<string, unknown> = {}) => ({ type: 'track', event, userId: 'u1', messageId: `m-${++sequence}`, ...extra });
@@ -22,9 +26,9 @@ describe.each(testDatabaseKinds)('per-project limit on distinct event names on %
   });
 
   const send = (target: App, project: Project, batch: unknown[], url = '/v1/batch') =>
-    target.inject({ method: 'POST', url, headers: { authorization: basicAuth(project.writeKey) }, payload: url === '/v1/batch' ? { batch } : batch[0] });
+    target.inject({ method: 'POST', url, headers: { authorization: basicAuth(project.writeKey) }, payload: (url === '/v1/batch' ? { batch } : batch[0]) as Record<string, unknown> });
   const storedNames = async (project: Project) =>
-    (await app.store.db.selectFrom('events').select('event').distinct().where('project_id', '=', project.projectId).where('type', '=', 'track').execute()).map((row) => row.event).sort();
+    (await app.store.db.selectFrom('events').select('event').distinct().where('project_id', '=', project.projectId).where('type', '=', 'track').execute()).map((row) => row.event ?? '').sort();
 
   it('refuses events with a new name past the limit, by index with path event, and keeps known names working', async () => {
     const project = await createProject(app.store.db, { name: 'names' });

@@ -4,7 +4,7 @@ import type { Database } from '../db/database.ts';
 import type { EventRow } from './prepare-batch.ts';
 
 /**
- * Distinct track event names a project may have (docs/ingestion.md): past it, events with a new
+ * Distinct track event names a project may have (docs/protocol.md): past it, events with a new
  * name are refused; names already stored keep working. In line with the event-type limits of
  * common product-analytics tools; every name costs derived rows and a place in the dashboard.
  */

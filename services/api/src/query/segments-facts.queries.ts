@@ -417,12 +417,3 @@ export async function featureCounts(db: Kysely<Database>, projectId: string, of:
   }
   return counts;
 }
-
-/** Distinct non-reserved track event names sent by the day: the features `feature-unused:<event>` is asked for by default. */
-export function trackedFeatures(db: Kysely<Database>, cache: FigureCache, projectId: string, asOf: string): Promise<string[]> {
-  return cache.get(projectId, `tracked-features:${asOf}`, async () => {
-    const result = await sql<{ event: string }>`
-      select distinct s.event from (${spansAsOf(projectId, asOf)}) s where left(s.event, 1) <> '$' order by 1`.execute(db);
-    return result.rows.map((row) => row.event);
-  });
-}

@@ -1,7 +1,7 @@
 import { sql, type Kysely } from 'kysely';
 
 // The distinct track event names of each project, and how many: ingestion refuses new names past
-// a per-project limit (docs/ingestion.md), checking only names it has not seen. Filled from
+// a per-project limit (docs/protocol.md), checking only names it has not seen. Filled from
 // event_spans, which holds every name ever stored ('$' names are reserved and not counted).
 export async function up(db: Kysely<unknown>): Promise<void> {
   await sql`
