@@ -31,23 +31,22 @@ export function estimateBytes(value: unknown, numberings: Set<Numbering>, depth 
     return 8;
   }
   if (ArrayBuffer.isView(value)) return 64 + value.byteLength;
-  let bytes = 0;
   if (Array.isArray(value)) {
-    bytes = 32 + 8 * value.length;
+    let bytes = 32 + 8 * value.length;
     for (const item of value) bytes += typeof item === 'number' ? 0 : estimateBytes(item, numberings, depth + 1);
     return bytes;
   }
   if (value instanceof Map) {
-    bytes = 64 + 40 * value.size;
+    let bytes = 64 + 40 * value.size;
     for (const [key, item] of value) bytes += estimateBytes(key, numberings, depth + 1) + estimateBytes(item, numberings, depth + 1);
     return bytes;
   }
   if (value instanceof Set) {
-    bytes = 64 + 32 * value.size;
+    let bytes = 64 + 32 * value.size;
     for (const item of value) bytes += estimateBytes(item, numberings, depth + 1);
     return bytes;
   }
-  bytes = 32;
+  let bytes = 32;
   for (const [key, item] of Object.entries(value)) bytes += 16 + 2 * key.length + estimateBytes(item, numberings, depth + 1);
   return bytes;
 }
