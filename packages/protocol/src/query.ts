@@ -333,7 +333,7 @@ export const segmentSchema = z.object({
   updatedAt: z.string().nullable(),
 });
 export const segmentListSchema = z.object({
-  segments: z.array(segmentSchema).describe('built-in first (feature-unused:<event> once, as a pattern), then custom by key'),
+  segments: z.array(segmentSchema).describe('built-in first (feature-unused:<event> once per feature the active score model names), then custom by key'),
   thresholds: segmentThresholdsSchema.describe('built-in thresholds in effect (see /v1/segments/settings)'),
 });
 
@@ -387,7 +387,7 @@ export const memberSegmentsSchema = z.object({
   of: segmentKind,
   asOf: day,
   model: scoreModelRefSchema,
-  segments: z.array(segmentRefSchema).describe('by key; feature-unused:<event> for the features of the score model'),
+  segments: z.array(segmentRefSchema).describe('by key; feature-unused:<event> for the features the score model names (none under version 1)'),
   facts: z.union([accountSegmentFactsSchema, userSegmentFactsSchema]),
 });
 

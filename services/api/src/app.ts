@@ -65,8 +65,9 @@ export async function buildApp(config: Config, options: { logger?: Logger } = {}
     rateLimitBurst: config.rateLimitBurst,
     writers: config.database.kind === 'pglite' ? 1 : Math.min(2, config.database.poolSize),
     announceChanges: config.database.kind === 'postgres',
+    maxEventNames: config.maxEventNamesPerProject,
   });
-  await app.register(queryRoutes, { db: store.db, figureMaxStalenessMs: config.figureMaxStalenessMs, warmFigures: config.warmFigures ?? false });
+  await app.register(queryRoutes, { db: store.db, figureMaxStalenessMs: config.figureMaxStalenessMs, figureCacheMaxBytes: config.figureCacheMaxBytes, warmFigures: config.warmFigures ?? false });
   await app.register(widgetRoutes, { db: store.db });
   await app.register(dashboardRoutes);
   // The example pages hand out a demo user's userHash: only when asked for (`uptake start`, `--examples`).

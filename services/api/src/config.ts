@@ -1,4 +1,6 @@
 import { z } from 'zod';
+import { DEFAULT_MAX_EVENT_NAMES } from './ingestion/event-names.ts';
+import { DEFAULT_FIGURE_CACHE_BYTES } from './query/figure-cache.ts';
 
 export type DatabaseConfig =
   /** `queryTimeoutMs`: a query without an answer by then fails (0: no limit, for long maintenance). */
@@ -34,6 +36,16 @@ export type Config = Readonly<{
    * wait. On under `serve` and `start` unless `UPTAKE_WARM_FIGURES=0`; absent means off.
    */
   warmFigures?: boolean;
+  /**
+   * Distinct track event names a project may have (`UPTAKE_MAX_EVENT_NAMES`, default 2000): events
+   * with a new name past it are refused (`rejected`, path `event`); known names keep working.
+   */
+  maxEventNamesPerProject?: number;
+  /**
+   * Estimated bytes the computed figures kept in memory may take (`UPTAKE_FIGURE_CACHE_MB`, default
+   * 256 MB); past it the least recently used figures are dropped and recomputed when next asked.
+   */
+  figureCacheMaxBytes?: number;
 }>;
 
 const flag = z.preprocess(
@@ -60,6 +72,8 @@ const envSchema = z.object({
   UPTAKE_EXAMPLES: flag,
   // Unset (or empty): on for `serve` and `start`.
   UPTAKE_WARM_FIGURES: flag,
+  UPTAKE_MAX_EVENT_NAMES: z.coerce.number().int().min(1).max(1_000_000).default(DEFAULT_MAX_EVENT_NAMES),
+  UPTAKE_FIGURE_CACHE_MB: z.coerce.number().min(1).max(1_000_000).default(DEFAULT_FIGURE_CACHE_BYTES / 2 ** 20),
 });
 
 /** Command-line flags; each wins over the environment. */
@@ -97,5 +111,7 @@ export function loadConfig(env: Record<string, string | undefined>, overrides: C
     retryAfterSeconds: 5,
     examples: overrides.examples ?? e.UPTAKE_EXAMPLES ?? defaults.examples ?? false,
     warmFigures: e.UPTAKE_WARM_FIGURES ?? defaults.warmFigures ?? false,
+    maxEventNamesPerProject: e.UPTAKE_MAX_EVENT_NAMES,
+    figureCacheMaxBytes: Math.round(e.UPTAKE_FIGURE_CACHE_MB * 2 ** 20),
   });
 }

@@ -560,7 +560,14 @@ describe('user segments', () => {
     ];
     expect(members(events, 'feature-unused:Export CSV')).toEqual(['u1', 'u4']);
     expect(members(events, 'feature-unused:Report Created')).toEqual(['u1', 'u3', 'u4']);
-    expect(oracleSegmentsOf(events, 'users', 'u3', { asOf: AS_OF, features: ['Export CSV', 'Report Created'] })).toEqual(['feature-unused:Report Created']);
+    const model = { version: 2, features: { 'Export CSV': { weight: 1, label: 'Exports' }, 'Report Created': { weight: 1, label: 'Reports' } } };
+    expect(oracleSegmentsOf(events, 'users', 'u3', { asOf: AS_OF, model })).toEqual(['feature-unused:Report Created']);
+    // Only the features the score model names: none under the default v1 model.
+    expect(oracleSegmentsOf(events, 'users', 'u3', { asOf: AS_OF })).toEqual([]);
+    const featureKeys = (keys: string[]) => keys.filter((key) => key.startsWith('feature-unused:'));
+    expect(featureKeys(oracleSegmentsOf(events, 'users', 'u1', { asOf: AS_OF, model }))).toEqual(['feature-unused:Export CSV', 'feature-unused:Report Created']);
+    expect(featureKeys(oracleSegmentsOf(events, 'users', 'u1', { asOf: AS_OF }))).toEqual([]);
+    expect(featureKeys(oracleSegmentsOf(events, 'users', 'u1', { asOf: AS_OF, model: { version: 3, features: { 'Export CSV': { weight: 1, label: 'Exports' } } } }))).toEqual(['feature-unused:Export CSV']);
   });
 });
 

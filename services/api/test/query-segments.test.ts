@@ -6,6 +6,7 @@ import {
   addDays,
   BUILT_IN_SEGMENTS,
   oracleAccountFacts,
+  oracleFeatureUnusedKeys,
   oracleSegmentMembers,
   oracleSegmentsOf,
   oracleSnapshot,
@@ -23,11 +24,10 @@ const yesterday = addDays(new Date().toISOString().slice(0, 10), -1);
 const pair = generateProjectPair({ seed: 31, asOf: yesterday, days: 75, accounts: 12 });
 const events = pair.first.events;
 const asOfDays = [yesterday, addDays(yesterday, -9), addDays(yesterday, -31)];
-const builtInKeys: BuiltInSegmentKey[] = [
-  ...(Object.keys(BUILT_IN_SEGMENTS) as BuiltInSegmentKey[]),
-  ...FEATURES.map((feature) => `feature-unused:${feature}` as const),
-  'feature-unused:Never Sent',
-];
+const builtInKeys: BuiltInSegmentKey[] = Object.keys(BUILT_IN_SEGMENTS) as BuiltInSegmentKey[];
+// A shadow score model naming some features: feature-unused exists only for those (docs/api.md).
+const MODEL = { version: 2, features: Object.fromEntries([...FEATURES, 'Never Sent'].map((feature) => [feature, { weight: 1, label: feature }])) };
+const featureUnusedKeys = oracleFeatureUnusedKeys(MODEL);
 
 const memo = new Map<string, string[]>();
 const oracleMembers = (data: readonly OracleEvent[], key: BuiltInSegmentKey, asOf: string, thresholds?: Partial<SegmentThresholds>) => {
@@ -47,11 +47,11 @@ describe.each(testDatabaseKinds)('segments on %s', (kind) => {
     return response.json() as Record<string, any>;
   };
   /** Every member id, following cursors. */
-  const memberIds = async (key: string, asOf: string, secretKey = t.project.secretKey, limit = 1000) => {
+  const memberIds = async (key: string, asOf: string, secretKey = t.project.secretKey, limit = 1000, model?: number) => {
     const ids: string[] = [];
     let cursor: string | null = null;
     do {
-      const page = await get(`/v1/segments/${encodeURIComponent(key)}/members?asOf=${asOf}&limit=${limit}${cursor ? `&cursor=${cursor}` : ''}`, secretKey);
+      const page = await get(`/v1/segments/${encodeURIComponent(key)}/members?asOf=${asOf}&limit=${limit}${model ? `&model=${model}` : ''}${cursor ? `&cursor=${cursor}` : ''}`, secretKey);
       for (const item of page['items']) ids.push(item.accountId ?? item.userId);
       cursor = page['nextCursor'];
     } while (cursor);
@@ -65,6 +65,8 @@ describe.each(testDatabaseKinds)('segments on %s', (kind) => {
       { writeKey: t.project.writeKey, events: pair.first.events },
       { writeKey: second.writeKey, events: pair.second.events },
     ]);
+    const shadow = await call('POST', '/v1/score-models', { features: MODEL.features, activate: false });
+    expect(shadow.json(), shadow.body).toMatchObject({ version: MODEL.version, status: 'shadow' });
   });
   afterAll(async () => t?.close());
 
@@ -72,8 +74,31 @@ describe.each(testDatabaseKinds)('segments on %s', (kind) => {
     const list = await get('/v1/segments');
     const builtIns = list['segments'].filter((segment: any) => segment.builtIn);
     for (const [key, of] of Object.entries(BUILT_IN_SEGMENTS)) expect(builtIns.find((segment: any) => segment.key === key)?.of, key).toBe(of);
-    expect(builtIns.some((segment: any) => segment.key === 'feature-unused:<event>' && segment.of === 'users')).toBe(true);
+    // The active model (v1) names no feature: no feature-unused segment, not even as a pattern.
+    expect(builtIns.filter((segment: any) => segment.key.startsWith('feature-unused'))).toEqual([]);
     expect(list['thresholds']).toMatchObject({ lowUtilisation: 0.6, topShare: 0.1, npsWindowDays: 90 });
+    // A project whose active model names features lists one feature-unused segment per feature.
+    const other = await t.createProject('Listing');
+    const made = await call('POST', '/v1/score-models', { features: { 'Export CSV': { weight: 2, label: 'Exports' }, 'Alert Set': { weight: 1, label: 'Alerts' } } }, other.secretKey);
+    expect(made.statusCode, made.body).toBe(201);
+    const listed = (await get('/v1/segments', other.secretKey))['segments'].filter((segment: any) => segment.key.startsWith('feature-unused'));
+    expect(listed.map((segment: any) => [segment.key, segment.of, segment.builtIn])).toEqual([
+      ['feature-unused:Alert Set', 'users', true],
+      ['feature-unused:Export CSV', 'users', true],
+    ]);
+  });
+
+  it('has feature-unused only for the features the score model names', async () => {
+    for (const asOf of asOfDays) {
+      for (const key of featureUnusedKeys) expect(await memberIds(key, asOf, t.project.secretKey, 1000, MODEL.version), `${key} as of ${asOf}`).toEqual(oracleMembers(events, key, asOf));
+    }
+    expect((await memberIds('feature-unused:Never Sent', yesterday, t.project.secretKey, 1000, MODEL.version)).length).toBeGreaterThan(0);
+    // Under the active v1 model, and for an event the model does not name: no such segment.
+    for (const url of [`/v1/segments/${encodeURIComponent(`feature-unused:${FEATURES[0]}`)}/members`, `/v1/segments/${encodeURIComponent('feature-unused:Not A Feature')}/members?model=${MODEL.version}`]) {
+      const response = await call('GET', url);
+      expect(response.statusCode, url).toBe(404);
+      expect(response.json()).toMatchObject({ error: 'segment_not_found', message: expect.stringContaining('feature-unused exists only for the features score model version') });
+    }
   });
 
   it('puts the same members in every built-in segment as the oracle, for several days', async () => {
@@ -119,11 +144,11 @@ describe.each(testDatabaseKinds)('segments on %s', (kind) => {
 
   it('names the segments one user or account is in, as the oracle does', async () => {
     for (const asOf of [yesterday, addDays(yesterday, -31)]) {
-      const features = [...new Set(oracleSnapshot(events, asOf).events.filter((e) => e.source.type === 'track' && !(e.source.event ?? '').startsWith('$')).map((e) => e.source.event!))];
-      // The segments of an id, from the oracle's member lists (one oracle pass per key, not per id).
+      // The segments of an id, from the oracle's member lists (one oracle pass per key, not per id);
+      // users under the shadow model, whose features each have a feature-unused segment.
       const keysOf = (of: 'users' | 'accounts', id: string) => {
         const keys = (Object.keys(BUILT_IN_SEGMENTS) as Array<keyof typeof BUILT_IN_SEGMENTS>).filter((key) => BUILT_IN_SEGMENTS[key] === of) as BuiltInSegmentKey[];
-        if (of === 'users') for (const feature of features) keys.push(`feature-unused:${feature}`);
+        if (of === 'users') keys.push(...featureUnusedKeys);
         return keys.filter((key) => oracleMembers(events, key, asOf).includes(id)).sort();
       };
       const accounts = oracleAccountFacts(events, { asOf }).map((account) => account.accountId);
@@ -133,7 +158,7 @@ describe.each(testDatabaseKinds)('segments on %s', (kind) => {
       }
       const users = oracleUserFacts(events, { asOf }).map((user) => user.userId);
       for (const userId of users) {
-        const got = await get(`/v1/users/${userId}/segments?asOf=${asOf}`);
+        const got = await get(`/v1/users/${userId}/segments?asOf=${asOf}&model=${MODEL.version}`);
         expect(got['segments'].map((segment: any) => segment.key), `${userId} as of ${asOf}`).toEqual(keysOf('users', userId));
       }
       // And straight from oracleSegmentsOf for a few.
@@ -141,7 +166,8 @@ describe.each(testDatabaseKinds)('segments on %s', (kind) => {
         expect((await get(`/v1/accounts/${accountId}/segments?asOf=${asOf}`))['segments'].map((segment: any) => segment.key)).toEqual(oracleSegmentsOf(events, 'accounts', accountId, { asOf }));
       }
       for (const userId of users.slice(0, 2)) {
-        expect((await get(`/v1/users/${userId}/segments?asOf=${asOf}`))['segments'].map((segment: any) => segment.key)).toEqual(oracleSegmentsOf(events, 'users', userId, { asOf, features }));
+        // Under the active v1 model: no feature-unused segment at all.
+        expect((await get(`/v1/users/${userId}/segments?asOf=${asOf}`))['segments'].map((segment: any) => segment.key)).toEqual(oracleSegmentsOf(events, 'users', userId, { asOf }));
       }
     }
     expect((await call('GET', '/v1/users/nobody/segments')).statusCode).toBe(404);

@@ -1,5 +1,6 @@
 import type { AccountsTable } from './tables/accounts.table.ts';
 import type { AnonymousMembershipsTable } from './tables/anonymous-memberships.table.ts';
+import type { EventNameCountsTable, EventNamesTable } from './tables/event-names.table.ts';
 import type { EventsTable } from './tables/events.table.ts';
 import type { IdentitiesTable } from './tables/identities.table.ts';
 import type { IngestionWarningsTable } from './tables/ingestion-warnings.table.ts';
@@ -24,6 +25,8 @@ export type Database = {
   user_day_events: UserDayEventsTable;
   anonymous_day_events: AnonymousDayEventsTable;
   event_spans: EventSpansTable;
+  event_names: EventNamesTable;
+  event_name_counts: EventNameCountsTable;
   nps_responses: NpsResponsesTable;
   account_first_seen: AccountFirstSeenTable;
   user_first_seen: UserFirstSeenTable;

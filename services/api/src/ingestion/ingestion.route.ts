@@ -23,6 +23,8 @@ export type IngestionOptions = {
   writers: number;
   /** Tell other instances sharing the database which figures changed (Postgres; PGlite has one process). */
   announceChanges: boolean;
+  /** Distinct track event names per project; events with a new name past it are refused. */
+  maxEventNames?: number | undefined;
 };
 
 declare module 'fastify' {
@@ -40,7 +42,7 @@ const errorResponses = { 400: errorResponseSchema, 401: errorResponseSchema, 403
 export const ingestionRoutes: FastifyPluginAsync<IngestionOptions> = async (app, options) => {
   const lookupProject = cachedProjectLookup(options.db);
   const limiter = createRateLimiter(options.rateLimitPerSecond, options.rateLimitBurst);
-  const writer = createBatchWriter(options.db, { writers: options.writers, maxEvents: 1000, announceChanges: options.announceChanges });
+  const writer = createBatchWriter(options.db, { writers: options.writers, maxEvents: 1000, announceChanges: options.announceChanges, maxEventNames: options.maxEventNames });
 
   // Any origin may send (the project's origin list is checked per request below).
   await app.register(cors, {
@@ -80,8 +82,12 @@ export const ingestionRoutes: FastifyPluginAsync<IngestionOptions> = async (app,
     const receivedAt = new Date();
     const prepared = prepareBatch(envelope, receivedAt, userVerificationOf(request.project));
     const stored = await writer.write(request.project.projectId, prepared);
-    // Refusals at store time (trait caps) join the validation ones, in batch order.
-    const rejected = stored.rejected ? [...prepared.rejected, ...stored.rejected].sort((a, b) => a.index - b.index) : prepared.rejected;
+    if (stored.rejected.length > 0) {
+      // A limit was hit (the event-name limit or a trait cap): the operator should hear of it.
+      const reasons = [...new Set(stored.rejected.flatMap((event) => event.errors.map((error) => error.message.split(':')[0])))];
+      request.log.warn({ projectId: request.project.projectId, refused: stored.rejected.length, reasons }, 'events refused while storing: a project limit was reached');
+    }
+    const rejected = stored.rejected.length === 0 ? prepared.rejected : [...prepared.rejected, ...stored.rejected].sort((a, b) => a.index - b.index);
     return { accepted: stored.accepted, duplicates: stored.duplicates, rejected };
   };
 

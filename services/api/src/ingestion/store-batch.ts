@@ -3,18 +3,25 @@ import type { Database } from '../db/database.ts';
 import { announceChanges, type ProjectChange } from '../query/derived/change-feed.ts';
 import { markProjectChanged } from '../query/derived/data-version.ts';
 import { updateDerivedTables } from '../query/derived/update-derived.ts';
-import { applyAccountTraits, applyIdentifies, deleteRefused, type RefusedCall } from './apply-traits.ts';
 import type { RejectedEvent } from '@uptake/protocol';
+import { applyAccountTraits, applyIdentifies, deleteRefused, type RefusedCall } from './apply-traits.ts';
+import { admitEventNames, DEFAULT_MAX_EVENT_NAMES, eventNameLimitError, isRefused, type NameAdmission } from './event-names.ts';
 import type { EventRow, IngestionWarning, PreparedBatch } from './prepare-batch.ts';
 
-/** `rejected`: calls refused at store time (the merged-trait caps), absent when none. */
-export type StoredBatch = { accepted: number; duplicates: number; rejected?: RejectedEvent[] };
+/**
+ * `rejected`: events refused while storing: a new event name past the project's limit, or an
+ * identify/group call past the merged-trait caps (docs/protocol.md, Limits).
+ */
+export type StoredBatch = { accepted: number; duplicates: number; rejected: RejectedEvent[] };
 
 /** One request's prepared batch, waiting to be stored. */
 export type StoreJob = { projectId: string; batch: PreparedBatch };
 
-/** `announceChanges`: tell other instances sharing the database which figures changed (Postgres). */
-export type StoreOptions = { announceChanges: boolean };
+/**
+ * `announceChanges`: tell other instances sharing the database which figures changed (Postgres).
+ * `maxEventNames`: distinct track event names per project (default DEFAULT_MAX_EVENT_NAMES).
+ */
+export type StoreOptions = { announceChanges: boolean; maxEventNames?: number | undefined };
 
 const PAYLOAD_LIMIT = 32 * 1024;
 
@@ -30,7 +37,7 @@ const PAYLOAD_LIMIT = 32 * 1024;
  */
 export async function storeBatches(db: Kysely<Database>, jobs: StoreJob[], options: StoreOptions): Promise<StoredBatch[]> {
   if (jobs.every((job) => job.batch.rows.length === 0 && job.batch.warnings.length === 0)) {
-    return jobs.map((job) => ({ accepted: 0, duplicates: job.batch.repeatedInBatch }));
+    return jobs.map((job) => ({ accepted: 0, duplicates: job.batch.repeatedInBatch, rejected: [] }));
   }
   // Stored messageIds are rare (a sender's retries), so the events go in with a plain INSERT:
   // ON CONFLICT probes the primary key once more per row (a fifth of the insert's time on PGlite).
@@ -55,7 +62,9 @@ const carefulTransactions = new WeakMap<Kysely<Database>, number>();
 const CAREFUL_AFTER_DUPLICATE = 20;
 
 async function storeInTransaction(db: Kysely<Database>, jobs: StoreJob[], options: StoreOptions, mode: InsertMode): Promise<StoredBatch[]> {
-  const outcomes: StoredBatch[] = jobs.map((job) => ({ accepted: 0, duplicates: job.batch.repeatedInBatch }));
+  const outcomes: StoredBatch[] = jobs.map((job) => ({ accepted: 0, duplicates: job.batch.repeatedInBatch, rejected: [] }));
+  const admissions: NameAdmission[] = [];
+  const nameLimit = options.maxEventNames ?? DEFAULT_MAX_EVENT_NAMES;
 
   // Projects in a fixed order: concurrent transactions then lock rows in the same order.
   const jobsByProject = new Map<string, number[]>();
@@ -66,7 +75,7 @@ async function storeInTransaction(db: Kysely<Database>, jobs: StoreJob[], option
   await db.transaction().execute(async (trx) => {
     for (const [projectId, indexes] of projects) {
       const owner = new Map<string, number>();
-      const rows: EventRow[] = [];
+      let rows: EventRow[] = [];
       for (const index of indexes) {
         for (const row of jobs[index]!.batch.rows) {
           if (owner.has(row.messageId)) outcomes[index]!.duplicates++;
@@ -75,6 +84,17 @@ async function storeInTransaction(db: Kysely<Database>, jobs: StoreJob[], option
             rows.push(row);
           }
         }
+      }
+      const admission = await admitEventNames(db, trx, projectId, rows, nameLimit);
+      admissions.push(admission);
+      const refusedWarnings: IngestionWarning[] = [];
+      if (admission.refused.size > 0) {
+        const error = eventNameLimitError(nameLimit);
+        rows = rows.filter((row) => {
+          if (!isRefused(row, admission)) return true;
+          refusedWarnings.push(refuse(outcomes[owner.get(row.messageId)!]!, { row, error }));
+          return false;
+        });
       }
       const inserted = await insertNewEvents(trx, projectId, rows, mode);
       // Every row inserted (the usual case): no set of ids to build.
@@ -90,50 +110,36 @@ async function storeInTransaction(db: Kysely<Database>, jobs: StoreJob[], option
         ...(await applyIdentifies(trx, projectId, inserted.filter((row) => row.type === 'identify'), now)),
         ...(await applyAccountTraits(trx, projectId, inserted.filter((row) => row.type === 'group'), now)),
       ];
-      const stored = await dropRefused(trx, projectId, inserted, refused, owner, outcomes);
-      // The query API's derived tables and memberships, from the rows actually inserted (never a duplicate).
+      const stored = await dropRefused(trx, projectId, inserted, refused);
+      for (const call of refused) {
+        const outcome = outcomes[owner.get(call.row.messageId)!]!;
+        outcome.accepted--;
+        refusedWarnings.push(refuse(outcome, call));
+      }
+      // The query API's derived tables and memberships, from the rows actually stored (never a duplicate).
       const derived = await updateDerivedTables(trx, projectId, stored);
-      await insertWarnings(trx, projectId, [...indexes.flatMap((index) => jobs[index]!.batch.warnings), ...refused.map(refusalWarning)]);
+      await insertWarnings(trx, projectId, [...indexes.flatMap((index) => jobs[index]!.batch.warnings), ...refusedWarnings]);
       if (stored.length > 0) changes.push(derived.everyDay ? { projectId } : { projectId, days: derived.days });
     }
     if (options.announceChanges) await announceChanges(trx, changes);
   });
+  for (const admission of admissions) admission.committed();
   for (const change of changes) markProjectChanged(change.projectId, change.days);
   return outcomes;
 }
 
-/**
- * Takes the calls the trait caps refused out of the transaction's events and counts them as
- * rejected instead of accepted, in their request's answer.
- */
-async function dropRefused(
-  trx: Transaction<Database>,
-  projectId: string,
-  inserted: EventRow[],
-  refused: RefusedCall[],
-  owner: Map<string, number>,
-  outcomes: StoredBatch[],
-): Promise<EventRow[]> {
+/** Takes the calls the trait caps refused out of the transaction's events; answers the events left. */
+async function dropRefused(trx: Transaction<Database>, projectId: string, inserted: EventRow[], refused: RefusedCall[]): Promise<EventRow[]> {
   if (refused.length === 0) return inserted;
   await deleteRefused(trx, projectId, refused);
-  for (const { row, error } of refused) {
-    const outcome = outcomes[owner.get(row.messageId)!]!;
-    outcome.accepted--;
-    (outcome.rejected ??= []).push({ index: row.index, ...(row.messageIdGenerated ? {} : { messageId: row.messageId }), errors: [error] });
-  }
   const ids = new Set(refused.map((call) => call.row.messageId));
   return inserted.filter((row) => !ids.has(row.messageId));
 }
 
-function refusalWarning({ row, error }: RefusedCall): IngestionWarning {
-  return {
-    kind: 'rejected',
-    messageId: row.messageId,
-    eventIndex: row.index,
-    errors: [error],
-    payload: { type: row.type, messageId: row.messageId, userId: row.userId, anonymousId: row.anonymousId, groupId: row.accountId, timestamp: row.timestamp, traits: row.properties },
-    receivedAt: row.receivedAt,
-  };
+/** Lists a refused event in its request's `rejected` and answers its ingestion warning. */
+function refuse(outcome: StoredBatch, { row, error }: RefusedCall): IngestionWarning {
+  outcome.rejected.push({ index: row.index, ...(row.messageIdGenerated ? {} : { messageId: row.messageId }), errors: [error] });
+  return { kind: 'rejected', messageId: row.messageId, eventIndex: row.index, errors: [error], payload: refusedPayload(row), receivedAt: row.receivedAt };
 }
 
 /** `plain`: any stored messageId fails the statement; `skip stored`: stored ones are left out. */
@@ -143,6 +149,21 @@ type InsertMode = 'plain' | 'skip stored';
 function isStoredMessageId(error: unknown): boolean {
   const { code, constraint } = (error ?? {}) as { code?: unknown; constraint?: unknown };
   return code === '23505' && constraint === 'events_pkey';
+}
+
+/** What a refused event said, for its ingestion warning, in the wire's field names (never its context). */
+function refusedPayload(row: EventRow): Record<string, unknown> {
+  const carriesTraits = row.type === 'identify' || row.type === 'group';
+  return {
+    type: row.type,
+    ...(row.event === null ? {} : { event: row.event }),
+    ...(row.messageIdGenerated ? {} : { messageId: row.messageId }),
+    ...(row.userId === null ? {} : { userId: row.userId }),
+    ...(row.anonymousId === null ? {} : { anonymousId: row.anonymousId }),
+    ...(row.accountId === null ? {} : { [row.type === 'group' ? 'groupId' : 'accountId']: row.accountId }),
+    timestamp: row.timestamp.toISOString(),
+    ...(row.properties === null ? {} : { [carriesTraits ? 'traits' : 'properties']: row.properties }),
+  };
 }
 
 function latestReceivedAt(batch: PreparedBatch): number {

@@ -94,7 +94,7 @@ export const accountRoutes: FastifyPluginAsync<AccountRoutesOptions> = async (ap
   /** Keys of the account segments (built-in, then custom) each account is in, by key. */
   const segmentKeysOf = async (projectId: string, model: ScoreModel, facts: SegmentFacts, thresholds: SegmentThresholds) => {
     const custom = (await listCustomSegments(db, projectId)).map((segment) => ({ key: segment.key, name: segment.name, of: segment.of, builtIn: false, rule: segment.rule }));
-    const definitions = await segmentsToCheck(db, cache, projectId, 'accounts', model, facts.asOf, custom);
+    const definitions = segmentsToCheck('accounts', model, custom);
     definitions.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
     const keys = new Map<string, string[]>();
     for (const segment of definitions) {

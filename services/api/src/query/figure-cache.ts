@@ -1,5 +1,10 @@
 import { today } from '../domain/days.ts';
 import { dayDataVersion, projectDataVersion } from './derived/data-version.ts';
+import { estimateBytes } from './estimate-bytes.ts';
+import { createNumbering, type Numbering } from './id-numbers.ts';
+
+/** Estimated bytes the figures of one process may take by default (`UPTAKE_FIGURE_CACHE_MB`). */
+export const DEFAULT_FIGURE_CACHE_BYTES = 256 * 2 ** 20;
 
 export type FigureCacheOptions = {
   /**
@@ -16,36 +21,111 @@ export type FigureCacheOptions = {
    * late events change those).
    */
   unchangedRefreshMs?: number;
-  maxEntries?: number;
+  /**
+   * Estimated bytes the cached figures may take, the id numberings their parts hold included;
+   * past it the least recently used figures are dropped (and recomputed when next asked).
+   */
+  maxBytes?: number;
+  /** Estimated bytes after which a project's id numbering is full and a new one starts (default maxBytes / 4). */
+  numberingMaxBytes?: number;
   /** How many day parts compute at once (each is one query). */
   dayConcurrency?: number;
 };
 
-type Entry = { version: string; startedAt: number; value: Promise<unknown>; refreshing: boolean };
-
+type Entry = {
+  version: string;
+  startedAt: number;
+  value: Promise<unknown>;
+  refreshing: boolean;
+  /** Set once the value is computed: its estimated bytes and the numberings it holds. */
+  size?: { bytes: number; numberings: Numbering[] };
+};
 
 /**
  * Computed figures (every user's score for a model and day, a DAU series, …) kept in memory.
  * Concurrent requests for the same figure share one computation. Figures that are sums over
  * days can be kept per day (`days`), so new events recompute only the days they fell on.
  *
+ * Memory is bounded by design: every computed figure is sized (`estimateBytes`) and the least
+ * recently used ones are dropped while the total (with the id numberings the cached parts hold,
+ * each counted once) is over `maxBytes` — whatever keys (`asOf` days, models, ranges) are asked.
+ *
  * @example
  * const cache = createFigureCache({ maxStalenessMs: 4000 });
  * const scores = await cache.get(projectId, `users:${version}:${asOf}`, () => computeScores());
  */
-export function createFigureCache({ maxStalenessMs, unchangedRefreshMs = 60_000, maxEntries = 5000, dayConcurrency = 2 }: FigureCacheOptions) {
+export function createFigureCache({ maxStalenessMs, unchangedRefreshMs = 60_000, maxBytes = DEFAULT_FIGURE_CACHE_BYTES, numberingMaxBytes = maxBytes / 4, dayConcurrency = 2 }: FigureCacheOptions) {
+  // In use order: the least recently used first.
   const entries = new Map<string, Entry>();
   // Bumped when a day part is replaced by a newer one: figures assembled from parts then reassemble.
   const partsReplaced = new Map<string, number>();
   // Days are computed a few at a time: a cold 30-day figure must not take every pooled connection.
   const dayLimit = createLimit(dayConcurrency);
+  // The numbering new parts of a project use, per kind; and how many cached figures hold each numbering.
+  const current = new Map<string, Numbering>();
+  const holders = new Map<Numbering, number>();
+  let entryBytes = 0;
+
+  const count = (entry: Entry, sign: 1 | -1) => {
+    if (!entry.size) return;
+    entryBytes += sign * entry.size.bytes;
+    for (const numbering of entry.size.numberings) {
+      const held = (holders.get(numbering) ?? 0) + sign;
+      if (held > 0) holders.set(numbering, held);
+      else holders.delete(numbering);
+    }
+  };
+  const accountedBytes = () => {
+    let bytes = entryBytes;
+    for (const numbering of new Set([...holders.keys(), ...current.values()])) bytes += numbering.bytes;
+    return bytes;
+  };
+  const remove = (fullKey: string) => {
+    const entry = entries.get(fullKey);
+    if (!entry) return;
+    entries.delete(fullKey);
+    count(entry, -1);
+  };
+  const evict = () => {
+    while (accountedBytes() > maxBytes) {
+      let oldest: string | undefined;
+      for (const [key, entry] of entries) {
+        if (entry.size) {
+          oldest = key;
+          break;
+        }
+      }
+      if (oldest !== undefined) {
+        remove(oldest);
+        continue;
+      }
+      // Only numberings no cached figure holds are left: the next parts start new ones.
+      for (const [key, numbering] of current) if (!holders.has(numbering)) current.delete(key);
+      break;
+    }
+  };
+  const put = (fullKey: string, entry: Entry) => {
+    remove(fullKey);
+    entries.set(fullKey, entry);
+    count(entry, 1);
+    evict();
+  };
 
   const start = <T>(fullKey: string, version: string, compute: () => Promise<T>): Entry => {
     const entry: Entry = { version, startedAt: Date.now(), value: compute(), refreshing: false };
-    entry.value.catch(() => {
-      if (entries.get(fullKey) === entry) entries.delete(fullKey);
-    });
-    if (!entries.has(fullKey) && entries.size >= maxEntries) entries.delete(entries.keys().next().value!);
+    entry.value.then(
+      (value) => {
+        const numberings = new Set<Numbering>();
+        entry.size = { bytes: 128 + 2 * fullKey.length + estimateBytes(value, numberings), numberings: [...numberings] };
+        if (entries.get(fullKey) === entry) {
+          count(entry, 1);
+          evict();
+        }
+      },
+      () => {
+        if (entries.get(fullKey) === entry) remove(fullKey);
+      },
+    );
     return entry;
   };
 
@@ -55,13 +135,18 @@ export function createFigureCache({ maxStalenessMs, unchangedRefreshMs = 60_000,
     const age = hit ? Date.now() - hit.startedAt : Infinity;
     const unchanged = hit?.version === version;
     if (hit && (unchanged || (maxStalenessMs > 0 && age <= maxStalenessMs))) {
+      // Used now: the last to be dropped.
+      entries.delete(fullKey);
+      entries.set(fullKey, hit);
       if ((!unchanged || (maxStalenessMs > 0 && age > refreshUnchangedAfterMs)) && !hit.refreshing) {
         hit.refreshing = true;
         const next = start(fullKey, version, () => compute(!unchanged));
         // Swap in the new figure only once it is ready; until then the current one is served.
         next.value.then(
           () => {
-            entries.set(fullKey, next);
+            // Dropped meanwhile (memory bound): not brought back, the next reader recomputes.
+            if (entries.get(fullKey) !== hit) return;
+            put(fullKey, next);
             onReplaced?.();
           },
           () => (hit.refreshing = false),
@@ -70,7 +155,7 @@ export function createFigureCache({ maxStalenessMs, unchangedRefreshMs = 60_000,
       return hit.value as Promise<T>;
     }
     const entry = start(fullKey, version, () => compute(true));
-    entries.set(fullKey, entry);
+    put(fullKey, entry);
     return entry.value as Promise<T>;
   };
 
@@ -81,20 +166,34 @@ export function createFigureCache({ maxStalenessMs, unchangedRefreshMs = 60_000,
 
     /** One part per day (in the order of `days`), each cached and recomputed on its own. */
     days<T>(projectId: string, key: string, days: string[], computeDay: (day: string) => Promise<T>): Promise<T[]> {
-      const current = today();
+      const now = today();
       const replaced = () => partsReplaced.set(projectId, (partsReplaced.get(projectId) ?? 0) + 1);
       return Promise.all(
         days.map((day) =>
           lookup(
             `${projectId}\u0000${key}\u0000${day}`,
             dayDataVersion(projectId, day),
-            day >= current ? unchangedRefreshMs : 10 * unchangedRefreshMs,
+            day >= now ? unchangedRefreshMs : 10 * unchangedRefreshMs,
             (urgent) => dayLimit(() => computeDay(day), urgent),
             replaced,
           ),
         ),
       );
     },
+
+    /**
+     * The numbering new parts of a project number their ids with (per kind): a new one once the
+     * current is full. Parts keep the numbering they were made with (see id-numbers.ts).
+     */
+    numbering(projectId: string, kind: 'users' | 'accounts'): Numbering {
+      const key = `${kind}\u0000${projectId}`;
+      let numbering = current.get(key);
+      if (!numbering || numbering.bytes >= numberingMaxBytes) current.set(key, (numbering = createNumbering()));
+      return numbering;
+    },
+
+    /** Estimated bytes held: computed figures and the numberings they (or new parts) use. */
+    accountedBytes,
   };
 }
 

@@ -4,7 +4,7 @@ import { activeSeries, activeSeriesOfDays, type ActiveDelta } from '../domain/ac
 import { addDays, daysBetween, windowOf } from '../domain/days.ts';
 import { accountRows, endOfDay, isActivity, userRows } from './activity-rows.queries.ts';
 import type { FigureCache } from './figure-cache.ts';
-import { numberingOf, numberOf } from './id-numbers.ts';
+import { inOneNumbering, numberOf, type NumberedIds } from './id-numbers.ts';
 
 /**
  * DAU / WAU / MAU / stickiness per day for the project or one account. The project's series is
@@ -25,13 +25,13 @@ export function activeMetrics(
   const first = addDays(range.from, -29);
   return cache.get(projectId, `active:${range.from}:${range.to}:${asOf}:${range.accountId ?? ''}`, async () => {
     if (range.accountId === undefined) {
-      const days = await cache.days(projectId, `active-users:${asOf}`, daysBetween(first, range.to), async (day) => {
+      const days = await cache.days(projectId, `active-users:${asOf}`, daysBetween(first, range.to), async (day): Promise<NumberedIds> => {
         const active = await sql<{ user_id: string }>`
           select distinct r.user_id from (${userRows(projectId, { from: day, to: day }, asOf)}) r where ${isActivity('r')}`.execute(db);
-        const users = numberingOf('users', projectId);
-        return Int32Array.from(active.rows, (row) => numberOf(users, row.user_id));
+        const users = cache.numbering(projectId, 'users');
+        return { numbering: users, numbers: Int32Array.from(active.rows, (row) => numberOf(users, row.user_id)) };
       });
-      return { days: activeSeriesOfDays(days, first, range.from, range.to) };
+      return { days: activeSeriesOfDays(inOneNumbering(days).numbers, first, range.from, range.to) };
     }
     const deltas = await sql<ActiveDelta>`
       with ud as (select distinct r.user_id, r.day from (${accountRows(projectId, { from: first, to: range.to }, asOf, range.accountId)}) r where ${isActivity('r')}),

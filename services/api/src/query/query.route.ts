@@ -36,6 +36,8 @@ import { accountExists, accountScore, accountScoreTable, InvalidCursorError, ran
 export type QueryRoutesOptions = {
   db: Kysely<Database>;
   figureMaxStalenessMs: number;
+  /** Estimated bytes the cached figures may take (default DEFAULT_FIGURE_CACHE_BYTES). */
+  figureCacheMaxBytes?: number | undefined;
   /** Compute the headline figures of every project in the background at start and each new UTC day. */
   warmFigures?: boolean;
 };
@@ -49,8 +51,8 @@ const MAX_RANGE_DAYS = 400;
  * The query API (secret key): scores, active users, utilisation, NPS and score models. Figures
  * come from the derived tables ingestion keeps up to date, never from a scan of raw events.
  */
-export const queryRoutes: FastifyPluginAsync<QueryRoutesOptions> = async (app, { db, figureMaxStalenessMs, warmFigures: warm = false }) => {
-  const cache = createFigureCache({ maxStalenessMs: figureMaxStalenessMs });
+export const queryRoutes: FastifyPluginAsync<QueryRoutesOptions> = async (app, { db, figureMaxStalenessMs, figureCacheMaxBytes, warmFigures: warm = false }) => {
+  const cache = createFigureCache({ maxStalenessMs: figureMaxStalenessMs, ...(figureCacheMaxBytes === undefined ? {} : { maxBytes: figureCacheMaxBytes }) });
   if (warm) {
     let warmedFor = '';
     let timer: NodeJS.Timeout | undefined;

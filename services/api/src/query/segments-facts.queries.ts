@@ -9,7 +9,7 @@ import { featureCountKey } from '../domain/segments/custom-rule.ts';
 import type { AccountFacts, SegmentFacts, UserFacts } from '../domain/segments/facts.ts';
 import { accountRows, endOfDay, isActivity, userRows } from './activity-rows.queries.ts';
 import type { FigureCache } from './figure-cache.ts';
-import { numberingOf, numberOf } from './id-numbers.ts';
+import { inOneNumbering, numberOf, type NumberedIds } from './id-numbers.ts';
 import { accountScoreTable, userScoreTable } from './scores.queries.ts';
 
 /** The first day any history query reaches back to. */
@@ -80,45 +80,48 @@ async function seatsAsOf(db: Kysely<Database>, projectId: string, asOf: string):
   return new Map(result.rows.map((row) => [row.account_id, row.seats]));
 }
 
+/** One day's distinct (account, user) pairs with activity in the account: element i of each. */
+type ActivePairs = { accounts: NumberedIds; users: NumberedIds };
+
 /**
  * Per day (in the order of `days`), the distinct (account, user) pairs with activity in the
- * account that day, with links and joins as of `asOf`: numbers in pairs, account first. Kept per
- * day, so new events recompute only the days they fell on.
+ * account that day, with links and joins as of `asOf`, as numbers. Kept per day, so new events
+ * recompute only the days they fell on.
  */
-function activePairsByDay(db: Kysely<Database>, cache: FigureCache, projectId: string, asOf: string, days: string[]): Promise<Int32Array[]> {
-  const accounts = numberingOf('accounts', projectId);
-  const users = numberingOf('users', projectId);
-  return cache.days(projectId, `segment-active-pairs:${asOf}`, days, async (day) => {
+function activePairsByDay(db: Kysely<Database>, cache: FigureCache, projectId: string, asOf: string, days: string[]): Promise<ActivePairs[]> {
+  return cache.days(projectId, `segment-active-pairs:${asOf}`, days, async (day): Promise<ActivePairs> => {
     const result = await sql<{ account_id: string; user_id: string }>`
       select distinct r.account_id, r.user_id from (${accountRows(projectId, { from: day, to: day }, asOf)}) r where ${isActivity('r')}`.execute(db);
-    const pairs = new Int32Array(result.rows.length * 2);
-    result.rows.forEach((row, index) => {
-      pairs[2 * index] = numberOf(accounts, row.account_id);
-      pairs[2 * index + 1] = numberOf(users, row.user_id);
-    });
-    return pairs;
+    const accounts = cache.numbering(projectId, 'accounts');
+    const users = cache.numbering(projectId, 'users');
+    return {
+      accounts: { numbering: accounts, numbers: Int32Array.from(result.rows, (row) => numberOf(accounts, row.account_id)) },
+      users: { numbering: users, numbers: Int32Array.from(result.rows, (row) => numberOf(users, row.user_id)) },
+    };
   });
 }
 
 /** Distinct users per account over some days' active pairs. */
-function activeUsersOf(projectId: string, parts: Int32Array[]): Map<string, number> {
+function activeUsersOf(parts: ActivePairs[]): Map<string, number> {
+  const accounts = inOneNumbering(parts.map((part) => part.accounts));
+  const users = inOneNumbering(parts.map((part) => part.users)).numbers;
   const usersOf = new Map<number, Set<number>>();
-  for (const pairs of parts) {
-    for (let index = 0; index < pairs.length; index += 2) {
-      const account = pairs[index]!;
-      let users = usersOf.get(account);
-      if (!users) usersOf.set(account, (users = new Set()));
-      users.add(pairs[index + 1]!);
+  accounts.numbers.forEach((accountNumbers, day) => {
+    const userNumbers = users[day]!;
+    for (let index = 0; index < accountNumbers.length; index++) {
+      const account = accountNumbers[index]!;
+      let seen = usersOf.get(account);
+      if (!seen) usersOf.set(account, (seen = new Set()));
+      seen.add(userNumbers[index]!);
     }
-  }
-  const ids = numberingOf('accounts', projectId).ids;
-  return new Map([...usersOf].map(([account, users]) => [ids[account]!, users.size]));
+  });
+  return new Map([...usersOf].map(([account, seen]) => [accounts.ids[account]!, seen.size]));
 }
 
 /** Users active in each account in the 30 days to `day`, with links and joins as of `asOf`. */
 async function activeUsers30d(db: Kysely<Database>, cache: FigureCache, projectId: string, day: string, asOf: string): Promise<Map<string, number>> {
   const { from, to } = windowOf(day, 30);
-  return activeUsersOf(projectId, await activePairsByDay(db, cache, projectId, asOf, daysBetween(from, to)));
+  return activeUsersOf(await activePairsByDay(db, cache, projectId, asOf, daysBetween(from, to)));
 }
 
 /**
@@ -142,20 +145,20 @@ type AccountActivity = { recent: number; earlier: number; weeks: Set<number> };
 async function accountActivity(db: Kysely<Database>, cache: FigureCache, projectId: string, asOf: string, period: number, weeks: number): Promise<Map<string, AccountActivity>> {
   const span = Math.max(2 * period, 7 * weeks);
   const { from, to } = windowOf(asOf, span);
-  const parts = await activePairsByDay(db, cache, projectId, asOf, daysBetween(from, to));
+  const accounts = inOneNumbering((await activePairsByDay(db, cache, projectId, asOf, daysBetween(from, to))).map((part) => part.accounts));
   const byNumber = new Map<number, AccountActivity>();
-  parts.forEach((pairs, index) => {
-    const back = parts.length - 1 - index; // asOf − day
-    for (let at = 0; at < pairs.length; at += 2) {
-      let activity = byNumber.get(pairs[at]!);
-      if (!activity) byNumber.set(pairs[at]!, (activity = { recent: 0, earlier: 0, weeks: new Set() }));
+  accounts.numbers.forEach((numbers, index) => {
+    const back = accounts.numbers.length - 1 - index; // asOf − day
+    // One number per active (account, user) pair that day: one active user-day of the account.
+    for (const account of numbers) {
+      let activity = byNumber.get(account);
+      if (!activity) byNumber.set(account, (activity = { recent: 0, earlier: 0, weeks: new Set() }));
       if (back < period) activity.recent++;
       else if (back < 2 * period) activity.earlier++;
       if (back < 7 * weeks) activity.weeks.add(Math.floor(back / 7));
     }
   });
-  const ids = numberingOf('accounts', projectId).ids;
-  return new Map([...byNumber].map(([account, activity]) => [ids[account]!, activity]));
+  return new Map([...byNumber].map(([account, activity]) => [accounts.ids[account]!, activity]));
 }
 
 const utilisationOf = (activeUsers: number, seats: number | null) => (seats === null || seats === 0 ? null : activeUsers / seats);
@@ -442,13 +445,4 @@ export async function featureCounts(db: Kysely<Database>, projectId: string, of:
     counts.set(key, new Map(result.rows.map((row) => [row.id, row.n])));
   }
   return counts;
-}
-
-/** Distinct non-reserved track event names sent by the day: the features `feature-unused:<event>` is asked for by default. */
-export function trackedFeatures(db: Kysely<Database>, cache: FigureCache, projectId: string, asOf: string): Promise<string[]> {
-  return cache.get(projectId, `tracked-features:${asOf}`, async () => {
-    const result = await sql<{ event: string }>`
-      select distinct s.event from (${spansAsOf(projectId, asOf)}) s where left(s.event, 1) <> '$' order by 1`.execute(db);
-    return result.rows.map((row) => row.event);
-  });
 }

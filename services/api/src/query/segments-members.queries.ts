@@ -1,11 +1,10 @@
 import type { Kysely } from 'kysely';
 import type { ScoreModel, SegmentRule, SegmentThresholds } from '@uptake/protocol';
 import type { Database } from '../db/database.ts';
-import { accountSegmentMembers, BUILT_IN_SEGMENTS, builtInSegment, FEATURE_UNUSED_PREFIX, userSegmentMembers } from '../domain/segments/built-in.ts';
+import { accountSegmentMembers, BUILT_IN_SEGMENTS, builtInSegment, FEATURE_UNUSED_PREFIX, userSegmentMembers, type BuiltInSegment } from '../domain/segments/built-in.ts';
 import { featureCountRefs, matchesRule, traitRefs } from '../domain/segments/custom-rule.ts';
 import type { AccountFacts, SegmentFacts, UserFacts } from '../domain/segments/facts.ts';
-import type { FigureCache } from './figure-cache.ts';
-import { featureCounts, trackedFeatures, traitsAsOf } from './segments-facts.queries.ts';
+import { featureCounts, traitsAsOf } from './segments-facts.queries.ts';
 
 /** A segment to compute: built-in (by key) or custom (with its rule). */
 export type SegmentDefinition = { key: string; name: string; of: 'accounts' | 'users'; builtIn: boolean; rule: SegmentRule | null };
@@ -40,19 +39,37 @@ export async function segmentMembers(db: Kysely<Database>, projectId: string, se
 }
 
 /**
- * Every segment definition one user or account can be in: the built-ins of that kind (for users,
- * `feature-unused:<event>` for each feature of the score model — every tracked event name under
- * version 1), then the custom segments of that kind.
+ * The features `feature-unused:<event>` exists for under a score model: those it names, sorted
+ * (docs/api.md). Version 1 scores every track event and names none, so it has no such segment:
+ * one segment per event name ever sent would let senders grow every user's segment check.
  */
-export async function segmentsToCheck(
-  db: Kysely<Database>,
-  cache: FigureCache,
-  projectId: string,
-  of: 'accounts' | 'users',
-  model: ScoreModel,
-  asOf: string,
-  custom: SegmentDefinition[],
-): Promise<SegmentDefinition[]> {
+export function featureUnusedFeatures(model: ScoreModel): string[] {
+  return model.everyTrackEvent ? [] : Object.keys(model.features).sort();
+}
+
+/** The built-in segment a key names under a score model (`feature-unused:` only for its features), or undefined. */
+export function builtInSegmentUnder(key: string, model: ScoreModel): BuiltInSegment | undefined {
+  const segment = builtInSegment(key);
+  if (segment && key.startsWith(FEATURE_UNUSED_PREFIX) && !featureUnusedFeatures(model).includes(key.slice(FEATURE_UNUSED_PREFIX.length))) return undefined;
+  return segment;
+}
+
+/**
+ * The built-ins as GET /v1/segments lists them under a score model: `feature-unused:<event>` once
+ * per feature the model names, in place of the pattern.
+ */
+export function listedBuiltIns(model: ScoreModel): BuiltInSegment[] {
+  return BUILT_IN_SEGMENTS.flatMap((segment) =>
+    segment.key.startsWith(FEATURE_UNUSED_PREFIX) ? featureUnusedFeatures(model).map((feature) => builtInSegment(`${FEATURE_UNUSED_PREFIX}${feature}`)!) : [segment],
+  );
+}
+
+/**
+ * Every segment definition one user or account can be in: the built-ins of that kind (for users,
+ * `feature-unused:<event>` for each feature the score model names), then the custom segments of
+ * that kind.
+ */
+export function segmentsToCheck(of: 'accounts' | 'users', model: ScoreModel, custom: SegmentDefinition[]): SegmentDefinition[] {
   const builtIns: SegmentDefinition[] = BUILT_IN_SEGMENTS.filter((segment) => segment.of === of && !segment.key.startsWith(FEATURE_UNUSED_PREFIX)).map((segment) => ({
     key: segment.key,
     name: segment.name,
@@ -61,8 +78,7 @@ export async function segmentsToCheck(
     rule: null,
   }));
   if (of === 'users') {
-    const features = model.everyTrackEvent ? await trackedFeatures(db, cache, projectId, asOf) : Object.keys(model.features).sort();
-    for (const feature of features) {
+    for (const feature of featureUnusedFeatures(model)) {
       const segment = builtInSegment(`${FEATURE_UNUSED_PREFIX}${feature}`);
       if (segment) builtIns.push({ key: segment.key, name: segment.name, of: 'users', builtIn: true, rule: null });
     }

@@ -18,7 +18,7 @@ import {
 } from '@uptake/protocol';
 import type { Database } from '../db/database.ts';
 import { today } from '../domain/days.ts';
-import { BUILT_IN_SEGMENTS, builtInSegment, isReservedSegmentKey } from '../domain/segments/built-in.ts';
+import { builtInSegment, FEATURE_UNUSED_PREFIX, isReservedSegmentKey } from '../domain/segments/built-in.ts';
 import { normaliseRule } from '../domain/segments/custom-rule.ts';
 import { accountFactsForWire, userFactsForWire } from '../domain/segments/facts.ts';
 import { DEFAULT_SEGMENT_THRESHOLDS } from '../domain/segments/thresholds.ts';
@@ -26,7 +26,7 @@ import { HttpError } from '../http/errors.ts';
 import type { FigureCache } from './figure-cache.ts';
 import { findScoreModel } from './score-models.queries.ts';
 import { segmentFacts } from './segments-facts.queries.ts';
-import { segmentMembers, segmentsToCheck, type SegmentDefinition } from './segments-members.queries.ts';
+import { builtInSegmentUnder, listedBuiltIns, segmentMembers, segmentsToCheck, type SegmentDefinition } from './segments-members.queries.ts';
 import {
   deleteCustomSegment,
   findCustomSegment,
@@ -74,9 +74,12 @@ export const segmentRoutes: FastifyPluginAsync<SegmentRoutesOptions> = async (ap
     if (!model) throw new HttpError(400, 'unknown_model', `model: this project has no score model version ${version}`, { path: 'model' });
     return model;
   };
-  const definitionOf = async (projectId: string, key: string): Promise<SegmentDefinition> => {
-    const builtIn = builtInSegment(key);
+  const definitionOf = async (projectId: string, key: string, model: ScoreModel): Promise<SegmentDefinition> => {
+    const builtIn = builtInSegmentUnder(key, model);
     if (builtIn) return { key: builtIn.key, name: builtIn.name, of: builtIn.of, builtIn: true, rule: null };
+    if (key.startsWith(FEATURE_UNUSED_PREFIX)) {
+      throw new HttpError(404, 'segment_not_found', `no segment "${key}": feature-unused exists only for the features score model version ${model.version} names (GET /v1/score-models)`);
+    }
     const custom = await findCustomSegment(db, projectId, key);
     if (!custom) throw new HttpError(404, 'segment_not_found', `no segment "${key}" (built-in keys: GET /v1/segments)`);
     return { key: custom.key, name: custom.name, of: custom.of, builtIn: false, rule: custom.rule };
@@ -88,8 +91,8 @@ export const segmentRoutes: FastifyPluginAsync<SegmentRoutesOptions> = async (ap
     schema: { summary: 'Built-in and custom segments, with the thresholds in effect', tags, security, response: { 200: segmentListSchema, ...errors } },
     handler: async (request) => {
       const { projectId } = request.project;
-      const [custom, thresholds] = await Promise.all([listCustomSegments(db, projectId), segmentThresholds(db, projectId)]);
-      const builtIns = BUILT_IN_SEGMENTS.map((segment) => ({ ...segment, builtIn: true, rule: null, createdAt: null, updatedAt: null }));
+      const [custom, thresholds, model] = await Promise.all([listCustomSegments(db, projectId), segmentThresholds(db, projectId), modelFor(projectId, undefined)]);
+      const builtIns = listedBuiltIns(model).map((segment) => ({ ...segment, builtIn: true, rule: null, createdAt: null, updatedAt: null }));
       return { segments: [...builtIns, ...custom], thresholds };
     },
   });
@@ -128,7 +131,8 @@ export const segmentRoutes: FastifyPluginAsync<SegmentRoutesOptions> = async (ap
     handler: async (request) => {
       const { projectId } = request.project;
       const asOf = request.query.asOf ?? today();
-      const [segment, model, thresholds] = await Promise.all([definitionOf(projectId, request.params.key), modelFor(projectId, request.query.model), segmentThresholds(db, projectId)]);
+      const [model, thresholds] = await Promise.all([modelFor(projectId, request.query.model), segmentThresholds(db, projectId)]);
+      const segment = await definitionOf(projectId, request.params.key, model);
       const facts = await segmentFacts(db, cache, projectId, model, thresholds, asOf);
       const found = await segmentMembers(db, projectId, segment, facts, thresholds);
       const items = found.of === 'accounts' ? found.members.map((member) => ({ id: member.accountId, wire: accountFactsForWire(member) })) : found.members.map((member) => ({ id: member.userId, wire: userFactsForWire(member) }));
@@ -154,7 +158,7 @@ export const segmentRoutes: FastifyPluginAsync<SegmentRoutesOptions> = async (ap
       const what = of === 'accounts' ? 'account' : 'user';
       throw new HttpError(404, `${what}_not_found`, `no ${what} "${id}" in this project as of ${asOf}`);
     }
-    const definitions = await segmentsToCheck(db, cache, projectId, of, model, asOf, custom);
+    const definitions = segmentsToCheck(of, model, custom);
     const segments: Array<{ key: string; name: string; of: typeof of; builtIn: boolean }> = [];
     for (const segment of definitions) {
       const found = await segmentMembers(db, projectId, segment, facts, thresholds);

@@ -82,7 +82,8 @@
  *   · expansion-ready: utilisation ≥ 0.9.
  *   · new-users (users): first seen ≥ d−6.
  *   · dormant (users): active in d−43…d−14 and not active in d−13…d (project-wide).
- *   · feature-unused:<event> (users): active in d−29…d and no `track` <event> at any day ≤ d.
+ *   · feature-unused:<event> (users): active in d−29…d and no `track` <event> at any day ≤ d;
+ *     it exists only for the features the score model names (none under v1).
  *   · nps-promoters / nps-passives / nps-detractors (users): by the latest response in d−89…d.
  *
  * Every call is O(events × accounts) at worst, clear rather than clever (~20 k events: 10–100 ms).
@@ -919,19 +920,25 @@ export function oracleSegmentMembers(events: readonly OracleEvent[], key: BuiltI
 }
 
 /**
- * The built-in segments one user or account is in, sorted (GET /v1/users|accounts/:id/segments).
- * `feature-unused:<event>` keys are checked for the given `features` only.
+ * The `feature-unused:<event>` keys that exist under a score model: one per feature it names
+ * (the default v1 model names none: it scores every track event alike).
  *
  * @example
- * oracleSegmentsOf(events, 'users', 'u1', { asOf: '2026-03-31', features: ['Export CSV'] })
+ * oracleFeatureUnusedKeys({ version: 2, features: { 'Export CSV': { weight: 1, label: 'x' } } }) // ['feature-unused:Export CSV']
  */
-export function oracleSegmentsOf(
-  events: readonly OracleEvent[],
-  of: 'users' | 'accounts',
-  id: string,
-  options: SegmentOptions & { features?: readonly string[] },
-): string[] {
+export function oracleFeatureUnusedKeys(model: OracleScoreModel = DEFAULT_SCORE_MODEL): Array<`feature-unused:${string}`> {
+  return Object.keys(model.features ?? {}).map((feature) => `feature-unused:${feature}` as const);
+}
+
+/**
+ * The built-in segments one user or account is in, sorted (GET /v1/users|accounts/:id/segments).
+ * `feature-unused:<event>` keys are checked for the features of `model` (default v1: none).
+ *
+ * @example
+ * oracleSegmentsOf(events, 'users', 'u1', { asOf: '2026-03-31', model: { version: 2, features: { 'Export CSV': … } } })
+ */
+export function oracleSegmentsOf(events: readonly OracleEvent[], of: 'users' | 'accounts', id: string, options: SegmentOptions): string[] {
   const keys: BuiltInSegmentKey[] = (Object.keys(BUILT_IN_SEGMENTS) as (keyof typeof BUILT_IN_SEGMENTS)[]).filter((key) => BUILT_IN_SEGMENTS[key] === of);
-  if (of === 'users') for (const feature of options.features ?? []) keys.push(`feature-unused:${feature}`);
+  if (of === 'users') keys.push(...oracleFeatureUnusedKeys(options.model));
   return keys.filter((key) => oracleSegmentMembers(events, key, options).includes(id)).sort();
 }

@@ -1,15 +1,20 @@
 /* global Blob, URL, document, setTimeout */
 /**
  * Segment members → CSV (RFC 4180). Columns are the facts' field names in the API's order; lists
- * are joined with "; ". Text cells that a spreadsheet would run as a formula (=, +, -, @ first)
- * get a leading apostrophe; numbers are written as they are.
+ * are joined with "; ". Every text cell that a spreadsheet would run as a formula (=, +, -, @, tab
+ * or carriage return first, as OWASP lists) gets a leading apostrophe, checked on the finished
+ * cell so a list cannot smuggle one in; numbers are written as they are.
  */
 
-const cellText = (value) => {
+const FORMULA_START = /^[=+\-@\t\r]/;
+const neutralised = (text) => (FORMULA_START.test(text) ? `'${text}` : text);
+
+/** The text of one cell (exported for its test). */
+export const cellText = (value) => {
   if (value === null || value === undefined) return '';
-  if (Array.isArray(value)) return value.map((item) => (item === null ? '' : String(item))).join('; ');
-  if (typeof value === 'string' && /^[=+\-@\t\r]/.test(value)) return `'${value}`;
-  return String(value);
+  if (typeof value === 'number') return String(value);
+  if (Array.isArray(value)) return neutralised(value.map((item) => (item === null || item === undefined ? '' : String(item))).join('; '));
+  return neutralised(String(value));
 };
 const quote = (text) => (/[",\r\n]/.test(text) ? `"${text.replaceAll('"', '""')}"` : text);
 
@@ -20,7 +25,7 @@ const quote = (text) => (/[",\r\n]/.test(text) ? `"${text.replaceAll('"', '""')}
 export function membersToCsv(items) {
   const columns = [];
   for (const item of items) for (const key of Object.keys(item)) if (!columns.includes(key)) columns.push(key);
-  const lines = [columns.map(quote).join(',')];
+  const lines = [columns.map((column) => quote(neutralised(column))).join(',')];
   for (const item of items) lines.push(columns.map((column) => quote(cellText(item[column]))).join(','));
   return `${lines.join('\r\n')}\r\n`;
 }

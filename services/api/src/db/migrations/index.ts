@@ -9,6 +9,7 @@ import * as eventSpans from './2026_11_27_090000_event_spans.ts';
 import * as traitsByEventTime from './2026_11_28_090000_traits_by_event_time.ts';
 import * as traitStamps from './2026_12_05_100000_trait_stamps.ts';
 import * as verifiedMemberships from './2026_12_05_110000_verified_memberships.ts';
+import * as eventNames from './2026_12_05_120000_event_names.ts';
 
 /** Forward-only, in order. Names are timestamps so they sort the way they run. */
 export const migrations: Record<string, Migration> = {
@@ -22,4 +23,5 @@ export const migrations: Record<string, Migration> = {
   '2026_11_28_090000_traits_by_event_time': traitsByEventTime,
   '2026_12_05_100000_trait_stamps': traitStamps,
   '2026_12_05_110000_verified_memberships': verifiedMemberships,
+  '2026_12_05_120000_event_names': eventNames,
 };
