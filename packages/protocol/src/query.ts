@@ -5,7 +5,31 @@ import { z } from 'zod';
  * schemas and `@uptake/client` derives its types from them, so both always agree.
  */
 
-const isoDay = z.iso.date({ error: 'must be a date YYYY-MM-DD' });
+/**
+ * The UTC days a query may name: from `earliest` to `daysAfterToday` days after today, today taken
+ * when the request is validated (a long-running service moves with the calendar). Figures before
+ * 2000 or far ahead mean nothing and would only cost work.
+ */
+export const QUERY_DAY_RANGE = { earliest: '2000-01-01', daysAfterToday: 2 } as const;
+
+/** The last day a query may name, as of `now`. */
+export function latestQueryDay(now: Date = new Date()): string {
+  const day = Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate() + QUERY_DAY_RANGE.daysAfterToday);
+  return new Date(day).toISOString().slice(0, 10);
+}
+
+/** Why `day` (a valid `YYYY-MM-DD`) is outside {@link QUERY_DAY_RANGE}; undefined when inside. */
+export function queryDayProblem(day: string, now: Date = new Date()): string | undefined {
+  const latest = latestQueryDay(now);
+  // Four-digit years: the text order is the calendar order.
+  if (day >= QUERY_DAY_RANGE.earliest && day <= latest) return undefined;
+  return `must be a day from ${QUERY_DAY_RANGE.earliest} to ${latest} (today + ${QUERY_DAY_RANGE.daysAfterToday} days, UTC)`;
+}
+
+const isoDay = z.iso.date({ error: 'must be a date YYYY-MM-DD' }).check((ctx) => {
+  const problem = queryDayProblem(ctx.value);
+  if (problem) ctx.issues.push({ code: 'custom', message: problem, input: ctx.value });
+});
 
 export const asOfQuerySchema = z.object({
   asOf: isoDay.optional().describe('UTC day the figure is computed as of (default: today)'),

@@ -22,7 +22,7 @@ import {
 } from '@uptake/protocol';
 import { secretKeyAuthenticator } from '../auth/secret-key.ts';
 import type { Database } from '../db/database.ts';
-import { addDays, daysBetween, today, windowOf } from '../domain/days.ts';
+import { addDays, dayCount, today, windowOf } from '../domain/days.ts';
 import { HttpError } from '../http/errors.ts';
 import { accountRoutes } from './accounts.route.ts';
 import { createFigureCache } from './figure-cache.ts';
@@ -90,7 +90,8 @@ export const queryRoutes: FastifyPluginAsync<QueryRoutesOptions> = async (app, {
     const to = query.to ?? today();
     const from = query.from ?? addDays(to, -(defaultDays - 1));
     if (from > to) throw new HttpError(400, 'invalid_request', 'from: must not be after to', { path: 'from' });
-    if (daysBetween(from, to).length > MAX_RANGE_DAYS) throw new HttpError(400, 'invalid_request', `from: at most ${MAX_RANGE_DAYS} days from … to`, { path: 'from' });
+    // Counted, not listed: nothing is built for a range that is refused.
+    if (dayCount(from, to) > MAX_RANGE_DAYS) throw new HttpError(400, 'invalid_request', `from: at most ${MAX_RANGE_DAYS} days from … to`, { path: 'from' });
     return { from, to };
   };
 
