@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { stringProblem } from './storable.ts';
 
 /**
  * Query API (secret key): request parameters and answers. The service validates with these
@@ -26,10 +27,28 @@ export function queryDayProblem(day: string, now: Date = new Date()): string | u
   return `must be a day from ${QUERY_DAY_RANGE.earliest} to ${latest} (today + ${QUERY_DAY_RANGE.daysAfterToday} days, UTC)`;
 }
 
-const isoDay = z.iso.date({ error: 'must be a date YYYY-MM-DD' }).check((ctx) => {
-  const problem = queryDayProblem(ctx.value);
-  if (problem) ctx.issues.push({ code: 'custom', message: problem, input: ctx.value });
+const isoDay = z.iso.date({ error: 'must be a date YYYY-MM-DD' }).superRefine((day, ctx) => {
+  const problem = queryDayProblem(day);
+  if (problem) ctx.addIssue({ code: 'custom', message: problem });
 });
+
+/**
+ * An id or key in a path or query string (userId, accountId, segment key …): 1 to `max`
+ * characters that Postgres text can hold, so a NUL or a lone surrogate is a 400 naming the
+ * parameter, never a database error.
+ */
+export const idParamSchema = (max = 200) =>
+  z
+    .string()
+    .min(1, 'must not be empty')
+    .max(max, `must be at most ${max} characters`)
+    .superRefine((text, ctx) => {
+      const problem = stringProblem(text);
+      if (problem) ctx.addIssue({ code: 'custom', message: problem });
+    });
+
+export const userParamsSchema = z.object({ userId: idParamSchema() });
+export const accountParamsSchema = z.object({ accountId: idParamSchema() });
 
 export const asOfQuerySchema = z.object({
   asOf: isoDay.optional().describe('UTC day the figure is computed as of (default: today)'),
@@ -48,7 +67,7 @@ export const rankedScoresQuerySchema = scoreQuerySchema.extend({
 export const dateRangeQuerySchema = z.object({
   from: isoDay.optional(),
   to: isoDay.optional(),
-  accountId: z.string().min(1).max(200).optional(),
+  accountId: idParamSchema().optional(),
 });
 
 export const scoreBreakdownItemSchema = z.object({

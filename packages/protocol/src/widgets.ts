@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { idParamSchema } from './query.ts';
 
 /**
  * Widget API (write key + identity verification): what the in-app NPS prompt and progress
@@ -6,19 +7,16 @@ import { z } from 'zod';
  */
 
 export const widgetUserQuerySchema = z.object({
-  userId: z.string().min(1).max(200).describe('the signed-in user, as sent in identify'),
+  userId: idParamSchema().describe('the signed-in user, as sent in identify'),
   userHash: z.string().min(1).max(200).describe('hex(HMAC-SHA256(identitySecret, userId)), computed by your backend'),
   writeKey: z.string().min(1).max(200).optional().describe('the write key, when it cannot be sent as Authorization: Bearer <writeKey>'),
-  accountId: z
-    .string()
-    .min(1)
-    .max(200)
+  accountId: idParamSchema()
     .optional()
     .describe("one of the user's accounts (group calls); default: the account the user joined last"),
 });
 
 export const npsPromptQuerySchema = widgetUserQuerySchema.extend({
-  surveyId: z.string().min(1).max(200).default('nps').describe('which survey the prompt is for (default "nps")'),
+  surveyId: idParamSchema().default('nps').describe('which survey the prompt is for (default "nps")'),
 });
 
 export const NPS_PROMPT_REASONS = [

@@ -19,6 +19,8 @@ import {
   userScoreSchema,
   utilisationSchema,
   type ScoreModel,
+  userParamsSchema,
+  accountParamsSchema,
 } from '@uptake/protocol';
 import { secretKeyAuthenticator } from '../auth/secret-key.ts';
 import type { Database } from '../db/database.ts';
@@ -41,8 +43,6 @@ export type QueryRoutesOptions = {
 };
 
 const errors = { 400: errorResponseSchema, 401: errorResponseSchema, 404: errorResponseSchema };
-const userParams = z.object({ userId: z.string().min(1).max(200) });
-const accountParams = z.object({ accountId: z.string().min(1).max(200) });
 const MAX_RANGE_DAYS = 400;
 
 /**
@@ -96,7 +96,7 @@ export const queryRoutes: FastifyPluginAsync<QueryRoutesOptions> = async (app, {
   };
 
   typed.get('/v1/users/:userId/score', {
-    schema: { summary: "A user's engagement score", tags: ['scores'], security, params: userParams, querystring: scoreQuerySchema, response: { 200: userScoreSchema, ...errors } },
+    schema: { summary: "A user's engagement score", tags: ['scores'], security, params: userParamsSchema, querystring: scoreQuerySchema, response: { 200: userScoreSchema, ...errors } },
     handler: async (request) => {
       const { projectId } = request.project;
       const model = await modelFor(projectId, request.query.model);
@@ -106,7 +106,7 @@ export const queryRoutes: FastifyPluginAsync<QueryRoutesOptions> = async (app, {
   });
 
   typed.get('/v1/accounts/:accountId/score', {
-    schema: { summary: "An account's engagement score", tags: ['scores'], security, params: accountParams, querystring: scoreQuerySchema, response: { 200: accountScoreSchema, ...errors } },
+    schema: { summary: "An account's engagement score", tags: ['scores'], security, params: accountParamsSchema, querystring: scoreQuerySchema, response: { 200: accountScoreSchema, ...errors } },
     handler: async (request) => {
       const { projectId } = request.project;
       const model = await modelFor(projectId, request.query.model);
@@ -159,7 +159,7 @@ export const queryRoutes: FastifyPluginAsync<QueryRoutesOptions> = async (app, {
   });
 
   typed.get('/v1/accounts/:accountId/utilisation', {
-    schema: { summary: 'Licence utilisation of an account', tags: ['metrics'], security, params: accountParams, querystring: asOfQuerySchema, response: { 200: utilisationSchema, ...errors } },
+    schema: { summary: 'Licence utilisation of an account', tags: ['metrics'], security, params: accountParamsSchema, querystring: asOfQuerySchema, response: { 200: utilisationSchema, ...errors } },
     handler: async (request) => {
       const { projectId } = request.project;
       await mustHaveAccount(projectId, request.params.accountId);
