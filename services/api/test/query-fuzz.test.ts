@@ -218,6 +218,50 @@ describe.each(testDatabaseKinds)('query-route fuzz on %s', (kind) => {
     });
   };
 
+  it('refuses far dates, over-long ranges and unstorable ids at once, naming the field and the range', async () => {
+    const latest = addDays(today, 2);
+    const range = `must be a day from 2000-01-01 to ${latest} (today + 2 days, UTC)`;
+    const get = async (url: string, key = server.project.secretKey) => {
+      const response = await fetch(`${server.url}${url}`, { headers: { authorization: `Bearer ${key}` }, signal: AbortSignal.timeout(ANSWER_WITHIN_MS) });
+      return { status: response.status, body: (await response.json()) as Record<string, unknown> };
+    };
+    const refused = async (url: string, path: string, message: string, key = server.project.secretKey) =>
+      expect(await get(url, key), url).toEqual({ status: 400, body: { error: 'invalid_request', message: `${path}: ${message}`, path } });
+    // Each of these never answered: the day after 9999-12-31 sorted before it and the day loop never ended.
+    await refused('/v1/scores/users?asOf=9999-12-31', 'asOf', range);
+    await refused('/v1/scores/users?asOf=0000-01-01', 'asOf', range);
+    await refused('/v1/nps?asOf=9999-12-31', 'asOf', range);
+    await refused('/v1/metrics/active?from=9999-12-31&to=9999-12-31', 'from', range);
+    await refused('/v1/metrics/active?from=0001-01-01&to=9999-12-30', 'from', range);
+    await refused(`/v1/metrics/active?from=2026-01-01&to=${addDays(today, 3)}`, 'to', range);
+    await refused(`/v1/accounts?asOf=1999-12-31`, 'asOf', range);
+    await refused(`/v1/segments/dormant/members?asOf=${addDays(today, 3)}`, 'asOf', range);
+    await refused('/v1/users/u1/score?asOf=2026-02-30', 'asOf', 'must be a date YYYY-MM-DD');
+    // The range is counted, not listed, before anything is computed.
+    await refused(`/v1/metrics/active?from=2000-01-01&to=${today}`, 'from', 'at most 400 days from … to');
+    await refused(`/v1/nps?from=2000-01-01&to=2001-02-04`, 'from', 'at most 400 days from … to');
+    expect((await get(`/v1/metrics/active?from=2000-01-01&to=2001-02-03`)).status).toBe(200);
+    // Both ends of the range are days a query may name.
+    expect((await get(`/v1/scores/users?asOf=${latest}`)).status).toBe(200);
+    expect((await get('/v1/scores/accounts?asOf=2000-01-01')).status).toBe(200);
+    // Postgres text holds no NUL and no lone surrogate: refused before any query.
+    const nul = 'contains a NUL character (\\u0000), which cannot be stored';
+    await refused('/v1/users/a%00b/score', 'userId', nul);
+    await refused('/v1/accounts/%00/utilisation', 'accountId', nul);
+    await refused('/v1/metrics/active?accountId=x%00', 'accountId', nul);
+    await refused('/v1/segments/%00/members', 'key', nul);
+    // A lone surrogate cannot come through a URL: Fastify refuses it in a path, and the query
+    // parser leaves an undecodable sequence as the text it is (the schema refuses one all the same).
+    expect((await get('/v1/users/%ED%A0%80/segments')).status).toBe(400);
+    expect((await get('/v1/metrics/active?accountId=%ED%A0%80')).body).toMatchObject({ error: 'account_not_found' });
+    const userId = ids.userId[0]!;
+    const hash = userHash(server.project.identitySecret, userId);
+    await refused(`/v1/widgets/progress?userId=${userId}&userHash=${hash}&accountId=%00`, 'accountId', nul, server.project.writeKey);
+    await refused(`/v1/widgets/nps?userId=${userId}&userHash=${hash}&surveyId=a%00`, 'surveyId', nul, server.project.writeKey);
+    const nulUser = 'u\u0000';
+    await refused(`/v1/widgets/progress?userId=u%00&userHash=${userHash(server.project.identitySecret, nulUser)}`, 'userId', nul, server.project.writeKey);
+  });
+
   it(`answers ${RUNS} hostile requests over every read route with no 5xx, in time, and stays healthy`, async () => {
     expect(routes.map((route) => route.path)).toEqual(expect.arrayContaining(['/v1/scores/users', '/v1/metrics/active', '/v1/nps', '/v1/accounts', '/v1/widgets/progress', '/v1/widgets/nps']));
     expect(routes.length).toBeGreaterThanOrEqual(15);
