@@ -1,7 +1,7 @@
 /**
  * Percentiles stay within 0–100 while project-wide figures refresh. With a staleness window, the
  * score table a percentile is ranked against may be older than the score itself (docs/api.md,
- * "Fresh figures"): right after a batch a user's own score is current while the table still
+ * Freshness): right after a batch a user's own score is current while the table still
  * holds the previous one. That is allowed; a percentile of 105 is not.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';

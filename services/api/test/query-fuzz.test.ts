@@ -276,7 +276,7 @@ describe.each(testDatabaseKinds)('query-route fuzz on %s', (kind) => {
         try {
           response = await fetch(`${server.url}${url}`, { headers, signal: AbortSignal.timeout(ANSWER_WITHIN_MS) });
         } catch (error) {
-          throw new Error(`GET ${url.slice(0, 300)}: no answer within ${ANSWER_WITHIN_MS} ms (${String(error)})`);
+          throw new Error(`GET ${url.slice(0, 300)}: no answer within ${ANSWER_WITHIN_MS} ms`, { cause: error });
         }
         const body = await response.text();
         const ms = performance.now() - started;

@@ -6,6 +6,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { addDays, dayCount, daysBetween, MAX_DAYS_IN_LIST, windowOf } from '../../src/domain/days.ts';
+import { traitDay } from '../../src/query/segments-facts.queries.ts';
 
 const FIRST = Date.parse('0000-01-01T00:00:00Z');
 const LAST = Date.parse('9999-12-31T00:00:00Z');
@@ -87,5 +88,12 @@ describe('day arithmetic', () => {
       }),
       { numRuns: 300 },
     );
+  });
+
+  it('a trait date outside the four-digit years is no day (it would not sort as one)', () => {
+    expect(traitDay('+010000-01-01T00:00:00Z')).toBeNull();
+    expect(traitDay('-000001-06-01T00:00:00Z')).toBeNull();
+    expect(traitDay('Fri, 31 Dec 9999 23:00:00 GMT')).toBe('9999-12-31');
+    expect(traitDay('2026-03-01T10:00:00+02:00')).toBe('2026-03-01');
   });
 });
