@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { stringProblem } from './storable.ts';
+import { findUnstorableValue, stringProblem } from './storable.ts';
 
 /**
  * Query API (secret key): request parameters and answers. The service validates with these
@@ -46,6 +46,16 @@ export const idParamSchema = (max = 200) =>
       const problem = stringProblem(text);
       if (problem) ctx.addIssue({ code: 'custom', message: problem });
     });
+
+/**
+ * A request body Postgres can store: no NUL and no lone surrogate in any string or key, refused
+ * with the path where it is (a settings or definition body, as ingestion does for events).
+ */
+export const storableBody = <T extends z.ZodType>(schema: T) =>
+  schema.superRefine((value, ctx) => {
+    const problem = findUnstorableValue(value);
+    if (problem) ctx.addIssue({ code: 'custom', message: problem.message, path: problem.path === '(root)' ? [] : [problem.path] });
+  });
 
 export const userParamsSchema = z.object({ userId: idParamSchema() });
 export const accountParamsSchema = z.object({ accountId: idParamSchema() });
@@ -168,14 +178,16 @@ export const scoreModelSchema = z.object({
 });
 export const scoreModelListSchema = z.object({ models: z.array(scoreModelSchema) });
 
-export const newScoreModelSchema = z.object({
-  features: z
-    .record(z.string().min(1).max(200), scoreFeatureSchema)
-    .refine((features) => Object.keys(features).length > 0, 'must name at least one feature'),
-  windowDays: z.number().int().min(1).max(365).default(30),
-  dailyCap: z.number().int().min(1).max(100_000).default(20),
-  activate: z.boolean().default(true).describe('false: keep it as a shadow model, queryable with ?model='),
-});
+export const newScoreModelSchema = storableBody(
+  z.object({
+    features: z
+      .record(z.string().min(1).max(200), scoreFeatureSchema)
+      .refine((features) => Object.keys(features).length > 0, 'must name at least one feature'),
+    windowDays: z.number().int().min(1).max(365).default(30),
+    dailyCap: z.number().int().min(1).max(100_000).default(20),
+    activate: z.boolean().default(true).describe('false: keep it as a shadow model, queryable with ?model='),
+  }),
+);
 
 export type ScoreQuery = z.input<typeof scoreQuerySchema>;
 export type RankedScoresQuery = z.input<typeof rankedScoresQuerySchema>;
@@ -340,7 +352,7 @@ const segmentKeySchema = z
   .regex(/^[a-z0-9][a-z0-9_-]*$/, 'must be lower-case letters, digits, - and _, starting with a letter or digit');
 
 const withRuleCheck = <T extends z.ZodType<{ of: 'accounts' | 'users'; rule: unknown }>>(schema: T) =>
-  schema.superRefine((value, ctx) => {
+  storableBody(schema).superRefine((value, ctx) => {
     const problem = segmentRuleProblem(value.rule, value.of);
     if (problem) ctx.addIssue({ code: 'custom', message: problem.message, path: ['rule', ...problem.path] });
   });

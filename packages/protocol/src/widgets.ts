@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { idParamSchema } from './query.ts';
+import { idParamSchema, storableBody } from './query.ts';
 
 /**
  * Widget API (write key + identity verification): what the in-app NPS prompt and progress
@@ -97,10 +97,12 @@ export const widgetSettingsSchema = z.object({
 });
 
 /** PUT body: the settings to store; every field left out takes its default. */
-export const widgetSettingsInputSchema = z.strictObject({
-  nps: npsPromptSettingsSchema.partial().strict().optional(),
-  progress: progressSettingsSchema.partial().strict().optional(),
-});
+export const widgetSettingsInputSchema = storableBody(
+  z.strictObject({
+    nps: npsPromptSettingsSchema.partial().strict().optional(),
+    progress: progressSettingsSchema.partial().strict().optional(),
+  }),
+);
 
 export type WidgetUserQuery = z.input<typeof widgetUserQuerySchema>;
 export type NpsPromptQuery = z.input<typeof npsPromptQuerySchema>;

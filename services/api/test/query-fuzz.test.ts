@@ -262,6 +262,32 @@ describe.each(testDatabaseKinds)('query-route fuzz on %s', (kind) => {
     await refused(`/v1/widgets/progress?userId=u%00&userHash=${userHash(server.project.identitySecret, nulUser)}`, 'userId', nul, server.project.writeKey);
   });
 
+  it('refuses definitions and settings that Postgres cannot store, naming where (never a 500)', async () => {
+    const send = async (method: string, path: string, body: unknown) => {
+      const response = await fetch(`${server.url}${path}`, {
+        method,
+        headers: { authorization: `Bearer ${server.project.secretKey}`, 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+        signal: AbortSignal.timeout(ANSWER_WITHIN_MS),
+      });
+      return { status: response.status, body: (await response.json()) as Record<string, unknown> };
+    };
+    const nul = 'contains a NUL character (\\u0000), which cannot be stored';
+    const rule = { field: 'score', op: 'gt', value: 1 };
+    const cases: Array<[string, string, unknown, string, string]> = [
+      ['POST', '/v1/segments', { key: 'n1', name: 'x\u0000', of: 'users', rule }, 'name', nul],
+      ['POST', '/v1/segments', { key: 'n2', name: 'x', of: 'users', rule: { any: [rule, { field: 'trait', name: 'plan', op: 'eq', value: 'a\u0000' }] } }, 'rule.any[1].value', nul],
+      ['POST', '/v1/segments', { key: 'n3', name: 'x', description: 'x\ud800', of: 'users', rule }, 'description', 'contains a lone UTF-16 surrogate (invalid Unicode)'],
+      ['PUT', '/v1/segments/power', { name: 'Power', of: 'users', rule: { field: 'featureCount', event: 'E\u0000', op: 'gt', value: 1 } }, 'rule.event', nul],
+      ['POST', '/v1/score-models', { features: { 'Report Created': { weight: 1, label: 'R\u0000' } } }, 'features.Report Created.label', nul],
+      ['POST', '/v1/score-models', { features: { 'a\u0000': { weight: 1, label: 'A' } } }, 'features.a\\u0000', `key ${nul}`],
+      ['PUT', '/v1/widgets/settings', { nps: { question: 'How likely\u0000?' } }, 'nps.question', nul],
+    ];
+    for (const [method, path, body, at, message] of cases) {
+      expect(await send(method, path, body), `${method} ${path} ${JSON.stringify(body)}`).toEqual({ status: 400, body: { error: 'invalid_request', message: `${at}: ${message}`, path: at } });
+    }
+  });
+
   it(`answers ${RUNS} hostile requests over every read route with no 5xx, in time, and stays healthy`, async () => {
     expect(routes.map((route) => route.path)).toEqual(expect.arrayContaining(['/v1/scores/users', '/v1/metrics/active', '/v1/nps', '/v1/accounts', '/v1/widgets/progress', '/v1/widgets/nps']));
     expect(routes.length).toBeGreaterThanOrEqual(15);
