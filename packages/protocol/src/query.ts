@@ -1,11 +1,64 @@
 import { z } from 'zod';
+import { findUnstorableValue, stringProblem } from './storable.ts';
 
 /**
  * Query API (secret key): request parameters and answers. The service validates with these
  * schemas and `@uptake/client` derives its types from them, so both always agree.
  */
 
-const isoDay = z.iso.date({ error: 'must be a date YYYY-MM-DD' });
+/**
+ * The UTC days a query may name: from `earliest` to `daysAfterToday` days after today, today taken
+ * when the request is validated (a long-running service moves with the calendar). Figures before
+ * 2000 or far ahead mean nothing and would only cost work.
+ */
+export const QUERY_DAY_RANGE = { earliest: '2000-01-01', daysAfterToday: 2 } as const;
+
+/** The last day a query may name, as of `now`. */
+export function latestQueryDay(now: Date = new Date()): string {
+  const day = Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate() + QUERY_DAY_RANGE.daysAfterToday);
+  return new Date(day).toISOString().slice(0, 10);
+}
+
+/** Why `day` (a valid `YYYY-MM-DD`) is outside {@link QUERY_DAY_RANGE}; undefined when inside. */
+export function queryDayProblem(day: string, now: Date = new Date()): string | undefined {
+  const latest = latestQueryDay(now);
+  // Four-digit years: the text order is the calendar order.
+  if (day >= QUERY_DAY_RANGE.earliest && day <= latest) return undefined;
+  return `must be a day from ${QUERY_DAY_RANGE.earliest} to ${latest} (today + ${QUERY_DAY_RANGE.daysAfterToday} days, UTC)`;
+}
+
+const isoDay = z.iso.date({ error: 'must be a date YYYY-MM-DD' }).superRefine((day, ctx) => {
+  const problem = queryDayProblem(day);
+  if (problem) ctx.addIssue({ code: 'custom', message: problem });
+});
+
+/**
+ * An id or key in a path or query string (userId, accountId, segment key …): 1 to `max`
+ * characters that Postgres text can hold, so a NUL or a lone surrogate is a 400 naming the
+ * parameter, never a database error.
+ */
+export const idParamSchema = (max = 200) =>
+  z
+    .string()
+    .min(1, 'must not be empty')
+    .max(max, `must be at most ${max} characters`)
+    .superRefine((text, ctx) => {
+      const problem = stringProblem(text);
+      if (problem) ctx.addIssue({ code: 'custom', message: problem });
+    });
+
+/**
+ * A request body Postgres can store: no NUL and no lone surrogate in any string or key, refused
+ * with the path where it is (a settings or definition body, as ingestion does for events).
+ */
+export const storableBody = <T extends z.ZodType>(schema: T) =>
+  schema.superRefine((value, ctx) => {
+    const problem = findUnstorableValue(value);
+    if (problem) ctx.addIssue({ code: 'custom', message: problem.message, path: problem.path === '(root)' ? [] : [problem.path] });
+  });
+
+export const userParamsSchema = z.object({ userId: idParamSchema() });
+export const accountParamsSchema = z.object({ accountId: idParamSchema() });
 
 export const asOfQuerySchema = z.object({
   asOf: isoDay.optional().describe('UTC day the figure is computed as of (default: today)'),
@@ -24,7 +77,7 @@ export const rankedScoresQuerySchema = scoreQuerySchema.extend({
 export const dateRangeQuerySchema = z.object({
   from: isoDay.optional(),
   to: isoDay.optional(),
-  accountId: z.string().min(1).max(200).optional(),
+  accountId: idParamSchema().optional(),
 });
 
 export const scoreBreakdownItemSchema = z.object({
@@ -125,14 +178,16 @@ export const scoreModelSchema = z.object({
 });
 export const scoreModelListSchema = z.object({ models: z.array(scoreModelSchema) });
 
-export const newScoreModelSchema = z.object({
-  features: z
-    .record(z.string().min(1).max(200), scoreFeatureSchema)
-    .refine((features) => Object.keys(features).length > 0, 'must name at least one feature'),
-  windowDays: z.number().int().min(1).max(365).default(30),
-  dailyCap: z.number().int().min(1).max(100_000).default(20),
-  activate: z.boolean().default(true).describe('false: keep it as a shadow model, queryable with ?model='),
-});
+export const newScoreModelSchema = storableBody(
+  z.object({
+    features: z
+      .record(z.string().min(1).max(200), scoreFeatureSchema)
+      .refine((features) => Object.keys(features).length > 0, 'must name at least one feature'),
+    windowDays: z.number().int().min(1).max(365).default(30),
+    dailyCap: z.number().int().min(1).max(100_000).default(20),
+    activate: z.boolean().default(true).describe('false: keep it as a shadow model, queryable with ?model='),
+  }),
+);
 
 export type ScoreQuery = z.input<typeof scoreQuerySchema>;
 export type RankedScoresQuery = z.input<typeof rankedScoresQuerySchema>;
@@ -297,7 +352,7 @@ const segmentKeySchema = z
   .regex(/^[a-z0-9][a-z0-9_-]*$/, 'must be lower-case letters, digits, - and _, starting with a letter or digit');
 
 const withRuleCheck = <T extends z.ZodType<{ of: 'accounts' | 'users'; rule: unknown }>>(schema: T) =>
-  schema.superRefine((value, ctx) => {
+  storableBody(schema).superRefine((value, ctx) => {
     const problem = segmentRuleProblem(value.rule, value.of);
     if (problem) ctx.addIssue({ code: 'custom', message: problem.message, path: ['rule', ...problem.path] });
   });

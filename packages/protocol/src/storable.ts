@@ -50,7 +50,8 @@ function printable(key: string): string {
   return key.replaceAll('\u0000', '\\u0000').toWellFormed();
 }
 
-function stringProblem(text: string): string | undefined {
+/** Why Postgres text cannot hold `text` (a NUL, a lone surrogate); undefined when it can. */
+export function stringProblem(text: string): string | undefined {
   if (text.includes('\u0000')) return 'contains a NUL character (\\u0000), which cannot be stored';
   if (!text.isWellFormed()) return 'contains a lone UTF-16 surrogate (invalid Unicode)';
   return undefined;

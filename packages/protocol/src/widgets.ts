@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { idParamSchema, storableBody } from './query.ts';
 
 /**
  * Widget API (write key + identity verification): what the in-app NPS prompt and progress
@@ -6,19 +7,16 @@ import { z } from 'zod';
  */
 
 export const widgetUserQuerySchema = z.object({
-  userId: z.string().min(1).max(200).describe('the signed-in user, as sent in identify'),
+  userId: idParamSchema().describe('the signed-in user, as sent in identify'),
   userHash: z.string().min(1).max(200).describe('hex(HMAC-SHA256(identitySecret, userId)), computed by your backend'),
   writeKey: z.string().min(1).max(200).optional().describe('the write key, when it cannot be sent as Authorization: Bearer <writeKey>'),
-  accountId: z
-    .string()
-    .min(1)
-    .max(200)
+  accountId: idParamSchema()
     .optional()
     .describe("one of the user's accounts (group calls); default: the account the user joined last"),
 });
 
 export const npsPromptQuerySchema = widgetUserQuerySchema.extend({
-  surveyId: z.string().min(1).max(200).default('nps').describe('which survey the prompt is for (default "nps")'),
+  surveyId: idParamSchema().default('nps').describe('which survey the prompt is for (default "nps")'),
 });
 
 export const NPS_PROMPT_REASONS = [
@@ -99,10 +97,12 @@ export const widgetSettingsSchema = z.object({
 });
 
 /** PUT body: the settings to store; every field left out takes its default. */
-export const widgetSettingsInputSchema = z.strictObject({
-  nps: npsPromptSettingsSchema.partial().strict().optional(),
-  progress: progressSettingsSchema.partial().strict().optional(),
-});
+export const widgetSettingsInputSchema = storableBody(
+  z.strictObject({
+    nps: npsPromptSettingsSchema.partial().strict().optional(),
+    progress: progressSettingsSchema.partial().strict().optional(),
+  }),
+);
 
 export type WidgetUserQuery = z.input<typeof widgetUserQuerySchema>;
 export type NpsPromptQuery = z.input<typeof npsPromptQuerySchema>;

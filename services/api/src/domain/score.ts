@@ -8,14 +8,36 @@
 export function percentileOf(sortedAscending: ArrayLike<number>, score: number): number {
   const n = sortedAscending.length;
   if (n <= 1) return 0;
+  return Math.round((100 * countBelow(sortedAscending, score)) / (n - 1));
+}
+
+/**
+ * Percentile of one id's current score against a score table that may be older (project-wide
+ * figures refresh within their staleness bound, docs/api.md): ranked as if the table held the
+ * current score in place of the id's own entry (`ownEntry`; undefined when the table does not
+ * have the id yet, which then counts as one more). So it is within 0–100 whatever the table, and
+ * equals {@link percentileOf} when the table is current (its own entry is then the score).
+ *
+ * @example
+ * percentileAgainst([0, 1, 2], 5, 2) // 100: both others are lower (not 150)
+ */
+export function percentileAgainst(sortedAscending: ArrayLike<number>, score: number, ownEntry: number | undefined): number {
+  const n = sortedAscending.length + (ownEntry === undefined ? 1 : 0);
+  if (n <= 1) return 0;
+  const below = countBelow(sortedAscending, score) - (ownEntry !== undefined && ownEntry < score ? 1 : 0);
+  return Math.round((100 * below) / (n - 1));
+}
+
+/** How many scores of the ascending list are strictly lower than `score` (binary search). */
+function countBelow(sortedAscending: ArrayLike<number>, score: number): number {
   let low = 0;
-  let high = n;
+  let high = sortedAscending.length;
   while (low < high) {
     const mid = (low + high) >>> 1;
     if (sortedAscending[mid]! < score) low = mid + 1;
     else high = mid;
   }
-  return Math.round((100 * low) / (n - 1));
+  return low;
 }
 
 /** round() with halves away from zero, as Postgres rounds numerics (−12.5 → −13). */

@@ -1,7 +1,6 @@
 import type { FastifyPluginAsync } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import type { Kysely } from 'kysely';
-import { z } from 'zod';
 import {
   accountListQuerySchema,
   accountListSchema,
@@ -10,6 +9,7 @@ import {
   errorResponseSchema,
   type ScoreModel,
   type SegmentThresholds,
+  accountParamsSchema,
 } from '@uptake/protocol';
 import type { Database } from '../db/database.ts';
 import { today } from '../domain/days.ts';
@@ -25,7 +25,6 @@ import { listCustomSegments, segmentThresholds } from './segments.queries.ts';
 export type AccountRoutesOptions = { db: Kysely<Database>; cache: FigureCache };
 
 const errors = { 400: errorResponseSchema, 401: errorResponseSchema, 404: errorResponseSchema };
-const accountParams = z.object({ accountId: z.string().min(1).max(200) });
 
 type SortValue = number | string | null;
 /** Where an entry sits in a sorted list: its sort value, then its id. */
@@ -162,7 +161,7 @@ export const accountRoutes: FastifyPluginAsync<AccountRoutesOptions> = async (ap
       summary: "An account's users (everyone with an event belonging to it) by score, with their project-wide figures",
       tags,
       security,
-      params: accountParams,
+      params: accountParamsSchema,
       querystring: accountUsersQuerySchema,
       response: { 200: accountUsersSchema, ...errors },
     },

@@ -1,7 +1,7 @@
 import type { FastifyPluginAsync } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import type { Kysely } from 'kysely';
-import { z } from 'zod';
+import type { z } from 'zod';
 import {
   accountScoreSchema,
   activeMetricsSchema,
@@ -19,10 +19,12 @@ import {
   userScoreSchema,
   utilisationSchema,
   type ScoreModel,
+  userParamsSchema,
+  accountParamsSchema,
 } from '@uptake/protocol';
 import { secretKeyAuthenticator } from '../auth/secret-key.ts';
 import type { Database } from '../db/database.ts';
-import { addDays, daysBetween, today, windowOf } from '../domain/days.ts';
+import { addDays, dayCount, today, windowOf } from '../domain/days.ts';
 import { HttpError } from '../http/errors.ts';
 import { accountRoutes } from './accounts.route.ts';
 import { createFigureCache } from './figure-cache.ts';
@@ -43,8 +45,6 @@ export type QueryRoutesOptions = {
 };
 
 const errors = { 400: errorResponseSchema, 401: errorResponseSchema, 404: errorResponseSchema };
-const userParams = z.object({ userId: z.string().min(1).max(200) });
-const accountParams = z.object({ accountId: z.string().min(1).max(200) });
 const MAX_RANGE_DAYS = 400;
 
 /**
@@ -92,12 +92,13 @@ export const queryRoutes: FastifyPluginAsync<QueryRoutesOptions> = async (app, {
     const to = query.to ?? today();
     const from = query.from ?? addDays(to, -(defaultDays - 1));
     if (from > to) throw new HttpError(400, 'invalid_request', 'from: must not be after to', { path: 'from' });
-    if (daysBetween(from, to).length > MAX_RANGE_DAYS) throw new HttpError(400, 'invalid_request', `from: at most ${MAX_RANGE_DAYS} days from … to`, { path: 'from' });
+    // Counted, not listed: nothing is built for a range that is refused.
+    if (dayCount(from, to) > MAX_RANGE_DAYS) throw new HttpError(400, 'invalid_request', `from: at most ${MAX_RANGE_DAYS} days from … to`, { path: 'from' });
     return { from, to };
   };
 
   typed.get('/v1/users/:userId/score', {
-    schema: { summary: "A user's engagement score", tags: ['scores'], security, params: userParams, querystring: scoreQuerySchema, response: { 200: userScoreSchema, ...errors } },
+    schema: { summary: "A user's engagement score", tags: ['scores'], security, params: userParamsSchema, querystring: scoreQuerySchema, response: { 200: userScoreSchema, ...errors } },
     handler: async (request) => {
       const { projectId } = request.project;
       const model = await modelFor(projectId, request.query.model);
@@ -107,7 +108,7 @@ export const queryRoutes: FastifyPluginAsync<QueryRoutesOptions> = async (app, {
   });
 
   typed.get('/v1/accounts/:accountId/score', {
-    schema: { summary: "An account's engagement score", tags: ['scores'], security, params: accountParams, querystring: scoreQuerySchema, response: { 200: accountScoreSchema, ...errors } },
+    schema: { summary: "An account's engagement score", tags: ['scores'], security, params: accountParamsSchema, querystring: scoreQuerySchema, response: { 200: accountScoreSchema, ...errors } },
     handler: async (request) => {
       const { projectId } = request.project;
       const model = await modelFor(projectId, request.query.model);
@@ -160,7 +161,7 @@ export const queryRoutes: FastifyPluginAsync<QueryRoutesOptions> = async (app, {
   });
 
   typed.get('/v1/accounts/:accountId/utilisation', {
-    schema: { summary: 'Licence utilisation of an account', tags: ['metrics'], security, params: accountParams, querystring: asOfQuerySchema, response: { 200: utilisationSchema, ...errors } },
+    schema: { summary: 'Licence utilisation of an account', tags: ['metrics'], security, params: accountParamsSchema, querystring: asOfQuerySchema, response: { 200: utilisationSchema, ...errors } },
     handler: async (request) => {
       const { projectId } = request.project;
       await mustHaveAccount(projectId, request.params.accountId);

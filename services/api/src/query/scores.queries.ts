@@ -2,7 +2,7 @@ import { sql, type Kysely, type RawBuilder } from 'kysely';
 import type { ScoreModel } from '@uptake/protocol';
 import type { Database } from '../db/database.ts';
 import { daysBetween, windowOf } from '../domain/days.ts';
-import { percentileOf, scoreBreakdown } from '../domain/score.ts';
+import { percentileAgainst, percentileOf, scoreBreakdown } from '../domain/score.ts';
 import { accountRows, isActivity, userRows } from './activity-rows.queries.ts';
 import type { FigureCache } from './figure-cache.ts';
 
@@ -119,7 +119,7 @@ export async function userScore(db: Kysely<Database>, cache: FigureCache, projec
   // the project-wide table, which may lag new events by the cache's staleness bound.
   const { score, breakdown } = scoreBreakdown(counts.rows.map((row) => ({ event: row.event, label: labelOf(model, row.event), weight: weightOf(model, row.event), count: row.count })));
   const seen = table.byId.has(userId) || score > 0;
-  return { userId, score, percentile: seen ? percentileOf(table.ascending, score) : null, model: { version: model.version }, window, breakdown };
+  return { userId, score, percentile: seen ? percentileAgainst(table.ascending, score, table.byId.get(userId)) : null, model: { version: model.version }, window, breakdown };
 }
 
 /** One account's score with its breakdown, active users in the window and top users. */
@@ -151,7 +151,7 @@ export async function accountScore(db: Kysely<Database>, cache: FigureCache, pro
   return {
     accountId,
     score,
-    percentile: seen ? percentileOf(table.ascending, score) : null,
+    percentile: seen ? percentileAgainst(table.ascending, score, table.byId.get(accountId)) : null,
     model: { version: model.version },
     window,
     breakdown,

@@ -25,7 +25,10 @@ export function traitDay(value: unknown): string | null {
   if (typeof value !== 'string' || value === '') return null;
   if (/^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d+)?)?Z)?$/.test(value)) return value.slice(0, 10);
   const time = Date.parse(value);
-  return Number.isNaN(time) ? null : new Date(time).toISOString().slice(0, 10);
+  if (Number.isNaN(time)) return null;
+  // Years past 9999 or before 0 format as +010000-… / -000001-…, which do not sort as days.
+  const day = new Date(time).toISOString().slice(0, 10);
+  return /^\d{4}-/.test(day) ? day : null;
 }
 
 /** The traits the facts read: built-in segments (onboardedAt, trial, isChampion) and GET /v1/accounts (name, email). */

@@ -15,6 +15,9 @@ import {
   segmentSettingsUpdateSchema,
   segmentUpdateSchema,
   type ScoreModel,
+  userParamsSchema,
+  accountParamsSchema,
+  idParamSchema,
 } from '@uptake/protocol';
 import type { Database } from '../db/database.ts';
 import { today } from '../domain/days.ts';
@@ -41,9 +44,7 @@ import {
 export type SegmentRoutesOptions = { db: Kysely<Database>; cache: FigureCache };
 
 const errors = { 400: errorResponseSchema, 401: errorResponseSchema, 404: errorResponseSchema, 409: errorResponseSchema };
-const keyParams = z.object({ key: z.string().min(1).max(300) });
-const userParams = z.object({ userId: z.string().min(1).max(200) });
-const accountParams = z.object({ accountId: z.string().min(1).max(200) });
+const keyParams = z.object({ key: idParamSchema(300) });
 
 const encodeCursor = (id: string) => Buffer.from(JSON.stringify([id])).toString('base64url');
 function decodeCursor(cursor: string): string {
@@ -171,11 +172,11 @@ export const segmentRoutes: FastifyPluginAsync<SegmentRoutesOptions> = async (ap
   };
 
   typed.get('/v1/users/:userId/segments', {
-    schema: { summary: 'The segments a user is in', tags, security, params: userParams, querystring: scoreQuerySchema, response: { 200: memberSegmentsSchema, ...errors } },
+    schema: { summary: 'The segments a user is in', tags, security, params: userParamsSchema, querystring: scoreQuerySchema, response: { 200: memberSegmentsSchema, ...errors } },
     handler: async (request) => segmentsOfOne('users')(request.project.projectId, request.params.userId, request.query),
   });
   typed.get('/v1/accounts/:accountId/segments', {
-    schema: { summary: 'The segments an account is in', tags, security, params: accountParams, querystring: scoreQuerySchema, response: { 200: memberSegmentsSchema, ...errors } },
+    schema: { summary: 'The segments an account is in', tags, security, params: accountParamsSchema, querystring: scoreQuerySchema, response: { 200: memberSegmentsSchema, ...errors } },
     handler: async (request) => segmentsOfOne('accounts')(request.project.projectId, request.params.accountId, request.query),
   });
 
