@@ -86,9 +86,8 @@ describe.each(testDatabaseKinds)('figures under a tiny memory bound on %s', (kin
         const day = addDays(asOf, -back);
         const from = addDays(day, -20);
         expect((await get(`/v1/metrics/active?from=${from}&to=${day}`))['days'], `active to ${day}, round ${round}`).toEqual(oracleActiveSeries(data.events, { from, to: day }).days);
-        // Scores by id (percentiles are another part's subject: the same answer either way).
-        const ranked = (await get(`/v1/scores/users?asOf=${day}&limit=1000`))['items'].map((item: Record<string, unknown>) => ({ id: item['userId'], score: item['score'] }));
-        expect(ranked, `scores as of ${day}`).toEqual(oracleRanking(data.events, 'users', { asOf: day }).map(({ id, score }) => ({ id, score })));
+        const ranked = (await get(`/v1/scores/users?asOf=${day}&limit=1000`))['items'].map((item: Record<string, unknown>) => ({ id: item['userId'], score: item['score'], percentile: item['percentile'] }));
+        expect(ranked, `scores as of ${day}`).toEqual(oracleRanking(data.events, 'users', { asOf: day }));
         for (const key of ['usage-drop', 'weekly-active', 'low-utilization', 'expansion-ready'] as const) {
           const members = (await get(`/v1/segments/${key}/members?asOf=${day}&limit=1000`))['items'].map((item: Record<string, unknown>) => item['accountId']);
           expect(members, `${key} as of ${day}, round ${round}`).toEqual(oracleSegmentMembers(data.events, key, { asOf: day }));

@@ -223,9 +223,13 @@ export function percentRank(score: number, allScores: readonly number[]): number
   return allScores.filter((other) => other < score).length / (allScores.length - 1);
 }
 
-/** round(100 × percent_rank), half up. */
+/**
+ * round(100 × percent_rank), half up, in exact arithmetic: 100 × lower is divided once, since
+ * 100 × (23 / 40) in floating point is 57.49999… and would round down where 57.5 rounds up.
+ */
 export function percentileOf(score: number, allScores: readonly number[]): number {
-  return Math.round(100 * percentRank(score, allScores));
+  if (allScores.length <= 1) return 0;
+  return Math.round((100 * allScores.filter((other) => other < score).length) / (allScores.length - 1));
 }
 
 const isNpsEvent = (name: string) => name.startsWith('$nps_');
