@@ -19,6 +19,8 @@ import { loadConfig } from '../src/config.ts';
 import { generateProjectKeys, hashSecretKey } from '../src/projects/keys.ts';
 import { createProject } from '../src/projects/projects.queries.ts';
 import { rebuildDerivedTables } from '../src/query/derived/rebuild.ts';
+import { addDays } from '../src/domain/days.ts';
+import { LIMITS } from '@uptake/protocol';
 import { startPostgresCluster } from '../test/support/postgres-cluster.ts';
 
 const { values } = parseArgs({
@@ -71,21 +73,19 @@ try {
 
   let started = process.hrtime.bigint();
   if (!existing) {
-    await sql`
-      insert into accounts (project_id, account_id, traits, seats, onboarded_at, updated_at)
-      select ${p}, 'acct-' || a, jsonb_build_object('seats', 10 + a % 40), 10 + a % 40, null, now() from generate_series(0, ${ACCOUNTS - 1}::int) a`.execute(db);
-    // One group call per user (joins account u % accounts), then tracks and pages.
-    await sql`
-      insert into events (project_id, message_id, type, event, user_id, account_id, timestamp, received_at, properties)
-      select ${p}, 'g-' || u, 'group', null, 'user-' || u, 'acct-' || (u % ${ACCOUNTS}::int),
-             ${lastDay}::date - ${DAYS - 1}::int + time '00:01', now(), jsonb_build_object('seats', 10 + (u % ${ACCOUNTS}::int) % 40)
-      from generate_series(0, ${USERS - 1}::int) u`.execute(db);
-    await sql`
-      insert into account_seats (project_id, account_id, message_id, timestamp, seats)
-      select ${p}, account_id, message_id, timestamp, (properties->>'seats')::float8 from events where project_id = ${p} and type = 'group'`.execute(db);
-    await sql`
-      insert into memberships (project_id, account_id, user_id, joined_at)
-      select ${p}, account_id, user_id, timestamp from events where project_id = ${p} and type = 'group'`.execute(db);
+    // One group call per user (joins account u % accounts, with its seats), through ingestion as
+    // an SDK would send it: accounts, their traits, seats and memberships are what the service
+    // makes of them, never rows written by hand that could drift from the schema.
+    const joinedAt = `${addDays(lastDay, -(DAYS - 1))}T00:01:00.000Z`;
+    for (let first = 0; first < USERS; first += LIMITS.maxEventsPerBatch) {
+      const batch = [];
+      for (let u = first; u < Math.min(USERS, first + LIMITS.maxEventsPerBatch); u++) {
+        const account = u % ACCOUNTS;
+        batch.push({ type: 'group', messageId: `g-${u}`, userId: `user-${u}`, groupId: `acct-${account}`, timestamp: joinedAt, traits: { seats: 10 + (account % 40) } });
+      }
+      const response = await app.inject({ method: 'POST', url: '/v1/batch', payload: { writeKey: project.writeKey, batch } });
+      if (response.statusCode !== 200 || response.json<{ accepted: number }>().accepted !== batch.length) throw new Error(`group calls: ${response.statusCode} ${response.body}`);
+    }
     // Skewed activity: a user's events fall on ~1/3 of days; features Zipf-like.
     await sql`
       insert into events (project_id, message_id, type, event, user_id, account_id, timestamp, received_at, properties)
