@@ -1,6 +1,6 @@
 import type { PageHooks } from './core.js';
 import { memoryStore } from './memory-store.js';
-import type { CoreDeps, KeyValueStore, Options, PageContext, Transport } from './types.js';
+import type { CoreDeps, KeyValueStore, Options, PageContext, Scheduler, Transport } from './types.js';
 
 /** localStorage as a {@link KeyValueStore}, or `undefined` when it is missing or refuses writes (privacy modes). */
 export const localStore = (): KeyValueStore | undefined => {
@@ -56,6 +56,12 @@ export const browserDeps = (options: Options): CoreDeps => ({
   random: Math.random,
   page: pageContext,
 });
+
+/** The page's timers as a {@link Scheduler}, looked up on each call (so a test's fake timers apply too). */
+export const browserScheduler: Scheduler = {
+  setTimeout: (run, ms) => setTimeout(run, ms),
+  clearTimeout: (timer) => clearTimeout(timer as ReturnType<typeof setTimeout>),
+};
 
 /**
  * Wires the page's life to the core: beacon on `visibilitychange` → hidden and on `pagehide`

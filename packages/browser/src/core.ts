@@ -1,23 +1,13 @@
-import { backoff, retryAfterMs } from './backoff.js';
-import {
-  LEASE_MS,
-  MAX_BATCH_BYTES,
-  MAX_BATCH_EVENTS,
-  MAX_BEACON_BYTES,
-  MAX_EVENT_BYTES,
-  MAX_QUEUE_CHARS,
-  MAX_QUEUE_EVENTS,
-  SESSION_TIMEOUT_MS,
-} from './limits.js';
-import type { CoreDeps, HttpAnswer, Options, Properties, Uptake, UptakeError } from './types.js';
+import { createDispatcher } from './dispatcher.js';
+import { makeEvent, sessionEndFields, sessionStartFields } from './events.js';
+import { anonymousIdentity, changeIdentity, type Identity, type IdentityChange } from './identity.js';
+import { MAX_BATCH_EVENTS } from './limits.js';
+import { createPersistedQueue } from './persisted-queue.js';
+import { createReporter } from './reporter.js';
+import { hasExpired, startSession, type Session } from './session.js';
+import { decodeIdentity, decodeSession, encodeIdentity, encodeSession, IDENTITY_KEY, SESSION_KEY, STORAGE_PREFIX } from './stored-format.js';
+import type { CoreDeps, Options, Properties, Scheduler, Uptake } from './types.js';
 import { uuid } from './uuid.js';
-import { VERSION } from './version.js';
-
-/** Who is sending: anonymous id, user id, current account, identity-verification hash. */
-type Identity = { a: string; u?: string; g?: string; h?: string };
-type IdentityPatch = Omit<Identity, 'a'>;
-/** A session: id, next sequence number, start and last activity (ms). */
-type Session = { i: string; n: number; t: number; l: number };
 
 /** What the page's life drives in an instance (see `attachPageHooks` in the browser layer). */
 export type PageHooks = {
@@ -30,95 +20,42 @@ export type PageHooks = {
   online(): void;
 };
 
-const PREFIX = 'uptake.';
-const IDENTITY_KEY = 'uptake.id';
-const SESSION_KEY = 'uptake.s';
-/** One queue per page load (`uptake.q.<tab>`) with its lease (`uptake.l.<tab>`): tabs never write each other's. */
-const QUEUE_PREFIX = 'uptake.q.';
-const LEASE_PREFIX = 'uptake.l.';
-
-const PENDING = 0;
-const GRANTED = 1;
-const DENIED = 2;
-
-const iso = (ms: number): string => new Date(ms).toISOString();
-
-const parse = (text: string | null): unknown => {
-  try {
-    return text && JSON.parse(text);
-  } catch {
-    // not JSON: as if absent
-  }
-};
+/** Consent (README "Privacy and consent"): pending keeps events in memory, denied records nothing. */
+const CONSENT_PENDING = 0;
+const CONSENT_GRANTED = 1;
+const CONSENT_DENIED = 2;
+type ConsentStatus = typeof CONSENT_PENDING | typeof CONSENT_GRANTED | typeof CONSENT_DENIED;
 
 /**
- * Creates an instance (the default one and `createUptake`'s): the SDK engine, i.e. event factory,
- * sessions, the persisted queue, batching and the retry policy.
- * It never touches `window`, `document`, `localStorage` or `fetch`; the browser layer passes them in,
- * and `attach` (the browser's `attachPageHooks`) wires the page's life to its {@link PageHooks}
- * until `close()`, which calls the function `attach` returns.
+ * Creates an instance (the default one and `createUptake`'s): sessions and identity, the persisted
+ * queue (persisted-queue.ts) and its dispatcher (dispatcher.ts), consent, and the public calls.
+ * It never touches `window`, `document`, `localStorage`, `fetch` or the global timers; the browser
+ * layer passes them in, and `attach` (the browser's `attachPageHooks`) wires the page's life to its
+ * {@link PageHooks} until `close()`, which calls the function `attach` returns.
  * Every call catches and reports its own errors.
  *
  * @example
  * const core = createCore({ writeKey: 'wk_1', host: 'https://uptake.example.com' }, {
  *   storage: memoryStore(), transport: myTransport, now: Date.now, random: Math.random,
- * });
+ * }, { setTimeout: (run, ms) => setTimeout(run, ms), clearTimeout: (timer) => clearTimeout(timer as number) });
  * core.track('Report Created');
  */
-export const createCore = (options: Options, deps: CoreDeps, attach?: (hooks: PageHooks) => () => void): Uptake => {
-  const { storage, transport, now, random } = deps;
-  const encoder = new TextEncoder();
-  const bytes = (text: string): number => encoder.encode(text).length;
-  const url = options.host.replace(/\/+$/, '') + '/v1/batch';
+export const createCore = (options: Options, deps: CoreDeps, scheduler: Scheduler, attach?: (hooks: PageHooks) => () => void): Uptake => {
+  const { storage, now } = deps;
   const flushAt = Math.min(Math.max(options.flushAt || 20, 1), MAX_BATCH_EVENTS);
-  const tab = uuid(now());
-  const queueKey = QUEUE_PREFIX + tab;
-  const leaseKey = LEASE_PREFIX + tab;
-  const listeners: Array<(error: UptakeError) => void> = [];
+  const flushIntervalMs = Math.max(options.flushIntervalMs || 5000, 50);
+  const reporter = createReporter(options.debug);
+  const { guard } = reporter;
 
   // `consent: 'denied'` is applied below by consent(false), which also clears what is stored.
-  let state = options.consent == 'pending' ? PENDING : GRANTED;
-  /** A new anonymous identity (first visit, `reset()`, consent withdrawn). */
-  const anonymous = (): Identity => ({ a: uuid(now()) });
-  let identity = (parse(storage.get(IDENTITY_KEY)) as Identity | undefined) || anonymous();
+  let consentStatus: ConsentStatus = options.consent == 'pending' ? CONSENT_PENDING : CONSENT_GRANTED;
+  const granted = (): boolean => consentStatus == CONSENT_GRANTED;
+  let identity = decodeIdentity(storage.get(IDENTITY_KEY)) || anonymousIdentity(now());
   let session: Session | undefined;
-  /** Serialised events, oldest first. The memory copy is the truth for this tab; storage is its backup. */
-  let queue: string[] = [];
-  /** Events already handed to sendBeacon: not beaconed twice, but still sent (and kept) until a 200. */
-  const beaconed = new Set<string>();
-  let inflight: Promise<void> | undefined;
-  let sending = false;
-  /** No request before this time (backoff or Retry-After). */
-  let until = 0;
-  let attempt = 0;
-  let maxEvents = MAX_BATCH_EVENTS;
-  let dropped = 0;
-  let retryTimer: ReturnType<typeof setTimeout> | undefined;
-
-  const report = (error: UptakeError): void => {
-    if (options.debug) console.warn('[uptake]', error.code, error);
-    for (const listener of listeners) {
-      try {
-        listener(error);
-      } catch {
-        // a listener's bug is not ours to throw
-      }
-    }
-  };
-  const fail = (error: unknown): void => report({ code: 'exception', error });
-  const guard =
-    <A extends unknown[], R>(fn: (...args: A) => R) =>
-    (...args: A): R | undefined => {
-      try {
-        return fn(...args);
-      } catch (error) {
-        fail(error);
-      }
-    };
 
   /** Writes (or removes, for `undefined`) a key, only with consent; a full or broken storage leaves memory as the copy. */
   const write = (key: string, value?: string): void => {
-    if (state != GRANTED) return;
+    if (!granted()) return;
     try {
       if (value) storage.set(key, value);
       else storage.remove(key);
@@ -127,238 +64,115 @@ export const createCore = (options: Options, deps: CoreDeps, attach?: (hooks: Pa
     }
   };
 
-  const saveQueue = (): void => {
-    let size = queue.join('\n').length;
-    let lost = 0;
-    while (queue.length > MAX_QUEUE_EVENTS || size > MAX_QUEUE_CHARS) {
-      size -= queue.shift()!.length + 1;
-      lost++;
-    }
-    if (lost) {
-      dropped += lost;
-      report({ code: 'overflow', count: lost, dropped });
-    }
-    const text = queue.join('\n');
-    write(queueKey, text);
-    write(leaseKey, text && String(now() + LEASE_MS));
-  };
+  const queue = createPersistedQueue(storage, write, uuid(now()), now, reporter.report);
+  const dispatcher = createDispatcher(options.host.replace(/\/+$/, '') + '/v1/batch', options.writeKey, {
+    ...deps,
+    scheduler,
+    queue,
+    canSend: granted,
+    reporter,
+  });
+
   /** Stores the identity, the session and the queue (with the lease that says this page load owns it). */
   const save = (): void => {
-    write(IDENTITY_KEY, JSON.stringify(identity));
-    write(SESSION_KEY, session && JSON.stringify(session));
-    saveQueue();
+    write(IDENTITY_KEY, encodeIdentity(identity));
+    write(SESSION_KEY, encodeSession(session));
+    queue.save();
   };
   /**
    * Identity and session are shared by the tabs: another tab may have identified the user, reset,
    * or kept the session alive, so the stored copies win (memory is the truth until consent).
    */
   const load = (): void => {
-    if (state != GRANTED) return;
-    identity = (parse(storage.get(IDENTITY_KEY)) as Identity | undefined) || identity;
-    session = (parse(storage.get(SESSION_KEY)) as Session | undefined) || session;
+    if (!granted()) return;
+    identity = decodeIdentity(storage.get(IDENTITY_KEY)) || identity;
+    session = decodeSession(storage.get(SESSION_KEY)) || session;
   };
 
-  const event = (type: string, fields: Properties, at: number, current: Session): Properties => ({
-    type,
-    messageId: uuid(at),
-    timestamp: iso(at),
-    anonymousId: identity.a,
-    userId: identity.u,
-    ...fields,
-    context: {
-      groupId: identity.g,
-      userHash: identity.h,
-      sessionId: current.i,
-      seq: current.n++,
-      library: { name: '@uptake/browser', version: VERSION },
-      page: deps.page?.(),
-    },
-  });
-
-  const push = (item: Properties): void => {
-    const text = JSON.stringify(item);
-    const size = bytes(text);
-    if (size > MAX_EVENT_BYTES) {
-      report({ code: 'too_large', count: 1 });
-    } else {
-      queue.push(text);
-    }
-  };
-
-  const endSession = (current: Session): void =>
-    push(event('track', { event: '$session_end', properties: { sessionId: current.i, durationMs: current.l - current.t } }, current.l, current));
+  const enqueue = (type: string, fields: Properties, at: number, current: Session): void =>
+    queue.enqueue(makeEvent(type, fields, at, identity, current, deps.page?.()));
+  const endSession = (ended: Session): void => enqueue('track', sessionEndFields(ended), ended.lastActivityAt, ended);
 
   /**
-   * Makes an event of `type` with `fields`, stores it and sends it when a batch is due. `patch` first
-   * changes the identity (`u` user id, `g` account, `h` user hash), even while consent is denied.
+   * Makes an event of `type` with `fields`, stores it and sends it when a batch is due. `change`
+   * first changes the identity, even while consent is denied.
    */
-  const send = (type: string, fields: Properties, patch?: IdentityPatch): void => {
+  const record = (type: string, fields: Properties, change?: IdentityChange): void => {
     load();
-    if (patch) {
-      if (patch.u && patch.u != identity.u) identity.h = undefined;
-      identity = { ...identity, ...patch };
-    }
-    if (state == DENIED) return;
+    if (change) identity = changeIdentity(identity, change);
+    if (consentStatus == CONSENT_DENIED) return;
     const at = now();
     let current = session;
-    if (!current || at - current.l > SESSION_TIMEOUT_MS) {
+    if (!current || hasExpired(current, at)) {
       if (current) endSession(current);
-      current = session = { i: uuid(at), n: 0, t: at, l: at };
-      push(event('track', { event: '$session_start', properties: { sessionId: current.i } }, at, current));
+      current = session = startSession(at);
+      enqueue('track', sessionStartFields(current), at, current);
     }
-    current.l = at;
-    push(event(type, fields, at, current));
+    current.lastActivityAt = at;
+    enqueue(type, fields, at, current);
     save();
-    if (queue.length >= flushAt) flush();
+    if (queue.pending().length >= flushAt) dispatcher.sendNow();
   };
 
-  const envelope = (items: string[]): string =>
-    `{"writeKey":${JSON.stringify(options.writeKey)},"sentAt":"${iso(now())}","batch":[${items.join(',')}]}`;
-
-  /** The longest run of `items` from the start that fits `max` events and `limit` bytes (at least one). */
-  const take = (items: string[], max: number, limit: number): string[] => {
-    let size = bytes(envelope([]));
-    let count = 0;
-    for (const item of items) {
-      size += bytes(item) + 1;
-      if (count >= max || (count && size > limit)) break;
-      count++;
-    }
-    return items.slice(0, count);
-  };
-
-  const remove = (items: string[]): void => {
-    const sent = new Set(items);
-    queue = queue.filter((item) => !sent.has(item));
-    if (!queue.length) beaconed.clear();
-    saveQueue();
-  };
-
-  /** One sending loop at a time; `sending` is cleared in the same turn as the loop's last check. */
-  const drain = async (): Promise<void> => {
-    sending = true;
-    try {
-      while (state == GRANTED && queue.length && now() >= until) {
-        const batch = take(queue, maxEvents, MAX_BATCH_BYTES);
-        let answer: HttpAnswer;
-        try {
-          answer = await transport.post(url, envelope(batch));
-        } catch {
-          answer = { status: 0 };
-        }
-        const status = answer.status;
-        const kind = (status / 100) | 0;
-        if (status == 413 && batch.length > 1) {
-          // Too large for the service (or a proxy in front of it): send half as many from now on.
-          maxEvents = batch.length >> 1;
-        } else if (kind == 2) {
-          attempt = 0;
-          remove(batch);
-          const rejected = (answer.body as UptakeError | undefined)?.rejected;
-          if (rejected?.length) {
-            report({ code: 'rejected', status, count: rejected.length, rejected });
-          }
-        } else if (kind == 4 && status != 408 && status != 429) {
-          remove(batch);
-          report({ code: 'dropped', status, count: batch.length });
-        } else {
-          // Network down, 429, 5xx: wait as told, else back off, and keep the events.
-          const wait = retryAfterMs(answer.retryAfter, now()) ?? backoff(attempt++, random);
-          until = now() + wait;
-          clearTimeout(retryTimer);
-          retryTimer = setTimeout(flush, wait);
-        }
-      }
-    } catch (error) {
-      fail(error);
-    }
-    sending = false;
-  };
-
-  const flush = (): Promise<void> => (sending ? inflight! : (inflight = drain()));
-
-  const hide = (leaving?: boolean): void => {
-    if (leaving) write(leaseKey);
-    if (state != GRANTED || now() < until) return;
-    let rest = queue.filter((item) => !beaconed.has(item));
-    while (rest.length) {
-      const batch = take(rest, MAX_BATCH_EVENTS, MAX_BEACON_BYTES);
-      if (!transport.beacon(url, envelope(batch))) return;
-      for (const item of batch) beaconed.add(item);
-      rest = rest.slice(batch.length);
-    }
-  };
-
-  /** Takes over the queues of page loads that are gone (lease released or expired) and renews our own lease. */
-  const adopt = (): void => {
-    const at = now();
-    const found: string[] = [];
-    for (const key of storage.keys()) {
-      const owner = /^uptake\.[lq]\.(.+)/.exec(key)?.[1];
-      if (owner && owner != tab && !(+storage.get(LEASE_PREFIX + owner)! > at)) {
-        if (key[7] == 'q') found.push(...(storage.get(key) || '').split('\n').filter(Boolean));
-        storage.remove(key);
-      }
-    }
-    queue = found.concat(queue);
-    saveQueue();
-  };
-
+  /** Adopts orphaned queues (renewing our lease) and sends; runs every `flushIntervalMs`. */
   const tick = (): void => {
-    if (state != GRANTED) return;
-    adopt();
-    flush();
+    if (!granted()) return;
+    queue.adoptOrphans();
+    dispatcher.sendNow();
   };
+  let ticker: unknown;
+  const tickAndReschedule = guard((): void => {
+    ticker = scheduler.setTimeout(tickAndReschedule, flushIntervalMs);
+    tick();
+  });
 
-  const consent = (granted: boolean): void => {
-    if (!granted) {
-      state = DENIED;
-      queue = [];
-      beaconed.clear();
+  const consent = (given: boolean): void => {
+    if (!given) {
+      consentStatus = CONSENT_DENIED;
+      queue.clear();
       session = undefined;
-      identity = anonymous();
-      for (const key of storage.keys()) if (key.startsWith(PREFIX)) storage.remove(key);
-    } else if (state != GRANTED) {
-      state = GRANTED;
+      identity = anonymousIdentity(now());
+      for (const key of storage.keys()) if (key.startsWith(STORAGE_PREFIX)) storage.remove(key);
+    } else if (!granted()) {
+      consentStatus = CONSENT_GRANTED;
       save();
       tick();
     }
   };
 
-  const ticker = setInterval(guard(tick), Math.max(options.flushIntervalMs || 5000, 50));
+  ticker = scheduler.setTimeout(tickAndReschedule, flushIntervalMs);
   if (options.consent == 'denied') consent(false); // as if just refused: nothing stored stays
   load();
   save();
   tick();
   const detach = attach?.({
-    hide: guard(hide),
-    online: guard(() => {
-      until = 0;
-      clearTimeout(retryTimer);
-      flush();
+    hide: guard((leaving) => {
+      if (leaving) queue.releaseLease();
+      dispatcher.sendBeacons();
     }),
+    online: guard(dispatcher.retryNow),
   });
 
   return {
     identify: guard((userId, traits, options) =>
-      send('identify', { traits }, options?.userHash ? { u: userId, h: options.userHash } : { u: userId }),
+      record('identify', { traits }, options?.userHash ? { userId, userHash: options.userHash } : { userId }),
     ),
-    group: guard((accountId, traits) => send('group', { groupId: accountId, traits }, { g: accountId })),
-    track: guard((event, properties) => send('track', { event, properties })),
-    page: guard((name, properties) => send('page', { name, properties: { ...deps.page?.(), ...properties } })),
-    flush,
+    group: guard((accountId, traits) => record('group', { groupId: accountId, traits }, { groupId: accountId })),
+    track: guard((event, properties) => record('track', { event, properties })),
+    page: guard((name, properties) => record('page', { name, properties: { ...deps.page?.(), ...properties } })),
+    flush: dispatcher.sendNow,
     reset: guard(() => {
       load();
-      if (session && state != DENIED) endSession(session);
+      if (session && consentStatus != CONSENT_DENIED) endSession(session);
       session = undefined;
-      identity = anonymous();
+      identity = anonymousIdentity(now());
       save();
     }),
     consent: guard(consent),
-    onError: (listener) => void listeners.push(listener),
+    onError: reporter.addListener,
     close: () => {
-      clearInterval(ticker);
-      clearTimeout(retryTimer);
+      scheduler.clearTimeout(ticker);
+      dispatcher.stop();
       detach?.();
     },
   };

@@ -115,3 +115,14 @@ export type CoreDeps = {
   /** The current page, added to every event as `context.page`. */
   page?(): PageContext | undefined;
 };
+
+/**
+ * Timers, passed to the core so that it never reaches for globals: the browser layer passes the
+ * real `setTimeout` / `clearTimeout`, a test its own clock.
+ */
+export type Scheduler = {
+  /** Runs `run` once after `ms`; returns a handle for `clearTimeout`. */
+  setTimeout(run: () => void, ms: number): unknown;
+  /** Cancels a timer (a handle of `setTimeout`, or `undefined`). */
+  clearTimeout(timer: unknown): void;
+};
