@@ -57,11 +57,11 @@ export const browserDeps = (options: Options): CoreDeps => ({
   page: pageContext,
 });
 
-/** The page's timers as a {@link Scheduler}, looked up on each call (so a test's fake timers apply too). */
-export const browserScheduler: Scheduler = {
-  setTimeout: (run, ms) => setTimeout(run, ms),
-  clearTimeout: (timer) => clearTimeout(timer as ReturnType<typeof setTimeout>),
-};
+/**
+ * The real timers: the global object's own `setTimeout` / `clearTimeout`, called on it (browsers
+ * refuse them called on another object) and looked up on each call (so a test's fake timers apply too).
+ */
+export const browserScheduler: Scheduler = globalThis;
 
 /**
  * Wires the page's life to the core: beacon on `visibilitychange` → hidden and on `pagehide`

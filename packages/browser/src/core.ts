@@ -1,12 +1,11 @@
 import { createDispatcher } from './dispatcher.js';
 import { makeEvent, sessionEndFields, sessionStartFields } from './events.js';
-import { anonymousIdentity, changeIdentity, type Identity, type IdentityChange } from './identity.js';
+import { anonymousIdentity, changeIdentity, type IdentityChange } from './identity.js';
 import { MAX_BATCH_EVENTS } from './limits.js';
 import { createPersistedQueue } from './persisted-queue.js';
-import { createReporter } from './reporter.js';
-import { hasExpired, startSession, type Session } from './session.js';
-import { decodeIdentity, decodeSession, encodeIdentity, encodeSession, IDENTITY_KEY, SESSION_KEY, STORAGE_PREFIX } from './stored-format.js';
-import type { CoreDeps, Options, Properties, Scheduler, Uptake } from './types.js';
+import { hasExpired, startSession } from './session.js';
+import { GROUP_ID, IDENTITY_KEY, LAST_ACTIVITY_AT, readRecord, SESSION_KEY, STORAGE_PREFIX, USER_HASH, USER_ID, type Identity, type Session } from './stored-format.js';
+import type { CoreDeps, Options, Properties, Scheduler, Uptake, UptakeError } from './types.js';
 import { uuid } from './uuid.js';
 
 /** What the page's life drives in an instance (see `attachPageHooks` in the browser layer). */
@@ -44,13 +43,34 @@ export const createCore = (options: Options, deps: CoreDeps, scheduler: Schedule
   const { storage, now } = deps;
   const flushAt = Math.min(Math.max(options.flushAt || 20, 1), MAX_BATCH_EVENTS);
   const flushIntervalMs = Math.max(options.flushIntervalMs || 5000, 50);
-  const reporter = createReporter(options.debug);
-  const { guard } = reporter;
+  const listeners: Array<(error: UptakeError) => void> = [];
+
+  /** Tells the `onError` listeners (and the console with `debug`) about a problem. */
+  const report = (error: UptakeError): void => {
+    if (options.debug) console.warn('[uptake]', error.code, error);
+    for (const listener of listeners) {
+      try {
+        listener(error);
+      } catch {
+        // a listener's bug is not ours to throw
+      }
+    }
+  };
+  /** Wraps `fn` so that it never throws into the app: an exception is reported instead. */
+  const guard =
+    <A extends unknown[], R>(fn: (...args: A) => R) =>
+    (...args: A): R | undefined => {
+      try {
+        return fn(...args);
+      } catch (error) {
+        report({ code: 'exception', error });
+      }
+    };
 
   // `consent: 'denied'` is applied below by consent(false), which also clears what is stored.
   let consentStatus: ConsentStatus = options.consent == 'pending' ? CONSENT_PENDING : CONSENT_GRANTED;
   const granted = (): boolean => consentStatus == CONSENT_GRANTED;
-  let identity = decodeIdentity(storage.get(IDENTITY_KEY)) || anonymousIdentity(now());
+  let identity = readRecord<Identity>(storage.get(IDENTITY_KEY)) || anonymousIdentity(now());
   let session: Session | undefined;
 
   /** Writes (or removes, for `undefined`) a key, only with consent; a full or broken storage leaves memory as the copy. */
@@ -64,20 +84,20 @@ export const createCore = (options: Options, deps: CoreDeps, scheduler: Schedule
     }
   };
 
-  const queue = createPersistedQueue(storage, write, uuid(now()), now, reporter.report);
+  const queue = createPersistedQueue(storage, write, uuid(now()), now, report);
   const dispatcher = createDispatcher(options.host.replace(/\/+$/, '') + '/v1/batch', options.writeKey, {
     ...deps,
-    scheduler,
-    queue,
+    timers: scheduler,
+    eventQueue: queue,
     canSend: granted,
-    reporter,
+    report,
   });
 
   /** Stores the identity, the session and the queue (with the lease that says this page load owns it). */
   const save = (): void => {
-    write(IDENTITY_KEY, encodeIdentity(identity));
-    write(SESSION_KEY, encodeSession(session));
-    queue.save();
+    write(IDENTITY_KEY, JSON.stringify(identity));
+    write(SESSION_KEY, session && JSON.stringify(session));
+    queue.saveQueue();
   };
   /**
    * Identity and session are shared by the tabs: another tab may have identified the user, reset,
@@ -85,13 +105,13 @@ export const createCore = (options: Options, deps: CoreDeps, scheduler: Schedule
    */
   const load = (): void => {
     if (!granted()) return;
-    identity = decodeIdentity(storage.get(IDENTITY_KEY)) || identity;
-    session = decodeSession(storage.get(SESSION_KEY)) || session;
+    identity = readRecord<Identity>(storage.get(IDENTITY_KEY)) || identity;
+    session = readRecord<Session>(storage.get(SESSION_KEY)) || session;
   };
 
   const enqueue = (type: string, fields: Properties, at: number, current: Session): void =>
-    queue.enqueue(makeEvent(type, fields, at, identity, current, deps.page?.()));
-  const endSession = (ended: Session): void => enqueue('track', sessionEndFields(ended), ended.lastActivityAt, ended);
+    queue.queueEvent(makeEvent(type, fields, at, identity, current, deps.page?.()));
+  const endSession = (ended: Session): void => enqueue('track', sessionEndFields(ended), ended[LAST_ACTIVITY_AT], ended);
 
   /**
    * Makes an event of `type` with `fields`, stores it and sends it when a batch is due. `change`
@@ -108,10 +128,10 @@ export const createCore = (options: Options, deps: CoreDeps, scheduler: Schedule
       current = session = startSession(at);
       enqueue('track', sessionStartFields(current), at, current);
     }
-    current.lastActivityAt = at;
+    current[LAST_ACTIVITY_AT] = at;
     enqueue(type, fields, at, current);
     save();
-    if (queue.pending().length >= flushAt) dispatcher.sendNow();
+    if (queue.unsentEvents().length >= flushAt) dispatcher.sendNow();
   };
 
   /** Adopts orphaned queues (renewing our lease) and sends; runs every `flushIntervalMs`. */
@@ -129,7 +149,7 @@ export const createCore = (options: Options, deps: CoreDeps, scheduler: Schedule
   const consent = (given: boolean): void => {
     if (!given) {
       consentStatus = CONSENT_DENIED;
-      queue.clear();
+      queue.dropAll();
       session = undefined;
       identity = anonymousIdentity(now());
       for (const key of storage.keys()) if (key.startsWith(STORAGE_PREFIX)) storage.remove(key);
@@ -155,9 +175,9 @@ export const createCore = (options: Options, deps: CoreDeps, scheduler: Schedule
 
   return {
     identify: guard((userId, traits, options) =>
-      record('identify', { traits }, options?.userHash ? { userId, userHash: options.userHash } : { userId }),
+      record('identify', { traits }, options?.userHash ? { [USER_ID]: userId, [USER_HASH]: options.userHash } : { [USER_ID]: userId }),
     ),
-    group: guard((accountId, traits) => record('group', { groupId: accountId, traits }, { groupId: accountId })),
+    group: guard((accountId, traits) => record('group', { groupId: accountId, traits }, { [GROUP_ID]: accountId })),
     track: guard((event, properties) => record('track', { event, properties })),
     page: guard((name, properties) => record('page', { name, properties: { ...deps.page?.(), ...properties } })),
     flush: dispatcher.sendNow,
@@ -169,10 +189,10 @@ export const createCore = (options: Options, deps: CoreDeps, scheduler: Schedule
       save();
     }),
     consent: guard(consent),
-    onError: reporter.addListener,
+    onError: (listener) => void listeners.push(listener),
     close: () => {
       scheduler.clearTimeout(ticker);
-      dispatcher.stop();
+      dispatcher.cancelRetry();
       detach?.();
     },
   };

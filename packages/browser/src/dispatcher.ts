@@ -3,7 +3,6 @@ import { batchLength, byteLength, envelope } from './batch.js';
 import { iso } from './events.js';
 import { MAX_BATCH_BYTES, MAX_BATCH_EVENTS, MAX_BEACON_BYTES } from './limits.js';
 import type { PersistedQueue } from './persisted-queue.js';
-import type { Reporter } from './reporter.js';
 import type { CoreDeps, HttpAnswer, Scheduler, UptakeError } from './types.js';
 
 /** Sends the queue to `POST /v1/batch` (README "Delivery guarantees"). */
@@ -15,19 +14,19 @@ export type Dispatcher = {
   /** Forgets the wait (the browser is back online) and sends now. */
   retryNow(): void;
   /** Cancels the scheduled retry. */
-  stop(): void;
+  cancelRetry(): void;
 };
 
 export type DispatcherDeps = Pick<CoreDeps, 'transport' | 'now' | 'random'> & {
-  scheduler: Scheduler;
-  queue: PersistedQueue;
+  timers: Scheduler;
+  eventQueue: PersistedQueue;
   /** Sending is allowed (consent). */
   canSend(): boolean;
-  reporter: Reporter;
+  report(error: UptakeError): void;
 };
 
 export const createDispatcher = (endpoint: string, writeKey: string, deps: DispatcherDeps): Dispatcher => {
-  const { transport, now, random, scheduler, queue, canSend, reporter } = deps;
+  const { transport, now, random, timers, eventQueue, canSend, report } = deps;
   /** Events already handed to sendBeacon: not beaconed twice, but still sent (and kept) until a 2xx. */
   const beaconed = new Set<string>();
   let inflight: Promise<void> | undefined;
@@ -45,16 +44,16 @@ export const createDispatcher = (endpoint: string, writeKey: string, deps: Dispa
     events.slice(0, batchLength(events, max, maxBytes, byteLength(body([]))));
 
   const forget = (events: string[]): void => {
-    queue.forget(events);
-    if (!queue.pending().length) beaconed.clear();
+    eventQueue.forgetSent(events);
+    if (!eventQueue.unsentEvents().length) beaconed.clear();
   };
 
   /** One sending loop at a time; `sending` is cleared in the same turn as the loop's last check. */
   const drain = async (): Promise<void> => {
     sending = true;
     try {
-      while (canSend() && queue.pending().length && now() >= waitUntil) {
-        const batch = nextBatch(queue.pending(), maxEvents, MAX_BATCH_BYTES);
+      while (canSend() && eventQueue.unsentEvents().length && now() >= waitUntil) {
+        const batch = nextBatch(eventQueue.unsentEvents(), maxEvents, MAX_BATCH_BYTES);
         let answer: HttpAnswer;
         try {
           answer = await transport.post(endpoint, body(batch));
@@ -70,20 +69,20 @@ export const createDispatcher = (endpoint: string, writeKey: string, deps: Dispa
           failedAttempts = 0;
           forget(batch);
           const rejected = (answer.body as UptakeError | undefined)?.rejected;
-          if (rejected?.length) reporter.report({ code: 'rejected', status, count: rejected.length, rejected });
+          if (rejected?.length) report({ code: 'rejected', status, count: rejected.length, rejected });
         } else if (statusClass == 4 && status != 408 && status != 429) {
           forget(batch);
-          reporter.report({ code: 'dropped', status, count: batch.length });
+          report({ code: 'dropped', status, count: batch.length });
         } else {
           // Network down, 408, 429, 5xx: wait as told, else back off, and keep the events.
           const wait = retryAfterMs(answer.retryAfter, now()) ?? backoff(failedAttempts++, random);
           waitUntil = now() + wait;
-          scheduler.clearTimeout(retryTimer);
-          retryTimer = scheduler.setTimeout(sendNow, wait);
+          timers.clearTimeout(retryTimer);
+          retryTimer = timers.setTimeout(sendNow, wait);
         }
       }
     } catch (error) {
-      reporter.report({ code: 'exception', error });
+      report({ code: 'exception', error });
     }
     sending = false;
   };
@@ -94,7 +93,7 @@ export const createDispatcher = (endpoint: string, writeKey: string, deps: Dispa
     sendNow,
     sendBeacons: () => {
       if (!canSend() || now() < waitUntil) return;
-      let rest = queue.pending().filter((event) => !beaconed.has(event));
+      let rest = eventQueue.unsentEvents().filter((event) => !beaconed.has(event));
       while (rest.length) {
         const batch = nextBatch(rest, MAX_BATCH_EVENTS, MAX_BEACON_BYTES);
         if (!transport.beacon(endpoint, body(batch))) return;
@@ -104,9 +103,9 @@ export const createDispatcher = (endpoint: string, writeKey: string, deps: Dispa
     },
     retryNow: () => {
       waitUntil = 0;
-      scheduler.clearTimeout(retryTimer);
+      timers.clearTimeout(retryTimer);
       sendNow();
     },
-    stop: () => scheduler.clearTimeout(retryTimer),
+    cancelRetry: () => timers.clearTimeout(retryTimer),
   };
 };

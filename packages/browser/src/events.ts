@@ -1,5 +1,4 @@
-import type { Identity } from './identity.js';
-import type { Session } from './session.js';
+import { ANONYMOUS_ID, GROUP_ID, LAST_ACTIVITY_AT, NEXT_SEQ, SESSION_ID, STARTED_AT, USER_HASH, USER_ID, type Identity, type Session } from './stored-format.js';
 import type { PageContext, Properties } from './types.js';
 import { uuid } from './uuid.js';
 import { VERSION } from './version.js';
@@ -21,24 +20,24 @@ export const makeEvent = (
   type,
   messageId: uuid(at),
   timestamp: iso(at),
-  anonymousId: identity.anonymousId,
-  userId: identity.userId,
+  anonymousId: identity[ANONYMOUS_ID],
+  userId: identity[USER_ID],
   ...fields,
   context: {
-    groupId: identity.groupId,
-    userHash: identity.userHash,
-    sessionId: session.id,
-    seq: session.nextSeq++,
+    groupId: identity[GROUP_ID],
+    userHash: identity[USER_HASH],
+    sessionId: session[SESSION_ID],
+    seq: session[NEXT_SEQ]++,
     library: { name: '@uptake/browser', version: VERSION },
     page,
   },
 });
 
 /** `$session_start`: the first event of a session. */
-export const sessionStartFields = (session: Session): Properties => ({ event: '$session_start', properties: { sessionId: session.id } });
+export const sessionStartFields = (session: Session): Properties => ({ event: '$session_start', properties: { sessionId: session[SESSION_ID] } });
 
 /** `$session_end`: timestamped with the session's last event; `durationMs` from its first to its last event. */
 export const sessionEndFields = (session: Session): Properties => ({
   event: '$session_end',
-  properties: { sessionId: session.id, durationMs: session.lastActivityAt - session.startedAt },
+  properties: { sessionId: session[SESSION_ID], durationMs: session[LAST_ACTIVITY_AT] - session[STARTED_AT] },
 });

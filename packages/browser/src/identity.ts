@@ -1,26 +1,14 @@
+import { ANONYMOUS_ID, USER_HASH, USER_ID, type Identity } from './stored-format.js';
 import { uuid } from './uuid.js';
 
-/** Who is sending; added to every event. Stored as `uptake.id` (see stored-format.ts). */
-export type Identity = {
-  /** Random, made on the first visit and by `reset()`. */
-  anonymousId: string;
-  /** From `identify`. */
-  userId?: string;
-  /** The current account, from `group` (sent as `context.groupId`). */
-  groupId?: string;
-  /** Identity verification: `hex(HMAC-SHA256(identitySecret, userId))` from `identify`. */
-  userHash?: string;
-};
-
 /** What `identify` and `group` change. */
-export type IdentityChange = Omit<Identity, 'anonymousId'>;
+export type IdentityChange = Omit<Identity, typeof ANONYMOUS_ID>;
 
 /** A new anonymous identity (first visit, `reset()`, consent withdrawn). */
-export const anonymousIdentity = (at: number): Identity => ({ anonymousId: uuid(at) });
+export const anonymousIdentity = (at: number): Identity => ({ [ANONYMOUS_ID]: uuid(at) });
 
 /** `identity` with `change` applied; a hash belongs to one user, so another user id drops it. */
-export const changeIdentity = (identity: Identity, change: IdentityChange): Identity => ({
-  ...identity,
-  ...(change.userId && change.userId != identity.userId && { userHash: undefined }),
-  ...change,
-});
+export const changeIdentity = (identity: Identity, change: IdentityChange): Identity => {
+  if (change[USER_ID] && change[USER_ID] != identity[USER_ID]) identity[USER_HASH] = undefined;
+  return { ...identity, ...change };
+};

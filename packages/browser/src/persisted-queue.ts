@@ -1,8 +1,7 @@
 import { LEASE_MS, MAX_EVENT_BYTES, MAX_QUEUE_CHARS, MAX_QUEUE_EVENTS } from './limits.js';
 import { byteLength } from './batch.js';
-import type { Reporter } from './reporter.js';
 import { LEASE_PREFIX, QUEUE_PREFIX } from './stored-format.js';
-import type { KeyValueStore, Properties } from './types.js';
+import type { KeyValueStore, Properties, UptakeError } from './types.js';
 
 /**
  * The page load's unsent events, oldest first (README "Delivery guarantees"). The memory copy is the
@@ -10,15 +9,15 @@ import type { KeyValueStore, Properties } from './types.js';
  */
 export type PersistedQueue = {
   /** The serialised events, oldest first. */
-  pending(): string[];
-  /** Queues an event (an event over 32 KB is dropped and reported); `save()` stores it. */
-  enqueue(event: Properties): void;
+  unsentEvents(): string[];
+  /** Queues an event (an event over 32 KB is dropped and reported); `saveQueue()` stores it. */
+  queueEvent(event: Properties): void;
   /** Forgets these events (sent, or dropped by the service) and saves. */
-  forget(events: string[]): void;
+  forgetSent(events: string[]): void;
   /** Forgets every event, without saving (consent withdrawn). */
-  clear(): void;
+  dropAll(): void;
   /** Drops the oldest events beyond the bounds, stores the queue and renews the lease. */
-  save(): void;
+  saveQueue(): void;
   /** Takes over the queues of page loads that are gone (lease released or expired), then saves. */
   adoptOrphans(): void;
   /** Gives up the lease (the page is going away), so that the next page load adopts the queue at once. */
@@ -34,7 +33,7 @@ export const createPersistedQueue = (
   write: (key: string, value?: string) => void,
   tab: string,
   now: () => number,
-  report: Reporter['report'],
+  report: (error: UptakeError) => void,
 ): PersistedQueue => {
   const queueKey = QUEUE_PREFIX + tab;
   const leaseKey = LEASE_PREFIX + tab;
@@ -59,21 +58,21 @@ export const createPersistedQueue = (
   };
 
   return {
-    pending: () => events,
-    enqueue: (event) => {
+    unsentEvents: () => events,
+    queueEvent: (event) => {
       const text = JSON.stringify(event);
       if (byteLength(text) > MAX_EVENT_BYTES) report({ code: 'too_large', count: 1 });
       else events.push(text);
     },
-    forget: (sent) => {
+    forgetSent: (sent) => {
       const done = new Set(sent);
       events = events.filter((event) => !done.has(event));
       save();
     },
-    clear: () => {
+    dropAll: () => {
       events = [];
     },
-    save,
+    saveQueue: save,
     adoptOrphans: () => {
       const at = now();
       const found: string[] = [];

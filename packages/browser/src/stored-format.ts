@@ -1,19 +1,17 @@
 /**
  * Everything the SDK keeps in localStorage, all under `uptake.` (README "Privacy and consent").
  *
- * The stored identity and session have had one-letter fields since the first release. They are a
- * storage format: a page that upgrades the SDK must read what the old one stored (its anonymous id,
- * its session, its unsent events), so they stay as they are and are mapped to readable names here,
- * at the edge, and nowhere else.
+ * The identity and the session are kept in memory as the very records that are stored, so nothing
+ * is converted on the way in or out. Their field names are one letter (the storage format since
+ * the first release: a page that upgrades the SDK reads what the old one stored), and the code
+ * names them only through the constants below.
  */
-import type { Identity } from './identity.js';
-import type { Session } from './session.js';
 
 /** Every key the SDK writes starts with this (`consent(false)` removes them all). */
 export const STORAGE_PREFIX = 'uptake.';
-/** The identity, shared by the tabs: `{"a":anonymousId,"u":userId,"g":groupId,"h":userHash}`. */
+/** The identity, shared by the tabs: an {@link Identity} as JSON. */
 export const IDENTITY_KEY = 'uptake.id';
-/** The session, shared by the tabs: `{"i":id,"n":nextSeq,"t":startedAt,"l":lastActivityAt}`. */
+/** The session, shared by the tabs: a {@link Session} as JSON. */
 export const SESSION_KEY = 'uptake.s';
 /**
  * One queue per page load, `uptake.q.<tab>`: the page load's unsent events, one JSON event (as sent)
@@ -23,26 +21,46 @@ export const QUEUE_PREFIX = 'uptake.q.';
 /** The page load's claim on its queue, `uptake.l.<tab>`: the time (ms) until which it holds. */
 export const LEASE_PREFIX = 'uptake.l.';
 
-/** Readable field → its name in storage. */
-type FieldNames<T> = { readonly [Field in keyof T]-?: string };
+// Fields of the stored identity.
+export const ANONYMOUS_ID = 'a';
+export const USER_ID = 'u';
+export const GROUP_ID = 'g';
+export const USER_HASH = 'h';
 
-const IDENTITY_FIELDS: FieldNames<Identity> = { anonymousId: 'a', userId: 'u', groupId: 'g', userHash: 'h' };
-const SESSION_FIELDS: FieldNames<Session> = { id: 'i', nextSeq: 'n', startedAt: 't', lastActivityAt: 'l' };
+/** Who is sending; added to every event. */
+export type Identity = {
+  /** Random, made on the first visit and by `reset()`. */
+  [ANONYMOUS_ID]: string;
+  /** From `identify`. */
+  [USER_ID]?: string;
+  /** The current account, from `group` (sent as `context.groupId`). */
+  [GROUP_ID]?: string;
+  /** Identity verification: `hex(HMAC-SHA256(identitySecret, userId))` from `identify`. */
+  [USER_HASH]?: string;
+};
 
-const encode = <T extends object>(fields: FieldNames<T>, value: T | undefined): string | undefined =>
-  value && JSON.stringify(Object.fromEntries(Object.entries(fields).map(([field, stored]) => [stored, value[field as keyof T]])));
+// Fields of the stored session.
+export const SESSION_ID = 'i';
+export const NEXT_SEQ = 'n';
+export const STARTED_AT = 't';
+export const LAST_ACTIVITY_AT = 'l';
 
-const decode = <T extends object>(fields: FieldNames<T>, text: string | null): T | undefined => {
+/** A session (README "What is sent, and when"). */
+export type Session = {
+  [SESSION_ID]: string;
+  /** `context.seq` of the session's next event. */
+  [NEXT_SEQ]: number;
+  /** Time of its first event (ms). */
+  [STARTED_AT]: number;
+  /** Time of its last event (ms). */
+  [LAST_ACTIVITY_AT]: number;
+};
+
+/** A stored record, or `undefined` when absent or not JSON. */
+export const readRecord = <T>(text: string | null): T | undefined => {
   try {
-    const stored = text && JSON.parse(text);
-    if (stored) return Object.fromEntries(Object.entries(fields).map(([field, name]) => [field, stored[name as string]])) as T;
+    return (text && JSON.parse(text)) || undefined;
   } catch {
     // not JSON: as if absent
   }
 };
-
-export const encodeIdentity = (identity: Identity): string => encode(IDENTITY_FIELDS, identity)!;
-export const decodeIdentity = (text: string | null): Identity | undefined => decode(IDENTITY_FIELDS, text);
-/** `undefined` (no session) removes the stored one. */
-export const encodeSession = (session: Session | undefined): string | undefined => encode(SESSION_FIELDS, session);
-export const decodeSession = (text: string | null): Session | undefined => decode(SESSION_FIELDS, text);
