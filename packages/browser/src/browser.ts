@@ -70,15 +70,15 @@ export const browserScheduler: Scheduler = globalThis;
  */
 export const attachPageHooks = (hooks: PageHooks): (() => void) => {
   const onVisibility = (): void => {
-    if (document.visibilityState == 'hidden') hooks.hide();
+    if (document.visibilityState == 'hidden') hooks.pageHidden();
   };
-  const onPageHide = (): void => hooks.hide(true);
+  const onPageHide = (): void => hooks.pageHidden(true);
   const controller = new AbortController();
   const options = { signal: controller.signal };
   if (typeof document == 'object') {
     document.addEventListener('visibilitychange', onVisibility, options);
     addEventListener('pagehide', onPageHide, options);
-    addEventListener('online', hooks.online, options);
+    addEventListener('online', hooks.backOnline, options);
   }
   return () => controller.abort();
 };

@@ -1,12 +1,36 @@
-import { createDispatcher } from './dispatcher.js';
-import { makeEvent, sessionEndFields, sessionStartFields } from './events.js';
-import { anonymousIdentity, changeIdentity, type IdentityChange } from './identity.js';
-import { MAX_BATCH_EVENTS } from './limits.js';
-import { createPersistedQueue } from './persisted-queue.js';
-import { hasExpired, startSession } from './session.js';
-import { GROUP_ID, IDENTITY_KEY, LAST_ACTIVITY_AT, readRecord, SESSION_KEY, STORAGE_PREFIX, USER_HASH, USER_ID, type Identity, type Session } from './stored-format.js';
-import type { CoreDeps, Options, Properties, Scheduler, Uptake, UptakeError } from './types.js';
+import { backoff, retryAfterMs } from './backoff.js';
+import {
+  LEASE_MS,
+  MAX_BATCH_BYTES,
+  MAX_BATCH_EVENTS,
+  MAX_BEACON_BYTES,
+  MAX_EVENT_BYTES,
+  MAX_QUEUE_CHARS,
+  MAX_QUEUE_EVENTS,
+  SESSION_TIMEOUT_MS,
+} from './limits.js';
+import {
+  ANONYMOUS_ID,
+  GROUP_ID,
+  IDENTITY_KEY,
+  LAST_ACTIVITY_AT,
+  LEASE_PREFIX,
+  NEXT_SEQ,
+  QUEUE_PREFIX,
+  readRecord,
+  SESSION_ID,
+  SESSION_KEY,
+  STARTED_AT,
+  STORAGE_PREFIX,
+  USER_HASH,
+  USER_ID,
+  type Identity,
+  type IdentityChange,
+  type Session,
+} from './stored-format.js';
+import type { CoreDeps, HttpAnswer, Options, Properties, Scheduler, Uptake, UptakeError } from './types.js';
 import { uuid } from './uuid.js';
+import { VERSION } from './version.js';
 
 /** What the page's life drives in an instance (see `attachPageHooks` in the browser layer). */
 export type PageHooks = {
@@ -14,37 +38,51 @@ export type PageHooks = {
    * The page is hidden or going away: hand waiting events to `sendBeacon`. `leaving` (pagehide) also
    * gives up the claim on the stored queue, so that the next page load sends it at once.
    */
-  hide(leaving?: boolean): void;
+  pageHidden(leaving?: boolean): void;
   /** The browser is back online: retry now. */
-  online(): void;
+  backOnline(): void;
 };
 
-/** Consent (README "Privacy and consent"): pending keeps events in memory, denied records nothing. */
+/** Consent (README "Privacy and consent"): pending keeps events in memory only, denied records nothing. */
 const CONSENT_PENDING = 0;
 const CONSENT_GRANTED = 1;
 const CONSENT_DENIED = 2;
-type ConsentStatus = typeof CONSENT_PENDING | typeof CONSENT_GRANTED | typeof CONSENT_DENIED;
+
+const iso = (ms: number): string => new Date(ms).toISOString();
 
 /**
- * Creates an instance (the default one and `createUptake`'s): sessions and identity, the persisted
- * queue (persisted-queue.ts) and its dispatcher (dispatcher.ts), consent, and the public calls.
- * It never touches `window`, `document`, `localStorage`, `fetch` or the global timers; the browser
- * layer passes them in, and `attach` (the browser's `attachPageHooks`) wires the page's life to its
- * {@link PageHooks} until `close()`, which calls the function `attach` returns.
- * Every call catches and reports its own errors.
+ * Creates an instance (the default one and `createUptake`'s). It holds, in this order: error
+ * reporting, what is stored (identity, session, the persisted queue and its lease), making events
+ * (sessions), the dispatcher (batches, retry and backoff, beacons when the page is hidden),
+ * consent, and the public calls. README "Delivery guarantees" and "Privacy and consent" say what
+ * each part promises; src/stored-format.ts says what is kept in localStorage.
+ *
+ * It never touches `window`, `document`, `localStorage`, `fetch` or the global timers: the browser
+ * layer passes them in (`deps`, `scheduler`), and `attach` (the browser's `attachPageHooks`) wires
+ * the page's life to its {@link PageHooks} until `close()`, which calls the function `attach`
+ * returns. Every call catches and reports its own errors.
  *
  * @example
- * const core = createCore({ writeKey: 'wk_1', host: 'https://uptake.example.com' }, {
- *   storage: memoryStore(), transport: myTransport, now: Date.now, random: Math.random,
- * }, { setTimeout: (run, ms) => setTimeout(run, ms), clearTimeout: (timer) => clearTimeout(timer as number) });
+ * const core = createCore(
+ *   { writeKey: 'wk_1', host: 'https://uptake.example.com' },
+ *   { storage: memoryStore(), transport: myTransport, now: Date.now, random: Math.random },
+ *   globalThis,
+ * );
  * core.track('Report Created');
  */
 export const createCore = (options: Options, deps: CoreDeps, scheduler: Scheduler, attach?: (hooks: PageHooks) => () => void): Uptake => {
-  const { storage, now } = deps;
+  const { storage, transport, now, random } = deps;
+  const encoder = new TextEncoder();
+  const byteLength = (text: string): number => encoder.encode(text).length;
+  const endpoint = options.host.replace(/\/+$/, '') + '/v1/batch';
   const flushAt = Math.min(Math.max(options.flushAt || 20, 1), MAX_BATCH_EVENTS);
-  const flushIntervalMs = Math.max(options.flushIntervalMs || 5000, 50);
-  const listeners: Array<(error: UptakeError) => void> = [];
+  /** This page load; names its stored queue and lease. */
+  const tab = uuid(now());
+  const queueKey = QUEUE_PREFIX + tab;
+  const leaseKey = LEASE_PREFIX + tab;
 
+  // ── Errors ────────────────────────────────────────────────────────────────────────────────
+  const listeners: Array<(error: UptakeError) => void> = [];
   /** Tells the `onError` listeners (and the console with `debug`) about a problem. */
   const report = (error: UptakeError): void => {
     if (options.debug) console.warn('[uptake]', error.code, error);
@@ -56,6 +94,7 @@ export const createCore = (options: Options, deps: CoreDeps, scheduler: Schedule
       }
     }
   };
+  const reportException = (error: unknown): void => report({ code: 'exception', error });
   /** Wraps `fn` so that it never throws into the app: an exception is reported instead. */
   const guard =
     <A extends unknown[], R>(fn: (...args: A) => R) =>
@@ -63,19 +102,25 @@ export const createCore = (options: Options, deps: CoreDeps, scheduler: Schedule
       try {
         return fn(...args);
       } catch (error) {
-        report({ code: 'exception', error });
+        reportException(error);
       }
     };
 
+  // ── What is stored ────────────────────────────────────────────────────────────────────────
   // `consent: 'denied'` is applied below by consent(false), which also clears what is stored.
-  let consentStatus: ConsentStatus = options.consent == 'pending' ? CONSENT_PENDING : CONSENT_GRANTED;
-  const granted = (): boolean => consentStatus == CONSENT_GRANTED;
-  let identity = readRecord<Identity>(storage.get(IDENTITY_KEY)) || anonymousIdentity(now());
+  let consentState = options.consent == 'pending' ? CONSENT_PENDING : CONSENT_GRANTED;
+  /** A new anonymous identity (first visit, `reset()`, consent withdrawn). */
+  const anonymousIdentity = (): Identity => ({ [ANONYMOUS_ID]: uuid(now()) });
+  let identity = readRecord<Identity>(storage.get(IDENTITY_KEY)) || anonymousIdentity();
   let session: Session | undefined;
+  /** The persisted queue: serialised events, oldest first. The memory copy is the truth for this page load; storage is its backup. */
+  let queue: string[] = [];
+  /** Events dropped because the queue was full, since the page loaded. */
+  let overflowCount = 0;
 
   /** Writes (or removes, for `undefined`) a key, only with consent; a full or broken storage leaves memory as the copy. */
   const write = (key: string, value?: string): void => {
-    if (!granted()) return;
+    if (consentState != CONSENT_GRANTED) return;
     try {
       if (value) storage.set(key, value);
       else storage.remove(key);
@@ -84,34 +129,90 @@ export const createCore = (options: Options, deps: CoreDeps, scheduler: Schedule
     }
   };
 
-  const queue = createPersistedQueue(storage, write, uuid(now()), now, report);
-  const dispatcher = createDispatcher(options.host.replace(/\/+$/, '') + '/v1/batch', options.writeKey, {
-    ...deps,
-    timers: scheduler,
-    eventQueue: queue,
-    canSend: granted,
-    report,
-  });
-
-  /** Stores the identity, the session and the queue (with the lease that says this page load owns it). */
+  /** Drops the oldest events beyond the bounds, stores the queue and renews the lease that says this page load owns it. */
+  const saveQueue = (): void => {
+    let size = queue.join('\n').length;
+    let lost = 0;
+    while (queue.length > MAX_QUEUE_EVENTS || size > MAX_QUEUE_CHARS) {
+      size -= queue.shift()!.length + 1;
+      lost++;
+    }
+    if (lost) {
+      overflowCount += lost;
+      report({ code: 'overflow', count: lost, dropped: overflowCount });
+    }
+    const text = queue.join('\n');
+    write(queueKey, text);
+    write(leaseKey, text && String(now() + LEASE_MS));
+  };
+  /** Stores the identity, the session and the queue. */
   const save = (): void => {
     write(IDENTITY_KEY, JSON.stringify(identity));
     write(SESSION_KEY, session && JSON.stringify(session));
-    queue.saveQueue();
+    saveQueue();
   };
   /**
    * Identity and session are shared by the tabs: another tab may have identified the user, reset,
    * or kept the session alive, so the stored copies win (memory is the truth until consent).
    */
   const load = (): void => {
-    if (!granted()) return;
+    if (consentState != CONSENT_GRANTED) return;
     identity = readRecord<Identity>(storage.get(IDENTITY_KEY)) || identity;
     session = readRecord<Session>(storage.get(SESSION_KEY)) || session;
   };
+  /** Takes over the queues of page loads that are gone (lease released or expired), then saves ours (renewing its lease). */
+  const adoptOrphanedQueues = (): void => {
+    const at = now();
+    const adopted: string[] = [];
+    for (const key of storage.keys()) {
+      const isQueue = key.startsWith(QUEUE_PREFIX);
+      // Both prefixes have the same length: what follows is the page load that owns the key.
+      const owner = (isQueue || key.startsWith(LEASE_PREFIX)) && key.slice(QUEUE_PREFIX.length);
+      if (owner && owner != tab && !(+storage.get(LEASE_PREFIX + owner)! > at)) {
+        if (isQueue) adopted.push(...(storage.get(key) || '').split('\n').filter(Boolean));
+        storage.remove(key);
+      }
+    }
+    queue = adopted.concat(queue);
+    saveQueue();
+  };
 
-  const enqueue = (type: string, fields: Properties, at: number, current: Session): void =>
-    queue.queueEvent(makeEvent(type, fields, at, identity, current, deps.page?.()));
-  const endSession = (ended: Session): void => enqueue('track', sessionEndFields(ended), ended[LAST_ACTIVITY_AT], ended);
+  // ── Events and sessions ───────────────────────────────────────────────────────────────────
+  /** A protocol v1 event (docs/protocol.md), the session's next one. */
+  const makeEvent = (type: string, fields: Properties, at: number, current: Session): Properties => ({
+    type,
+    messageId: uuid(at),
+    timestamp: iso(at),
+    anonymousId: identity[ANONYMOUS_ID],
+    userId: identity[USER_ID],
+    ...fields,
+    context: {
+      groupId: identity[GROUP_ID],
+      userHash: identity[USER_HASH],
+      sessionId: current[SESSION_ID],
+      seq: current[NEXT_SEQ]++,
+      library: { name: '@uptake/browser', version: VERSION },
+      page: deps.page?.(),
+    },
+  });
+
+  /** Queues an event; one over 32 KB is dropped and reported. */
+  const enqueue = (event: Properties): void => {
+    const text = JSON.stringify(event);
+    if (byteLength(text) > MAX_EVENT_BYTES) report({ code: 'too_large', count: 1 });
+    else queue.push(text);
+  };
+
+  /** `$session_end`, timestamped with the session's last event; `durationMs` from its first to its last event. */
+  const endSession = (ended: Session): void =>
+    enqueue(
+      makeEvent(
+        'track',
+        { event: '$session_end', properties: { sessionId: ended[SESSION_ID], durationMs: ended[LAST_ACTIVITY_AT] - ended[STARTED_AT] } },
+        ended[LAST_ACTIVITY_AT],
+        ended,
+      ),
+    );
 
   /**
    * Makes an event of `type` with `fields`, stores it and sends it when a batch is due. `change`
@@ -119,58 +220,153 @@ export const createCore = (options: Options, deps: CoreDeps, scheduler: Schedule
    */
   const record = (type: string, fields: Properties, change?: IdentityChange): void => {
     load();
-    if (change) identity = changeIdentity(identity, change);
-    if (consentStatus == CONSENT_DENIED) return;
+    if (change) {
+      // A user hash belongs to one user.
+      if (change[USER_ID] && change[USER_ID] != identity[USER_ID]) identity[USER_HASH] = undefined;
+      identity = { ...identity, ...change };
+    }
+    if (consentState == CONSENT_DENIED) return;
     const at = now();
     let current = session;
-    if (!current || hasExpired(current, at)) {
+    // A session ends after 30 minutes without events.
+    if (!current || at - current[LAST_ACTIVITY_AT] > SESSION_TIMEOUT_MS) {
       if (current) endSession(current);
-      current = session = startSession(at);
-      enqueue('track', sessionStartFields(current), at, current);
+      current = session = { [SESSION_ID]: uuid(at), [NEXT_SEQ]: 0, [STARTED_AT]: at, [LAST_ACTIVITY_AT]: at };
+      enqueue(makeEvent('track', { event: '$session_start', properties: { sessionId: current[SESSION_ID] } }, at, current));
     }
     current[LAST_ACTIVITY_AT] = at;
-    enqueue(type, fields, at, current);
+    enqueue(makeEvent(type, fields, at, current));
     save();
-    if (queue.unsentEvents().length >= flushAt) dispatcher.sendNow();
+    if (queue.length >= flushAt) sendNow();
   };
 
-  /** Adopts orphaned queues (renewing our lease) and sends; runs every `flushIntervalMs`. */
+  // ── The dispatcher ────────────────────────────────────────────────────────────────────────
+  /** Events already handed to sendBeacon: not beaconed twice, but still sent (and kept) until a 2xx. */
+  const beaconed = new Set<string>();
+  let inflight: Promise<void> | undefined;
+  let sending = false;
+  /** No request before this time (backoff or Retry-After). */
+  let waitUntil = 0;
+  let failedAttempts = 0;
+  /** Events per request; halved by each 413. */
+  let maxEventsPerRequest = MAX_BATCH_EVENTS;
+  let retryTimer: unknown;
+
+  /** The body of `POST /v1/batch`: `{ writeKey, sentAt, batch }` around serialised events. */
+  const body = (events: string[]): string =>
+    `{"writeKey":${JSON.stringify(options.writeKey)},"sentAt":"${iso(now())}","batch":[${events.join(',')}]}`;
+
+  /** The longest run of `events` from the start that fits `maxEvents` events and `maxBytes` bytes (at least one). */
+  const nextBatch = (events: string[], maxEvents: number, maxBytes: number): string[] => {
+    let size = byteLength(body([]));
+    let count = 0;
+    for (const event of events) {
+      size += byteLength(event) + 1;
+      if (count >= maxEvents || (count && size > maxBytes)) break;
+      count++;
+    }
+    return events.slice(0, count);
+  };
+
+  /** Forgets events the service took (or refused for good) and saves. */
+  const forget = (events: string[]): void => {
+    const done = new Set(events);
+    queue = queue.filter((event) => !done.has(event));
+    if (!queue.length) beaconed.clear();
+    saveQueue();
+  };
+
+  /** One sending loop at a time; `sending` is cleared in the same turn as the loop's last check. */
+  const drain = async (): Promise<void> => {
+    sending = true;
+    try {
+      while (consentState == CONSENT_GRANTED && queue.length && now() >= waitUntil) {
+        const batch = nextBatch(queue, maxEventsPerRequest, MAX_BATCH_BYTES);
+        let answer: HttpAnswer;
+        try {
+          answer = await transport.post(endpoint, body(batch));
+        } catch {
+          answer = { status: 0 };
+        }
+        const status = answer.status;
+        const statusClass = (status / 100) | 0;
+        if (status == 413 && batch.length > 1) {
+          // Too large for the service (or a proxy in front of it): send half as many from now on.
+          maxEventsPerRequest = batch.length >> 1;
+        } else if (statusClass == 2) {
+          failedAttempts = 0;
+          forget(batch);
+          const rejected = (answer.body as UptakeError | undefined)?.rejected;
+          if (rejected?.length) report({ code: 'rejected', status, count: rejected.length, rejected });
+        } else if (statusClass == 4 && status != 408 && status != 429) {
+          forget(batch);
+          report({ code: 'dropped', status, count: batch.length });
+        } else {
+          // Network down, 408, 429, 5xx: wait as told, else back off, and keep the events.
+          const wait = retryAfterMs(answer.retryAfter, now()) ?? backoff(failedAttempts++, random);
+          waitUntil = now() + wait;
+          scheduler.clearTimeout(retryTimer);
+          retryTimer = scheduler.setTimeout(sendNow, wait);
+        }
+      }
+    } catch (error) {
+      reportException(error);
+    }
+    sending = false;
+  };
+
+  /** Sends waiting events now, unless the service asked to wait; resolves when the attempt is over. */
+  const sendNow = (): Promise<void> => (sending ? inflight! : (inflight = drain()));
+
+  /** The page is hidden or going away: hands the events not beaconed yet to `sendBeacon`. */
+  const hide = (leaving?: boolean): void => {
+    if (leaving) write(leaseKey);
+    if (consentState != CONSENT_GRANTED || now() < waitUntil) return;
+    let rest = queue.filter((event) => !beaconed.has(event));
+    while (rest.length) {
+      const batch = nextBatch(rest, MAX_BATCH_EVENTS, MAX_BEACON_BYTES);
+      if (!transport.beacon(endpoint, body(batch))) return;
+      for (const event of batch) beaconed.add(event);
+      rest = rest.slice(batch.length);
+    }
+  };
+
+  /** Runs every `flushIntervalMs`: adopts orphaned queues (renewing our lease) and sends. */
   const tick = (): void => {
-    if (!granted()) return;
-    queue.adoptOrphans();
-    dispatcher.sendNow();
+    if (consentState != CONSENT_GRANTED) return;
+    adoptOrphanedQueues();
+    sendNow();
   };
-  let ticker: unknown;
-  const tickAndReschedule = guard((): void => {
-    ticker = scheduler.setTimeout(tickAndReschedule, flushIntervalMs);
-    tick();
-  });
 
-  const consent = (given: boolean): void => {
-    if (!given) {
-      consentStatus = CONSENT_DENIED;
-      queue.dropAll();
+  // ── Consent ───────────────────────────────────────────────────────────────────────────────
+  const consent = (granted: boolean): void => {
+    if (!granted) {
+      consentState = CONSENT_DENIED;
+      queue = [];
+      beaconed.clear();
       session = undefined;
-      identity = anonymousIdentity(now());
+      identity = anonymousIdentity();
       for (const key of storage.keys()) if (key.startsWith(STORAGE_PREFIX)) storage.remove(key);
-    } else if (!granted()) {
-      consentStatus = CONSENT_GRANTED;
+    } else if (consentState != CONSENT_GRANTED) {
+      consentState = CONSENT_GRANTED;
       save();
       tick();
     }
   };
 
-  ticker = scheduler.setTimeout(tickAndReschedule, flushIntervalMs);
+  // ── Start ─────────────────────────────────────────────────────────────────────────────────
+  const ticker = scheduler.setInterval(guard(tick), Math.max(options.flushIntervalMs || 5000, 50));
   if (options.consent == 'denied') consent(false); // as if just refused: nothing stored stays
   load();
   save();
   tick();
   const detach = attach?.({
-    hide: guard((leaving) => {
-      if (leaving) queue.releaseLease();
-      dispatcher.sendBeacons();
+    pageHidden: guard(hide),
+    backOnline: guard(() => {
+      waitUntil = 0;
+      scheduler.clearTimeout(retryTimer);
+      sendNow();
     }),
-    online: guard(dispatcher.retryNow),
   });
 
   return {
@@ -180,19 +376,19 @@ export const createCore = (options: Options, deps: CoreDeps, scheduler: Schedule
     group: guard((accountId, traits) => record('group', { groupId: accountId, traits }, { [GROUP_ID]: accountId })),
     track: guard((event, properties) => record('track', { event, properties })),
     page: guard((name, properties) => record('page', { name, properties: { ...deps.page?.(), ...properties } })),
-    flush: dispatcher.sendNow,
+    flush: sendNow,
     reset: guard(() => {
       load();
-      if (session && consentStatus != CONSENT_DENIED) endSession(session);
+      if (session && consentState != CONSENT_DENIED) endSession(session);
       session = undefined;
-      identity = anonymousIdentity(now());
+      identity = anonymousIdentity();
       save();
     }),
     consent: guard(consent),
     onError: (listener) => void listeners.push(listener),
     close: () => {
-      scheduler.clearTimeout(ticker);
-      dispatcher.cancelRetry();
+      scheduler.clearInterval(ticker);
+      scheduler.clearTimeout(retryTimer);
       detach?.();
     },
   };

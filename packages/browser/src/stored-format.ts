@@ -39,6 +39,9 @@ export type Identity = {
   [USER_HASH]?: string;
 };
 
+/** What `identify` and `group` change. */
+export type IdentityChange = Omit<Identity, typeof ANONYMOUS_ID>;
+
 // Fields of the stored session.
 export const SESSION_ID = 'i';
 export const NEXT_SEQ = 'n';

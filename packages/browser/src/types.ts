@@ -118,11 +118,14 @@ export type CoreDeps = {
 
 /**
  * Timers, passed to the core so that it never reaches for globals: the browser layer passes the
- * real `setTimeout` / `clearTimeout`, a test its own clock.
+ * global object (its own `setTimeout` …), a test its own clock.
  */
 export type Scheduler = {
   /** Runs `run` once after `ms`; returns a handle for `clearTimeout`. */
   setTimeout(run: () => void, ms: number): unknown;
-  /** Cancels a timer (a handle of `setTimeout`, or `undefined`). */
+  /** Cancels a timer of `setTimeout` (or nothing, for `undefined`). */
   clearTimeout(timer: unknown): void;
+  /** Runs `run` every `ms`; returns a handle for `clearInterval`. */
+  setInterval(run: () => void, ms: number): unknown;
+  clearInterval(timer: unknown): void;
 };
