@@ -21,56 +21,33 @@ export const packageDir = join(dirname(fileURLToPath(import.meta.url)), '..');
 export const distDir = join(packageDir, 'dist');
 const tsconfig = join(packageDir, 'tsconfig.json');
 
+/** terser as an app's bundler would minify the ESM build (only options that are safe for any code). */
+const minify = (): Plugin => terser({ ecma: 2020, compress: { passes: 3 }, format: { comments: false } }) as Plugin;
+
 /**
- * Property names of the SDK's internal objects (the modules' APIs in src/: persisted queue,
- * dispatcher, reporter, session), which no code outside src/ ever sees, so every build renames them
- * to one or two letters: readable source at no cost in bytes. Only names of objects made and used
- * inside src/ belong here. Never add a key that goes on the wire or into storage (src/stored-format.ts), nor one of `Options`, `CoreDeps`,
- * `data-*`, error reports or the `uptake` API (src/types.ts). terser leaves names it knows from the
- * DOM and built-ins (`clear`, `hide`, `setTimeout` …) alone even when listed, so a clash there costs
- * bytes, never behaviour.
+ * Property names that exist only inside the single-file script tag (the transport and the page hooks),
+ * so terser may rename them there. Never add a key that goes on the wire, into storage, into
+ * `Options` / `data-*` / error reports / the `uptake` API, nor one a DOM or built-in object also has
+ * (`get`, `set`, `keys`, `now`, `random`, `status`, `body`, `page` …): terser renames every use of the
+ * name. (terser leaves names it knows from the DOM alone anyway, e.g. `storage`, `transport`, `hide`.)
  */
-export const INTERNAL_PROPERTIES = [
-  // core.ts: what the page's life drives in an instance (`PageHooks`, wired by browser.ts)
-  'pageHidden',
-  'backOnline',
-];
+const SCRIPT_TAG_PRIVATE_PROPERTIES = /^(post|beacon|retryAfter|pageHidden|backOnline)$/;
 
 /**
- * …and, in the single-file script tag only, the transport's and the page hooks' names, which are
- * public in the ESM build (`createUptake(options, deps)` takes a transport) but private in the tag.
- */
-const SCRIPT_TAG_PRIVATE_PROPERTIES = ['post', 'beacon', 'retryAfter'];
-
-const exactly = (names: string[]): RegExp => new RegExp(`^(${names.join('|')})$`);
-
-/**
- * terser for the ESM files we ship (dist/index.js …) and, in the bench, for an app bundling them:
- * only options that are safe for any code, plus the renaming of `INTERNAL_PROPERTIES`. (No internal
- * object crosses from one ESM chunk to another: the widgets see the instance's public API only.)
- */
-const minify = (): Plugin =>
-  terser({
-    ecma: 2020,
-    compress: { passes: 3 },
-    mangle: { properties: { regex: exactly(INTERNAL_PROPERTIES) } },
-    format: { comments: false },
-  }) as Plugin;
-
-/**
- * terser for the script tag we ship: as `minify`, plus the script tag's private names and
+ * terser for the script tag we ship: as `minify`, plus the private property names above and
  * `unsafe_arrows` (the bundle's IIFE wrapper becomes an arrow; the SDK never uses `this`).
  */
 const minifyScriptTag = (): Plugin =>
   terser({
     ecma: 2020,
     compress: { passes: 3, unsafe_arrows: true },
-    mangle: { properties: { regex: exactly([...INTERNAL_PROPERTIES, ...SCRIPT_TAG_PRIVATE_PROPERTIES]) } },
+    mangle: { properties: { regex: SCRIPT_TAG_PRIVATE_PROPERTIES } },
     format: { comments: false },
   }) as Plugin;
+
 /**
- * The field names of the stored identity and session (src/stored-format.ts), by constant: the
- * source says `identity[USER_ID]`, the build `identity.u`.
+ * The field names of the stored identity and session: the one-letter string constants of
+ * src/stored-format.ts. The source says `identity[USER_ID]`, every build `identity.u`.
  */
 const STORED_FIELDS = new Map(
   Object.entries(storedFormat).flatMap(([name, value]) => (/^[A-Z_]+$/.test(name) && typeof value == 'string' && value.length == 1 ? [[name, value] as const] : [])),
@@ -129,7 +106,7 @@ export const buildAll = async (): Promise<Record<string, string>> => {
   await mkdir(distDir, { recursive: true });
   const esm = await rollup({
     input: { index: join(packageDir, 'src/index.ts'), nps: join(packageDir, 'src/nps.ts'), progress: join(packageDir, 'src/progress.ts') },
-    plugins: [compile(true), minify()],
+    plugins: [compile(true)],
   });
   const esmOut = await esm.write({ dir: distDir, format: 'es', sourcemap: true });
   await esm.close();

@@ -59,10 +59,10 @@ export type Session = {
   [LAST_ACTIVITY_AT]: number;
 };
 
-/** A stored record, or `undefined` when absent or not JSON. */
+/** A stored record; falsy when absent or not JSON. */
 export const readRecord = <T>(text: string | null): T | undefined => {
   try {
-    return (text && JSON.parse(text)) || undefined;
+    return text && JSON.parse(text);
   } catch {
     // not JSON: as if absent
   }
