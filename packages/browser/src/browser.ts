@@ -58,8 +58,9 @@ export const browserDeps = (options: Options): CoreDeps => ({
 });
 
 /**
- * The real timers: the global object's own `setTimeout` / `clearTimeout`, called on it (browsers
- * refuse them called on another object) and looked up on each call (so a test's fake timers apply too).
+ * The real timers: the global object's own `setTimeout`, `clearTimeout`, `setInterval` and
+ * `clearInterval`, called on it (browsers refuse them called on another object) and looked up on
+ * each call (so a test's fake timers apply too).
  */
 export const browserScheduler: Scheduler = globalThis;
 
