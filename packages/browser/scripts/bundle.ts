@@ -9,6 +9,7 @@ import { fileURLToPath } from 'node:url';
 import terserModule from '@rollup/plugin-terser';
 import typescriptModule from '@rollup/plugin-typescript';
 import { rollup, type Plugin } from 'rollup';
+import * as storedFormat from '../src/stored-format.ts';
 
 // Both plugins ship CommonJS-style typings; at run time (ESM) the default import is the function.
 const defaultExport = <T>(module: T): T extends { default: infer F } ? F : T =>
@@ -30,7 +31,7 @@ const minify = (): Plugin => terser({ ecma: 2020, compress: { passes: 3 }, forma
  * (`get`, `set`, `keys`, `now`, `random`, `status`, `body`, `page` …): terser renames every use of the
  * name. (terser leaves names it knows from the DOM alone anyway, e.g. `storage`, `transport`, `hide`.)
  */
-const SCRIPT_TAG_PRIVATE_PROPERTIES = /^(post|beacon|retryAfter|online)$/;
+const SCRIPT_TAG_PRIVATE_PROPERTIES = /^(post|beacon|retryAfter|pageHidden|backOnline)$/;
 
 /**
  * terser for the script tag we ship: as `minify`, plus the private property names above and
@@ -43,13 +44,62 @@ const minifyScriptTag = (): Plugin =>
     mangle: { properties: { regex: SCRIPT_TAG_PRIVATE_PROPERTIES } },
     format: { comments: false },
   }) as Plugin;
-const compile = (declarations: boolean): Plugin =>
+
+/**
+ * The field names of the stored identity and session: the one-letter string constants of
+ * src/stored-format.ts. The source says `identity[USER_ID]`, every build `identity.u`.
+ */
+const STORED_FIELDS = new Map(
+  Object.entries(storedFormat).flatMap(([name, value]) => (/^[A-Z_]+$/.test(name) && typeof value == 'string' && value.length == 1 ? [[name, value] as const] : [])),
+);
+
+type AstNode = { type: string; start: number; end: number; [key: string]: unknown };
+
+/**
+ * Puts the stored field names in place of their constants (terser keeps a constant used often in a
+ * variable, and `o[u]` where `o.u` would do). Replacements are padded to the constant's length so
+ * that source maps stay right.
+ */
+const inlineStoredFields = (): Plugin => ({
+  name: 'inline-stored-fields',
+  transform(code, id) {
+    if (!/\/src\/.*\.ts$/.test(id) || id.endsWith('stored-format.ts') || ![...STORED_FIELDS.keys()].some((name) => code.includes(name))) return null;
+    const replacements: Array<[start: number, end: number, text: string]> = [];
+    const visit = (node: AstNode, parent?: AstNode): void => {
+      if (node.type == 'ImportDeclaration') return;
+      const isPropertyName =
+        parent && !parent.computed && ((parent.type == 'MemberExpression' && parent.property == node) || (parent.type == 'Property' && parent.key == node));
+      const value = node.type == 'Identifier' && !isPropertyName ? STORED_FIELDS.get(node.name as string) : undefined;
+      if (value) replacements.push([node.start, node.end, JSON.stringify(value).padEnd(node.end - node.start)]);
+      for (const child of Object.values(node)) {
+        for (const item of Array.isArray(child) ? child : [child]) {
+          if (item && typeof item == 'object' && typeof (item as AstNode).type == 'string') visit(item as AstNode, node);
+        }
+      }
+    };
+    visit(this.parse(code) as unknown as AstNode);
+    let result = code;
+    for (const [start, end, text] of replacements.sort((a, b) => b[0] - a[0])) result = result.slice(0, start) + text + result.slice(end);
+    return { code: result, map: null };
+  },
+});
+
+const compile = (declarations: boolean): Plugin[] => [
   typescript({
     tsconfig,
     compilerOptions: declarations ? { declaration: true, outDir: distDir } : { declaration: false, outDir: undefined },
     include: [join(packageDir, 'src/**/*.ts')],
     noForceEmit: false,
-  }) as Plugin;
+  }) as Plugin,
+  inlineStoredFields(),
+];
+
+/**
+ * Output options of the script-tag files. No `"use strict"` prologue: the code is ES module code
+ * (strict by construction, type-checked) and never relies on what the prologue changes (`this` of
+ * plain functions, assignments to undeclared names, `arguments`, `with`), so it only cost bytes.
+ */
+const SCRIPT_TAG_OUTPUT = { format: 'iife', strict: false } as const;
 
 /** Writes dist/: ESM + .d.ts, the IIFE `uptake.min.js`, and `sri.json` with each file's sha384. */
 export const buildAll = async (): Promise<Record<string, string>> => {
@@ -61,13 +111,13 @@ export const buildAll = async (): Promise<Record<string, string>> => {
   const esmOut = await esm.write({ dir: distDir, format: 'es', sourcemap: true });
   await esm.close();
   const iife = await rollup({ input: join(packageDir, 'src/script-tag.ts'), plugins: [compile(false), minifyScriptTag()] });
-  const iifeOut = await iife.write({ file: join(distDir, 'uptake.min.js'), format: 'iife', sourcemap: 'hidden' });
+  const iifeOut = await iife.write({ ...SCRIPT_TAG_OUTPUT, file: join(distDir, 'uptake.min.js'), sourcemap: 'hidden' });
   await iife.close();
   // The widgets for the script tag: one file each, loaded on first use by the widget loader snippet.
   const widgetOut = [];
   for (const name of ['nps', 'progress']) {
     const widget = await rollup({ input: join(packageDir, `src/widgets/${name}-tag.ts`), plugins: [compile(false), minifyScriptTag()] });
-    widgetOut.push(...(await widget.write({ file: join(distDir, `uptake-${name}.min.js`), format: 'iife', sourcemap: 'hidden' })).output);
+    widgetOut.push(...(await widget.write({ ...SCRIPT_TAG_OUTPUT, file: join(distDir, `uptake-${name}.min.js`), sourcemap: 'hidden' })).output);
     await widget.close();
   }
   const sri: Record<string, string> = {};
@@ -94,7 +144,7 @@ export const bundleApp = async (code: string, format: 'es' | 'iife' = 'es', exte
   // The iife format is the script tag itself (its own minifier); `es` is an app importing the SDK.
   const plugins = [virtual, compile(false), format == 'iife' ? minifyScriptTag() : minify()];
   const bundle = await rollup({ input: entry, plugins, treeshake: { moduleSideEffects: format == 'iife' }, ...(external ? { external } : {}) });
-  const { output } = await bundle.generate({ format, sourcemap: false });
+  const { output } = await bundle.generate({ ...(format == 'iife' ? SCRIPT_TAG_OUTPUT : { format }), sourcemap: false });
   await bundle.close();
   return output[0].code;
 };

@@ -1,6 +1,6 @@
 import type { PageHooks } from './core.js';
 import { memoryStore } from './memory-store.js';
-import type { CoreDeps, KeyValueStore, Options, PageContext, Transport } from './types.js';
+import type { CoreDeps, KeyValueStore, Options, PageContext, Scheduler, Transport } from './types.js';
 
 /** localStorage as a {@link KeyValueStore}, or `undefined` when it is missing or refuses writes (privacy modes). */
 export const localStore = (): KeyValueStore | undefined => {
@@ -58,21 +58,28 @@ export const browserDeps = (options: Options): CoreDeps => ({
 });
 
 /**
+ * The real timers: the global object's own `setTimeout`, `clearTimeout`, `setInterval` and
+ * `clearInterval`, called on it (browsers refuse them called on another object) and looked up on
+ * each call (so a test's fake timers apply too).
+ */
+export const browserScheduler: Scheduler = globalThis;
+
+/**
  * Wires the page's life to the core: beacon on `visibilitychange` → hidden and on `pagehide`
  * (which also hands the stored queue to the next page load), retry on `online`.
  * Outside a page (a worker, Node) there is nothing to wire. Returns a function that removes the listeners.
  */
 export const attachPageHooks = (hooks: PageHooks): (() => void) => {
   const onVisibility = (): void => {
-    if (document.visibilityState == 'hidden') hooks.hide();
+    if (document.visibilityState == 'hidden') hooks.pageHidden();
   };
-  const onPageHide = (): void => hooks.hide(true);
+  const onPageHide = (): void => hooks.pageHidden(true);
   const controller = new AbortController();
   const options = { signal: controller.signal };
   if (typeof document == 'object') {
     document.addEventListener('visibilitychange', onVisibility, options);
     addEventListener('pagehide', onPageHide, options);
-    addEventListener('online', hooks.online, options);
+    addEventListener('online', hooks.backOnline, options);
   }
   return () => controller.abort();
 };

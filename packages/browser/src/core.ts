@@ -9,15 +9,28 @@ import {
   MAX_QUEUE_EVENTS,
   SESSION_TIMEOUT_MS,
 } from './limits.js';
-import type { CoreDeps, HttpAnswer, Options, Properties, Uptake, UptakeError } from './types.js';
+import {
+  ANONYMOUS_ID,
+  GROUP_ID,
+  IDENTITY_KEY,
+  LAST_ACTIVITY_AT,
+  LEASE_PREFIX,
+  NEXT_SEQ,
+  QUEUE_PREFIX,
+  readRecord,
+  SESSION_ID,
+  SESSION_KEY,
+  STARTED_AT,
+  STORAGE_PREFIX,
+  USER_HASH,
+  USER_ID,
+  type Identity,
+  type IdentityChange,
+  type Session,
+} from './stored-format.js';
+import type { CoreDeps, HttpAnswer, Options, Properties, Scheduler, Uptake, UptakeError } from './types.js';
 import { uuid } from './uuid.js';
 import { VERSION } from './version.js';
-
-/** Who is sending: anonymous id, user id, current account, identity-verification hash. */
-type Identity = { a: string; u?: string; g?: string; h?: string };
-type IdentityPatch = Omit<Identity, 'a'>;
-/** A session: id, next sequence number, start and last activity (ms). */
-type Session = { i: string; n: number; t: number; l: number };
 
 /** What the page's life drives in an instance (see `attachPageHooks` in the browser layer). */
 export type PageHooks = {
@@ -25,76 +38,52 @@ export type PageHooks = {
    * The page is hidden or going away: hand waiting events to `sendBeacon`. `leaving` (pagehide) also
    * gives up the claim on the stored queue, so that the next page load sends it at once.
    */
-  hide(leaving?: boolean): void;
+  pageHidden(leaving?: boolean): void;
   /** The browser is back online: retry now. */
-  online(): void;
+  backOnline(): void;
 };
 
-const PREFIX = 'uptake.';
-const IDENTITY_KEY = 'uptake.id';
-const SESSION_KEY = 'uptake.s';
-/** One queue per page load (`uptake.q.<tab>`) with its lease (`uptake.l.<tab>`): tabs never write each other's. */
-const QUEUE_PREFIX = 'uptake.q.';
-const LEASE_PREFIX = 'uptake.l.';
-
-const PENDING = 0;
-const GRANTED = 1;
-const DENIED = 2;
+/** Consent (README "Privacy and consent"): pending keeps events in memory only, denied records nothing. */
+const CONSENT_PENDING = 0;
+const CONSENT_GRANTED = 1;
+const CONSENT_DENIED = 2;
 
 const iso = (ms: number): string => new Date(ms).toISOString();
 
-const parse = (text: string | null): unknown => {
-  try {
-    return text && JSON.parse(text);
-  } catch {
-    // not JSON: as if absent
-  }
-};
-
 /**
- * Creates an instance (the default one and `createUptake`'s): the SDK engine, i.e. event factory,
- * sessions, the persisted queue, batching and the retry policy.
- * It never touches `window`, `document`, `localStorage` or `fetch`; the browser layer passes them in,
- * and `attach` (the browser's `attachPageHooks`) wires the page's life to its {@link PageHooks}
- * until `close()`, which calls the function `attach` returns.
- * Every call catches and reports its own errors.
+ * Creates an instance (the default one and `createUptake`'s). It holds, in this order: error
+ * reporting, what is stored (identity, session, the persisted queue and its lease), making events
+ * (sessions), the dispatcher (batches, retry and backoff, beacons when the page is hidden),
+ * consent, and the public calls. README "Delivery guarantees" and "Privacy and consent" say what
+ * each part promises; src/stored-format.ts says what is kept in localStorage.
+ *
+ * It never touches `window`, `document`, `localStorage`, `fetch` or the global timers: the browser
+ * layer passes them in (`deps`, `scheduler`), and `attach` (the browser's `attachPageHooks`) wires
+ * the page's life to its {@link PageHooks} until `close()`, which calls the function `attach`
+ * returns. Every call catches and reports its own errors.
  *
  * @example
- * const core = createCore({ writeKey: 'wk_1', host: 'https://uptake.example.com' }, {
- *   storage: memoryStore(), transport: myTransport, now: Date.now, random: Math.random,
- * });
+ * const core = createCore(
+ *   { writeKey: 'wk_1', host: 'https://uptake.example.com' },
+ *   { storage: memoryStore(), transport: myTransport, now: Date.now, random: Math.random },
+ *   globalThis,
+ * );
  * core.track('Report Created');
  */
-export const createCore = (options: Options, deps: CoreDeps, attach?: (hooks: PageHooks) => () => void): Uptake => {
+export const createCore = (options: Options, deps: CoreDeps, scheduler: Scheduler, attach?: (hooks: PageHooks) => () => void): Uptake => {
   const { storage, transport, now, random } = deps;
   const encoder = new TextEncoder();
-  const bytes = (text: string): number => encoder.encode(text).length;
-  const url = options.host.replace(/\/+$/, '') + '/v1/batch';
+  const byteLength = (text: string): number => encoder.encode(text).length;
+  const endpoint = options.host.replace(/\/+$/, '') + '/v1/batch';
   const flushAt = Math.min(Math.max(options.flushAt || 20, 1), MAX_BATCH_EVENTS);
+  /** This page load; names its stored queue and lease. */
   const tab = uuid(now());
   const queueKey = QUEUE_PREFIX + tab;
   const leaseKey = LEASE_PREFIX + tab;
+
+  // ── Errors ────────────────────────────────────────────────────────────────────────────────
   const listeners: Array<(error: UptakeError) => void> = [];
-
-  // `consent: 'denied'` is applied below by consent(false), which also clears what is stored.
-  let state = options.consent == 'pending' ? PENDING : GRANTED;
-  /** A new anonymous identity (first visit, `reset()`, consent withdrawn). */
-  const anonymous = (): Identity => ({ a: uuid(now()) });
-  let identity = (parse(storage.get(IDENTITY_KEY)) as Identity | undefined) || anonymous();
-  let session: Session | undefined;
-  /** Serialised events, oldest first. The memory copy is the truth for this tab; storage is its backup. */
-  let queue: string[] = [];
-  /** Events already handed to sendBeacon: not beaconed twice, but still sent (and kept) until a 200. */
-  const beaconed = new Set<string>();
-  let inflight: Promise<void> | undefined;
-  let sending = false;
-  /** No request before this time (backoff or Retry-After). */
-  let until = 0;
-  let attempt = 0;
-  let maxEvents = MAX_BATCH_EVENTS;
-  let dropped = 0;
-  let retryTimer: ReturnType<typeof setTimeout> | undefined;
-
+  /** Tells the `onError` listeners (and the console with `debug`) about a problem. */
   const report = (error: UptakeError): void => {
     if (options.debug) console.warn('[uptake]', error.code, error);
     for (const listener of listeners) {
@@ -105,20 +94,33 @@ export const createCore = (options: Options, deps: CoreDeps, attach?: (hooks: Pa
       }
     }
   };
-  const fail = (error: unknown): void => report({ code: 'exception', error });
+  const reportException = (error: unknown): void => report({ code: 'exception', error });
+  /** Wraps `fn` so that it never throws into the app: an exception is reported instead. */
   const guard =
     <A extends unknown[], R>(fn: (...args: A) => R) =>
     (...args: A): R | undefined => {
       try {
         return fn(...args);
       } catch (error) {
-        fail(error);
+        reportException(error);
       }
     };
 
+  // ── What is stored ────────────────────────────────────────────────────────────────────────
+  // `consent: 'denied'` is applied below by consent(false), which also clears what is stored.
+  let consentState = options.consent == 'pending' ? CONSENT_PENDING : CONSENT_GRANTED;
+  /** A new anonymous identity (first visit, `reset()`, consent withdrawn). */
+  const anonymousIdentity = (): Identity => ({ [ANONYMOUS_ID]: uuid(now()) });
+  let identity = readRecord<Identity>(storage.get(IDENTITY_KEY)) || anonymousIdentity();
+  let session: Session | undefined;
+  /** The persisted queue: serialised events, oldest first. The memory copy is the truth for this page load; storage is its backup. */
+  let queue: string[] = [];
+  /** Events dropped because the queue was full, since the page loaded. */
+  let overflowCount = 0;
+
   /** Writes (or removes, for `undefined`) a key, only with consent; a full or broken storage leaves memory as the copy. */
   const write = (key: string, value?: string): void => {
-    if (state != GRANTED) return;
+    if (consentState != CONSENT_GRANTED) return;
     try {
       if (value) storage.set(key, value);
       else storage.remove(key);
@@ -127,6 +129,7 @@ export const createCore = (options: Options, deps: CoreDeps, attach?: (hooks: Pa
     }
   };
 
+  /** Drops the oldest events beyond the bounds, stores the queue and renews the lease that says this page load owns it. */
   const saveQueue = (): void => {
     let size = queue.join('\n').length;
     let lost = 0;
@@ -135,14 +138,14 @@ export const createCore = (options: Options, deps: CoreDeps, attach?: (hooks: Pa
       lost++;
     }
     if (lost) {
-      dropped += lost;
-      report({ code: 'overflow', count: lost, dropped });
+      overflowCount += lost;
+      report({ code: 'overflow', count: lost, dropped: overflowCount });
     }
     const text = queue.join('\n');
     write(queueKey, text);
     write(leaseKey, text && String(now() + LEASE_MS));
   };
-  /** Stores the identity, the session and the queue (with the lease that says this page load owns it). */
+  /** Stores the identity, the session and the queue. */
   const save = (): void => {
     write(IDENTITY_KEY, JSON.stringify(identity));
     write(SESSION_KEY, session && JSON.stringify(session));
@@ -153,83 +156,122 @@ export const createCore = (options: Options, deps: CoreDeps, attach?: (hooks: Pa
    * or kept the session alive, so the stored copies win (memory is the truth until consent).
    */
   const load = (): void => {
-    if (state != GRANTED) return;
-    identity = (parse(storage.get(IDENTITY_KEY)) as Identity | undefined) || identity;
-    session = (parse(storage.get(SESSION_KEY)) as Session | undefined) || session;
+    if (consentState != CONSENT_GRANTED) return;
+    identity = readRecord<Identity>(storage.get(IDENTITY_KEY)) || identity;
+    session = readRecord<Session>(storage.get(SESSION_KEY)) || session;
+  };
+  /** Takes over the queues of page loads that are gone (lease released or expired), then saves ours (renewing its lease). */
+  const adoptOrphanedQueues = (): void => {
+    const at = now();
+    const adopted: string[] = [];
+    for (const key of storage.keys()) {
+      const isQueue = key.startsWith(QUEUE_PREFIX);
+      // Both prefixes have the same length: what follows is the page load that owns the key.
+      const owner = (isQueue || key.startsWith(LEASE_PREFIX)) && key.slice(QUEUE_PREFIX.length);
+      if (owner && owner != tab && !(+storage.get(LEASE_PREFIX + owner)! > at)) {
+        if (isQueue) adopted.push(...(storage.get(key) || '').split('\n').filter(Boolean));
+        storage.remove(key);
+      }
+    }
+    queue = adopted.concat(queue);
+    saveQueue();
   };
 
-  const event = (type: string, fields: Properties, at: number, current: Session): Properties => ({
+  // ── Events and sessions ───────────────────────────────────────────────────────────────────
+  /** A protocol v1 event (docs/protocol.md), the session's next one. */
+  const makeEvent = (type: string, fields: Properties, at: number, current: Session): Properties => ({
     type,
     messageId: uuid(at),
     timestamp: iso(at),
-    anonymousId: identity.a,
-    userId: identity.u,
+    anonymousId: identity[ANONYMOUS_ID],
+    userId: identity[USER_ID],
     ...fields,
     context: {
-      groupId: identity.g,
-      userHash: identity.h,
-      sessionId: current.i,
-      seq: current.n++,
+      groupId: identity[GROUP_ID],
+      userHash: identity[USER_HASH],
+      sessionId: current[SESSION_ID],
+      seq: current[NEXT_SEQ]++,
       library: { name: '@uptake/browser', version: VERSION },
       page: deps.page?.(),
     },
   });
 
-  const push = (item: Properties): void => {
-    const text = JSON.stringify(item);
-    const size = bytes(text);
-    if (size > MAX_EVENT_BYTES) {
-      report({ code: 'too_large', count: 1 });
-    } else {
-      queue.push(text);
-    }
+  /** Queues an event; one over 32 KB is dropped and reported. */
+  const enqueue = (event: Properties): void => {
+    const text = JSON.stringify(event);
+    if (byteLength(text) > MAX_EVENT_BYTES) report({ code: 'too_large', count: 1 });
+    else queue.push(text);
   };
 
-  const endSession = (current: Session): void =>
-    push(event('track', { event: '$session_end', properties: { sessionId: current.i, durationMs: current.l - current.t } }, current.l, current));
+  /** `$session_end`, timestamped with the session's last event; `durationMs` from its first to its last event. */
+  const endSession = (ended: Session): void =>
+    enqueue(
+      makeEvent(
+        'track',
+        { event: '$session_end', properties: { sessionId: ended[SESSION_ID], durationMs: ended[LAST_ACTIVITY_AT] - ended[STARTED_AT] } },
+        ended[LAST_ACTIVITY_AT],
+        ended,
+      ),
+    );
 
   /**
-   * Makes an event of `type` with `fields`, stores it and sends it when a batch is due. `patch` first
-   * changes the identity (`u` user id, `g` account, `h` user hash), even while consent is denied.
+   * Makes an event of `type` with `fields`, stores it and sends it when a batch is due. `change`
+   * first changes the identity, even while consent is denied.
    */
-  const send = (type: string, fields: Properties, patch?: IdentityPatch): void => {
+  const record = (type: string, fields: Properties, change?: IdentityChange): void => {
     load();
-    if (patch) {
-      if (patch.u && patch.u != identity.u) identity.h = undefined;
-      identity = { ...identity, ...patch };
+    if (change) {
+      // A user hash belongs to one user.
+      if (change[USER_ID] && change[USER_ID] != identity[USER_ID]) identity[USER_HASH] = undefined;
+      identity = { ...identity, ...change };
     }
-    if (state == DENIED) return;
+    if (consentState == CONSENT_DENIED) return;
     const at = now();
     let current = session;
-    if (!current || at - current.l > SESSION_TIMEOUT_MS) {
+    // A session ends after 30 minutes without events.
+    if (!current || at - current[LAST_ACTIVITY_AT] > SESSION_TIMEOUT_MS) {
       if (current) endSession(current);
-      current = session = { i: uuid(at), n: 0, t: at, l: at };
-      push(event('track', { event: '$session_start', properties: { sessionId: current.i } }, at, current));
+      current = session = { [SESSION_ID]: uuid(at), [NEXT_SEQ]: 0, [STARTED_AT]: at, [LAST_ACTIVITY_AT]: at };
+      enqueue(makeEvent('track', { event: '$session_start', properties: { sessionId: current[SESSION_ID] } }, at, current));
     }
-    current.l = at;
-    push(event(type, fields, at, current));
+    current[LAST_ACTIVITY_AT] = at;
+    enqueue(makeEvent(type, fields, at, current));
     save();
-    if (queue.length >= flushAt) flush();
+    if (queue.length >= flushAt) sendNow();
   };
 
-  const envelope = (items: string[]): string =>
-    `{"writeKey":${JSON.stringify(options.writeKey)},"sentAt":"${iso(now())}","batch":[${items.join(',')}]}`;
+  // ── The dispatcher ────────────────────────────────────────────────────────────────────────
+  /** Events already handed to sendBeacon: not beaconed twice, but still sent (and kept) until a 2xx. */
+  const beaconed = new Set<string>();
+  let inflight: Promise<void> | undefined;
+  let sending = false;
+  /** No request before this time (backoff or Retry-After). */
+  let waitUntil = 0;
+  let failedAttempts = 0;
+  /** Events per request; halved by each 413. */
+  let maxEventsPerRequest = MAX_BATCH_EVENTS;
+  let retryTimer: unknown;
 
-  /** The longest run of `items` from the start that fits `max` events and `limit` bytes (at least one). */
-  const take = (items: string[], max: number, limit: number): string[] => {
-    let size = bytes(envelope([]));
+  /** The body of `POST /v1/batch`: `{ writeKey, sentAt, batch }` around serialised events. */
+  const body = (events: string[]): string =>
+    `{"writeKey":${JSON.stringify(options.writeKey)},"sentAt":"${iso(now())}","batch":[${events.join(',')}]}`;
+
+  /** The longest run of `events` from the start that fits `maxEvents` events and `maxBytes` bytes (at least one). */
+  const nextBatch = (events: string[], maxEvents: number, maxBytes: number): string[] => {
+    let size = byteLength(body([]));
     let count = 0;
-    for (const item of items) {
-      size += bytes(item) + 1;
-      if (count >= max || (count && size > limit)) break;
+    for (const event of events) {
+      size += byteLength(event) + 1;
+      if (count >= maxEvents || (count && size > maxBytes)) break;
       count++;
     }
-    return items.slice(0, count);
+    return events.slice(0, count);
   };
 
-  const remove = (items: string[]): void => {
-    const sent = new Set(items);
-    queue = queue.filter((item) => !sent.has(item));
+  /** Forgets events the service took (or refused for good) and saves. */
+  const forget = (events: string[]): void => {
+    const done = new Set(events);
+    queue = queue.filter((event) => !done.has(event));
     if (!queue.length) beaconed.clear();
     saveQueue();
   };
@@ -238,127 +280,115 @@ export const createCore = (options: Options, deps: CoreDeps, attach?: (hooks: Pa
   const drain = async (): Promise<void> => {
     sending = true;
     try {
-      while (state == GRANTED && queue.length && now() >= until) {
-        const batch = take(queue, maxEvents, MAX_BATCH_BYTES);
+      while (consentState == CONSENT_GRANTED && queue.length && now() >= waitUntil) {
+        const batch = nextBatch(queue, maxEventsPerRequest, MAX_BATCH_BYTES);
         let answer: HttpAnswer;
         try {
-          answer = await transport.post(url, envelope(batch));
+          answer = await transport.post(endpoint, body(batch));
         } catch {
           answer = { status: 0 };
         }
         const status = answer.status;
-        const kind = (status / 100) | 0;
+        const statusClass = (status / 100) | 0;
         if (status == 413 && batch.length > 1) {
           // Too large for the service (or a proxy in front of it): send half as many from now on.
-          maxEvents = batch.length >> 1;
-        } else if (kind == 2) {
-          attempt = 0;
-          remove(batch);
+          maxEventsPerRequest = batch.length >> 1;
+        } else if (statusClass == 2) {
+          failedAttempts = 0;
+          forget(batch);
           const rejected = (answer.body as UptakeError | undefined)?.rejected;
-          if (rejected?.length) {
-            report({ code: 'rejected', status, count: rejected.length, rejected });
-          }
-        } else if (kind == 4 && status != 408 && status != 429) {
-          remove(batch);
+          if (rejected?.length) report({ code: 'rejected', status, count: rejected.length, rejected });
+        } else if (statusClass == 4 && status != 408 && status != 429) {
+          forget(batch);
           report({ code: 'dropped', status, count: batch.length });
         } else {
-          // Network down, 429, 5xx: wait as told, else back off, and keep the events.
-          const wait = retryAfterMs(answer.retryAfter, now()) ?? backoff(attempt++, random);
-          until = now() + wait;
-          clearTimeout(retryTimer);
-          retryTimer = setTimeout(flush, wait);
+          // Network down, 408, 429, 5xx: wait as told, else back off, and keep the events.
+          const wait = retryAfterMs(answer.retryAfter, now()) ?? backoff(failedAttempts++, random);
+          waitUntil = now() + wait;
+          scheduler.clearTimeout(retryTimer);
+          retryTimer = scheduler.setTimeout(sendNow, wait);
         }
       }
     } catch (error) {
-      fail(error);
+      reportException(error);
     }
     sending = false;
   };
 
-  const flush = (): Promise<void> => (sending ? inflight! : (inflight = drain()));
+  /** Sends waiting events now, unless the service asked to wait; resolves when the attempt is over. */
+  const sendNow = (): Promise<void> => (sending ? inflight! : (inflight = drain()));
 
+  /** The page is hidden or going away: hands the events not beaconed yet to `sendBeacon`. */
   const hide = (leaving?: boolean): void => {
     if (leaving) write(leaseKey);
-    if (state != GRANTED || now() < until) return;
-    let rest = queue.filter((item) => !beaconed.has(item));
+    if (consentState != CONSENT_GRANTED || now() < waitUntil) return;
+    let rest = queue.filter((event) => !beaconed.has(event));
     while (rest.length) {
-      const batch = take(rest, MAX_BATCH_EVENTS, MAX_BEACON_BYTES);
-      if (!transport.beacon(url, envelope(batch))) return;
-      for (const item of batch) beaconed.add(item);
+      const batch = nextBatch(rest, MAX_BATCH_EVENTS, MAX_BEACON_BYTES);
+      if (!transport.beacon(endpoint, body(batch))) return;
+      for (const event of batch) beaconed.add(event);
       rest = rest.slice(batch.length);
     }
   };
 
-  /** Takes over the queues of page loads that are gone (lease released or expired) and renews our own lease. */
-  const adopt = (): void => {
-    const at = now();
-    const found: string[] = [];
-    for (const key of storage.keys()) {
-      const owner = /^uptake\.[lq]\.(.+)/.exec(key)?.[1];
-      if (owner && owner != tab && !(+storage.get(LEASE_PREFIX + owner)! > at)) {
-        if (key[7] == 'q') found.push(...(storage.get(key) || '').split('\n').filter(Boolean));
-        storage.remove(key);
-      }
-    }
-    queue = found.concat(queue);
-    saveQueue();
-  };
-
+  /** Runs every `flushIntervalMs`: adopts orphaned queues (renewing our lease) and sends. */
   const tick = (): void => {
-    if (state != GRANTED) return;
-    adopt();
-    flush();
+    if (consentState != CONSENT_GRANTED) return;
+    adoptOrphanedQueues();
+    sendNow();
   };
 
+  // ── Consent ───────────────────────────────────────────────────────────────────────────────
   const consent = (granted: boolean): void => {
     if (!granted) {
-      state = DENIED;
+      consentState = CONSENT_DENIED;
       queue = [];
       beaconed.clear();
       session = undefined;
-      identity = anonymous();
-      for (const key of storage.keys()) if (key.startsWith(PREFIX)) storage.remove(key);
-    } else if (state != GRANTED) {
-      state = GRANTED;
+      identity = anonymousIdentity();
+      for (const key of storage.keys()) if (key.startsWith(STORAGE_PREFIX)) storage.remove(key);
+    } else if (consentState != CONSENT_GRANTED) {
+      consentState = CONSENT_GRANTED;
       save();
       tick();
     }
   };
 
-  const ticker = setInterval(guard(tick), Math.max(options.flushIntervalMs || 5000, 50));
+  // ── Start ─────────────────────────────────────────────────────────────────────────────────
+  const ticker = scheduler.setInterval(guard(tick), Math.max(options.flushIntervalMs || 5000, 50));
   if (options.consent == 'denied') consent(false); // as if just refused: nothing stored stays
   load();
   save();
   tick();
   const detach = attach?.({
-    hide: guard(hide),
-    online: guard(() => {
-      until = 0;
-      clearTimeout(retryTimer);
-      flush();
+    pageHidden: guard(hide),
+    backOnline: guard(() => {
+      waitUntil = 0;
+      scheduler.clearTimeout(retryTimer);
+      sendNow();
     }),
   });
 
   return {
     identify: guard((userId, traits, options) =>
-      send('identify', { traits }, options?.userHash ? { u: userId, h: options.userHash } : { u: userId }),
+      record('identify', { traits }, options?.userHash ? { [USER_ID]: userId, [USER_HASH]: options.userHash } : { [USER_ID]: userId }),
     ),
-    group: guard((accountId, traits) => send('group', { groupId: accountId, traits }, { g: accountId })),
-    track: guard((event, properties) => send('track', { event, properties })),
-    page: guard((name, properties) => send('page', { name, properties: { ...deps.page?.(), ...properties } })),
-    flush,
+    group: guard((accountId, traits) => record('group', { groupId: accountId, traits }, { [GROUP_ID]: accountId })),
+    track: guard((event, properties) => record('track', { event, properties })),
+    page: guard((name, properties) => record('page', { name, properties: { ...deps.page?.(), ...properties } })),
+    flush: sendNow,
     reset: guard(() => {
       load();
-      if (session && state != DENIED) endSession(session);
+      if (session && consentState != CONSENT_DENIED) endSession(session);
       session = undefined;
-      identity = anonymous();
+      identity = anonymousIdentity();
       save();
     }),
     consent: guard(consent),
     onError: (listener) => void listeners.push(listener),
     close: () => {
-      clearInterval(ticker);
-      clearTimeout(retryTimer);
+      scheduler.clearInterval(ticker);
+      scheduler.clearTimeout(retryTimer);
       detach?.();
     },
   };

@@ -1,4 +1,4 @@
-import { attachPageHooks, browserDeps } from './browser.js';
+import { attachPageHooks, browserDeps, browserScheduler } from './browser.js';
 import { createCore } from './core.js';
 import { MAX_PENDING_CALLS } from './limits.js';
 import type { CoreDeps, Options, Uptake } from './types.js';
@@ -43,7 +43,7 @@ const run = (method: Method, args: unknown[]): unknown => {
 export const init = (options: Options): void => {
   try {
     if (instance) return;
-    instance = createCore(options, browserDeps(options), attachPageHooks);
+    instance = createCore(options, browserDeps(options), browserScheduler, attachPageHooks);
     for (const [method, args] of waiting.splice(0)) run(method, args);
   } catch {
     // never throw into the host page
@@ -133,4 +133,4 @@ export const uptake = { init, identify, group, track, page, flush, reset, consen
  * other.track('Widget Opened');
  */
 export const createUptake = (options: Options, deps: CoreDeps = browserDeps(options)): Uptake =>
-  createCore(options, deps, attachPageHooks);
+  createCore(options, deps, browserScheduler, attachPageHooks);

@@ -115,3 +115,17 @@ export type CoreDeps = {
   /** The current page, added to every event as `context.page`. */
   page?(): PageContext | undefined;
 };
+
+/**
+ * Timers, passed to the core so that it never reaches for globals: the browser layer passes the
+ * global object (its own `setTimeout` …), a test its own clock.
+ */
+export type Scheduler = {
+  /** Runs `run` once after `ms`; returns a handle for `clearTimeout`. */
+  setTimeout(run: () => void, ms: number): unknown;
+  /** Cancels a timer of `setTimeout` (or nothing, for `undefined`). */
+  clearTimeout(timer: unknown): void;
+  /** Runs `run` every `ms`; returns a handle for `clearInterval`. */
+  setInterval(run: () => void, ms: number): unknown;
+  clearInterval(timer: unknown): void;
+};
