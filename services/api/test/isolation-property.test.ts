@@ -129,5 +129,6 @@ describe.each(testDatabaseKinds)('projects sharing every id on %s', (kind) => {
       }),
       { numRuns: 4, seed: 20261123, endOnFailure: true },
     );
-  });
+    // Four runs of two services each: ~30 s on a quiet machine, past 60 s on a busy one.
+  }, 180_000);
 });
