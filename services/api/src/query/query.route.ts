@@ -20,6 +20,7 @@ import {
   utilisationSchema,
   type ScoreModel,
 } from '@uptake/protocol';
+import type { Auth } from '../auth/authenticate.ts';
 import { secretKeyAuthenticator } from '../auth/secret-key.ts';
 import type { Database } from '../db/database.ts';
 import { addDays, daysBetween, today, windowOf } from '../domain/days.ts';
@@ -35,6 +36,7 @@ import { accountExists, accountScore, accountScoreTable, InvalidCursorError, ran
 
 export type QueryRoutesOptions = {
   db: Kysely<Database>;
+  auth: Auth;
   figureMaxStalenessMs: number;
   /** Compute the headline figures of every project in the background at start and each new UTC day. */
   warmFigures?: boolean;
@@ -49,7 +51,7 @@ const MAX_RANGE_DAYS = 400;
  * The query API (secret key): scores, active users, utilisation, NPS and score models. Figures
  * come from the derived tables ingestion keeps up to date, never from a scan of raw events.
  */
-export const queryRoutes: FastifyPluginAsync<QueryRoutesOptions> = async (app, { db, figureMaxStalenessMs, warmFigures: warm = false }) => {
+export const queryRoutes: FastifyPluginAsync<QueryRoutesOptions> = async (app, { db, auth, figureMaxStalenessMs, warmFigures: warm = false }) => {
   const cache = createFigureCache({ maxStalenessMs: figureMaxStalenessMs });
   if (warm) {
     let warmedFor = '';
@@ -69,7 +71,7 @@ export const queryRoutes: FastifyPluginAsync<QueryRoutesOptions> = async (app, {
     });
     app.addHook('onClose', async () => clearInterval(timer));
   }
-  app.addHook('onRequest', secretKeyAuthenticator(db));
+  app.addHook('onRequest', secretKeyAuthenticator(auth));
   const typed = app.withTypeProvider<ZodTypeProvider>();
   const security = [{ secretKey: [] }];
   await app.register(segmentRoutes, { db, cache });

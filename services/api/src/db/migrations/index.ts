@@ -7,6 +7,7 @@ import * as segmentDescriptionsAndTraitCalls from './2026_11_25_110000_segment_d
 import * as anonymousMemberships from './2026_11_26_100000_anonymous_memberships.ts';
 import * as eventSpans from './2026_11_27_090000_event_spans.ts';
 import * as traitsByEventTime from './2026_11_28_090000_traits_by_event_time.ts';
+import * as keyRotation from './2026_12_05_130000_key_rotation.ts';
 
 /** Forward-only, in order. Names are timestamps so they sort the way they run. */
 export const migrations: Record<string, Migration> = {
@@ -18,4 +19,5 @@ export const migrations: Record<string, Migration> = {
   '2026_11_26_100000_anonymous_memberships': anonymousMemberships,
   '2026_11_27_090000_event_spans': eventSpans,
   '2026_11_28_090000_traits_by_event_time': traitsByEventTime,
+  '2026_12_05_130000_key_rotation': keyRotation,
 };
