@@ -11,6 +11,7 @@ import { exampleRoutes } from './examples/examples.route.ts';
 import { installErrorHandler } from './http/error-handler.ts';
 import { healthRoutes } from './http/health.route.ts';
 import { registerOpenApi } from './http/openapi.ts';
+import { redactingLogger } from './http/redact.ts';
 import { OneLinePerRequest } from './http/request-log.ts';
 import { projectRoutes } from './projects/project.route.ts';
 import { ingestionRoutes } from './ingestion/ingestion.route.ts';
@@ -33,7 +34,8 @@ declare module 'fastify' {
  * await app.close();
  */
 export async function buildApp(config: Config, options: { logger?: Logger } = {}): Promise<FastifyInstance> {
-  const logger = options.logger ?? pino({ level: config.logLevel });
+  // Keys, hashes and tokens never reach a log line (docs/security.md).
+  const logger = redactingLogger(options.logger ?? pino({ level: config.logLevel }));
   const store = await openStore(config.database, (error) => logger.warn({ err: error }, 'idle database connection lost'));
   try {
     await migrateToLatest(store.db);

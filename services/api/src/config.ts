@@ -1,7 +1,10 @@
 import { z } from 'zod';
 
 export type DatabaseConfig =
-  /** `queryTimeoutMs`: a query without an answer by then fails (0: no limit, for long maintenance). */
+  /**
+   * `queryTimeoutMs`: a query without an answer by then fails (0: no limit, for long maintenance).
+   * Postgres only: PGlite cannot interrupt a running statement (db/connect.ts, docs/security.md).
+   */
   | { kind: 'postgres'; url: string; poolSize: number; queryTimeoutMs: number }
   /** `dataDir` is a folder (PGlite files live in `<dataDir>/pglite`) or `memory://` for tests. */
   | { kind: 'pglite'; dataDir: string };
