@@ -6,6 +6,7 @@ import { z } from 'zod';
 import { batchEnvelopeSchema, batchResponseSchema, errorResponseSchema, EVENT_TYPES, LIMITS, type BatchResponse } from '@uptake/protocol';
 import type { Database } from '../db/database.ts';
 import type { Auth } from '../auth/authenticate.ts';
+import { isEchoableOrigin } from '../auth/credentials.ts';
 import { HttpError } from '../http/errors.ts';
 import type { Project } from '../projects/projects.queries.ts';
 import { createBatchWriter } from './batch-writer.ts';
@@ -37,9 +38,10 @@ const errorResponses = { 400: errorResponseSchema, 401: errorResponseSchema, 403
 export const ingestionRoutes: FastifyPluginAsync<IngestionOptions> = async (app, options) => {
   const writer = createBatchWriter(options.db, { writers: options.writers, maxEvents: 1000, announceChanges: options.announceChanges });
 
-  // Any origin may send (the project's origin list is checked per request below).
+  // Any origin may send (the project's origin list is checked per request below); one that
+  // cannot be a header value is not echoed, and the check below refuses it by name.
   await app.register(cors, {
-    origin: true,
+    origin: (origin, callback) => callback(null, origin === undefined || isEchoableOrigin(origin)),
     methods: ['POST'],
     allowedHeaders: ['content-type', 'authorization', 'content-encoding'],
     // The SDK honours Retry-After on 429/503; cross-origin scripts see it only when exposed.
