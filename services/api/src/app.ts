@@ -33,6 +33,9 @@ declare module 'fastify' {
  * const res = await app.inject({ method: 'GET', url: '/healthz' });
  * await app.close();
  */
+/** Believe X-Forwarded-For for this many proxies in front of the service. */
+const trustHops = (hops: number) => (_address: string, hop: number) => hop < hops;
+
 export async function buildApp(config: Config, options: { logger?: Logger } = {}): Promise<FastifyInstance> {
   // Keys, hashes and tokens never reach a log line (docs/security.md).
   const logger = redactingLogger(options.logger ?? pino({ level: config.logLevel }));
@@ -49,6 +52,8 @@ export async function buildApp(config: Config, options: { logger?: Logger } = {}
     forceCloseConnections: 'idle',
     return503OnClosing: true,
     logController: new OneLinePerRequest(),
+    // The client address failed-auth throttling counts by (docs/security.md).
+    trustProxy: typeof config.trustProxy === 'number' ? trustHops(config.trustProxy) : (config.trustProxy ?? false),
   });
   // Other instances sharing a Postgres (and `uptake rebuild`) announce what they changed.
   const changes = config.database.kind === 'postgres' ? await listenForChanges(config.database.url, logger) : undefined;

@@ -35,6 +35,12 @@ export type Config = Readonly<{
   /** How long a found key is trusted (ms): a key or setting changed on another instance shows within it. Default 30 s. */
   keyCacheTtlMs?: number;
   /**
+   * Which proxies' X-Forwarded-For to believe for the client address (failed-auth throttling):
+   * absent/false = none (the socket's peer), true = any, a number = that many hops, or a list of
+   * addresses/CIDRs (Fastify's trustProxy).
+   */
+  trustProxy?: boolean | number | string;
+  /**
    * How old a cached figure may be when served (ms); within it, figures are refreshed in the
    * background as events arrive. Bounds how long an acknowledged event can be missing from an
    * answer (the query API promises 5 s).
@@ -85,6 +91,14 @@ const envSchema = z.object({
   UPTAKE_AUTH_FAILURES_PER_SECOND: z.coerce.number().min(0).default(0.2),
   UPTAKE_AUTH_FAILURE_BURST: z.coerce.number().min(1).default(20),
   UPTAKE_KEY_CACHE_TTL_MS: z.coerce.number().int().min(0).max(600_000).default(30_000),
+  // Unset: the socket's peer is the client. `true`, a hop count, or proxy addresses/CIDRs (a,b).
+  UPTAKE_TRUST_PROXY: z.preprocess(
+    (value) => (value === '' ? undefined : value),
+    z
+      .string()
+      .transform((value): boolean | number | string => (value === 'true' ? true : value === 'false' ? false : /^\d+$/.test(value) ? Number(value) : value))
+      .optional(),
+  ),
   UPTAKE_FIGURE_MAX_STALENESS_MS: z.coerce.number().int().min(0).max(5000).default(4000),
   // Unset (or empty): the command decides (`start` on, `serve` off).
   UPTAKE_EXAMPLES: flag,
@@ -130,6 +144,7 @@ export function loadConfig(env: Record<string, string | undefined>, overrides: C
     authFailuresPerSecond: e.UPTAKE_AUTH_FAILURES_PER_SECOND,
     authFailureBurst: e.UPTAKE_AUTH_FAILURE_BURST,
     keyCacheTtlMs: e.UPTAKE_KEY_CACHE_TTL_MS,
+    trustProxy: e.UPTAKE_TRUST_PROXY ?? false,
     figureMaxStalenessMs: e.UPTAKE_FIGURE_MAX_STALENESS_MS,
     retryAfterSeconds: 5,
     examples: overrides.examples ?? e.UPTAKE_EXAMPLES ?? defaults.examples ?? false,

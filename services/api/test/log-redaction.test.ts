@@ -6,7 +6,7 @@ import { buildApp } from '../src/app.ts';
 import { redactUrl } from '../src/http/redact.ts';
 import { hashSecretKey, userHash } from '../src/projects/keys.ts';
 import { createProject } from '../src/projects/projects.queries.ts';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, InjectOptions } from 'fastify';
 import { createTestDatabase, testDatabaseKinds, type TestDatabase } from './support/databases.ts';
 import { basicAuth, testConfig } from './support/test-app.ts';
 
@@ -69,7 +69,7 @@ describe.each(testDatabaseKinds)('logs hold no key, hash or token on %s', (kind)
     const statuses = [];
     const answers = [];
     for (const call of calls) {
-      const answer = await app.inject(call as Parameters<FastifyInstance['inject']>[0]);
+      const answer = await app.inject(call as InjectOptions);
       statuses.push(answer.statusCode);
       answers.push(answer.body);
     }
