@@ -60,17 +60,18 @@ export function createAuth(db: Kysely<Database>, limits: AuthLimits): Auth {
   };
   const failed = (request: FastifyRequest) => void failures.take(request.ip, Date.now());
 
-  const find = async (request: FastifyRequest, kind: KeyKind, key: string | undefined, missing: string): Promise<Project> => {
+  /** `malformed`: the key could not even be read (a Basic header that is not base64). */
+  const find = async (request: FastifyRequest, kind: KeyKind, key: string | undefined, missing: string, malformed?: HttpError): Promise<Project> => {
     const waitSeconds = failures.waitSeconds(request.ip, Date.now());
+    if (waitSeconds > 0) {
+      const project = key === undefined ? undefined : keys.known(kind, key);
+      if (project) return project;
+      throw rateLimited('failed authentications from this address', limits.authFailures, waitSeconds);
+    }
     try {
-      const field = kind === 'write' ? 'writeKey' : 'secretKey';
+      if (malformed) throw malformed;
       if (key === undefined) throw new HttpError(401, kind === 'write' ? 'missing_write_key' : 'missing_secret_key', missing);
-      checkKeyFormat(field, key);
-      if (waitSeconds > 0) {
-        const project = keys.known(kind, key);
-        if (project) return project;
-        throw rateLimited('failed authentications from this address', limits.authFailures, waitSeconds);
-      }
+      checkKeyFormat(kind === 'write' ? 'writeKey' : 'secretKey', key);
       const project = await keys.lookup(kind, key);
       if (project) return project;
       throw await unknownKey(kind, key);
@@ -102,13 +103,14 @@ export function createAuth(db: Kysely<Database>, limits: AuthLimits): Auth {
 
   const writeKeyed = (family: 'ingestion' | 'widgets', missing: string) => async (request: FastifyRequest, fallback: unknown) => {
     let key: string | undefined;
+    let malformed: HttpError | undefined;
     try {
       key = writeKeyOf(request.headers.authorization, fallback);
     } catch (error) {
-      failed(request);
-      throw error;
+      if (!(error instanceof HttpError)) throw error;
+      malformed = error;
     }
-    const project = await find(request, 'write', key, missing);
+    const project = await find(request, 'write', key, missing, malformed);
     checkOrigin(project, request.headers.origin);
     limit(family, project);
     return project;

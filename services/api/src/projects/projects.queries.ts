@@ -1,4 +1,4 @@
-import type { Kysely } from 'kysely';
+import { sql, type Kysely } from 'kysely';
 import type { Database } from '../db/database.ts';
 import { generateProjectKeys, hashSecretKey, type ProjectKeys } from './keys.ts';
 
@@ -51,18 +51,20 @@ type ProjectRow = { project_id: string; name: string; write_key: string; identit
  * overlap has not ended. Keys are compared by value (write) or SHA-256 (secret), in SQL.
  */
 export async function findProjectByKey(db: Kysely<Database>, kind: 'write' | 'secret', key: string): Promise<KeyMatch | undefined> {
-  const current = db.selectFrom('projects').select(projectColumns);
-  const row = await (kind === 'write' ? current.where('write_key', '=', key) : current.where('secret_key_hash', '=', hashSecretKey(key))).executeTakeFirst();
-  if (row) return { project: await toProject(db, row), expiresAt: undefined };
-  const retired = await db
+  // One query either way: an unknown key (the common case under attack) costs one round trip.
+  const current = db.selectFrom('projects').select([...projectColumns, sql<Date | null>`null::timestamptz`.as('expires_at')]);
+  const retired = db
     .selectFrom('retired_keys')
     .innerJoin('projects', 'projects.project_id', 'retired_keys.project_id')
     .select([...projectColumns.map((column) => `projects.${column}` as const), 'retired_keys.expires_at'])
     .where('retired_keys.key_hash', '=', hashSecretKey(key))
     .where('retired_keys.kind', '=', kind)
-    .where('retired_keys.expires_at', '>', new Date())
+    .where('retired_keys.expires_at', '>', new Date());
+  const row = await (kind === 'write' ? current.where('write_key', '=', key) : current.where('secret_key_hash', '=', hashSecretKey(key)))
+    .unionAll(retired)
+    .limit(1)
     .executeTakeFirst();
-  return retired && { project: await toProject(db, retired), expiresAt: retired.expires_at.getTime() };
+  return row && { project: await toProject(db, row), expiresAt: row.expires_at?.getTime() };
 }
 
 export async function findProjectByWriteKey(db: Kysely<Database>, writeKey: string): Promise<Project | undefined> {
