@@ -13,6 +13,10 @@ import type {
   ActiveMetrics,
   AsOfQuery,
   BatchResponse,
+  KeyRotation,
+  KeyRotationInput,
+  ProjectInfo,
+  ProjectSettingsUpdate,
   DateRangeQuery,
   EventInput,
   GroupMessage,
@@ -302,6 +306,33 @@ export type UptakeClient = {
   updateSegmentSettings(settings: SegmentSettingsUpdate): Promise<SegmentSettings>;
 
   /**
+   * The project's settings and key ages: name, write key, allowed origins, `requireUserHash`,
+   * when each key was made and which rotated-out keys still work. Never a secret. `GET /v1/project`.
+   *
+   * @example
+   * const { allowedOrigins, keys } = await client.project();
+   */
+  project(): Promise<ProjectInfo>;
+
+  /**
+   * Changes the allowed origins (`[]`: any) and/or `requireUserHash`; fields left out stay.
+   * `PATCH /v1/project`; 400 names an origin that is not `scheme://host[:port]`.
+   *
+   * @example
+   * await client.updateProject({ allowedOrigins: ['https://app.acme.io'], requireUserHash: true });
+   */
+  updateProject(settings: ProjectSettingsUpdate): Promise<ProjectInfo>;
+
+  /**
+   * Replaces a key and answers the new one (shown this once); the old one keeps working for
+   * `overlapHours` (default 24, 0: it stops at once). `POST /v1/project/keys/rotate`.
+   *
+   * @example
+   * const { key } = await client.rotateKey({ kind: 'identity', overlapHours: 48 });
+   */
+  rotateKey(rotation: KeyRotationInput): Promise<KeyRotation>;
+
+  /**
    * Sends events with the write key, split into requests of at most 500 events and 500 KB, one
    * after another. Events without a `messageId` get one (`crypto.randomUUID()`); give your own
    * to make a retry of the same events safe (the service stores each messageId once). Answers
@@ -443,6 +474,9 @@ export function createUptakeClient(options: UptakeClientOptions): UptakeClient {
     },
     segmentSettings: () => query('segmentSettings', { method: 'GET', path: '/v1/segments/settings' }),
     updateSegmentSettings: (settings) => query('updateSegmentSettings', { method: 'PUT', path: '/v1/segments/settings', body: settings }),
+    project: () => query('project', { method: 'GET', path: '/v1/project' }),
+    updateProject: (settings) => query('updateProject', { method: 'PATCH', path: '/v1/project', body: settings }),
+    rotateKey: (rotation) => query('rotateKey', { method: 'POST', path: '/v1/project/keys/rotate', body: rotation }),
     sendBatch,
     track: (message, batchOptions) => sendBatch([{ ...message, type: 'track' }], batchOptions),
     identify: (message, batchOptions) => sendBatch([{ ...message, type: 'identify' }], batchOptions),

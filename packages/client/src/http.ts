@@ -7,7 +7,7 @@ export type Fetch = (input: string, init: RequestInit) => Promise<Response>;
 export type QueryParameters = Record<string, string | number | boolean | undefined>;
 
 export type HttpRequest = {
-  method: 'GET' | 'POST' | 'PUT' | 'DELETE';
+  method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
   /** Path with its segments already encoded, e.g. `/v1/users/u%2F1/score`. */
   path: string;
   query?: QueryParameters | undefined;

@@ -103,6 +103,10 @@ export type SegmentUpdate = Omit<z.input<typeof segmentUpdateSchema>, 'rule'> & 
 /** `PUT /v1/segments/settings`: thresholds that differ from the defaults (the others go back to the default). */
 export type SegmentSettingsUpdate = z.input<typeof segmentSettingsUpdateSchema>;
 
+// ── Project settings and keys (docs/security.md) ──
+
+export type { KeyKind, KeyRotation, KeyRotationInput, ProjectInfo, ProjectSettingsUpdate } from '@uptake/protocol';
+
 // ── Events (what a sender writes: the input side, so ids may be numbers, fields may be null) ──
 
 /** Any event of protocol v1; `messageId` is made by the client when missing. */

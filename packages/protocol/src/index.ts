@@ -6,3 +6,4 @@ export * from './batch.ts';
 export * from './validate.ts';
 export * from './query.ts';
 export * from './widgets.ts';
+export * from './project.ts';

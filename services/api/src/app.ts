@@ -2,6 +2,7 @@ import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
 import { pino, type Logger } from 'pino';
 import type { Config } from './config.ts';
+import { createAuth } from './auth/authenticate.ts';
 import { openStore, type Store } from './db/connect.ts';
 import { migrateToLatest } from './db/migrate.ts';
 import { listenForChanges } from './query/derived/change-feed.ts';
@@ -10,7 +11,9 @@ import { exampleRoutes } from './examples/examples.route.ts';
 import { installErrorHandler } from './http/error-handler.ts';
 import { healthRoutes } from './http/health.route.ts';
 import { registerOpenApi } from './http/openapi.ts';
+import { redactingLogger } from './http/redact.ts';
 import { OneLinePerRequest } from './http/request-log.ts';
+import { projectRoutes } from './projects/project.route.ts';
 import { ingestionRoutes } from './ingestion/ingestion.route.ts';
 import { queryRoutes } from './query/query.route.ts';
 import { widgetRoutes } from './widgets/widgets.route.ts';
@@ -30,8 +33,12 @@ declare module 'fastify' {
  * const res = await app.inject({ method: 'GET', url: '/healthz' });
  * await app.close();
  */
+/** Believe X-Forwarded-For for this many proxies in front of the service. */
+const trustHops = (hops: number) => (_address: string, hop: number) => hop < hops;
+
 export async function buildApp(config: Config, options: { logger?: Logger } = {}): Promise<FastifyInstance> {
-  const logger = options.logger ?? pino({ level: config.logLevel });
+  // Keys, hashes and tokens never reach a log line (docs/security.md).
+  const logger = redactingLogger(options.logger ?? pino({ level: config.logLevel }));
   const store = await openStore(config.database, (error) => logger.warn({ err: error }, 'idle database connection lost'));
   try {
     await migrateToLatest(store.db);
@@ -45,6 +52,8 @@ export async function buildApp(config: Config, options: { logger?: Logger } = {}
     forceCloseConnections: 'idle',
     return503OnClosing: true,
     logController: new OneLinePerRequest(),
+    // The client address failed-auth throttling counts by (docs/security.md).
+    trustProxy: typeof config.trustProxy === 'number' ? trustHops(config.trustProxy) : (config.trustProxy ?? false),
   });
   // Other instances sharing a Postgres (and `uptake rebuild`) announce what they changed.
   const changes = config.database.kind === 'postgres' ? await listenForChanges(config.database.url, logger) : undefined;
@@ -58,17 +67,25 @@ export async function buildApp(config: Config, options: { logger?: Logger } = {}
   installErrorHandler(app, config.retryAfterSeconds);
   await registerOpenApi(app);
 
+  // One key cache and one set of limits for every route family (docs/security.md).
+  const auth = createAuth(store.db, {
+    ingestion: { perSecond: config.rateLimitPerSecond, burst: config.rateLimitBurst },
+    query: { perSecond: config.queryRateLimitPerSecond ?? 0, burst: config.queryRateLimitBurst ?? 1 },
+    widgets: { perSecond: config.widgetRateLimitPerSecond ?? 0, burst: config.widgetRateLimitBurst ?? 1 },
+    authFailures: { perSecond: config.authFailuresPerSecond ?? 0, burst: config.authFailureBurst ?? 1 },
+    ...(config.keyCacheTtlMs !== undefined ? { keyCache: { ttlMs: config.keyCacheTtlMs } } : {}),
+  });
   await app.register(healthRoutes, { db: store.db, retryAfterSeconds: config.retryAfterSeconds });
   await app.register(ingestionRoutes, {
     db: store.db,
-    rateLimitPerSecond: config.rateLimitPerSecond,
-    rateLimitBurst: config.rateLimitBurst,
+    auth,
     writers: config.database.kind === 'pglite' ? 1 : Math.min(2, config.database.poolSize),
     announceChanges: config.database.kind === 'postgres',
     maxEventNames: config.maxEventNamesPerProject,
   });
-  await app.register(queryRoutes, { db: store.db, figureMaxStalenessMs: config.figureMaxStalenessMs, figureCacheMaxBytes: config.figureCacheMaxBytes, warmFigures: config.warmFigures ?? false });
-  await app.register(widgetRoutes, { db: store.db });
+  await app.register(queryRoutes, { db: store.db, auth, figureMaxStalenessMs: config.figureMaxStalenessMs, figureCacheMaxBytes: config.figureCacheMaxBytes, warmFigures: config.warmFigures ?? false });
+  await app.register(widgetRoutes, { db: store.db, auth });
+  await app.register(projectRoutes, { db: store.db, auth });
   await app.register(dashboardRoutes);
   // The example pages hand out a demo user's userHash: only when asked for (`uptake start`, `--examples`).
   if (config.examples) await app.register(exampleRoutes, { db: store.db, keysDir: config.database.kind === 'pglite' ? config.database.dataDir : '.uptake' });

@@ -9,6 +9,7 @@ import { DEMO_PROJECT_FILE, ensureDemoProject, type DemoProjectFile } from './de
 import { loadDemoProject, type DemoRun } from './demo/load-demo.ts';
 import { rebuildDerivedTables } from './query/derived/rebuild.ts';
 import { createProject } from './projects/projects.queries.ts';
+import { chooseProject, parseOverlap, rotateProjectKey, setProjectSettings, UsageError } from './projects/project-commands.ts';
 import { startServer } from './server.ts';
 
 const USAGE = `Usage: uptake <command> [options]
@@ -20,6 +21,12 @@ Commands:
   serve                       migrate, then serve the API (example pages only with --examples)
   migrate                     run migrations and exit
   project create --name <n>   create a project and print its keys (the secret key is shown once)
+  project rotate-key --write|--secret|--identity [--overlap 24] [--project <id>]
+                              replace a key and print the new one (shown once); the old one
+                              keeps working for --overlap hours (0: stops at once)
+  project set [--allowed-origins a,b] [--require-user-hash on|off] [--project <id>]
+                              change the allowed origins (empty: any) or identity verification;
+                              a running server applies it within 30 s (UPTAKE_KEY_CACHE_TTL_MS)
   demo [--days 90]            create (or reuse) the demo project and load realistic demo data;
                               a second run stores nothing twice
   rebuild                     recompute the query API's derived tables from the stored events
@@ -31,7 +38,8 @@ Options:
   --examples        serve the example pages of the demo project (serve; start always does,
                     unless env UPTAKE_EXAMPLES=0)
   --name <n>        project name (project create)
-  --json            print machine-readable JSON (project create)
+  --project <id>    the project (project rotate-key, set); default: the only project
+  --json            print machine-readable JSON (project create, rotate-key, set)
   --days <n>        days of demo data, ending today (demo, first start; default 90)
   --accounts <n>    customer accounts in the demo data (demo, first start; default 100)
 
@@ -53,6 +61,13 @@ async function main(argv: string[]): Promise<number> {
       days: { type: 'string' },
       accounts: { type: 'string' },
       examples: { type: 'boolean', default: false },
+      project: { type: 'string' },
+      write: { type: 'boolean', default: false },
+      secret: { type: 'boolean', default: false },
+      identity: { type: 'boolean', default: false },
+      overlap: { type: 'string' },
+      'allowed-origins': { type: 'string' },
+      'require-user-hash': { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false },
     },
   });
@@ -149,8 +164,9 @@ async function main(argv: string[]): Promise<number> {
       return 0;
     }
     case 'project': {
+      if (subcommand === 'rotate-key' || subcommand === 'set') return projectCommand(config, subcommand, values);
       if (subcommand !== 'create' || !values.name) {
-        process.stderr.write('usage: uptake project create --name <name> [--json]\n');
+        process.stderr.write(`usage: uptake project create --name <name> [--json]\n${PROJECT_USAGE}`);
         return 1;
       }
       const store = await openStore(config.database);
@@ -172,6 +188,59 @@ async function main(argv: string[]): Promise<number> {
     default:
       process.stderr.write(`unknown command: ${command}\n\n${USAGE}`);
       return 1;
+  }
+}
+
+const PROJECT_USAGE = `       uptake project rotate-key --write|--secret|--identity [--overlap <hours>] [--project <id>] [--json]
+       uptake project set [--allowed-origins a,b] [--require-user-hash on|off] [--project <id>] [--json]
+`;
+
+type ProjectFlags = {
+  project?: string | undefined;
+  write?: boolean | undefined;
+  secret?: boolean | undefined;
+  identity?: boolean | undefined;
+  overlap?: string | undefined;
+  'allowed-origins'?: string | undefined;
+  'require-user-hash'?: string | undefined;
+  json?: boolean | undefined;
+};
+
+/** `project rotate-key` and `project set`: the same effects as the API's, on the store directly. */
+async function projectCommand(config: Config, subcommand: 'rotate-key' | 'set', values: ProjectFlags): Promise<number> {
+  const kinds = (['write', 'secret', 'identity'] as const).filter((kind) => values[kind]);
+  if (subcommand === 'rotate-key' && kinds.length !== 1) {
+    process.stderr.write(`uptake: project rotate-key needs exactly one of --write, --secret, --identity\nusage: ${PROJECT_USAGE.trimStart()}`);
+    return 1;
+  }
+  const store = await openStore(config.database);
+  try {
+    await migrateToLatest(store.db);
+    const projectId = await chooseProject(store.db, values.project);
+    if (subcommand === 'rotate-key') {
+      const rotation = await rotateProjectKey(store.db, projectId, kinds[0]!, parseOverlap(values.overlap), demoKeysDir(config));
+      if (values.json) print(JSON.stringify({ projectId, ...rotation }));
+      else {
+        print(`New ${rotation.kind} key of ${projectId}: ${rotation.key}`);
+        print(`The old key works until ${rotation.previousKeyExpiresAt}.${rotation.kind === 'secret' ? ' The secret key is stored hashed and will not be shown again.' : ''}`);
+      }
+    } else {
+      const info = await setProjectSettings(store.db, projectId, { allowedOrigins: values['allowed-origins'], requireUserHash: values['require-user-hash'] });
+      if (values.json) print(JSON.stringify({ projectId, allowedOrigins: info.allowedOrigins, requireUserHash: info.requireUserHash }));
+      else {
+        print(`Project ${projectId}`);
+        print(`  allowed origins    ${info.allowedOrigins.length > 0 ? info.allowedOrigins.join(', ') : '(any)'}`);
+        print(`  require userHash   ${info.requireUserHash ? 'on' : 'off'}`);
+        print('A running server applies this within 30 s (UPTAKE_KEY_CACHE_TTL_MS).');
+      }
+    }
+    return 0;
+  } catch (error) {
+    if (!(error instanceof UsageError)) throw error;
+    process.stderr.write(`uptake: ${error.message}\n`);
+    return 1;
+  } finally {
+    await store.close();
   }
 }
 

@@ -3,7 +3,10 @@ import { DEFAULT_MAX_EVENT_NAMES } from './ingestion/event-names.ts';
 import { DEFAULT_FIGURE_CACHE_BYTES } from './query/figure-cache.ts';
 
 export type DatabaseConfig =
-  /** `queryTimeoutMs`: a query without an answer by then fails (0: no limit, for long maintenance). */
+  /**
+   * `queryTimeoutMs`: a query without an answer by then fails (0: no limit, for long maintenance).
+   * Postgres only: PGlite cannot interrupt a running statement (db/connect.ts, docs/security.md).
+   */
   | { kind: 'postgres'; url: string; poolSize: number; queryTimeoutMs: number }
   /** `dataDir` is a folder (PGlite files live in `<dataDir>/pglite`) or `memory://` for tests. */
   | { kind: 'pglite'; dataDir: string };
@@ -13,9 +16,32 @@ export type Config = Readonly<{
   port: number;
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   database: DatabaseConfig;
-  /** Ingestion requests per second allowed per write key (token bucket); 0 turns the limit off. */
+  /**
+   * Ingestion requests per second allowed per project (all its live write keys; token bucket),
+   * and the burst; 0 turns the limit off. Each limit below is the same kind (docs/security.md).
+   */
   rateLimitPerSecond: number;
   rateLimitBurst: number;
+  /** Query API requests (and project, widget settings) per second per project (secret key); absent or 0: off. */
+  queryRateLimitPerSecond?: number;
+  queryRateLimitBurst?: number;
+  /** Widget reads per second per project (write key); absent or 0: off. */
+  widgetRateLimitPerSecond?: number;
+  widgetRateLimitBurst?: number;
+  /**
+   * Failed authentications (401s) per second per client address once the burst is spent; the
+   * address then gets 429 for unknown keys. Absent or 0: off.
+   */
+  authFailuresPerSecond?: number;
+  authFailureBurst?: number;
+  /** How long a found key is trusted (ms): a key or setting changed on another instance shows within it. Default 30 s. */
+  keyCacheTtlMs?: number;
+  /**
+   * Which proxies' X-Forwarded-For to believe for the client address (failed-auth throttling):
+   * absent/false = none (the socket's peer), true = any, a number = that many hops, or a list of
+   * addresses/CIDRs (Fastify's trustProxy).
+   */
+  trustProxy?: boolean | number | string;
   /**
    * How old a cached figure may be when served (ms); within it, figures are refreshed in the
    * background as events arrive. Bounds how long an acknowledged event can be missing from an
@@ -67,6 +93,24 @@ const envSchema = z.object({
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   UPTAKE_RATE_LIMIT_PER_SECOND: z.coerce.number().min(0).default(1000),
   UPTAKE_RATE_LIMIT_BURST: z.coerce.number().min(1).default(2000),
+  // A dashboard page asks a dozen figures at once; scripts page through members.
+  UPTAKE_QUERY_RATE_LIMIT_PER_SECOND: z.coerce.number().min(0).default(50),
+  UPTAKE_QUERY_RATE_LIMIT_BURST: z.coerce.number().min(1).default(200),
+  // Widgets are read on page loads of every signed-in user of a customer's product.
+  UPTAKE_WIDGET_RATE_LIMIT_PER_SECOND: z.coerce.number().min(0).default(200),
+  UPTAKE_WIDGET_RATE_LIMIT_BURST: z.coerce.number().min(1).default(1000),
+  // 20 wrong keys from one address, then one every 5 s: enough for a typo, not for guessing.
+  UPTAKE_AUTH_FAILURES_PER_SECOND: z.coerce.number().min(0).default(0.2),
+  UPTAKE_AUTH_FAILURE_BURST: z.coerce.number().min(1).default(20),
+  UPTAKE_KEY_CACHE_TTL_MS: z.coerce.number().int().min(0).max(600_000).default(30_000),
+  // Unset: the socket's peer is the client. `true`, a hop count, or proxy addresses/CIDRs (a,b).
+  UPTAKE_TRUST_PROXY: z.preprocess(
+    (value) => (value === '' ? undefined : value),
+    z
+      .string()
+      .transform((value): boolean | number | string => (value === 'true' ? true : value === 'false' ? false : /^\d+$/.test(value) ? Number(value) : value))
+      .optional(),
+  ),
   UPTAKE_FIGURE_MAX_STALENESS_MS: z.coerce.number().int().min(0).max(5000).default(4000),
   // Unset (or empty): the command decides (`start` on, `serve` off).
   UPTAKE_EXAMPLES: flag,
@@ -107,6 +151,14 @@ export function loadConfig(env: Record<string, string | undefined>, overrides: C
     database: Object.freeze(database),
     rateLimitPerSecond: e.UPTAKE_RATE_LIMIT_PER_SECOND,
     rateLimitBurst: e.UPTAKE_RATE_LIMIT_BURST,
+    queryRateLimitPerSecond: e.UPTAKE_QUERY_RATE_LIMIT_PER_SECOND,
+    queryRateLimitBurst: e.UPTAKE_QUERY_RATE_LIMIT_BURST,
+    widgetRateLimitPerSecond: e.UPTAKE_WIDGET_RATE_LIMIT_PER_SECOND,
+    widgetRateLimitBurst: e.UPTAKE_WIDGET_RATE_LIMIT_BURST,
+    authFailuresPerSecond: e.UPTAKE_AUTH_FAILURES_PER_SECOND,
+    authFailureBurst: e.UPTAKE_AUTH_FAILURE_BURST,
+    keyCacheTtlMs: e.UPTAKE_KEY_CACHE_TTL_MS,
+    trustProxy: e.UPTAKE_TRUST_PROXY ?? false,
     figureMaxStalenessMs: e.UPTAKE_FIGURE_MAX_STALENESS_MS,
     retryAfterSeconds: 5,
     examples: overrides.examples ?? e.UPTAKE_EXAMPLES ?? defaults.examples ?? false,

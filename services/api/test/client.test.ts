@@ -189,6 +189,17 @@ describe('@uptake/client against the service', () => {
     expect(await client.updateSegmentSettings({ thresholds: {} })).toMatchObject({ overrides: {}, thresholds: { lowUtilisation: 0.6 } });
   });
 
+  it('reads and changes the project settings and rotates a key', async () => {
+    const before = await client.project();
+    expect(before).toMatchObject({ projectId: t.project.projectId, allowedOrigins: [], requireUserHash: false });
+    expect(await client.updateProject({ allowedOrigins: ['https://app.acme.io'] })).toMatchObject({ allowedOrigins: ['https://app.acme.io'], requireUserHash: false });
+    await expect(client.updateProject({ allowedOrigins: ['app.acme.io'] })).rejects.toMatchObject({ status: 400, path: 'allowedOrigins[0]' });
+    expect((await client.updateProject({ allowedOrigins: [] })).allowedOrigins).toEqual([]);
+    const rotation = await client.rotateKey({ kind: 'identity', overlapHours: 1 });
+    expect(rotation).toMatchObject({ kind: 'identity', key: expect.stringMatching(/^is_/) });
+    expect((await client.project()).keys.identity.previous).toEqual([{ retiredAt: expect.any(String), expiresAt: rotation.previousKeyExpiresAt }]);
+  });
+
   it('reads the accounts table and an account’s users', async () => {
     // As of 01-31: B 20 (100th percentile), A 7; utilisation B 1 of 1, A 2 of 4, none active in the
     // 30 days to 01-01 (change unknown); NPS A: u1 10, u2 8 → 50, B: u3 3 → −100; both first seen

@@ -167,6 +167,7 @@ describe.each(testDatabaseKinds)('identity verification on %s', (kind) => {
             beacon: () => false,
           },
         },
+        globalThis,
       );
       sdk.group('sdk-early');
       sdk.identify('sdk-user', { name: 'S' }, { userHash: hashOf('sdk-user') });

@@ -54,6 +54,12 @@ export async function openStore(config: DatabaseConfig, onPoolError: (error: Err
   try {
     const pglite = await PGlite.create(inMemory ? config.dataDir : join(config.dataDir, 'pglite'));
     // PGlite is one connection: createPgConfig sets a pool size of 1, so transactions never interleave.
+    // No statement time limit here, and none can be had: PGlite 0.5 runs each statement to its
+    // end inside WebAssembly on this thread, so Postgres' statement_timeout never fires (measured:
+    // 'set statement_timeout = 200' and a 16 s statement ran 16 s) and no JavaScript timer runs
+    // meanwhile to cancel it. A client-side timeout would only fake one while the statement kept
+    // the database busy. PGlite is for one machine; a public instance runs on Postgres
+    // (docs/security.md, "Limits").
     const pool = new pg.Pool(createPgConfig(pglite));
     const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
     // PGlite has no autovacuum, so nothing keeps planner statistics: without them the query

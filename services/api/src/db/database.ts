@@ -5,7 +5,7 @@ import type { EventsTable } from './tables/events.table.ts';
 import type { IdentitiesTable } from './tables/identities.table.ts';
 import type { IngestionWarningsTable } from './tables/ingestion-warnings.table.ts';
 import type { MembershipsTable, VerifiedMembershipsTable } from './tables/memberships.table.ts';
-import type { ProjectsTable } from './tables/projects.table.ts';
+import type { ProjectsTable, RetiredKeysTable } from './tables/projects.table.ts';
 import type { UsersTable } from './tables/users.table.ts';
 import type { AccountSeatsTable, IdentityLinksTable, UserFirstSeenTable, AccountFirstSeenTable, AnonymousDayEventsTable, EventSpansTable, NpsResponsesTable, UserDayEventsTable } from './tables/derived.table.ts';
 import type { ScoreModelsTable } from './tables/score-models.table.ts';
@@ -14,6 +14,7 @@ import type { WidgetContactsTable, WidgetSettingsTable } from './tables/widgets.
 
 export type Database = {
   projects: ProjectsTable;
+  retired_keys: RetiredKeysTable;
   events: EventsTable;
   users: UsersTable;
   identities: IdentitiesTable;

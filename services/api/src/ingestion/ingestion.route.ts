@@ -5,20 +5,19 @@ import type { Kysely } from 'kysely';
 import { z } from 'zod';
 import { batchEnvelopeSchema, batchResponseSchema, errorResponseSchema, EVENT_TYPES, LIMITS, type BatchResponse } from '@uptake/protocol';
 import type { Database } from '../db/database.ts';
+import type { Auth } from '../auth/authenticate.ts';
+import { isEchoableOrigin } from '../auth/credentials.ts';
 import { HttpError } from '../http/errors.ts';
-import { cachedProjectLookup } from '../projects/project-cache.ts';
 import type { Project } from '../projects/projects.queries.ts';
 import { createBatchWriter } from './batch-writer.ts';
 import { acceptCompressedBodies } from './decompress.ts';
 import { prepareBatch } from './prepare-batch.ts';
-import { createRateLimiter } from './rate-limit.ts';
 import { userVerificationOf } from './user-hash.ts';
-import { writeKeyOf } from './write-key.ts';
 
 export type IngestionOptions = {
   db: Kysely<Database>;
-  rateLimitPerSecond: number;
-  rateLimitBurst: number;
+  /** Write key, origin and the per-project rate limit (auth/authenticate.ts). */
+  auth: Auth;
   /** Transactions storing batches at once (group commit); PGlite has one connection. */
   writers: number;
   /** Tell other instances sharing the database which figures changed (Postgres; PGlite has one process). */
@@ -40,13 +39,12 @@ const errorResponses = { 400: errorResponseSchema, 401: errorResponseSchema, 403
  * `POST /v1/track|identify|group|page`. JSON or text/plain (sendBeacon), optionally gzipped.
  */
 export const ingestionRoutes: FastifyPluginAsync<IngestionOptions> = async (app, options) => {
-  const lookupProject = cachedProjectLookup(options.db);
-  const limiter = createRateLimiter(options.rateLimitPerSecond, options.rateLimitBurst);
   const writer = createBatchWriter(options.db, { writers: options.writers, maxEvents: 1000, announceChanges: options.announceChanges, maxEventNames: options.maxEventNames });
 
-  // Any origin may send (the project's origin list is checked per request below).
+  // Any origin may send (the project's origin list is checked per request below); one that
+  // cannot be a header value is not echoed, and the check below refuses it by name.
   await app.register(cors, {
-    origin: true,
+    origin: (origin, callback) => callback(null, origin === undefined || isEchoableOrigin(origin)),
     methods: ['POST'],
     allowedHeaders: ['content-type', 'authorization', 'content-encoding'],
     // The SDK honours Retry-After on 429/503; cross-origin scripts see it only when exposed.
@@ -59,23 +57,7 @@ export const ingestionRoutes: FastifyPluginAsync<IngestionOptions> = async (app,
   // Authenticate before validating, so a wrong key gets 401 whatever the body holds.
   app.addHook('preValidation', async (request) => {
     const body = request.body as Record<string, unknown> | undefined;
-    const writeKey = writeKeyOf(request.headers.authorization, body && typeof body === 'object' ? body['writeKey'] : undefined);
-    if (!writeKey) {
-      throw new HttpError(401, 'missing_write_key', 'no write key: send it as Authorization: Basic base64(writeKey + ":"), Authorization: Bearer <writeKey>, or "writeKey" in the body');
-    }
-    const project = await lookupProject(writeKey);
-    if (!project) throw new HttpError(401, 'invalid_write_key', 'unknown write key');
-    const origin = request.headers.origin;
-    if (origin && project.allowedOrigins.length > 0 && !project.allowedOrigins.includes(origin)) {
-      throw new HttpError(403, 'origin_not_allowed', `origin ${origin} is not in this project's allowed origins`);
-    }
-    const limit = limiter.take(writeKey, Date.now());
-    if (!limit.allowed) {
-      throw new HttpError(429, 'rate_limited', `too many requests for this write key; retry after ${limit.retryAfterSeconds} s`, {
-        headers: { 'retry-after': String(limit.retryAfterSeconds) },
-      });
-    }
-    request.project = project;
+    request.project = await options.auth.ingestion(request, body && typeof body === 'object' ? body['writeKey'] : undefined);
   });
 
   const ingest = async (request: FastifyRequest, envelope: z.output<typeof batchEnvelopeSchema>): Promise<BatchResponse> => {

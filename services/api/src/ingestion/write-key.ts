@@ -1,16 +1,22 @@
+import { HttpError } from '../http/errors.ts';
+
+const BASE64 = /^[A-Za-z0-9+/]+={0,2}$|^[A-Za-z0-9_-]+$/;
+
 /**
- * The write key of an ingestion request, from (in order) `Authorization: Basic base64(key:)`,
- * `Authorization: Bearer key`, or the body's `writeKey` (sendBeacon cannot set headers).
+ * The write key of a request, from (in order) `Authorization: Basic base64(key:)`,
+ * `Authorization: Bearer key`, or a fallback (the body's `writeKey`, as sendBeacon cannot set
+ * headers, or a widget's `?writeKey=`). A Basic header that is not base64 → 401.
  */
-export function writeKeyOf(authorization: string | undefined, bodyWriteKey: unknown): string | undefined {
-  if (authorization) {
+export function writeKeyOf(authorization: unknown, fallback: unknown): string | undefined {
+  if (typeof authorization === 'string' && authorization) {
     const [scheme, value] = authorization.trim().split(/\s+/, 2);
     if (value && scheme?.toLowerCase() === 'bearer') return value;
     if (value && scheme?.toLowerCase() === 'basic') {
+      if (!BASE64.test(value)) throw new HttpError(401, 'invalid_write_key', 'writeKey: Authorization: Basic must be base64 of "writeKey:"', { path: 'writeKey' });
       const decoded = Buffer.from(value, 'base64').toString('utf8');
       const key = decoded.split(':')[0];
       if (key) return key;
     }
   }
-  return typeof bodyWriteKey === 'string' && bodyWriteKey ? bodyWriteKey : undefined;
+  return typeof fallback === 'string' && fallback ? fallback : undefined;
 }

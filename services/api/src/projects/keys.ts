@@ -5,13 +5,19 @@ export type ProjectKeys = { projectId: string; writeKey: string; secretKey: stri
 
 const token = (bytes: number) => randomBytes(bytes).toString('base64url');
 
+/** A new key of one kind, as a rotation makes it. */
+export function generateKey(kind: 'write' | 'secret' | 'identity'): string {
+  if (kind === 'write') return `wk_${token(18)}`;
+  return kind === 'secret' ? `sk_${token(32)}` : `is_${token(32)}`;
+}
+
 /** New keys for a project. The secret key has 256 random bits, so a fast hash is enough to store it. */
 export function generateProjectKeys(): ProjectKeys {
   return {
     projectId: `prj_${token(9)}`,
-    writeKey: `wk_${token(18)}`,
-    secretKey: `sk_${token(32)}`,
-    identitySecret: `is_${token(32)}`,
+    writeKey: generateKey('write'),
+    secretKey: generateKey('secret'),
+    identitySecret: generateKey('identity'),
   };
 }
 
@@ -32,9 +38,16 @@ export function safeEqual(a: string, b: string): boolean {
 }
 
 /**
- * Whether `hash` is the project's userHash of `userId` (hex, either case), in constant time: the
- * one check behind widget reads and identity verification on writes (docs/protocol.md).
+ * Whether `hash` is the userHash of `userId` under any live identity secret of the project: the
+ * current one, or one rotated out whose overlap has not ended (docs/security.md). Every secret is
+ * tried, in constant time each, so the answer's timing says nothing about which matched.
  */
 export function userHashMatches(project: Project, userId: string, hash: string): boolean {
-  return safeEqual(userHash(project.identitySecret, userId), hash.toLowerCase());
+  const now = Date.now();
+  const given = hash.toLowerCase();
+  let matched = safeEqual(userHash(project.identitySecret, userId), given);
+  for (const previous of project.previousIdentitySecrets) {
+    if (previous.expiresAt > now && safeEqual(userHash(previous.secret, userId), given)) matched = true;
+  }
+  return matched;
 }

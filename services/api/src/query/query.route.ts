@@ -22,6 +22,7 @@ import {
   userParamsSchema,
   accountParamsSchema,
 } from '@uptake/protocol';
+import type { Auth } from '../auth/authenticate.ts';
 import { secretKeyAuthenticator } from '../auth/secret-key.ts';
 import type { Database } from '../db/database.ts';
 import { addDays, dayCount, today, windowOf } from '../domain/days.ts';
@@ -37,6 +38,7 @@ import { accountExists, accountScore, accountScoreTable, InvalidCursorError, ran
 
 export type QueryRoutesOptions = {
   db: Kysely<Database>;
+  auth: Auth;
   figureMaxStalenessMs: number;
   /** Estimated bytes the cached figures may take (default DEFAULT_FIGURE_CACHE_BYTES). */
   figureCacheMaxBytes?: number | undefined;
@@ -51,7 +53,7 @@ const MAX_RANGE_DAYS = 400;
  * The query API (secret key): scores, active users, utilisation, NPS and score models. Figures
  * come from the derived tables ingestion keeps up to date, never from a scan of raw events.
  */
-export const queryRoutes: FastifyPluginAsync<QueryRoutesOptions> = async (app, { db, figureMaxStalenessMs, figureCacheMaxBytes, warmFigures: warm = false }) => {
+export const queryRoutes: FastifyPluginAsync<QueryRoutesOptions> = async (app, { db, auth, figureMaxStalenessMs, figureCacheMaxBytes, warmFigures: warm = false }) => {
   const cache = createFigureCache({ maxStalenessMs: figureMaxStalenessMs, ...(figureCacheMaxBytes === undefined ? {} : { maxBytes: figureCacheMaxBytes }) });
   if (warm) {
     let warmedFor = '';
@@ -71,7 +73,7 @@ export const queryRoutes: FastifyPluginAsync<QueryRoutesOptions> = async (app, {
     });
     app.addHook('onClose', async () => clearInterval(timer));
   }
-  app.addHook('onRequest', secretKeyAuthenticator(db));
+  app.addHook('onRequest', secretKeyAuthenticator(auth));
   const typed = app.withTypeProvider<ZodTypeProvider>();
   const security = [{ secretKey: [] }];
   await app.register(segmentRoutes, { db, cache });

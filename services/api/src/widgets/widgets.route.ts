@@ -10,6 +10,7 @@ import {
   widgetSettingsSchema,
   widgetUserQuerySchema,
 } from '@uptake/protocol';
+import type { Auth } from '../auth/authenticate.ts';
 import { secretKeyAuthenticator } from '../auth/secret-key.ts';
 import type { Database } from '../db/database.ts';
 import { HttpError } from '../http/errors.ts';
@@ -19,24 +20,24 @@ import { widgetAccountOf } from './user-account.queries.ts';
 import { widgetAuthenticator } from './widget-auth.ts';
 import { readWidgetSettings, replaceWidgetSettings } from './widget-settings.queries.ts';
 
-export type WidgetRoutesOptions = { db: Kysely<Database> };
+export type WidgetRoutesOptions = { db: Kysely<Database>; auth: Auth };
 
-const errors = { 400: errorResponseSchema, 401: errorResponseSchema, 403: errorResponseSchema };
+const errors = { 400: errorResponseSchema, 401: errorResponseSchema, 403: errorResponseSchema, 429: errorResponseSchema };
 
 /**
  * Widget API (DESIGN §6): `GET /v1/widgets/nps` and `GET /v1/widgets/progress` for in-app
  * widgets (write key + verified user, any origin unless the project lists some), and
  * `GET|PUT /v1/widgets/settings` for the project's widget settings (secret key).
  */
-export const widgetRoutes: FastifyPluginAsync<WidgetRoutesOptions> = async (app, { db }) => {
-  await app.register(widgetReadRoutes, { db });
-  await app.register(widgetSettingsRoutes, { db });
+export const widgetRoutes: FastifyPluginAsync<WidgetRoutesOptions> = async (app, { db, auth }) => {
+  await app.register(widgetReadRoutes, { db, auth });
+  await app.register(widgetSettingsRoutes, { db, auth });
 };
 
-const widgetReadRoutes: FastifyPluginAsync<WidgetRoutesOptions> = async (app, { db }) => {
+const widgetReadRoutes: FastifyPluginAsync<WidgetRoutesOptions> = async (app, { db, auth }) => {
   // CORS preflights are answered by the service-wide OPTIONS route (ingestion's CORS plugin:
   // any origin, Authorization allowed); GET is a simple method. Answers here name the origin.
-  app.addHook('preValidation', widgetAuthenticator(db));
+  app.addHook('preValidation', widgetAuthenticator(auth));
   // Per-user answers: no shared cache may keep them.
   app.addHook('onSend', async (_request, reply) => {
     reply.header('cache-control', 'no-store');
@@ -93,8 +94,8 @@ const widgetReadRoutes: FastifyPluginAsync<WidgetRoutesOptions> = async (app, { 
   });
 };
 
-const widgetSettingsRoutes: FastifyPluginAsync<WidgetRoutesOptions> = async (app, { db }) => {
-  app.addHook('onRequest', secretKeyAuthenticator(db));
+const widgetSettingsRoutes: FastifyPluginAsync<WidgetRoutesOptions> = async (app, { db, auth }) => {
+  app.addHook('onRequest', secretKeyAuthenticator(auth));
   const typed = app.withTypeProvider<ZodTypeProvider>();
   const security = [{ secretKey: [] }];
 

@@ -11,4 +11,22 @@ export type ProjectsTable = {
   allowed_origins: ColumnType<string[], string, string>;
   settings: ColumnType<Record<string, unknown>, string, string>;
   created_at: Generated<Date>;
+  /** When each current key was made (at creation, then at each rotation). */
+  write_key_created_at: Generated<Date>;
+  secret_key_created_at: Generated<Date>;
+  identity_secret_created_at: Generated<Date>;
+};
+
+export type KeyKind = 'write' | 'secret' | 'identity';
+
+/** Keys replaced by a rotation, still accepted until `expires_at` (docs/security.md). */
+export type RetiredKeysTable = {
+  project_id: string;
+  kind: KeyKind;
+  /** SHA-256 (hex) of the retired key. */
+  key_hash: string;
+  /** The retired identity secret itself (kind `identity` only): checking userHashes needs it. */
+  identity_secret: string | null;
+  retired_at: Date;
+  expires_at: Date;
 };
