@@ -1,3 +1,4 @@
+import { stringProblem } from '@uptake/protocol';
 import { HttpError } from '../http/errors.ts';
 import type { Project } from '../projects/projects.queries.ts';
 
@@ -37,10 +38,9 @@ export const isEchoableOrigin = (origin: string | undefined): origin is string =
 
 /**
  * A text that reaches SQL from a URL or header: NUL (Postgres refuses it) and lone surrogates
- * (invalid Unicode) → 400 naming the field.
+ * (invalid Unicode) → 400 naming the field, as the query schemas word it (`stringProblem`).
  */
 export function checkStorableText(field: string, text: string): void {
-  if (text.includes('\u0000') || !text.isWellFormed()) {
-    throw new HttpError(400, 'invalid_request', `${field}: contains a NUL character or invalid Unicode`, { path: field });
-  }
+  const problem = stringProblem(text);
+  if (problem) throw new HttpError(400, 'invalid_request', `${field}: ${problem}`, { path: field });
 }
