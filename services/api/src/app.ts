@@ -1,4 +1,4 @@
-import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyReply } from 'fastify';
 import { serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
 import { pino, type Logger } from 'pino';
 import type { Config } from './config.ts';
@@ -54,6 +54,10 @@ export async function buildApp(config: Config, options: { logger?: Logger } = {}
     logController: new OneLinePerRequest(),
     // The client address failed-auth throttling counts by (docs/security.md).
     trustProxy: typeof config.trustProxy === 'number' ? trustHops(config.trustProxy) : (config.trustProxy ?? false),
+    // A path Fastify cannot decode (bad percent-encoding, a lone surrogate) gets our error shape.
+    frameworkErrors: (error, _request, reply) => {
+      void (reply as FastifyReply).status(400).send({ error: 'invalid_url', message: `the URL cannot be decoded: ${error.message}` });
+    },
   });
   // Other instances sharing a Postgres (and `uptake rebuild`) announce what they changed.
   const changes = config.database.kind === 'postgres' ? await listenForChanges(config.database.url, logger) : undefined;
