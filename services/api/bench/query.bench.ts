@@ -18,7 +18,7 @@ import { buildApp } from '../src/app.ts';
 import { loadConfig } from '../src/config.ts';
 import { generateProjectKeys, hashSecretKey } from '../src/projects/keys.ts';
 import { createProject } from '../src/projects/projects.queries.ts';
-import { rebuildDerivedTables } from '../src/query/derived/rebuild.ts';
+import { rebuildDerivedTables } from '../src/derived/rebuild.ts';
 import { addDays } from '../src/domain/days.ts';
 import { LIMITS } from '@uptake/protocol';
 import { startPostgresCluster } from '../test/support/postgres-cluster.ts';

@@ -4,7 +4,7 @@ import { pino, type Logger } from 'pino';
 import type { Config } from './config.ts';
 import { openStore, type Store } from './db/connect.ts';
 import { migrateToLatest } from './db/migrate.ts';
-import { listenForChanges } from './query/derived/change-feed.ts';
+import { listenForChanges } from './derived/change-feed.ts';
 import { dashboardRoutes } from './dashboard/dashboard.route.ts';
 import { exampleRoutes } from './examples/examples.route.ts';
 import { installErrorHandler } from './http/error-handler.ts';

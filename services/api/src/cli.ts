@@ -7,7 +7,7 @@ import { migrateToLatest } from './db/migrate.ts';
 import { DEMO_DEFAULTS } from './demo/demo-data.ts';
 import { DEMO_PROJECT_FILE, ensureDemoProject, type DemoProjectFile } from './demo/demo-project.ts';
 import { loadDemoProject, type DemoRun } from './demo/load-demo.ts';
-import { rebuildDerivedTables } from './query/derived/rebuild.ts';
+import { rebuildDerivedTables } from './derived/rebuild.ts';
 import { createProject } from './projects/projects.queries.ts';
 import { startServer } from './server.ts';
 

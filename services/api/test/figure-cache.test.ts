@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { markProjectChanged } from '../src/query/derived/data-version.ts';
+import { markProjectChanged } from '../src/derived/change-tracker.ts';
 import { createFigureCache } from '../src/query/figure-cache.ts';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));

@@ -7,7 +7,7 @@
  */
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { rebuildDerivedTables } from '../src/query/derived/rebuild.ts';
+import { rebuildDerivedTables } from '../src/derived/rebuild.ts';
 import type { ProjectKeys } from '../src/projects/keys.ts';
 import { testDatabaseKinds } from './support/databases.ts';
 import { generateDataset } from './support/generate-data.ts';

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { rebuildDerivedTables } from '../src/query/derived/rebuild.ts';
+import { rebuildDerivedTables } from '../src/derived/rebuild.ts';
 import { testDatabaseKinds } from './support/databases.ts';
 import { generateDataset, generateProjectPair } from './support/generate-data.ts';
 import { ingestEvents, ingestProjects } from './support/ingest.ts';

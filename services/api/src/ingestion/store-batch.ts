@@ -1,8 +1,8 @@
 import { sql, type Kysely, type Transaction } from 'kysely';
 import type { Database } from '../db/database.ts';
-import { announceChanges, type ProjectChange } from '../query/derived/change-feed.ts';
-import { markProjectChanged } from '../query/derived/data-version.ts';
-import { updateDerivedTables } from '../query/derived/update-derived.ts';
+import { announceChanges, type ProjectChange } from '../derived/change-feed.ts';
+import { markProjectChanged } from '../derived/change-tracker.ts';
+import { updateDerivedTables } from '../derived/update-derived.ts';
 import type { RejectedEvent } from '@uptake/protocol';
 import { applyAccountTraits, applyIdentifies, deleteRefused, type RefusedCall } from './apply-traits.ts';
 import { admitEventNames, DEFAULT_MAX_EVENT_NAMES, eventNameLimitError, isRefused, type NameAdmission } from './event-names.ts';

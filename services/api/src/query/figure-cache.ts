@@ -1,5 +1,5 @@
 import { today } from '../domain/days.ts';
-import { dayDataVersion, projectDataVersion } from './derived/data-version.ts';
+import { dayDataVersion, projectDataVersion } from '../derived/change-tracker.ts';
 import { estimateBytes } from './estimate-bytes.ts';
 import { createNumbering, type Numbering } from './id-numbers.ts';
 

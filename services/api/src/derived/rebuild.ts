@@ -1,7 +1,7 @@
 import { sql, type Kysely } from 'kysely';
-import type { Database } from '../../db/database.ts';
+import type { Database } from '../db/database.ts';
 import { announceChanges } from './change-feed.ts';
-import { markAllProjectsChanged, markProjectChanged } from './data-version.ts';
+import { markAllProjectsChanged, markProjectChanged } from './change-tracker.ts';
 
 const DERIVED_TABLES = [
   'user_day_events', 'anonymous_day_events', 'event_spans', 'nps_responses', 'user_first_seen', 'account_first_seen', 'identity_links', 'account_seats',

@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { sql, type Kysely } from 'kysely';
 import pg from 'pg';
-import type { Database } from '../../db/database.ts';
-import { markAllProjectsChanged, markProjectChanged } from './data-version.ts';
+import type { Database } from '../db/database.ts';
+import { markAllProjectsChanged, markProjectChanged } from './change-tracker.ts';
 
 const CHANNEL = 'uptake_data_changed';
 // Postgres refuses a notification of 8000 bytes or more; a longer list of days becomes "every day".
