@@ -5,6 +5,7 @@ import type { Config } from './config.ts';
 import { openStore, type Store } from './db/connect.ts';
 import { migrateToLatest } from './db/migrate.ts';
 import { listenForChanges } from './derived/change-feed.ts';
+import { createChangeTracker, type ChangeTracker } from './derived/change-tracker.ts';
 import { dashboardRoutes } from './dashboard/dashboard.route.ts';
 import { exampleRoutes } from './examples/examples.route.ts';
 import { installErrorHandler } from './http/error-handler.ts';
@@ -18,6 +19,8 @@ import { widgetRoutes } from './widgets/widgets.route.ts';
 declare module 'fastify' {
   interface FastifyInstance {
     store: Store;
+    /** Which projects' figures changed: marked by ingestion, the rebuild and the change feed, read by the figure cache. */
+    changeTracker: ChangeTracker;
   }
 }
 
@@ -46,9 +49,12 @@ export async function buildApp(config: Config, options: { logger?: Logger } = {}
     return503OnClosing: true,
     logController: new OneLinePerRequest(),
   });
+  // One per app: two apps in one process (tests) never share cached figures' versions.
+  const changeTracker = createChangeTracker();
   // Other instances sharing a Postgres (and `uptake rebuild`) announce what they changed.
-  const changes = config.database.kind === 'postgres' ? await listenForChanges(config.database.url, logger) : undefined;
+  const changes = config.database.kind === 'postgres' ? await listenForChanges(config.database.url, changeTracker, logger) : undefined;
   app.decorate('store', store);
+  app.decorate('changeTracker', changeTracker);
   app.addHook('onClose', async () => {
     await changes?.close();
     await store.close();
@@ -64,10 +70,11 @@ export async function buildApp(config: Config, options: { logger?: Logger } = {}
     rateLimitPerSecond: config.rateLimitPerSecond,
     rateLimitBurst: config.rateLimitBurst,
     writers: config.database.kind === 'pglite' ? 1 : Math.min(2, config.database.poolSize),
+    changeTracker,
     announceChanges: config.database.kind === 'postgres',
     maxEventNames: config.maxEventNamesPerProject,
   });
-  await app.register(queryRoutes, { db: store.db, figureMaxStalenessMs: config.figureMaxStalenessMs, figureCacheMaxBytes: config.figureCacheMaxBytes, warmFigures: config.warmFigures ?? false });
+  await app.register(queryRoutes, { db: store.db, dataVersions: changeTracker, figureMaxStalenessMs: config.figureMaxStalenessMs, figureCacheMaxBytes: config.figureCacheMaxBytes, warmFigures: config.warmFigures ?? false });
   await app.register(widgetRoutes, { db: store.db });
   await app.register(dashboardRoutes);
   // The example pages hand out a demo user's userHash: only when asked for (`uptake start`, `--examples`).

@@ -117,7 +117,7 @@ describe.each(testDatabaseKinds)('query figures on %s', (kind) => {
   });
 
   it('gives the same answers after a rebuild from the events', async () => {
-    await rebuildDerivedTables(t.app.store.db);
+    await rebuildDerivedTables(t.app.store.db, t.app.changeTracker);
     await checkEverything();
   });
 

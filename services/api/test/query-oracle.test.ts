@@ -93,7 +93,7 @@ describe.each(testDatabaseKinds)('query API against the oracle on %s', (kind) =>
   });
 
   it('answers the same after uptake rebuild', async () => {
-    await rebuildDerivedTables(t.app.store.db);
+    await rebuildDerivedTables(t.app.store.db, t.app.changeTracker);
     await compareEverything(t, t.project.secretKey, data.events, asOfDays);
   });
 });

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { sql, type Kysely } from 'kysely';
 import pg from 'pg';
 import type { Database } from '../db/database.ts';
-import { markAllProjectsChanged, markProjectChanged } from './change-tracker.ts';
+import type { ChangeTracker } from './change-tracker.ts';
 
 const CHANNEL = 'uptake_data_changed';
 // Postgres refuses a notification of 8000 bytes or more; a longer list of days becomes "every day".
@@ -44,16 +44,16 @@ export type ChangeListener = { close(): Promise<void> };
 
 /**
  * Listens on a connection of its own for the changes other instances announce and marks this
- * instance's figures of those projects and days stale, so an event stored anywhere shows here
+ * instance's figures of those projects and days stale (in `changeTracker`), so an event stored anywhere shows here
  * within the figure cache's staleness bound. Notifications sent while the connection is down are
  * lost: after a reconnection every figure is marked stale. Resolves after the first attempt to
  * listen (retried in the background if it failed).
  *
  * @example
- * const listener = await listenForChanges(process.env.DATABASE_URL, app.log);
+ * const listener = await listenForChanges(config.database.url, changeTracker, app.log);
  * await listener.close();
  */
-export async function listenForChanges(connectionString: string, log: { warn(object: object, message: string): void }): Promise<ChangeListener> {
+export async function listenForChanges(connectionString: string, changeTracker: ChangeTracker, log: { warn(object: object, message: string): void }): Promise<ChangeListener> {
   let client: pg.Client | undefined;
   let retry: NodeJS.Timeout | undefined;
   let retryMs = 250;
@@ -69,7 +69,7 @@ export async function listenForChanges(connectionString: string, log: { warn(obj
 
   const connect = async () => {
     const next = new pg.Client({ connectionString, connectionTimeoutMillis: 3000 });
-    next.on('notification', (message) => receive(message.payload, log));
+    next.on('notification', (message) => receive(message.payload, changeTracker, log));
     // A lost connection emits 'error' (logged here) and then 'end' (which reconnects).
     next.on('error', (error) => log.warn({ err: error }, 'change feed connection lost'));
     next.on('end', () => {
@@ -89,7 +89,7 @@ export async function listenForChanges(connectionString: string, log: { warn(obj
     if (closed) return void (await next.end());
     client = next;
     retryMs = 250;
-    if (listenedBefore) markAllProjectsChanged();
+    if (listenedBefore) changeTracker.markAllProjectsChanged();
     listenedBefore = true;
   };
 
@@ -105,7 +105,7 @@ export async function listenForChanges(connectionString: string, log: { warn(obj
   };
 }
 
-function receive(text: string | undefined, log: { warn(object: object, message: string): void }): void {
+function receive(text: string | undefined, changeTracker: ChangeTracker, log: { warn(object: object, message: string): void }): void {
   let payload: Payload;
   try {
     payload = JSON.parse(text ?? '');
@@ -113,6 +113,6 @@ function receive(text: string | undefined, log: { warn(object: object, message: 
     return log.warn({ payload: text }, 'change feed: notification is not JSON; ignored');
   }
   if (payload.i === INSTANCE) return;
-  if (payload.p === undefined) markAllProjectsChanged();
-  else markProjectChanged(payload.p, payload.d);
+  if (payload.p === undefined) changeTracker.markAllProjectsChanged();
+  else changeTracker.markProjectChanged(payload.p, payload.d);
 }

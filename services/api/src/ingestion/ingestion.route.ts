@@ -5,6 +5,7 @@ import type { Kysely } from 'kysely';
 import { z } from 'zod';
 import { batchEnvelopeSchema, batchResponseSchema, errorResponseSchema, EVENT_TYPES, LIMITS, type BatchResponse } from '@uptake/protocol';
 import type { Database } from '../db/database.ts';
+import type { ChangeTracker } from '../derived/change-tracker.ts';
 import { HttpError } from '../http/errors.ts';
 import { cachedProjectLookup } from '../projects/project-cache.ts';
 import type { Project } from '../projects/projects.queries.ts';
@@ -21,6 +22,8 @@ export type IngestionOptions = {
   rateLimitBurst: number;
   /** Transactions storing batches at once (group commit); PGlite has one connection. */
   writers: number;
+  /** The app's change tracker, told which projects' figures each commit changed. */
+  changeTracker: ChangeTracker;
   /** Tell other instances sharing the database which figures changed (Postgres; PGlite has one process). */
   announceChanges: boolean;
   /** Distinct track event names per project; events with a new name past it are refused. */
@@ -42,7 +45,7 @@ const errorResponses = { 400: errorResponseSchema, 401: errorResponseSchema, 403
 export const ingestionRoutes: FastifyPluginAsync<IngestionOptions> = async (app, options) => {
   const lookupProject = cachedProjectLookup(options.db);
   const limiter = createRateLimiter(options.rateLimitPerSecond, options.rateLimitBurst);
-  const writer = createBatchWriter(options.db, { writers: options.writers, maxEvents: 1000, announceChanges: options.announceChanges, maxEventNames: options.maxEventNames });
+  const writer = createBatchWriter(options.db, { writers: options.writers, maxEvents: 1000, changeTracker: options.changeTracker, announceChanges: options.announceChanges, maxEventNames: options.maxEventNames });
 
   // Any origin may send (the project's origin list is checked per request below).
   await app.register(cors, {
