@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import { sql, type Kysely } from 'kysely';
 import pg from 'pg';
 import type { Database } from '../db/database.ts';
@@ -7,8 +6,6 @@ import type { ChangeTracker } from './change-tracker.ts';
 const CHANNEL = 'uptake_data_changed';
 // Postgres refuses a notification of 8000 bytes or more; a longer list of days becomes "every day".
 const MAX_PAYLOAD_BYTES = 7800;
-// This process's changes are marked here as they commit: its own notifications are skipped.
-const INSTANCE = randomUUID();
 
 /** One project's figures of some UTC days changed (no `days`: of every day). */
 export type ProjectChange = { projectId: string; days?: string[] };
@@ -22,20 +19,21 @@ type Payload = { i: string; p?: string; d?: string[] };
  * Tells the other instances sharing the database (and `uptake rebuild` tells the running ones)
  * what changed, so their cached figures recompute as soon as this transaction commits: Postgres
  * delivers a notification at the commit of the transaction that sent it, and never if it rolls
- * back. Call it inside that transaction.
+ * back. Call it inside that transaction. `from`: the tracker that marks these changes itself as
+ * they commit (its own listener skips them).
  *
  * @example
  * await db.transaction().execute(async (trx) => {
  *   // … store events …
- *   await announceChanges(trx, [{ projectId, days: ['2026-11-23'] }]);
+ *   await announceChanges(trx, changeTracker, [{ projectId, days: ['2026-11-23'] }]);
  * });
  */
-export async function announceChanges(trx: Kysely<Database>, changes: DataChange[]): Promise<void> {
+export async function announceChanges(trx: Kysely<Database>, from: ChangeTracker, changes: DataChange[]): Promise<void> {
   if (changes.length === 0) return;
   const payloads = changes.map((change) => {
-    if ('everyProject' in change) return JSON.stringify({ i: INSTANCE } satisfies Payload);
-    const payload = JSON.stringify({ i: INSTANCE, p: change.projectId, d: change.days } satisfies Payload);
-    return Buffer.byteLength(payload) <= MAX_PAYLOAD_BYTES ? payload : JSON.stringify({ i: INSTANCE, p: change.projectId } satisfies Payload);
+    if ('everyProject' in change) return JSON.stringify({ i: from.id } satisfies Payload);
+    const payload = JSON.stringify({ i: from.id, p: change.projectId, d: change.days } satisfies Payload);
+    return Buffer.byteLength(payload) <= MAX_PAYLOAD_BYTES ? payload : JSON.stringify({ i: from.id, p: change.projectId } satisfies Payload);
   });
   await sql`select pg_notify(${CHANNEL}, payload) from unnest(${payloads}::text[]) as payload`.execute(trx);
 }
@@ -112,7 +110,8 @@ function receive(text: string | undefined, changeTracker: ChangeTracker, log: { 
   } catch {
     return log.warn({ payload: text }, 'change feed: notification is not JSON; ignored');
   }
-  if (payload.i === INSTANCE) return;
+  // This app's own changes were marked as they committed.
+  if (payload.i === changeTracker.id) return;
   if (payload.p === undefined) changeTracker.markAllProjectsChanged();
   else changeTracker.markProjectChanged(payload.p, payload.d);
 }

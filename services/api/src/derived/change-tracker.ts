@@ -1,3 +1,5 @@
+import { randomUUID } from 'node:crypto';
+
 /**
  * Per-project counters bumped after every commit that stored new events, so in-process caches
  * of computed figures know when to recompute. A change names the UTC days whose events it added
@@ -6,9 +8,12 @@
  * sharing a Postgres arrive through the change feed (change-feed.ts).
  *
  * One tracker per app (`buildApp` creates it and hands it to ingestion, the figure cache, the
- * change feed and the rebuild): two apps in one process never see each other's changes.
+ * change feed and the rebuild): two apps in one process keep their own versions, and hear of
+ * each other's changes only through the change feed, as two processes would.
  */
 export type ChangeTracker = {
+  /** Names this tracker's announcements on the change feed, so its own listener skips them (already marked). */
+  readonly id: string;
   markProjectChanged(projectId: string, days?: Iterable<string>): void;
   /** After a rebuild (or a lost change feed): every cached figure of every project is stale. */
   markAllProjectsChanged(): void;
@@ -44,6 +49,7 @@ export function createChangeTracker(): ChangeTracker {
   }
 
   return {
+    id: randomUUID(),
     markProjectChanged,
     markAllProjectsChanged() {
       for (const projectId of projects.keys()) markProjectChanged(projectId);

@@ -100,7 +100,7 @@ export async function rebuildDerivedTables(db: Kysely<Database>, changeTracker: 
       where ${only} and e.type = 'track' and e.event = '$nps_response'
         and jsonb_typeof(e.properties->'score') = 'number' and (e.properties->>'score') ~ '^(10|[0-9])$'`.execute(trx);
     // Running servers sharing the database recompute their figures from the rebuilt tables.
-    await announceChanges(trx, [projectId === undefined ? { everyProject: true } : { projectId }]);
+    await announceChanges(trx, changeTracker, [projectId === undefined ? { everyProject: true } : { projectId }]);
   });
   if (projectId === undefined) changeTracker.markAllProjectsChanged();
   else changeTracker.markProjectChanged(projectId);

@@ -122,7 +122,7 @@ async function storeInTransaction(db: Kysely<Database>, jobs: StoreJob[], option
       await insertWarnings(trx, projectId, [...indexes.flatMap((index) => jobs[index]!.batch.warnings), ...refusedWarnings]);
       if (stored.length > 0) changes.push(derived.everyDay ? { projectId } : { projectId, days: derived.days });
     }
-    if (options.announceChanges) await announceChanges(trx, changes);
+    if (options.announceChanges) await announceChanges(trx, options.changeTracker, changes);
   });
   for (const admission of admissions) admission.committed();
   for (const change of changes) options.changeTracker.markProjectChanged(change.projectId, change.days);
