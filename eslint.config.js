@@ -1,6 +1,47 @@
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
+/**
+ * The service's layers and which way they depend: routes → queries/domain → db, ingestion →
+ * derived (the derived tables' writers, rebuild, change feed and change tracker). Each entry
+ * lists the folders (or root modules) of services/api/src one folder must not import, so a new
+ * back-and-forth fails `pnpm lint`. Relative imports only: the service has no path aliases.
+ */
+const LAYERS = [
+  { folder: 'query', forbidden: ['ingestion', 'derived', 'widgets'], why: 'queries read the derived tables; ingestion and derived/ write them (ingestion → derived, never back)' },
+  { folder: 'ingestion', forbidden: ['query', 'widgets'], why: 'ingestion writes through derived/; it never imports the query side' },
+  { folder: 'derived', forbidden: ['query', 'ingestion', 'widgets', 'http'], why: 'derived/ is written by ingestion and read through SQL by queries; it imports only db/ and domain/' },
+  {
+    folder: 'domain',
+    forbidden: ['db', 'query', 'ingestion', 'derived', 'http', 'projects', 'auth', 'widgets', 'demo', 'examples', 'dashboard', 'config', 'app', 'cli', 'server'],
+    packages: ['pg', '@electric-sql/pglite', 'fastify', 'pino', 'node:fs', 'node:child_process', 'node:net'],
+    why: 'domain/ holds pure definitions: nothing with effects (database, HTTP, files, logging)',
+  },
+];
+
+const escapeRegex = (text) => text.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
+// One entry per depth inside the folder (`*` never crosses a `/`): the `../` count that leaves
+// the folder is then exact, and a subfolder sharing a layer's name (domain/widgets/) is no match.
+const layerRules = LAYERS.flatMap(({ folder, forbidden, packages = [], why }) =>
+  [0, 1, 2, 3].map((depth) => ({
+    files: [`services/api/src/${folder}/${'*/'.repeat(depth)}*.ts`],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          paths: packages.map((name) => ({ name, message: `${folder}/ must not import ${name}: ${why}.` })),
+          patterns: [
+            {
+              regex: `^${'\\.\\./'.repeat(depth + 1)}(${forbidden.map(escapeRegex).join('|')})(/|\\.ts$|$)`,
+              message: `${folder}/ must not import ${forbidden.join(', ')}: ${why}.`,
+            },
+          ],
+        },
+      ],
+    },
+  })),
+);
+
 export default tseslint.config(
   { ignores: ['**/node_modules/**', '**/dist/**', '.tools/**', '.uptake/**', '**/coverage/**'] },
   js.configs.recommended,
@@ -46,4 +87,5 @@ export default tseslint.config(
       'no-console': 'error',
     },
   },
+  ...layerRules,
 );

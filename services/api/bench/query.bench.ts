@@ -18,7 +18,8 @@ import { buildApp } from '../src/app.ts';
 import { loadConfig } from '../src/config.ts';
 import { generateProjectKeys, hashSecretKey } from '../src/projects/keys.ts';
 import { createProject } from '../src/projects/projects.queries.ts';
-import { rebuildDerivedTables } from '../src/query/derived/rebuild.ts';
+import { createChangeTracker } from '../src/derived/change-tracker.ts';
+import { rebuildDerivedTables } from '../src/derived/rebuild.ts';
 import { addDays } from '../src/domain/days.ts';
 import { LIMITS } from '@uptake/protocol';
 import { startPostgresCluster } from '../test/support/postgres-cluster.ts';
@@ -98,7 +99,7 @@ try {
     const loadMs = ms(started);
     await sql`analyze`.execute(db);
     started = process.hrtime.bigint();
-    await rebuildDerivedTables(db);
+    await rebuildDerivedTables(db, createChangeTracker());
     await sql`analyze`.execute(db);
     const rebuildMs = ms(started);
     log(`load ${(loadMs / 1000).toFixed(1)} s (${Math.round(N / (loadMs / 1000)).toLocaleString('en')} events/s), rebuild ${(rebuildMs / 1000).toFixed(1)} s`);

@@ -5,7 +5,8 @@ import type { Config } from './config.ts';
 import { createAuth } from './auth/authenticate.ts';
 import { openStore, type Store } from './db/connect.ts';
 import { migrateToLatest } from './db/migrate.ts';
-import { listenForChanges } from './query/derived/change-feed.ts';
+import { listenForChanges } from './derived/change-feed.ts';
+import { createChangeTracker, type ChangeTracker } from './derived/change-tracker.ts';
 import { dashboardRoutes } from './dashboard/dashboard.route.ts';
 import { exampleRoutes } from './examples/examples.route.ts';
 import { installErrorHandler } from './http/error-handler.ts';
@@ -21,6 +22,8 @@ import { widgetRoutes } from './widgets/widgets.route.ts';
 declare module 'fastify' {
   interface FastifyInstance {
     store: Store;
+    /** Which projects' figures changed: marked by ingestion, the rebuild and the change feed, read by the figure cache. */
+    changeTracker: ChangeTracker;
   }
 }
 
@@ -59,9 +62,12 @@ export async function buildApp(config: Config, options: { logger?: Logger } = {}
       void (reply as FastifyReply).status(400).send({ error: 'invalid_url', message: `the URL cannot be decoded: ${error.message}` });
     },
   });
+  // One per app: two apps in one process (tests) never share cached figures' versions.
+  const changeTracker = createChangeTracker();
   // Other instances sharing a Postgres (and `uptake rebuild`) announce what they changed.
-  const changes = config.database.kind === 'postgres' ? await listenForChanges(config.database.url, logger) : undefined;
+  const changes = config.database.kind === 'postgres' ? await listenForChanges(config.database.url, changeTracker, logger) : undefined;
   app.decorate('store', store);
+  app.decorate('changeTracker', changeTracker);
   app.addHook('onClose', async () => {
     await changes?.close();
     await store.close();
@@ -84,10 +90,11 @@ export async function buildApp(config: Config, options: { logger?: Logger } = {}
     db: store.db,
     auth,
     writers: config.database.kind === 'pglite' ? 1 : Math.min(2, config.database.poolSize),
+    changeTracker,
     announceChanges: config.database.kind === 'postgres',
     maxEventNames: config.maxEventNamesPerProject,
   });
-  await app.register(queryRoutes, { db: store.db, auth, figureMaxStalenessMs: config.figureMaxStalenessMs, figureCacheMaxBytes: config.figureCacheMaxBytes, warmFigures: config.warmFigures ?? false });
+  await app.register(queryRoutes, { db: store.db, auth, dataVersions: changeTracker, figureMaxStalenessMs: config.figureMaxStalenessMs, figureCacheMaxBytes: config.figureCacheMaxBytes, warmFigures: config.warmFigures ?? false });
   await app.register(widgetRoutes, { db: store.db, auth });
   await app.register(projectRoutes, { db: store.db, auth });
   await app.register(dashboardRoutes);

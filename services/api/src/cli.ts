@@ -7,7 +7,8 @@ import { migrateToLatest } from './db/migrate.ts';
 import { DEMO_DEFAULTS } from './demo/demo-data.ts';
 import { DEMO_PROJECT_FILE, ensureDemoProject, type DemoProjectFile } from './demo/demo-project.ts';
 import { loadDemoProject, type DemoRun } from './demo/load-demo.ts';
-import { rebuildDerivedTables } from './query/derived/rebuild.ts';
+import { createChangeTracker } from './derived/change-tracker.ts';
+import { rebuildDerivedTables } from './derived/rebuild.ts';
 import { createProject } from './projects/projects.queries.ts';
 import { chooseProject, parseOverlap, rotateProjectKey, setProjectSettings, UsageError } from './projects/project-commands.ts';
 import { startServer } from './server.ts';
@@ -114,7 +115,7 @@ async function main(argv: string[]): Promise<number> {
         process.stderr.write(`  First start: loading ${demoSize.days ?? DEMO_DEFAULTS.days} days of demo data (the API answers meanwhile; figures fill in as it loads)\n`);
         loading = true;
         try {
-          const run = await loadDemoProject(app.store.db, keysDir, { ...demoSize, progress: process.stderr, signal: stopLoading.signal });
+          const run = await loadDemoProject(app.store.db, app.changeTracker, keysDir, { ...demoSize, progress: process.stderr, signal: stopLoading.signal });
           if (!run.load.stopped) print(`  Demo data     ${describeRun(run)}\n`);
         } catch (error) {
           if (!stopLoading.signal.aborted) throw error;
@@ -129,7 +130,7 @@ async function main(argv: string[]): Promise<number> {
       try {
         await migrateToLatest(store.db);
         const keysDir = demoKeysDir(config);
-        const run = await loadDemoProject(store.db, keysDir, { ...demoOptions(values), progress: process.stderr });
+        const run = await loadDemoProject(store.db, createChangeTracker(), keysDir, { ...demoOptions(values), progress: process.stderr });
         const { projectId, writeKey, secretKey } = run.project;
         print(`Demo project  ${projectId}  (${run.project.created ? 'created' : 'reused'}; keys in ${join(keysDir, DEMO_PROJECT_FILE)})`);
         print(`  Write key   ${writeKey}`);
@@ -156,7 +157,8 @@ async function main(argv: string[]): Promise<number> {
       try {
         await migrateToLatest(store.db);
         const started = Date.now();
-        await rebuildDerivedTables(store.db);
+        // Servers running on the same Postgres hear of it through the change feed; this process caches nothing.
+        await rebuildDerivedTables(store.db, createChangeTracker());
         print(`derived tables rebuilt from the events in ${((Date.now() - started) / 1000).toFixed(1)} s`);
       } finally {
         await store.close();

@@ -119,3 +119,43 @@ describe.skipIf(!testDatabaseKinds.includes('postgres'))('instances sharing a Po
     expect(await expectVisible(readLocal, 'rebuilt, read here')).toBeLessThanOrEqual(VISIBLE_WITHIN_MS);
   });
 });
+
+describe.skipIf(!testDatabaseKinds.includes('postgres'))('two apps in one process sharing a Postgres', () => {
+  it('keep change trackers of their own and see each other\'s events through the change feed within 5 s', async () => {
+    const database = await createTestDatabase('postgres');
+    const config = testConfig(database.config, { figureMaxStalenessMs: 4000 });
+    const first = await buildApp(config, { logger: pino({ level: 'silent' }) });
+    const second = await buildApp(config, { logger: pino({ level: 'silent' }) });
+    try {
+      expect(first.changeTracker).not.toBe(second.changeTracker);
+      const keys = await createProject(first.store.db, { name: 'two apps' });
+      const events: OracleEvent[] = [];
+      const send = async (batch: OracleEvent[]) => {
+        const response = await first.inject({ method: 'POST', url: '/v1/batch', headers: { authorization: `Bearer ${keys.writeKey}` }, payload: { batch } });
+        expect(response.statusCode, response.body).toBe(200);
+        events.push(...batch);
+      };
+      const url = `/v1/metrics/active?from=${FROM}&to=${ASOF}`;
+      const visibleInSecond = async (step: string) => {
+        const started = Date.now();
+        const expected = oracleActiveSeries(events, { from: FROM, to: ASOF }).days;
+        for (;;) {
+          const days = (await second.inject({ method: 'GET', url, headers: { authorization: `Bearer ${keys.secretKey}` } })).json().days;
+          const elapsed = Date.now() - started;
+          if (JSON.stringify(days) === JSON.stringify(expected)) return elapsed;
+          if (elapsed > VISIBLE_WITHIN_MS) expect(days, `${step}: still not visible after ${elapsed} ms`).toEqual(expected);
+          await new Promise((resolve) => setTimeout(resolve, 100));
+        }
+      };
+      await send([track('p', '02')]);
+      // The second app caches the series: only the first app's announcement can make it recompute.
+      await visibleInSecond('first read');
+      await send([track('q', '03'), track('p', '04')]);
+      expect(await visibleInSecond('stored through the first app')).toBeLessThanOrEqual(VISIBLE_WITHIN_MS);
+    } finally {
+      await second.close();
+      await first.close();
+      await database.drop();
+    }
+  });
+});

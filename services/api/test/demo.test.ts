@@ -106,10 +106,10 @@ describe('loading the demo data through the ingestion path', () => {
 
   it('stores every event once; a second load reports duplicates and stores nothing', async () => {
     const progress: number[] = [];
-    const first = await loadDemoEvents(t.app.store.db, t.project.projectId, data.events, { onProgress: (done) => progress.push(done), eventsPerCommit: 2000 });
+    const first = await loadDemoEvents(t.app.store.db, t.app.changeTracker, t.project.projectId, data.events, { onProgress: (done) => progress.push(done), eventsPerCommit: 2000 });
     expect(first).toMatchObject({ events: data.events.length, accepted: data.events.length, duplicates: 0, rejected: 0, scoreModelVersion: 2, stopped: false });
     expect(progress.at(-1)).toBe(data.events.length);
-    const second = await loadDemoEvents(t.app.store.db, t.project.projectId, data.events);
+    const second = await loadDemoEvents(t.app.store.db, t.app.changeTracker, t.project.projectId, data.events);
     expect(second).toMatchObject({ accepted: 0, duplicates: data.events.length, rejected: 0, scoreModelVersion: null });
     const { count } = await t.app.store.db
       .selectFrom('events')
@@ -140,13 +140,13 @@ describe('loading the demo data through the ingestion path', () => {
   it('stops between commits when asked, and a later load carries on', async () => {
     const other = await t.createProject('Stopped demo');
     const stop = new AbortController();
-    const stopped = await loadDemoEvents(t.app.store.db, other.projectId, data.events, {
+    const stopped = await loadDemoEvents(t.app.store.db, t.app.changeTracker, other.projectId, data.events, {
       eventsPerCommit: 500,
       signal: stop.signal,
       onProgress: (done) => done >= 1000 && stop.abort(),
     });
     expect(stopped).toMatchObject({ stopped: true, accepted: 1000 });
-    const resumed = await loadDemoEvents(t.app.store.db, other.projectId, data.events);
+    const resumed = await loadDemoEvents(t.app.store.db, t.app.changeTracker, other.projectId, data.events);
     expect(resumed).toMatchObject({ stopped: false, accepted: data.events.length - 1000, duplicates: 1000 });
   });
 });

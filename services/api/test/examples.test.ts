@@ -29,7 +29,7 @@ const get = (url: string) => t.app.inject({ method: 'GET', url, headers: { autho
 describe('examples/backend-plays', () => {
   it("prints this week's plays with a reason for each account, as the segments say", async () => {
     const data = generateDemoData({ accounts: 10, days: 70 });
-    await loadDemoEvents(t.app.store.db, t.project.projectId, data.events);
+    await loadDemoEvents(t.app.store.db, t.app.changeTracker, t.project.projectId, data.events);
     const { stdout } = await run(process.execPath, [example('backend-plays/plays.ts')], {
       env: { ...process.env, UPTAKE_HOST: host, UPTAKE_SECRET_KEY: t.project.secretKey },
     });

@@ -6,6 +6,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { addDays } from '../src/domain/days.ts';
+import { createChangeTracker } from '../src/derived/change-tracker.ts';
 import { createFigureCache } from '../src/query/figure-cache.ts';
 import { inOneNumbering, numberOf, type NumberedIds } from '../src/query/id-numbers.ts';
 import { testDatabaseKinds } from './support/databases.ts';
@@ -17,7 +18,7 @@ import { createTestApp, type TestApp } from './support/test-app.ts';
 describe('figure cache memory bound', () => {
   it('stays under its byte bound over thousands of distinct asOf keys, dropping the least recently used', async () => {
     const maxBytes = 400_000;
-    const cache = createFigureCache({ maxStalenessMs: 0, maxBytes });
+    const cache = createFigureCache({ versions: createChangeTracker(), maxStalenessMs: 0, maxBytes });
     const computed = new Map<string, number>();
     // A figure of a few tens of KB per asOf day: its ids, as a score table would hold them.
     const figureOf = (asOf: string) => Array.from({ length: 300 }, (_, index) => `user-${index}-${asOf}`);
@@ -42,7 +43,7 @@ describe('figure cache memory bound', () => {
 
   it('counts the id numberings the cached parts hold, starts new ones when full, and combines parts of different numberings by id', async () => {
     const maxBytes = 300_000;
-    const cache = createFigureCache({ maxStalenessMs: 0, maxBytes });
+    const cache = createFigureCache({ versions: createChangeTracker(), maxStalenessMs: 0, maxBytes });
     // 120 days, each with 150 users of its own and 50 shared by every day: 18,050 distinct ids.
     const usersOn = (day: string) => [...Array.from({ length: 150 }, (_, index) => `${day}-u${index}`), ...Array.from({ length: 50 }, (_, index) => `shared-${index}`)];
     const days = Array.from({ length: 120 }, (_, index) => addDays('2026-01-01', index));

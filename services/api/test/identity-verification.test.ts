@@ -191,9 +191,9 @@ describe.each(testDatabaseKinds)('identity verification on %s', (kind) => {
     });
 
     it('keeps verified memberships through `uptake rebuild` (from events.user_verified, the hash being gone)', async () => {
-      const { rebuildDerivedTables } = await import('../src/query/derived/rebuild.ts');
+      const { rebuildDerivedTables } = await import('../src/derived/rebuild.ts');
       const before = await t.app.store.db.selectFrom('verified_memberships').selectAll().where('project_id', '=', t.project.projectId).orderBy('account_id').execute();
-      await rebuildDerivedTables(t.app.store.db, t.project.projectId);
+      await rebuildDerivedTables(t.app.store.db, t.app.changeTracker, t.project.projectId);
       const after = await t.app.store.db.selectFrom('verified_memberships').selectAll().where('project_id', '=', t.project.projectId).orderBy('account_id').execute();
       expect(after).toEqual(before);
       expect(after).toHaveLength(3);

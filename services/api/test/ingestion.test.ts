@@ -105,12 +105,12 @@ describe.each(testDatabaseKinds)('ingestion on %s', (kind) => {
     const event = () => track({ userId: 'mixed-user', event: 'Mixed Event', timestamp });
     const job = (batch: unknown[]) => ({ projectId, batch: prepareBatch({ batch }, new Date()) });
     const first = [event(), event(), event()];
-    expect(await storeBatches(db, [job(first)], { announceChanges: false })).toEqual([{ accepted: 3, duplicates: 0, rejected: [] }]);
-    expect(await storeBatches(db, [job([...first, event()]), job([event(), event()])], { announceChanges: false })).toEqual([
+    expect(await storeBatches(db, [job(first)], { changeTracker: t.app.changeTracker, announceChanges: false })).toEqual([{ accepted: 3, duplicates: 0, rejected: [] }]);
+    expect(await storeBatches(db, [job([...first, event()]), job([event(), event()])], { changeTracker: t.app.changeTracker, announceChanges: false })).toEqual([
       { accepted: 1, duplicates: 3, rejected: [] },
       { accepted: 2, duplicates: 0, rejected: [] },
     ]);
-    expect(await storeBatches(db, [job([event()]), job([first[0]])], { announceChanges: false })).toEqual([
+    expect(await storeBatches(db, [job([event()]), job([first[0]])], { changeTracker: t.app.changeTracker, announceChanges: false })).toEqual([
       { accepted: 1, duplicates: 0, rejected: [] },
       { accepted: 0, duplicates: 1, rejected: [] },
     ]);

@@ -7,7 +7,7 @@
  */
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { rebuildDerivedTables } from '../src/query/derived/rebuild.ts';
+import { rebuildDerivedTables } from '../src/derived/rebuild.ts';
 import type { ProjectKeys } from '../src/projects/keys.ts';
 import { testDatabaseKinds } from './support/databases.ts';
 import { generateDataset } from './support/generate-data.ts';
@@ -161,8 +161,8 @@ describe.each(testDatabaseKinds)('memberships on %s', (kind) => {
   it('gives identical rows and answers after uptake rebuild', async () => {
     const before = new Map<string, unknown>();
     for (const [name, project] of projects) before.set(name, await memberships(project));
-    await rebuildDerivedTables(t.app.store.db, projects.values().next().value!.projectId);
-    await rebuildDerivedTables(t.app.store.db);
+    await rebuildDerivedTables(t.app.store.db, t.app.changeTracker, projects.values().next().value!.projectId);
+    await rebuildDerivedTables(t.app.store.db, t.app.changeTracker);
     for (const [name, project] of projects) {
       expect(await memberships(project), name).toEqual(before.get(name));
       await checkAnswers(project);
@@ -252,7 +252,7 @@ describe.each(testDatabaseKinds)('memberships from generated data, sent in arriv
   it('answers as the oracle for the accounts joined anonymously or late', compare);
 
   it('answers the same after uptake rebuild', async () => {
-    await rebuildDerivedTables(t.app.store.db, t.project.projectId);
+    await rebuildDerivedTables(t.app.store.db, t.app.changeTracker, t.project.projectId);
     await compare();
   });
 });

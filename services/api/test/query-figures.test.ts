@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { rebuildDerivedTables } from '../src/query/derived/rebuild.ts';
+import { rebuildDerivedTables } from '../src/derived/rebuild.ts';
 import { testDatabaseKinds } from './support/databases.ts';
 import { createTestApp, type TestApp } from './support/test-app.ts';
 
@@ -117,7 +117,7 @@ describe.each(testDatabaseKinds)('query figures on %s', (kind) => {
   });
 
   it('gives the same answers after a rebuild from the events', async () => {
-    await rebuildDerivedTables(t.app.store.db);
+    await rebuildDerivedTables(t.app.store.db, t.app.changeTracker);
     await checkEverything();
   });
 

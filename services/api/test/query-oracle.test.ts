@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { rebuildDerivedTables } from '../src/query/derived/rebuild.ts';
+import { rebuildDerivedTables } from '../src/derived/rebuild.ts';
 import { testDatabaseKinds } from './support/databases.ts';
 import { generateDataset, generateProjectPair } from './support/generate-data.ts';
 import { ingestEvents, ingestProjects } from './support/ingest.ts';
@@ -93,7 +93,7 @@ describe.each(testDatabaseKinds)('query API against the oracle on %s', (kind) =>
   });
 
   it('answers the same after uptake rebuild', async () => {
-    await rebuildDerivedTables(t.app.store.db);
+    await rebuildDerivedTables(t.app.store.db, t.app.changeTracker);
     await compareEverything(t, t.project.secretKey, data.events, asOfDays);
   });
 });

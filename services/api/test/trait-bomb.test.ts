@@ -9,6 +9,7 @@ import { LIMITS, type BatchResponse } from '@uptake/protocol';
 import { sql, type Kysely } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ProjectKeys } from '../src/projects/keys.ts';
+import { createChangeTracker } from '../src/derived/change-tracker.ts';
 import { createFigureCache } from '../src/query/figure-cache.ts';
 import { findScoreModel } from '../src/query/score-models.queries.ts';
 import { segmentFacts } from '../src/query/segments-facts.queries.ts';
@@ -117,7 +118,7 @@ describe.each(testDatabaseKinds)('trait caps on %s', (kind) => {
     // Segment facts hold the traits they read, not the 2,000.
     const db = t.app.store.db;
     const model = await findScoreModel(db, project.projectId);
-    const facts = await segmentFacts(db, createFigureCache({ maxStalenessMs: 0 }), project.projectId, model!, await segmentThresholds(db, project.projectId), new Date().toISOString().slice(0, 10));
+    const facts = await segmentFacts(db, createFigureCache({ versions: createChangeTracker(), maxStalenessMs: 0 }), project.projectId, model!, await segmentThresholds(db, project.projectId), new Date().toISOString().slice(0, 10));
     const bomb = facts.users.find((user) => user.userId === 'bomb');
     expect(bomb).toBeDefined();
     expect(Object.keys(bomb!.traits).every((key) => ['name', 'email', 'isChampion'].includes(key))).toBe(true);

@@ -25,8 +25,8 @@ export const DEMO_PROJECT_FILE = 'demo-project.json';
  * does not have (a new database, a dropped one), a new demo project replaces it.
  *
  * @example
- * const demo = await ensureDemoProject(store.db, '.uptake');
- * if (!demo.demoData) await loadDemoEvents(store.db, demo.projectId, generateDemoData().events);
+ * const demo = await ensureDemoProject(app.store.db, '.uptake');
+ * if (!demo.demoData) await loadDemoEvents(app.store.db, app.changeTracker, demo.projectId, generateDemoData().events);
  */
 export async function ensureDemoProject(db: Kysely<Database>, keysDir: string): Promise<DemoProjectFile & { created: boolean }> {
   const keysPath = join(keysDir, DEMO_PROJECT_FILE);

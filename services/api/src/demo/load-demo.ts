@@ -1,5 +1,6 @@
 import { sql, type Kysely } from 'kysely';
 import type { Database } from '../db/database.ts';
+import type { ChangeTracker } from '../derived/change-tracker.ts';
 import { prepareBatch } from '../ingestion/prepare-batch.ts';
 import { storeBatches } from '../ingestion/store-batch.ts';
 import { createScoreModel, listScoreModels } from '../query/score-models.queries.ts';
@@ -37,13 +38,14 @@ const BATCH_EVENTS = 500;
  * the derived tables) — so every figure is computed exactly as for real events. Events that were
  * stored before (same messageId) count as duplicates: loading twice stores nothing twice.
  * Then gives the project the demo score model (version 2, with labels and value texts) unless it
- * already has a model of its own.
+ * already has a model of its own. `changeTracker`: the running app's (its cached figures then
+ * recompute), or a new one.
  *
  * @example
  * const { events } = generateDemoData({ days: 90 });
- * const result = await loadDemoEvents(db, projectId, events, { onProgress: (done, total) => … });
+ * const result = await loadDemoEvents(db, app.changeTracker, projectId, events, { onProgress: (done, total) => … });
  */
-export async function loadDemoEvents(db: Kysely<Database>, projectId: string, events: readonly DemoEvent[], options: DemoLoadOptions = {}): Promise<DemoLoadResult> {
+export async function loadDemoEvents(db: Kysely<Database>, changeTracker: ChangeTracker, projectId: string, events: readonly DemoEvent[], options: DemoLoadOptions = {}): Promise<DemoLoadResult> {
   const perCommit = Math.max(BATCH_EVENTS, options.eventsPerCommit ?? 5000);
   const result: DemoLoadResult = { events: events.length, accepted: 0, duplicates: 0, rejected: 0, scoreModelVersion: null, stopped: false };
   options.onProgress?.(0, events.length);
@@ -65,7 +67,7 @@ export async function loadDemoEvents(db: Kysely<Database>, projectId: string, ev
       jobs.push({ projectId, batch });
     }
     // Announced on either database: once per few thousand events costs nothing, and servers sharing a Postgres see the demo at once.
-    for (const stored of await storeBatches(db, jobs, { announceChanges: true })) {
+    for (const stored of await storeBatches(db, jobs, { changeTracker, announceChanges: true })) {
       result.accepted += stored.accepted;
       result.duplicates += stored.duplicates;
     }
@@ -92,10 +94,11 @@ export type DemoRun = {
  * the events already stored counting as duplicates).
  *
  * @example
- * const run = await loadDemoProject(store.db, '.uptake', { days: 90, progress: process.stderr });
+ * const run = await loadDemoProject(store.db, createChangeTracker(), '.uptake', { days: 90, progress: process.stderr });
  */
 export async function loadDemoProject(
   db: Kysely<Database>,
+  changeTracker: ChangeTracker,
   keysDir: string,
   options: Omit<DemoOptions, 'now'> & { progress?: ProgressStream; signal?: AbortSignal } = {},
 ): Promise<DemoRun> {
@@ -110,7 +113,7 @@ export async function loadDemoProject(
   const progress = options.progress ? createProgressLine(options.progress, 'Loading demo data') : undefined;
   let load: DemoLoadResult;
   try {
-    load = await loadDemoEvents(db, project.projectId, demo.events, {
+    load = await loadDemoEvents(db, changeTracker, project.projectId, demo.events, {
       ...(progress ? { onProgress: (done: number, total: number) => progress.update(done, total) } : {}),
       ...(options.signal ? { signal: options.signal } : {}),
     });

@@ -18,7 +18,7 @@ type Pending = StoreJob & { events: number; resolve(outcome: StoredBatch): void;
  * Postgres — while an idle service still commits a lone request at once.
  *
  * @example
- * const writer = createBatchWriter(db, { writers: 2, maxEvents: 1000, announceChanges: true });
+ * const writer = createBatchWriter(db, { writers: 2, maxEvents: 1000, changeTracker, announceChanges: true });
  * const { accepted, duplicates } = await writer.write(projectId, prepareBatch(body, new Date()));
  */
 export function createBatchWriter(db: Kysely<Database>, options: StoreOptions & { writers: number; maxEvents: number }): BatchWriter {

@@ -7,6 +7,7 @@ import { batchEnvelopeSchema, batchResponseSchema, errorResponseSchema, EVENT_TY
 import type { Database } from '../db/database.ts';
 import type { Auth } from '../auth/authenticate.ts';
 import { isEchoableOrigin } from '../auth/credentials.ts';
+import type { ChangeTracker } from '../derived/change-tracker.ts';
 import { HttpError } from '../http/errors.ts';
 import type { Project } from '../projects/projects.queries.ts';
 import { createBatchWriter } from './batch-writer.ts';
@@ -20,6 +21,8 @@ export type IngestionOptions = {
   auth: Auth;
   /** Transactions storing batches at once (group commit); PGlite has one connection. */
   writers: number;
+  /** The app's change tracker, told which projects' figures each commit changed. */
+  changeTracker: ChangeTracker;
   /** Tell other instances sharing the database which figures changed (Postgres; PGlite has one process). */
   announceChanges: boolean;
   /** Distinct track event names per project; events with a new name past it are refused. */
@@ -39,7 +42,7 @@ const errorResponses = { 400: errorResponseSchema, 401: errorResponseSchema, 403
  * `POST /v1/track|identify|group|page`. JSON or text/plain (sendBeacon), optionally gzipped.
  */
 export const ingestionRoutes: FastifyPluginAsync<IngestionOptions> = async (app, options) => {
-  const writer = createBatchWriter(options.db, { writers: options.writers, maxEvents: 1000, announceChanges: options.announceChanges, maxEventNames: options.maxEventNames });
+  const writer = createBatchWriter(options.db, { writers: options.writers, maxEvents: 1000, changeTracker: options.changeTracker, announceChanges: options.announceChanges, maxEventNames: options.maxEventNames });
 
   // Any origin may send (the project's origin list is checked per request below); one that
   // cannot be a header value is not echoed, and the check below refuses it by name.

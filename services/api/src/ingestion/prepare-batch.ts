@@ -7,28 +7,13 @@ import {
   type RejectedEvent,
   type UptakeEvent,
 } from '@uptake/protocol';
+import type { StoredEvent } from '../derived/stored-event.ts';
 import { checkUserHash, contextWithoutUserHash, payloadWithoutUserHash, type UserVerification } from './user-hash.ts';
 
 /** One event as it will be stored, plus what identify/group calls change. */
-export type EventRow = {
+export type EventRow = StoredEvent & {
   /** Position in its request's batch (for the answer's `rejected`). */
   index: number;
-  messageId: string;
-  type: UptakeEvent['type'];
-  event: string | null;
-  userId: string | null;
-  anonymousId: string | null;
-  accountId: string | null;
-  timestamp: Date;
-  sentAt: Date | null;
-  properties: Record<string, unknown> | null;
-  context: Record<string, unknown> | null;
-  extra: Record<string, unknown> | null;
-  timestampClamped: boolean;
-  messageIdGenerated: boolean;
-  receivedAt: Date;
-  /** The event carried a valid `context.userHash` for its userId (the hash itself is never stored). */
-  userVerified: boolean;
 };
 
 export type IngestionWarning = {

@@ -1,8 +1,8 @@
 import { sql, type Kysely, type Transaction } from 'kysely';
 import type { Database } from '../db/database.ts';
-import { announceChanges, type ProjectChange } from '../query/derived/change-feed.ts';
-import { markProjectChanged } from '../query/derived/data-version.ts';
-import { updateDerivedTables } from '../query/derived/update-derived.ts';
+import { announceChanges, type ProjectChange } from '../derived/change-feed.ts';
+import type { ChangeTracker } from '../derived/change-tracker.ts';
+import { updateDerivedTables } from '../derived/update-derived.ts';
 import type { RejectedEvent } from '@uptake/protocol';
 import { applyAccountTraits, applyIdentifies, deleteRefused, type RefusedCall } from './apply-traits.ts';
 import { admitEventNames, DEFAULT_MAX_EVENT_NAMES, eventNameLimitError, isRefused, type NameAdmission } from './event-names.ts';
@@ -18,10 +18,11 @@ export type StoredBatch = { accepted: number; duplicates: number; rejected: Reje
 export type StoreJob = { projectId: string; batch: PreparedBatch };
 
 /**
+ * `changeTracker`: the app's tracker, told after the commit which projects and days changed.
  * `announceChanges`: tell other instances sharing the database which figures changed (Postgres).
  * `maxEventNames`: distinct track event names per project (default DEFAULT_MAX_EVENT_NAMES).
  */
-export type StoreOptions = { announceChanges: boolean; maxEventNames?: number | undefined };
+export type StoreOptions = { changeTracker: ChangeTracker; announceChanges: boolean; maxEventNames?: number | undefined };
 
 const PAYLOAD_LIMIT = 32 * 1024;
 
@@ -33,7 +34,7 @@ const PAYLOAD_LIMIT = 32 * 1024;
  * commit, so a 200 sent after it means the events are durable. Each request gets its own counts.
  *
  * @example
- * const [{ accepted, duplicates }] = await storeBatches(db, [{ projectId, batch: prepareBatch(body, new Date()) }], { announceChanges: false });
+ * const [{ accepted, duplicates }] = await storeBatches(db, [{ projectId, batch: prepareBatch(body, new Date()) }], { changeTracker, announceChanges: false });
  */
 export async function storeBatches(db: Kysely<Database>, jobs: StoreJob[], options: StoreOptions): Promise<StoredBatch[]> {
   if (jobs.every((job) => job.batch.rows.length === 0 && job.batch.warnings.length === 0)) {
@@ -121,10 +122,10 @@ async function storeInTransaction(db: Kysely<Database>, jobs: StoreJob[], option
       await insertWarnings(trx, projectId, [...indexes.flatMap((index) => jobs[index]!.batch.warnings), ...refusedWarnings]);
       if (stored.length > 0) changes.push(derived.everyDay ? { projectId } : { projectId, days: derived.days });
     }
-    if (options.announceChanges) await announceChanges(trx, changes);
+    if (options.announceChanges) await announceChanges(trx, options.changeTracker, changes);
   });
   for (const admission of admissions) admission.committed();
-  for (const change of changes) markProjectChanged(change.projectId, change.days);
+  for (const change of changes) options.changeTracker.markProjectChanged(change.projectId, change.days);
   return outcomes;
 }
 

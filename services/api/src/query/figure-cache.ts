@@ -1,12 +1,23 @@
 import { today } from '../domain/days.ts';
-import { dayDataVersion, projectDataVersion } from './derived/data-version.ts';
 import { estimateBytes } from './estimate-bytes.ts';
 import { createNumbering, type Numbering } from './id-numbers.ts';
 
 /** Estimated bytes the figures of one process may take by default (`UPTAKE_FIGURE_CACHE_MB`). */
 export const DEFAULT_FIGURE_CACHE_BYTES = 256 * 2 ** 20;
 
+/**
+ * Where the cache reads whether a project's data changed: the app's change tracker
+ * (derived/change-tracker.ts), which ingestion, the rebuild and the change feed mark.
+ */
+export type DataVersions = {
+  /** Changes whenever anything of the project changed. */
+  projectDataVersion(projectId: string): string;
+  /** Changes whenever the project's figures of one UTC day may have changed. */
+  dayDataVersion(projectId: string, day: string): string;
+};
+
 export type FigureCacheOptions = {
+  versions: DataVersions;
   /**
    * How old (from the start of its computation) a cached figure may be when served although
    * this instance stored new events since: within it the figure is served and recomputed in the
@@ -51,10 +62,10 @@ type Entry = {
  * each counted once) is over `maxBytes` — whatever keys (`asOf` days, models, ranges) are asked.
  *
  * @example
- * const cache = createFigureCache({ maxStalenessMs: 4000 });
+ * const cache = createFigureCache({ versions: changeTracker, maxStalenessMs: 4000 });
  * const scores = await cache.get(projectId, `users:${version}:${asOf}`, () => computeScores());
  */
-export function createFigureCache({ maxStalenessMs, unchangedRefreshMs = 60_000, maxBytes = DEFAULT_FIGURE_CACHE_BYTES, numberingMaxBytes = maxBytes / 4, dayConcurrency = 2 }: FigureCacheOptions) {
+export function createFigureCache({ versions, maxStalenessMs, unchangedRefreshMs = 60_000, maxBytes = DEFAULT_FIGURE_CACHE_BYTES, numberingMaxBytes = maxBytes / 4, dayConcurrency = 2 }: FigureCacheOptions) {
   // In use order: the least recently used first.
   const entries = new Map<string, Entry>();
   // Bumped when a day part is replaced by a newer one: figures assembled from parts then reassemble.
@@ -161,7 +172,7 @@ export function createFigureCache({ maxStalenessMs, unchangedRefreshMs = 60_000,
 
   return {
     get<T>(projectId: string, key: string, compute: () => Promise<T>): Promise<T> {
-      return lookup(`${projectId}\u0000${key}`, `${projectDataVersion(projectId)}:${partsReplaced.get(projectId) ?? 0}`, unchangedRefreshMs, compute);
+      return lookup(`${projectId}\u0000${key}`, `${versions.projectDataVersion(projectId)}:${partsReplaced.get(projectId) ?? 0}`, unchangedRefreshMs, compute);
     },
 
     /** One part per day (in the order of `days`), each cached and recomputed on its own. */
@@ -172,7 +183,7 @@ export function createFigureCache({ maxStalenessMs, unchangedRefreshMs = 60_000,
         days.map((day) =>
           lookup(
             `${projectId}\u0000${key}\u0000${day}`,
-            dayDataVersion(projectId, day),
+            versions.dayDataVersion(projectId, day),
             day >= now ? unchangedRefreshMs : 10 * unchangedRefreshMs,
             (urgent) => dayLimit(() => computeDay(day), urgent),
             replaced,

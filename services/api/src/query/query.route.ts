@@ -28,7 +28,7 @@ import type { Database } from '../db/database.ts';
 import { addDays, dayCount, today, windowOf } from '../domain/days.ts';
 import { HttpError } from '../http/errors.ts';
 import { accountRoutes } from './accounts.route.ts';
-import { createFigureCache } from './figure-cache.ts';
+import { createFigureCache, type DataVersions } from './figure-cache.ts';
 import { warmFigures } from './warm-figures.ts';
 import { activeMetrics, accountUtilisation } from './metrics.queries.ts';
 import { npsSummary } from './nps.queries.ts';
@@ -39,6 +39,8 @@ import { accountExists, accountScore, accountScoreTable, InvalidCursorError, ran
 export type QueryRoutesOptions = {
   db: Kysely<Database>;
   auth: Auth;
+  /** Whether a project's data changed since a figure was computed: the app's change tracker. */
+  dataVersions: DataVersions;
   figureMaxStalenessMs: number;
   /** Estimated bytes the cached figures may take (default DEFAULT_FIGURE_CACHE_BYTES). */
   figureCacheMaxBytes?: number | undefined;
@@ -53,8 +55,8 @@ const MAX_RANGE_DAYS = 400;
  * The query API (secret key): scores, active users, utilisation, NPS and score models. Figures
  * come from the derived tables ingestion keeps up to date, never from a scan of raw events.
  */
-export const queryRoutes: FastifyPluginAsync<QueryRoutesOptions> = async (app, { db, auth, figureMaxStalenessMs, figureCacheMaxBytes, warmFigures: warm = false }) => {
-  const cache = createFigureCache({ maxStalenessMs: figureMaxStalenessMs, ...(figureCacheMaxBytes === undefined ? {} : { maxBytes: figureCacheMaxBytes }) });
+export const queryRoutes: FastifyPluginAsync<QueryRoutesOptions> = async (app, { db, auth, dataVersions, figureMaxStalenessMs, figureCacheMaxBytes, warmFigures: warm = false }) => {
+  const cache = createFigureCache({ versions: dataVersions, maxStalenessMs: figureMaxStalenessMs, ...(figureCacheMaxBytes === undefined ? {} : { maxBytes: figureCacheMaxBytes }) });
   if (warm) {
     let warmedFor = '';
     let timer: NodeJS.Timeout | undefined;

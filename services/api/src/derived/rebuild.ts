@@ -1,7 +1,7 @@
 import { sql, type Kysely } from 'kysely';
-import type { Database } from '../../db/database.ts';
+import type { Database } from '../db/database.ts';
 import { announceChanges } from './change-feed.ts';
-import { markAllProjectsChanged, markProjectChanged } from './data-version.ts';
+import type { ChangeTracker } from './change-tracker.ts';
 
 const DERIVED_TABLES = [
   'user_day_events', 'anonymous_day_events', 'event_spans', 'nps_responses', 'user_first_seen', 'account_first_seen', 'identity_links', 'account_seats',
@@ -11,12 +11,14 @@ const DERIVED_TABLES = [
 /**
  * Recomputes every derived table from the stored events (all projects, or one), memberships
  * included, in one transaction: the answers afterwards equal those kept up to date by ingestion.
+ * The figures `changeTracker` versions are then stale (and those of the running servers sharing
+ * the database, told through the change feed).
  *
  * @example
- * await rebuildDerivedTables(db);              // everything
- * await rebuildDerivedTables(db, 'prj_123');   // one project
+ * await rebuildDerivedTables(db, changeTracker);              // everything
+ * await rebuildDerivedTables(db, changeTracker, 'prj_123');   // one project
  */
-export async function rebuildDerivedTables(db: Kysely<Database>, projectId?: string): Promise<void> {
+export async function rebuildDerivedTables(db: Kysely<Database>, changeTracker: ChangeTracker, projectId?: string): Promise<void> {
   const only = projectId === undefined ? sql`true` : sql`e.project_id = ${projectId}`;
   await db.transaction().execute(async (trx) => {
     for (const table of DERIVED_TABLES) {
@@ -98,8 +100,8 @@ export async function rebuildDerivedTables(db: Kysely<Database>, projectId?: str
       where ${only} and e.type = 'track' and e.event = '$nps_response'
         and jsonb_typeof(e.properties->'score') = 'number' and (e.properties->>'score') ~ '^(10|[0-9])$'`.execute(trx);
     // Running servers sharing the database recompute their figures from the rebuilt tables.
-    await announceChanges(trx, [projectId === undefined ? { everyProject: true } : { projectId }]);
+    await announceChanges(trx, changeTracker, [projectId === undefined ? { everyProject: true } : { projectId }]);
   });
-  if (projectId === undefined) markAllProjectsChanged();
-  else markProjectChanged(projectId);
+  if (projectId === undefined) changeTracker.markAllProjectsChanged();
+  else changeTracker.markProjectChanged(projectId);
 }

@@ -1,6 +1,6 @@
 import { sql, type RawBuilder, type Transaction } from 'kysely';
-import type { Database } from '../../db/database.ts';
-import type { EventRow } from '../../ingestion/prepare-batch.ts';
+import type { Database } from '../db/database.ts';
+import type { StoredEvent as EventRow } from './stored-event.ts';
 import { eventKey, utcDay } from './event-key.ts';
 
 /** What a fold changed: the UTC days of the new events, or every day (new links or memberships). */
