@@ -1,5 +1,6 @@
 import { sql, type RawBuilder, type Transaction } from 'kysely';
 import type { Database } from '../../db/database.ts';
+import { seatsOf } from '../../domain/seats.ts';
 import type { EventRow } from '../../ingestion/prepare-batch.ts';
 import { eventKey, utcDay } from './event-key.ts';
 
@@ -48,14 +49,6 @@ function minDayBy<T>(items: T[], keyOf: (item: T) => string | null, dayOf: (item
     if (!known || day < known) found.set(key, day);
   }
   return [...found].sort(([a], [b]) => compare(a, b));
-}
-
-/** Seats as the oracle of DESIGN §5 reads the trait: a number, or numeric text; anything else unknown. */
-export function seatsOf(traits: Record<string, unknown> | null): number | null {
-  const raw = traits?.['seats'];
-  if (raw === undefined || raw === null || raw === '') return null;
-  const seats = Number(raw);
-  return Number.isFinite(seats) ? seats : null;
 }
 
 /**
