@@ -9,7 +9,7 @@ import type { FeatureCountRef, FeatureCounts } from '../domain/segments/custom-r
 import { featureCountKey } from '../domain/segments/custom-rule.ts';
 import type { AccountFacts, SegmentFacts, UserFacts } from '../domain/segments/facts.ts';
 import { utilisationChange, utilisationOf } from '../domain/utilisation.ts';
-import { accountRows, endOfDay, isActivity, userRows } from './activity-rows.queries.ts';
+import { accountRows, endOfDay, isActivity, isTrackEventRow, userRows } from './activity-rows.queries.ts';
 import type { FigureCache } from './figure-cache.ts';
 import { latestNpsPerAccountUser, latestNpsPerUser, seatsAsOf } from './figure-sql.ts';
 import { inOneNumbering, numberOf, type NumberedIds } from './id-numbers.ts';
@@ -231,7 +231,7 @@ async function historyAsOf(db: Kysely<Database>, projectId: string, asOf: string
       select s.user_id, s.account_key, min(s.first_day)::text as first_day,
         (max(s.last_day) filter (where ${isActivity('s')}))::text as last_active,
         bool_or(s.last_day > ${asOf}::date) filter (where ${isActivity('s')}) as beyond,
-        array_agg(s.event) filter (where s.event not in ('$identify', '$group', '$page')) as features
+        array_agg(s.event) filter (where ${isTrackEventRow('s')}) as features
       from (${spansAsOf(projectId, asOf)}) s group by s.user_id, s.account_key`.execute(db),
     sql<{ account_id: string; user_id: string }>`
       select account_id, user_id from memberships where project_id = ${projectId} and joined_at < ${endOfDay(asOf)}`.execute(db),
