@@ -28,9 +28,9 @@ const CONTENT_TYPES: Record<string, string> = {
 
 /**
  * Domain modules the dashboard imports as /dashboard/figures/<name>: plain JavaScript that imports
- * nothing, so the browser runs the API's own definition (the score preview's percentiles).
+ * nothing, so the browser runs the API's own definition (the score preview's percentiles, NPS categories).
  */
-const DOMAIN_FILES = ['percentile.js'];
+const DOMAIN_FILES = ['percentile.js', 'nps-category.js'];
 
 type Asset = { body: Buffer; contentType: string; cacheControl: string };
 

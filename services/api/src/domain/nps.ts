@@ -1,16 +1,8 @@
+import { npsCategory } from './nps-category.js';
 import { roundHalfAwayFromZero } from './score.ts';
 
-export type NpsCategory = 'promoter' | 'passive' | 'detractor';
-
-/**
- * The category of an answer (docs/api.md): 9–10 promoter, 7–8 passive, 0–6 detractor.
- *
- * @example
- * npsCategory(8) // 'passive'
- */
-export function npsCategory(score: number): NpsCategory {
-  return score >= 9 ? 'promoter' : score >= 7 ? 'passive' : 'detractor';
-}
+// The category lives in nps-category.js, which the dashboard runs too.
+export { npsCategory, type NpsCategory } from './nps-category.js';
 
 /**
  * NPS of the latest responses (one per user): round(100 × (promoters − detractors) ÷ responses),
