@@ -43,28 +43,40 @@ function sumOfDays(parts: Array<Map<string, number>>): Array<{ id: string; score
   return [...scores].map(([id, score]) => ({ id, score }));
 }
 
-/** Every user's score as of a day under a model, with everyone seen so far (cached until new events). */
-export function userScoreTable(db: Kysely<Database>, cache: FigureCache, projectId: string, model: ScoreModel, asOf: string): Promise<ScoreTable> {
-  return cache.get(projectId, `users:${model.version}:${asOf}`, async () => {
+/** Where each kind's score table comes from: who is seen by a day, and one day's activity rows. */
+const SCORED = {
+  users: {
+    seen: (db: Kysely<Database>, projectId: string, asOf: string) =>
+      db.selectFrom('user_first_seen').select('user_id as id').where('project_id', '=', projectId).where('first_day', '<=', asOf).execute(),
+    rows: (projectId: string, day: string, asOf: string) => userRows(projectId, { from: day, to: day }, asOf),
+  },
+  accounts: {
+    seen: (db: Kysely<Database>, projectId: string, asOf: string) =>
+      db.selectFrom('account_first_seen').select('account_id as id').where('project_id', '=', projectId).where('first_day', '<=', asOf).execute(),
+    rows: (projectId: string, day: string, asOf: string) => accountRows(projectId, { from: day, to: day }, asOf),
+  },
+} as const;
+
+/** Every user's or account's score as of a day under a model, with everyone seen so far (cached until new events). */
+function scoreTable(db: Kysely<Database>, cache: FigureCache, projectId: string, model: ScoreModel, asOf: string, of: 'users' | 'accounts'): Promise<ScoreTable> {
+  return cache.get(projectId, `${of}:${model.version}:${asOf}`, async () => {
     const { from, to } = windowOf(asOf, model.windowDays);
     const [seen, parts] = await Promise.all([
-      db.selectFrom('user_first_seen').select('user_id').where('project_id', '=', projectId).where('first_day', '<=', asOf).execute(),
-      cache.days(projectId, `user-points:${model.version}:${asOf}`, daysBetween(from, to), (day) => dayPoints(db, model, 'users', userRows(projectId, { from: day, to: day }, asOf))),
+      SCORED[of].seen(db, projectId, asOf),
+      cache.days(projectId, `${of === 'users' ? 'user' : 'account'}-points:${model.version}:${asOf}`, daysBetween(from, to), (day) => dayPoints(db, model, of, SCORED[of].rows(projectId, day, asOf))),
     ]);
-    return toScoreTable(seen.map((row) => row.user_id), sumOfDays(parts));
+    return toScoreTable(seen.map((row) => row.id), sumOfDays(parts));
   });
+}
+
+/** Every user's score as of a day under a model, with everyone seen so far (cached until new events). */
+export function userScoreTable(db: Kysely<Database>, cache: FigureCache, projectId: string, model: ScoreModel, asOf: string): Promise<ScoreTable> {
+  return scoreTable(db, cache, projectId, model, asOf, 'users');
 }
 
 /** Every account's score as of a day under a model, with every account seen so far. */
 export function accountScoreTable(db: Kysely<Database>, cache: FigureCache, projectId: string, model: ScoreModel, asOf: string): Promise<ScoreTable> {
-  return cache.get(projectId, `accounts:${model.version}:${asOf}`, async () => {
-    const { from, to } = windowOf(asOf, model.windowDays);
-    const [seen, parts] = await Promise.all([
-      db.selectFrom('account_first_seen').select('account_id').where('project_id', '=', projectId).where('first_day', '<=', asOf).execute(),
-      cache.days(projectId, `account-points:${model.version}:${asOf}`, daysBetween(from, to), (day) => dayPoints(db, model, 'accounts', accountRows(projectId, { from: day, to: day }, asOf))),
-    ]);
-    return toScoreTable(seen.map((row) => row.account_id), sumOfDays(parts));
-  });
+  return scoreTable(db, cache, projectId, model, asOf, 'accounts');
 }
 
 export async function userExists(db: Kysely<Database>, projectId: string, userId: string): Promise<boolean> {
