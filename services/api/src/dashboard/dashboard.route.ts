@@ -26,6 +26,12 @@ const CONTENT_TYPES: Record<string, string> = {
   '.svg': 'image/svg+xml',
 };
 
+/**
+ * Domain modules the dashboard imports as /dashboard/figures/<name>: plain JavaScript that imports
+ * nothing, so the browser runs the API's own definition (the score preview's percentiles, NPS categories).
+ */
+const DOMAIN_FILES = ['percentile.js', 'nps-category.js'];
+
 type Asset = { body: Buffer; contentType: string; cacheControl: string };
 
 /** Every file under `dir` (recursively), keyed by its path relative to `dir` with `/` separators. */
@@ -68,6 +74,10 @@ export const dashboardRoutes: FastifyPluginAsync = async (app) => {
   for (const [path, body] of readTree(publicDir)) {
     const text = path === 'index.html' ? Buffer.from(body.toString('utf8').replaceAll('{{UPLOT}}', `/dashboard/${vendorPrefix}`)) : body;
     assets.set(path, { body: text, contentType: CONTENT_TYPES[extname(path)]!, cacheControl: 'no-cache' });
+  }
+  // The figure definitions the page computes with, served from domain/ itself (never a copy).
+  for (const name of DOMAIN_FILES) {
+    assets.set(`figures/${name}`, { body: readFileSync(join(import.meta.dirname, '../domain', name)), contentType: CONTENT_TYPES['.js']!, cacheControl: 'no-cache' });
   }
   for (const [name, body] of uPlot.files) {
     assets.set(vendorPrefix + name, { body, contentType: CONTENT_TYPES[extname(name)]!, cacheControl: 'public, max-age=31536000, immutable' });

@@ -1,5 +1,6 @@
 import { sql, type Kysely } from 'kysely';
 import type { Database } from '../db/database.ts';
+import { seatsOf } from '../domain/seats.ts';
 import { announceChanges } from './change-feed.ts';
 import type { ChangeTracker } from './change-tracker.ts';
 
@@ -77,13 +78,18 @@ export async function rebuildDerivedTables(db: Kysely<Database>, changeTracker: 
       select e.project_id, e.user_id, e.account_id, min(e.timestamp) from events e
       where ${only} and e.type = 'group' and e.user_verified and e.user_id is not null and e.account_id is not null
       group by e.project_id, e.user_id, e.account_id`.execute(trx);
+    // Seats read by domain/seats.ts, as ingestion stores them: each distinct stored value is read
+    // once here (there are few: seat counts), then joined back to its calls.
+    const values = await sql<{ raw: string }>`
+      select distinct (e.properties->'seats')::text as raw from events e
+      where ${only} and e.type = 'group' and e.account_id is not null and e.properties ? 'seats'`.execute(trx);
+    const raws = values.rows.map((row) => row.raw);
+    const seats = raws.map((raw) => seatsOf({ seats: JSON.parse(raw) as unknown }));
     await sql`
       insert into account_seats (project_id, account_id, message_id, timestamp, seats)
-      select e.project_id, e.account_id, e.message_id, e.timestamp,
-             case when jsonb_typeof(e.properties->'seats') = 'number' then (e.properties->>'seats')::float8
-                  when jsonb_typeof(e.properties->'seats') = 'string' and (e.properties->>'seats') ~ '^\s*-?[0-9]+(\.[0-9]+)?\s*$' then trim(e.properties->>'seats')::float8
-             end
+      select e.project_id, e.account_id, e.message_id, e.timestamp, v.seats
       from events e
+      join unnest(${raws}::text[], ${seats}::float8[]) as v(raw, seats) on (e.properties->'seats')::text = v.raw
       where ${only} and e.type = 'group' and e.account_id is not null and e.properties ? 'seats'`.execute(trx);
     await sql`
       insert into user_first_seen (project_id, user_id, first_day)

@@ -1,6 +1,7 @@
 import { sql, type RawBuilder, type Transaction } from 'kysely';
 import type { Database } from '../db/database.ts';
-import type { StoredEvent as EventRow } from './stored-event.ts';
+import { seatsOf } from '../domain/seats.ts';
+import type { StoredEvent } from './stored-event.ts';
 import { eventKey, utcDay } from './event-key.ts';
 
 /** What a fold changed: the UTC days of the new events, or every day (new links or memberships). */
@@ -8,12 +9,12 @@ export type DerivedChanges = { days: string[]; everyDay: boolean };
 
 type Counted = { id: string; accountKey: string; day: string; event: string; count: number };
 /** An inserted event with its UTC day, worked out once per event. */
-type Dated = { row: EventRow; day: string };
+type Dated = { row: StoredEvent; day: string };
 
 const compare = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
 
 /** The UTC day of each row; events of one batch share a few days, so each day's text is made once. */
-function withDays(rows: EventRow[]): Dated[] {
+function withDays(rows: StoredEvent[]): Dated[] {
   const days = new Map<number, string>();
   return rows.map((row) => {
     const dayNumber = Math.floor(row.timestamp.getTime() / 86_400_000);
@@ -50,14 +51,6 @@ function minDayBy<T>(items: T[], keyOf: (item: T) => string | null, dayOf: (item
   return [...found].sort(([a], [b]) => compare(a, b));
 }
 
-/** Seats as the oracle of DESIGN §5 reads the trait: a number, or numeric text; anything else unknown. */
-export function seatsOf(traits: Record<string, unknown> | null): number | null {
-  const raw = traits?.['seats'];
-  if (raw === undefined || raw === null || raw === '') return null;
-  const seats = Number(raw);
-  return Number.isFinite(seats) ? seats : null;
-}
-
 /**
  * Folds the events this transaction actually inserted into the derived tables the query API
  * reads: per user-day-event counts (events with only an anonymousId kept apart, merged into
@@ -67,7 +60,7 @@ export function seatsOf(traits: Record<string, unknown> | null): number | null {
  * @example
  * await updateDerivedTables(trx, projectId, inserted);
  */
-export async function updateDerivedTables(trx: Transaction<Database>, projectId: string, inserted: EventRow[]): Promise<DerivedChanges> {
+export async function updateDerivedTables(trx: Transaction<Database>, projectId: string, inserted: StoredEvent[]): Promise<DerivedChanges> {
   if (inserted.length === 0) return { days: [], everyDay: false };
   const dated = withDays(inserted);
   const ofUsers: Array<{ id: string; dated: Dated }> = [];
@@ -164,9 +157,9 @@ export async function updateDerivedTables(trx: Transaction<Database>, projectId:
  * does not count it. Every write keeps the earliest time (least), so the order the calls arrive in
  * does not matter and the result equals `rebuildDerivedTables`. Runs after identity_links is updated.
  */
-async function updateMemberships(trx: Transaction<Database>, projectId: string, inserted: EventRow[]): Promise<boolean> {
+async function updateMemberships(trx: Transaction<Database>, projectId: string, inserted: StoredEvent[]): Promise<boolean> {
   const groupCalls = inserted.filter((row) => row.type === 'group' && row.accountId);
-  const earliest = (rows: EventRow[], keyOf: (row: EventRow) => [string, string]) => {
+  const earliest = (rows: StoredEvent[], keyOf: (row: StoredEvent) => [string, string]) => {
     const found = new Map<string, { key: [string, string]; time: Date }>();
     for (const row of rows) {
       const key = keyOf(row);
@@ -232,7 +225,7 @@ async function updateMemberships(trx: Transaction<Database>, projectId: string, 
  * earliest first. Anonymous group calls never verify (no userId to hash), even once an identify
  * links them. Widgets read these only, never the query figures: no figure changes here.
  */
-async function updateVerifiedMemberships(trx: Transaction<Database>, projectId: string, inserted: EventRow[]): Promise<void> {
+async function updateVerifiedMemberships(trx: Transaction<Database>, projectId: string, inserted: StoredEvent[]): Promise<void> {
   const earliest = new Map<string, { accountId: string; userId: string; time: Date }>();
   for (const row of inserted) {
     if (row.type !== 'group' || !row.userVerified || !row.userId || !row.accountId) continue;

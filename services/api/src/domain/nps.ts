@@ -1,10 +1,8 @@
+import { npsCategory } from './nps-category.js';
 import { roundHalfAwayFromZero } from './score.ts';
 
-export type NpsCategory = 'promoter' | 'passive' | 'detractor';
-
-export function npsCategory(score: number): NpsCategory {
-  return score >= 9 ? 'promoter' : score >= 7 ? 'passive' : 'detractor';
-}
+// The category lives in nps-category.js, which the dashboard runs too.
+export { npsCategory, type NpsCategory } from './nps-category.js';
 
 /**
  * NPS of the latest responses (one per user): round(100 × (promoters − detractors) ÷ responses),
@@ -25,4 +23,24 @@ export function npsOf(scores: number[]): { nps: number | null; responses: number
   }
   const responses = scores.length;
   return { nps: responses === 0 ? null : roundHalfAwayFromZero((100 * (promoters - detractors)) / responses), responses, promoters, passives, detractors };
+}
+
+export type NpsAnswer = { userId: string; score: number; timestamp: number; messageId: string };
+
+/**
+ * Each user's latest answer: the one with the latest timestamp, the greater messageId breaking
+ * ties (messageIds are unique per project, so one answer wins). NPS figures count these only.
+ * query/figure-sql.ts `latestNpsPerUser` and `latestNpsPerAccountUser` are the same rule in SQL.
+ *
+ * @example
+ * latestAnswerPerUser([{ userId: 'u1', score: 3, timestamp: 1, messageId: 'a' }, { userId: 'u1', score: 9, timestamp: 2, messageId: 'b' }])
+ * // Map { 'u1' => 9 }
+ */
+export function latestAnswerPerUser(answers: readonly NpsAnswer[]): Map<string, number> {
+  const latest = new Map<string, NpsAnswer>();
+  for (const answer of answers) {
+    const known = latest.get(answer.userId);
+    if (!known || answer.timestamp > known.timestamp || (answer.timestamp === known.timestamp && answer.messageId > known.messageId)) latest.set(answer.userId, answer);
+  }
+  return new Map([...latest].map(([userId, answer]) => [userId, answer.score]));
 }

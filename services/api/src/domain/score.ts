@@ -1,43 +1,43 @@
+import type { ScoreModel } from '@uptake/protocol';
+
+// The percentile lives in percentile.js, which the dashboard runs too.
+export { percentileAgainst, percentileOf, percentRank } from './percentile.js';
+
 /**
- * Percentile of a score among the scores of everyone seen so far:
- * round(100 × percent_rank), percent_rank = (#strictly lower) ÷ (n − 1), 0 when n ≤ 1.
+ * Whether events under the key `event` (a track event's name; '$page', '$identify', '$group' for
+ * the other calls) count toward a score under the model: version 1 (`everyTrackEvent`) every
+ * track event whose name does not start with `$`, later versions their named features.
+ * query/figure-sql.ts `scoredEvents` is the same rule in SQL.
  *
  * @example
- * percentileOf([0, 1, 1, 5], 1) // 33: one of the three others is lower
+ * countsTowardScore(defaultModel, 'Export CSV') // true
+ * countsTowardScore(defaultModel, '$page')      // false
  */
-export function percentileOf(sortedAscending: ArrayLike<number>, score: number): number {
-  const n = sortedAscending.length;
-  if (n <= 1) return 0;
-  return Math.round((100 * countBelow(sortedAscending, score)) / (n - 1));
+export function countsTowardScore(model: Pick<ScoreModel, 'everyTrackEvent' | 'features'>, event: string): boolean {
+  return model.everyTrackEvent ? !event.startsWith('$') : Object.hasOwn(model.features, event);
+}
+
+/** The weight of an event under the model: 1 under version 1, the feature's weight, 0 when it does not count. */
+export function featureWeight(model: Pick<ScoreModel, 'everyTrackEvent' | 'features'>, event: string): number {
+  if (!countsTowardScore(model, event)) return 0;
+  return model.everyTrackEvent ? 1 : model.features[event]!.weight;
+}
+
+/** The label of a feature: its configured label, else the event name. */
+export function featureLabel(model: Pick<ScoreModel, 'features'>, event: string): string {
+  return (Object.hasOwn(model.features, event) ? model.features[event]!.label : undefined) ?? event;
 }
 
 /**
- * Percentile of one id's current score against a score table that may be older (project-wide
- * figures refresh within their staleness bound, docs/api.md): ranked as if the table held the
- * current score in place of the id's own entry (`ownEntry`; undefined when the table does not
- * have the id yet, which then counts as one more). So it is within 0–100 whatever the table, and
- * equals {@link percentileOf} when the table is current (its own entry is then the score).
+ * The count one user's events of one feature on one day add to a score: the count capped at the
+ * model's dailyCap (docs/api.md); a score is Σ weight × this over features and days.
+ * query/figure-sql.ts `cappedDailyCounts` is the same rule in SQL.
  *
  * @example
- * percentileAgainst([0, 1, 2], 5, 2) // 100: both others are lower (not 150)
+ * cappedDailyCount(35, 20) // 20
  */
-export function percentileAgainst(sortedAscending: ArrayLike<number>, score: number, ownEntry: number | undefined): number {
-  const n = sortedAscending.length + (ownEntry === undefined ? 1 : 0);
-  if (n <= 1) return 0;
-  const below = countBelow(sortedAscending, score) - (ownEntry !== undefined && ownEntry < score ? 1 : 0);
-  return Math.round((100 * below) / (n - 1));
-}
-
-/** How many scores of the ascending list are strictly lower than `score` (binary search). */
-function countBelow(sortedAscending: ArrayLike<number>, score: number): number {
-  let low = 0;
-  let high = sortedAscending.length;
-  while (low < high) {
-    const mid = (low + high) >>> 1;
-    if (sortedAscending[mid]! < score) low = mid + 1;
-    else high = mid;
-  }
-  return low;
+export function cappedDailyCount(count: number, dailyCap: number): number {
+  return Math.min(count, dailyCap);
 }
 
 /** round() with halves away from zero, as Postgres rounds numerics (−12.5 → −13). */

@@ -2,6 +2,7 @@ import { LIMITS, type FieldError } from '@uptake/protocol';
 import { sql, type Transaction } from 'kysely';
 import type { Database } from '../db/database.ts';
 import type { TraitStamp, TraitStamps } from '../db/tables/users.table.ts';
+import { seatsOf } from '../domain/seats.ts';
 import type { EventRow } from './prepare-batch.ts';
 
 // Traits are a fold of every identify (per user) or group (per account) call in call order:
@@ -105,8 +106,10 @@ function mergeCall(state: TraitState, kind: Kind, call: TraitCall): FieldError |
   }
   state.entryBytes = bytes;
   if (state.traitsAt === null || call.row.timestamp > state.traitsAt) state.traitsAt = call.row.timestamp;
-  const { seats, onboardedAt } = traits;
-  if (typeof seats === 'number' && isNewer(call.stamp, state.seats.stamp)) state.seats = { value: seats, stamp: call.stamp };
+  const { onboardedAt } = traits;
+  // The stored column keeps the latest known seats: a call whose seats are unknown leaves it.
+  const seats = seatsOf(traits);
+  if (seats !== null && isNewer(call.stamp, state.seats.stamp)) state.seats = { value: seats, stamp: call.stamp };
   if (typeof onboardedAt === 'string' && isNewer(call.stamp, state.onboardedAt.stamp)) state.onboardedAt = { value: new Date(onboardedAt), stamp: call.stamp };
   state.changed = true;
   return null;

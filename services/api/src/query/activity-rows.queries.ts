@@ -1,8 +1,11 @@
 import { sql, type RawBuilder } from 'kysely';
 
-/** SQL condition on `event`: the row counts as activity (track/page, `$nps_*` excluded). */
+/** SQL condition on `event`: the row counts as activity (domain/activity.ts `isActivityEvent`). */
 export const isActivity = (alias: string) =>
   sql`left(${sql.ref(`${alias}.event`)}, 5) <> '$nps_' and ${sql.ref(`${alias}.event`)} not in ('$identify', '$group')`;
+
+/** SQL condition on `event`: the row is a track event's (domain/activity.ts `isTrackEvent`). */
+export const isTrackEventRow = (alias: string) => sql`${sql.ref(`${alias}.event`)} not in ('$identify', '$group', '$page')`;
 
 function endOfDay(day: string) {
   return sql`(${day}::date + 1)::timestamp at time zone 'UTC'`;

@@ -2,8 +2,10 @@ import { sql, type Kysely } from 'kysely';
 import type { Database } from '../db/database.ts';
 import { activeSeries, activeSeriesOfDays, type ActiveDelta } from '../domain/active-series.ts';
 import { addDays, daysBetween, windowOf } from '../domain/days.ts';
-import { accountRows, endOfDay, isActivity, userRows } from './activity-rows.queries.ts';
+import { utilisationChange, utilisationOf } from '../domain/utilisation.ts';
+import { accountRows, isActivity, userRows } from './activity-rows.queries.ts';
 import type { FigureCache } from './figure-cache.ts';
+import { seatsAsOf } from './figure-sql.ts';
 import { inOneNumbering, numberOf, type NumberedIds } from './id-numbers.ts';
 
 /**
@@ -54,17 +56,10 @@ async function activeUsersIn(db: Kysely<Database>, projectId: string, accountId:
   return result.rows[0]?.users ?? 0;
 }
 
-/** Seats as of the end of a day: the latest group call by then that set the trait. */
-async function seatsAsOf(db: Kysely<Database>, projectId: string, accountId: string, asOf: string): Promise<number | null> {
-  const result = await sql<{ seats: number | null }>`
-    select seats from account_seats
-    where project_id = ${projectId} and account_id = ${accountId} and timestamp < ${endOfDay(asOf)}
-    order by timestamp desc, message_id desc limit 1`.execute(db);
+/** Seats of the account as of the end of a day (figure-sql.ts `seatsAsOf`). */
+async function seatsOfAccount(db: Kysely<Database>, projectId: string, accountId: string, asOf: string): Promise<number | null> {
+  const result = await sql<{ seats: number | null }>`${seatsAsOf(projectId, asOf, accountId)}`.execute(db);
   return result.rows[0]?.seats ?? null;
-}
-
-function utilisationOf(activeUsers: number, seats: number | null): number | null {
-  return seats === null || seats === 0 ? null : activeUsers / seats;
 }
 
 /**
@@ -74,13 +69,12 @@ function utilisationOf(activeUsers: number, seats: number | null): number | null
 export async function accountUtilisation(db: Kysely<Database>, projectId: string, accountId: string, asOf: string) {
   const earlier = addDays(asOf, -30);
   const [seats, seatsBefore, now, before] = await Promise.all([
-    seatsAsOf(db, projectId, accountId, asOf),
-    seatsAsOf(db, projectId, accountId, earlier),
+    seatsOfAccount(db, projectId, accountId, asOf),
+    seatsOfAccount(db, projectId, accountId, earlier),
     activeUsersIn(db, projectId, accountId, asOf),
     activeUsersIn(db, projectId, accountId, earlier),
   ]);
   const utilisation = utilisationOf(now, seats);
   const utilisation30dAgo = utilisationOf(before, seatsBefore);
-  const change = utilisation !== null && utilisation30dAgo ? utilisation / utilisation30dAgo - 1 : null;
-  return { accountId, asOf, seats, activeUsers30d: now, utilisation, utilisation30dAgo, change };
+  return { accountId, asOf, seats, activeUsers30d: now, utilisation, utilisation30dAgo, change: utilisationChange(utilisation, utilisation30dAgo) };
 }

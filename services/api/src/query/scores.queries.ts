@@ -2,9 +2,10 @@ import { sql, type Kysely, type RawBuilder } from 'kysely';
 import type { ScoreModel } from '@uptake/protocol';
 import type { Database } from '../db/database.ts';
 import { daysBetween, windowOf } from '../domain/days.ts';
-import { percentileAgainst, percentileOf, scoreBreakdown } from '../domain/score.ts';
+import { featureLabel, featureWeight, percentileAgainst, percentileOf, scoreBreakdown } from '../domain/score.ts';
 import { accountRows, isActivity, userRows } from './activity-rows.queries.ts';
 import type { FigureCache } from './figure-cache.ts';
+import { cappedDailyCounts } from './figure-sql.ts';
 
 export type ScoreTable = {
   /** Score of everyone seen by the day (0 when nothing counted in the window). */
@@ -14,20 +15,6 @@ export type ScoreTable = {
   /** Ids by score descending, then id ascending. */
   ranked: Array<{ id: string; score: number }>;
 };
-
-function modelTerms(model: ScoreModel) {
-  if (model.everyTrackEvent) return { join: sql``, filter: sql`left(c.event, 1) <> '$'`, weight: sql`1.0::float8` };
-  const events = Object.keys(model.features);
-  const weights = events.map((event) => model.features[event]!.weight);
-  return {
-    join: sql`join unnest(${events}::text[], ${weights}::float8[]) as w(event, weight) on w.event = c.event`,
-    filter: sql`true`,
-    weight: sql`w.weight`,
-  };
-}
-
-const labelOf = (model: ScoreModel, event: string) => model.features[event]?.label ?? event;
-const weightOf = (model: ScoreModel, event: string) => (model.everyTrackEvent ? 1 : (model.features[event]?.weight ?? 0));
 
 function toScoreTable(seen: string[], scores: Array<{ id: string; score: number }>): ScoreTable {
   const byId = new Map<string, number>();
@@ -44,12 +31,9 @@ function toScoreTable(seen: string[], scores: Array<{ id: string; score: number 
  * recomputes the part of its own day.
  */
 async function dayPoints(db: Kysely<Database>, model: ScoreModel, of: 'users' | 'accounts', rows: RawBuilder<unknown>): Promise<Map<string, number>> {
-  const terms = modelTerms(model);
-  const id = of === 'users' ? sql`user_id` : sql`account_id`;
   const result = await sql<{ id: string; points: number }>`
-    select c.id, sum(${terms.weight} * least(c.n, ${model.dailyCap}))::float8 as points
-    from (select r.${id} as id, r.user_id as member, r.event, sum(r.count) as n from (${rows}) r group by 1, 2, 3) c
-    ${terms.join} where ${terms.filter} group by c.id`.execute(db);
+    select ${sql.ref(of === 'users' ? 'c.user_id' : 'c.account_id')} as id, sum(c.weight * c.capped)::float8 as points
+    from (${cappedDailyCounts(model, rows, of === 'users' ? [] : ['account_id'])}) c group by 1`.execute(db);
   return new Map(result.rows.map((row) => [row.id, row.points]));
 }
 
@@ -59,28 +43,40 @@ function sumOfDays(parts: Array<Map<string, number>>): Array<{ id: string; score
   return [...scores].map(([id, score]) => ({ id, score }));
 }
 
-/** Every user's score as of a day under a model, with everyone seen so far (cached until new events). */
-export function userScoreTable(db: Kysely<Database>, cache: FigureCache, projectId: string, model: ScoreModel, asOf: string): Promise<ScoreTable> {
-  return cache.get(projectId, `users:${model.version}:${asOf}`, async () => {
+/** Where each kind's score table comes from: who is seen by a day, and one day's activity rows. */
+const SCORED = {
+  users: {
+    seen: (db: Kysely<Database>, projectId: string, asOf: string) =>
+      db.selectFrom('user_first_seen').select('user_id as id').where('project_id', '=', projectId).where('first_day', '<=', asOf).execute(),
+    rows: (projectId: string, day: string, asOf: string) => userRows(projectId, { from: day, to: day }, asOf),
+  },
+  accounts: {
+    seen: (db: Kysely<Database>, projectId: string, asOf: string) =>
+      db.selectFrom('account_first_seen').select('account_id as id').where('project_id', '=', projectId).where('first_day', '<=', asOf).execute(),
+    rows: (projectId: string, day: string, asOf: string) => accountRows(projectId, { from: day, to: day }, asOf),
+  },
+} as const;
+
+/** Every user's or account's score as of a day under a model, with everyone seen so far (cached until new events). */
+function scoreTable(db: Kysely<Database>, cache: FigureCache, projectId: string, model: ScoreModel, asOf: string, of: 'users' | 'accounts'): Promise<ScoreTable> {
+  return cache.get(projectId, `${of}:${model.version}:${asOf}`, async () => {
     const { from, to } = windowOf(asOf, model.windowDays);
     const [seen, parts] = await Promise.all([
-      db.selectFrom('user_first_seen').select('user_id').where('project_id', '=', projectId).where('first_day', '<=', asOf).execute(),
-      cache.days(projectId, `user-points:${model.version}:${asOf}`, daysBetween(from, to), (day) => dayPoints(db, model, 'users', userRows(projectId, { from: day, to: day }, asOf))),
+      SCORED[of].seen(db, projectId, asOf),
+      cache.days(projectId, `${of === 'users' ? 'user' : 'account'}-points:${model.version}:${asOf}`, daysBetween(from, to), (day) => dayPoints(db, model, of, SCORED[of].rows(projectId, day, asOf))),
     ]);
-    return toScoreTable(seen.map((row) => row.user_id), sumOfDays(parts));
+    return toScoreTable(seen.map((row) => row.id), sumOfDays(parts));
   });
+}
+
+/** Every user's score as of a day under a model, with everyone seen so far (cached until new events). */
+export function userScoreTable(db: Kysely<Database>, cache: FigureCache, projectId: string, model: ScoreModel, asOf: string): Promise<ScoreTable> {
+  return scoreTable(db, cache, projectId, model, asOf, 'users');
 }
 
 /** Every account's score as of a day under a model, with every account seen so far. */
 export function accountScoreTable(db: Kysely<Database>, cache: FigureCache, projectId: string, model: ScoreModel, asOf: string): Promise<ScoreTable> {
-  return cache.get(projectId, `accounts:${model.version}:${asOf}`, async () => {
-    const { from, to } = windowOf(asOf, model.windowDays);
-    const [seen, parts] = await Promise.all([
-      db.selectFrom('account_first_seen').select('account_id').where('project_id', '=', projectId).where('first_day', '<=', asOf).execute(),
-      cache.days(projectId, `account-points:${model.version}:${asOf}`, daysBetween(from, to), (day) => dayPoints(db, model, 'accounts', accountRows(projectId, { from: day, to: day }, asOf))),
-    ]);
-    return toScoreTable(seen.map((row) => row.account_id), sumOfDays(parts));
-  });
+  return scoreTable(db, cache, projectId, model, asOf, 'accounts');
 }
 
 export async function userExists(db: Kysely<Database>, projectId: string, userId: string): Promise<boolean> {
@@ -107,17 +103,14 @@ export async function accountExists(db: Kysely<Database>, projectId: string, acc
  */
 export async function userScore(db: Kysely<Database>, cache: FigureCache, projectId: string, model: ScoreModel, userId: string, asOf: string) {
   const window = windowOf(asOf, model.windowDays);
-  const terms = modelTerms(model);
   const [table, counts] = await Promise.all([
     userScoreTable(db, cache, projectId, model, asOf),
     sql<{ event: string; count: number }>`
-      select c.event, sum(least(c.n, ${model.dailyCap}))::float8 as count
-      from (select r.day, r.event, sum(r.count) as n from (${userRows(projectId, window, asOf, userId)}) r group by r.day, r.event) c
-      ${terms.join} where ${terms.filter} group by c.event`.execute(db),
+      select c.event, sum(c.capped)::float8 as count from (${cappedDailyCounts(model, userRows(projectId, window, asOf, userId))}) c group by c.event`.execute(db),
   ]);
   // The score comes from this user's own rows (always current); only the percentile comes from
   // the project-wide table, which may lag new events by the cache's staleness bound.
-  const { score, breakdown } = scoreBreakdown(counts.rows.map((row) => ({ event: row.event, label: labelOf(model, row.event), weight: weightOf(model, row.event), count: row.count })));
+  const { score, breakdown } = scoreBreakdown(counts.rows.map((row) => ({ event: row.event, label: featureLabel(model, row.event), weight: featureWeight(model, row.event), count: row.count })));
   const seen = table.byId.has(userId) || score > 0;
   return { userId, score, percentile: seen ? percentileAgainst(table.ascending, score, table.byId.get(userId)) : null, model: { version: model.version }, window, breakdown };
 }
@@ -125,23 +118,20 @@ export async function userScore(db: Kysely<Database>, cache: FigureCache, projec
 /** One account's score with its breakdown, active users in the window and top users. */
 export async function accountScore(db: Kysely<Database>, cache: FigureCache, projectId: string, model: ScoreModel, accountId: string, asOf: string) {
   const window = windowOf(asOf, model.windowDays);
-  const terms = modelTerms(model);
   const rows = accountRows(projectId, window, asOf, accountId);
   const [table, counts, active] = await Promise.all([
     accountScoreTable(db, cache, projectId, model, asOf),
     sql<{ user_id: string; event: string; count: number }>`
-      select c.user_id, c.event, sum(least(c.n, ${model.dailyCap}))::float8 as count
-      from (select r.user_id, r.day, r.event, sum(r.count) as n from (${rows}) r group by r.user_id, r.day, r.event) c
-      ${terms.join} where ${terms.filter} group by c.user_id, c.event`.execute(db),
+      select c.user_id, c.event, sum(c.capped)::float8 as count from (${cappedDailyCounts(model, rows)}) c group by c.user_id, c.event`.execute(db),
     sql<{ users: number }>`select count(distinct r.user_id)::int as users from (${rows}) r where ${isActivity('r')}`.execute(db),
   ]);
   const perEvent = new Map<string, number>();
   const perUser = new Map<string, number>();
   for (const row of counts.rows) {
     perEvent.set(row.event, (perEvent.get(row.event) ?? 0) + row.count);
-    perUser.set(row.user_id, (perUser.get(row.user_id) ?? 0) + weightOf(model, row.event) * row.count);
+    perUser.set(row.user_id, (perUser.get(row.user_id) ?? 0) + featureWeight(model, row.event) * row.count);
   }
-  const { score, breakdown } = scoreBreakdown([...perEvent].map(([event, count]) => ({ event, label: labelOf(model, event), weight: weightOf(model, event), count })));
+  const { score, breakdown } = scoreBreakdown([...perEvent].map(([event, count]) => ({ event, label: featureLabel(model, event), weight: featureWeight(model, event), count })));
   const seen = table.byId.has(accountId) || score > 0;
   const activeUsers = active.rows[0]?.users ?? 0;
   const topUsers = [...perUser]

@@ -2,23 +2,21 @@ import { sql, type Kysely } from 'kysely';
 import type { ScoreModel, SegmentThresholds } from '@uptake/protocol';
 import type { Database } from '../db/database.ts';
 import { addDays, daysBetween, windowOf } from '../domain/days.ts';
-import { npsOf } from '../domain/nps.ts';
+import { isActivityEvent, isTrackEvent } from '../domain/activity.ts';
+import { npsCategory, npsOf } from '../domain/nps.ts';
 import { percentileOf } from '../domain/score.ts';
 import type { FeatureCountRef, FeatureCounts } from '../domain/segments/custom-rule.ts';
 import { featureCountKey } from '../domain/segments/custom-rule.ts';
 import type { AccountFacts, SegmentFacts, UserFacts } from '../domain/segments/facts.ts';
-import { accountRows, endOfDay, isActivity, userRows } from './activity-rows.queries.ts';
+import { utilisationChange, utilisationOf } from '../domain/utilisation.ts';
+import { accountRows, endOfDay, isActivity, isTrackEventRow, userRows } from './activity-rows.queries.ts';
 import type { FigureCache } from './figure-cache.ts';
+import { latestNpsPerAccountUser, latestNpsPerUser, seatsAsOf } from './figure-sql.ts';
 import { inOneNumbering, numberOf, type NumberedIds } from './id-numbers.ts';
 import { accountScoreTable, userScoreTable } from './scores.queries.ts';
 
 /** The first day any history query reaches back to. */
 const EVER = '1970-01-01';
-const NON_TRACK_KEYS = new Set(['$identify', '$group', '$page']);
-
-function isActivityKey(event: string): boolean {
-  return !event.startsWith('$nps_') && event !== '$identify' && event !== '$group';
-}
 
 /** UTC day of an onboardedAt trait (ISO date or date-time); null when absent or not a date. */
 export function traitDay(value: unknown): string | null {
@@ -74,12 +72,9 @@ export async function traitsAsOf(db: Kysely<Database>, projectId: string, of: 'u
   return new Map([...byId].map(([id, entries]) => [id, Object.fromEntries(entries)]));
 }
 
-/** Seats of every account as of the end of a day (the latest group call by then that set them). */
-async function seatsAsOf(db: Kysely<Database>, projectId: string, asOf: string): Promise<Map<string, number | null>> {
-  const result = await sql<{ account_id: string; seats: number | null }>`
-    select distinct on (account_id) account_id, seats from account_seats
-    where project_id = ${projectId} and timestamp < ${endOfDay(asOf)}
-    order by account_id, timestamp desc, message_id desc`.execute(db);
+/** Seats of every account as of the end of a day (figure-sql.ts `seatsAsOf`). */
+async function seatsOfAccounts(db: Kysely<Database>, projectId: string, asOf: string): Promise<Map<string, number | null>> {
+  const result = await sql<{ account_id: string; seats: number | null }>`${seatsAsOf(projectId, asOf)}`.execute(db);
   return new Map(result.rows.map((row) => [row.account_id, row.seats]));
 }
 
@@ -164,45 +159,18 @@ async function accountActivity(db: Kysely<Database>, cache: FigureCache, project
   return new Map([...byNumber].map(([account, activity]) => [accounts.ids[account]!, activity]));
 }
 
-const utilisationOf = (activeUsers: number, seats: number | null) => (seats === null || seats === 0 ? null : activeUsers / seats);
-
 /** Latest NPS response per user among the responses in the window, as the project stood at the end of `asOf`. */
 async function latestNpsByUser(db: Kysely<Database>, projectId: string, window: { from: string; to: string }, asOf: string): Promise<Map<string, number>> {
-  const result = await sql<{ user_id: string; score: number }>`
-    select distinct on (r.user_id) r.user_id, r.score from (
-      select coalesce(n.user_id, l.user_id) as user_id, n.score, n.timestamp, n.message_id
-      from nps_responses n
-      left join identity_links l on n.user_id is null and l.project_id = n.project_id and l.anonymous_id = n.anonymous_id and l.link_day <= ${asOf}::date
-      where n.project_id = ${projectId}
-        and n.timestamp >= ${window.from}::date::timestamp at time zone 'UTC' and n.timestamp < ${endOfDay(window.to)}
-    ) r
-    where r.user_id is not null
-    order by r.user_id, r.timestamp desc, r.message_id desc`.execute(db);
+  const result = await sql<{ user_id: string; score: number }>`${latestNpsPerUser(projectId, window, asOf)}`.execute(db);
   return new Map(result.rows.map((row) => [row.user_id, row.score]));
 }
 
 /**
- * Every account's NPS over the window (DESIGN §5, as `npsSummary` in nps.queries.ts for one
- * account), in one query: per account, the latest response of each user among the account's
- * responses — those naming it or, naming none, those of users who had joined it by `asOf`.
+ * Every account's NPS over the window (as `npsSummary` in nps.queries.ts for one account), in one
+ * query: per account, the latest response of each user among the account's responses.
  */
 async function npsByAccount(db: Kysely<Database>, projectId: string, window: { from: string; to: string }, asOf: string): Promise<Map<string, ReturnType<typeof npsOf>>> {
-  const result = await sql<{ account_id: string; score: number }>`
-    with r as (
-      select coalesce(n.user_id, l.user_id) as user_id, n.account_id, n.score, n.timestamp, n.message_id
-      from nps_responses n
-      left join identity_links l on n.user_id is null and l.project_id = n.project_id and l.anonymous_id = n.anonymous_id and l.link_day <= ${asOf}::date
-      where n.project_id = ${projectId}
-        and n.timestamp >= ${window.from}::date::timestamp at time zone 'UTC' and n.timestamp < ${endOfDay(window.to)}
-    )
-    select distinct on (a.account_id, a.user_id) a.account_id, a.score from (
-      select r.account_id, r.user_id, r.score, r.timestamp, r.message_id from r where r.user_id is not null and r.account_id is not null
-      union all
-      select m.account_id, r.user_id, r.score, r.timestamp, r.message_id from r
-      join memberships m on m.project_id = ${projectId} and m.user_id = r.user_id and m.joined_at < ${endOfDay(asOf)}
-      where r.user_id is not null and r.account_id is null
-    ) a
-    order by a.account_id, a.user_id, a.timestamp desc, a.message_id desc`.execute(db);
+  const result = await sql<{ account_id: string; score: number }>`${latestNpsPerAccountUser(projectId, window, asOf)}`.execute(db);
   const scores = new Map<string, number[]>();
   for (const row of result.rows) {
     const list = scores.get(row.account_id);
@@ -263,7 +231,7 @@ async function historyAsOf(db: Kysely<Database>, projectId: string, asOf: string
       select s.user_id, s.account_key, min(s.first_day)::text as first_day,
         (max(s.last_day) filter (where ${isActivity('s')}))::text as last_active,
         bool_or(s.last_day > ${asOf}::date) filter (where ${isActivity('s')}) as beyond,
-        array_agg(s.event) filter (where s.event not in ('$identify', '$group', '$page')) as features
+        array_agg(s.event) filter (where ${isTrackEventRow('s')}) as features
       from (${spansAsOf(projectId, asOf)}) s group by s.user_id, s.account_key`.execute(db),
     sql<{ account_id: string; user_id: string }>`
       select account_id, user_id from memberships where project_id = ${projectId} and joined_at < ${endOfDay(asOf)}`.execute(db),
@@ -304,9 +272,9 @@ async function historyOfDays(db: Kysely<Database>, projectId: string, asOf: stri
   const history: History = { users: new Map(), members: new Map() };
   for (const row of users.rows) {
     const user = userOf(history, row.user_id, row.first_day);
-    if (isActivityKey(row.event)) user.lastActive = later(user.lastActive, row.last_day);
+    if (isActivityEvent(row.event)) user.lastActive = later(user.lastActive, row.last_day);
     if (row.account_key !== '') user.accounts.add(row.account_key);
-    if (!NON_TRACK_KEYS.has(row.event)) user.featuresUsed.add(row.event);
+    if (isTrackEvent(row.event)) user.featuresUsed.add(row.event);
   }
   for (const row of members.rows) addMember(history, row.account_id, row.user_id, row.first_day, row.last_active);
   return history;
@@ -327,7 +295,7 @@ async function userFacts(db: Kysely<Database>, cache: FigureCache, projectId: st
         percentile: percentileOf(table.ascending, score),
         accounts: [...user.accounts].sort(),
         nps: latest,
-        npsCategory: latest === null ? null : latest >= 9 ? 'promoter' : latest >= 7 ? 'passive' : 'detractor',
+        npsCategory: latest === null ? null : npsCategory(latest),
         traits: userTraits.get(userId) ?? {},
         featuresUsed: user.featuresUsed,
       } satisfies UserFacts;
@@ -350,8 +318,8 @@ async function accountFacts(
     sql<{ account_id: string; first_day: string }>`
       select account_id, first_day::text as first_day from account_first_seen where project_id = ${projectId} and first_day <= ${asOf}::date`.execute(db),
     accountActivity(db, cache, projectId, asOf, t.usageDropPeriodDays, t.weeklyActiveWeeks),
-    seatsAsOf(db, projectId, asOf),
-    seatsAsOf(db, projectId, before),
+    seatsOfAccounts(db, projectId, asOf),
+    seatsOfAccounts(db, projectId, before),
     activeUsers30d(db, cache, projectId, asOf, asOf),
     sameAttribution(db, projectId, before, asOf).then((same) => activeUsers30d(db, cache, projectId, before, same ? asOf : before)),
     npsByAccount(db, projectId, windowOf(asOf, t.npsWindowDays), asOf),
@@ -385,7 +353,7 @@ async function accountFacts(
         activeUsers30d: users30d,
         utilisation,
         utilisation30dAgo,
-        utilisationChange: utilisation !== null && utilisation30dAgo ? utilisation / utilisation30dAgo - 1 : null,
+        utilisationChange: utilisationChange(utilisation, utilisation30dAgo),
         activeUserDays: activityOf.get(accountId)?.recent ?? 0,
         activeUserDaysBefore: activityOf.get(accountId)?.earlier ?? 0,
         activeWeeks: Array.from({ length: t.weeklyActiveWeeks }, (_, week) => weeks.has(week)),

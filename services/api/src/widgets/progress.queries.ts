@@ -4,22 +4,19 @@ import type { Database } from '../db/database.ts';
 import { addDays, today, windowOf } from '../domain/days.ts';
 import { progressMessage, type ProgressFeature } from '../domain/widgets/progress-message.ts';
 import { accountRows, userRows } from '../query/activity-rows.queries.ts';
+import { scoredEvents } from '../query/figure-sql.ts';
 import { findScoreModel } from '../query/score-models.queries.ts';
 
 type Counts = { current: Map<string, number>; previous: Map<string, number> };
 
-/** The events the model scores: version 1 every non-reserved track event, later versions their features. */
-function featureFilter(model: ScoreModel): RawBuilder<unknown> {
-  return model.everyTrackEvent ? sql`left(r.event, 1) <> '$'` : sql`r.event = any(${Object.keys(model.features)}::text[])`;
-}
-
 /** Uses per scored event in the window and in the window before it (raw counts: what was done, not points). */
 async function countsOf(db: Kysely<Database>, rows: RawBuilder<unknown>, model: ScoreModel, windowFrom: string): Promise<Counts> {
+  const scored = scoredEvents(model, 'r');
   const result = await sql<{ event: string; current: number; previous: number }>`
     select r.event,
            sum(case when r.day >= ${windowFrom}::date then r.count else 0 end)::int as current,
            sum(case when r.day < ${windowFrom}::date then r.count else 0 end)::int as previous
-    from (${rows}) r where ${featureFilter(model)} group by r.event`.execute(db);
+    from (${rows}) r ${scored.join} where ${scored.filter} group by r.event`.execute(db);
   const counts: Counts = { current: new Map(), previous: new Map() };
   for (const row of result.rows) {
     counts.current.set(row.event, row.current);

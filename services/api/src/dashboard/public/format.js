@@ -17,8 +17,8 @@ export const formatNumber = (value, digits = 0) =>
 export const formatRatio = (ratio, digits = 0) => (ratio === null || ratio === undefined ? '—' : `${(ratio * 100).toFixed(digits)} %`);
 export const formatSigned = (value) => (value === null || value === undefined ? '—' : value > 0 ? `+${value}` : String(value));
 
-/** An NPS answer's category: 9–10 promoter, 7–8 passive, 0–6 detractor. */
-export const npsCategory = (score) => (score >= 9 ? 'promoter' : score >= 7 ? 'passive' : 'detractor');
+/** An NPS answer's category: the API's own definition (domain/nps-category.js, served under /dashboard/figures/). */
+export { npsCategory } from './figures/nps-category.js';
 
 /** The licence-utilisation band: green ≥ 80 %, amber 60–80 %, red < 60 %; none when seats are unknown. */
 export function utilisationBand(ratio) {

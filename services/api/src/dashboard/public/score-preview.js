@@ -9,6 +9,8 @@
  * derived from these counts: the editor then offers a shadow version instead.
  */
 
+import { percentileOf } from './figures/percentile.js';
+
 /**
  * @example
  * previewScore([{ event: 'Export', count: 4 }], { Export: { weight: 5 } }) // 20
@@ -22,20 +24,10 @@ export function previewScore(breakdown, features) {
   return score;
 }
 
-/** round(100 × share of the others with a strictly lower score), as the API's percentile. */
+/** Each score's percentile among `scores`, by the API's own definition (domain/percentile.js). */
 export function percentiles(scores) {
   const sorted = [...scores].sort((a, b) => a - b);
-  const lowerThan = (score) => {
-    let low = 0;
-    let high = sorted.length;
-    while (low < high) {
-      const middle = (low + high) >> 1;
-      if (sorted[middle] < score) low = middle + 1;
-      else high = middle;
-    }
-    return low;
-  };
-  return scores.map((score) => (scores.length <= 1 ? 0 : Math.round((100 * lowerThan(score)) / (scores.length - 1))));
+  return scores.map((score) => percentileOf(sorted, score));
 }
 
 /** Whether a proposed window and cap can be previewed from breakdowns made under `base`. */

@@ -1,6 +1,7 @@
 import type { SegmentThresholds } from '@uptake/protocol';
 import { addDays, windowOf } from '../days.ts';
 import { npsCategory } from '../nps.ts';
+import { percentRank } from '../percentile.js';
 import { atLeast, atMost, lessThan, moreThan } from './compare.ts';
 import type { AccountFacts, UserFacts } from './facts.ts';
 
@@ -50,14 +51,6 @@ export function isReservedSegmentKey(key: string): boolean {
   return byKey.has(key) || key.startsWith('feature-unused') || key === 'settings';
 }
 
-/** (number of scores strictly lower) ÷ (n − 1); 0 when n ≤ 1. */
-function percentRank(score: number, sortedAscending: readonly number[]): number {
-  if (sortedAscending.length <= 1) return 0;
-  let lower = 0;
-  while (lower < sortedAscending.length && sortedAscending[lower]! < score) lower++;
-  return lower / (sortedAscending.length - 1);
-}
-
 /**
  * Ids of the accounts in a built-in account segment, in the order of `accounts`. Some rules look
  * at one account (utilisation); `top` and `trial-ready` rank accounts against each other.
@@ -95,7 +88,7 @@ export function accountSegmentMembers(key: string, accounts: readonly AccountFac
     case 'trial-ready': {
       const trials = accounts.filter((a) => a.trial);
       const scores = trials.map((a) => a.score).sort((x, y) => x - y);
-      return ids(trials.filter((a) => atLeast(percentRank(a.score, scores), t.trialReadyPercentRank)));
+      return ids(trials.filter((a) => atLeast(percentRank(scores, a.score), t.trialReadyPercentRank)));
     }
     case 'expansion-ready':
       return ids(accounts.filter((a) => a.utilisation !== null && atLeast(a.utilisation, t.expansionUtilisation)));
