@@ -6,7 +6,8 @@
  *
  *   pnpm bench:ingest [--seconds 15] [--connections 32] [--pglite-seconds 10]
  *
- * DATABASE_URL set → that server; unset → a throwaway Postgres 15 cluster under /tmp.
+ * DATABASE_URL set → a fresh database on that server, dropped after; unset → a throwaway Postgres 15
+ * cluster under /tmp.
  */
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -149,7 +150,16 @@ const format = (n: number) => Math.round(n).toLocaleString('en-US');
 
 async function main() {
   let cluster: PostgresCluster | undefined;
-  const databaseUrl = process.env['DATABASE_URL'] || (cluster = await startPostgresCluster()).url;
+  const serverUrl = process.env['DATABASE_URL'] || (cluster = await startPostgresCluster()).url;
+  // A fresh database on that server for every run, dropped after: the figures never depend on
+  // what an earlier run (or an older schema) left there.
+  const benchDatabase = `uptake_bench_ingest_${Date.now()}`;
+  const admin = new pg.Client({ connectionString: serverUrl });
+  await admin.connect();
+  await admin.query(`create database ${benchDatabase}`);
+  const url = new URL(serverUrl);
+  url.pathname = `/${benchDatabase}`;
+  const databaseUrl = url.toString();
   const scratch = mkdtempSync(join(tmpdir(), 'uptake-bench-'));
   try {
     // Real Postgres
@@ -185,6 +195,8 @@ async function main() {
     if (pgResult.errors > 0 || liteResult.errors > 0) process.stdout.write(`connection errors: ${pgResult.errors} / ${liteResult.errors}\n`);
   } finally {
     rmSync(scratch, { recursive: true, force: true });
+    await admin.query(`drop database if exists ${benchDatabase} with (force)`);
+    await admin.end();
     cluster?.destroy();
   }
 }
