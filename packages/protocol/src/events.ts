@@ -85,7 +85,7 @@ export const pageEventSchema = z.looseObject({
   properties: record.optional(),
 });
 
-/** Extra checks of the reserved events' properties (DESIGN §3). */
+/** Extra checks of the reserved events' properties (docs/protocol.md). */
 const reservedProperties: Record<string, z.ZodType> = {
   $session_start: z.looseObject({ sessionId: name }),
   $session_end: z.looseObject({ sessionId: name, durationMs: z.number().nonnegative() }),

@@ -204,12 +204,12 @@ export type ScoreModel = z.output<typeof scoreModelSchema>;
 export type ScoreModelList = z.output<typeof scoreModelListSchema>;
 export type NewScoreModel = z.input<typeof newScoreModelSchema>;
 
-// ————————————————————————————————————————————————————————— segments (DESIGN §5)
+// ————————————————————————————————————————————————————————— segments (docs/api.md, Definitions)
 
 const segmentKind = z.enum(['accounts', 'users'], { error: 'must be accounts or users' });
 const day = z.string().describe('UTC day YYYY-MM-DD');
 
-/** Per-project thresholds of the built-in segments; every one has DESIGN §5's default. */
+/** Per-project thresholds of the built-in segments; every one has its default in docs/api.md, Segments. */
 export const segmentThresholdsSchema = z.strictObject({
   postOnboardingFirstSeenDays: z.number().int().min(1).max(3650).describe('post-onboarding: first seen at least this many days ago (30)'),
   lowUtilisation: z.number().min(0).max(100).describe('low-utilization: utilisation strictly below this ratio (0.6)'),

@@ -3,7 +3,7 @@ import { createUptakeClient, UptakeApiError, type EventInput, type UptakeClient 
 import { createTestApp, type TestApp } from './support/test-app.ts';
 
 // @uptake/client against the real service over real HTTP. A small world whose figures are worked
-// out by hand in the comments (DESIGN §5), as of 2026-01-31 (score window 01-02 … 01-31).
+// out by hand in the comments (docs/api.md, Definitions), as of 2026-01-31 (score window 01-02 … 01-31).
 const at = (day: number, hour = 12) => `2026-01-${String(day).padStart(2, '0')}T${String(hour).padStart(2, '0')}:00:00.000Z`;
 const times = (n: number, event: () => EventInput): EventInput[] => Array.from({ length: n }, event);
 const track = (userId: string, event: string, day: number, properties?: Record<string, unknown>): EventInput => ({

@@ -1,5 +1,5 @@
 /**
- * Memberships (DESIGN §5): a group call sent with only an anonymousId makes the user a member once
+ * Memberships (docs/api.md, Definitions): a group call sent with only an anonymousId makes the user a member once
  * an identify links the anonymousId (answers as of a day before the link do not count it), and a
  * membership starts at the earliest group call, whatever order the calls arrive in. Every figure
  * below is worked out by hand from the events, checked against the oracle too, through the routes,
@@ -57,7 +57,7 @@ const EXPECTED: Record<string, { score: number; activeUsers: number; topUsers: {
 };
 
 describe('the hand-worked answers', () => {
-  it('are what the oracle computes from DESIGN §5', () => {
+  it('are what the oracle computes from docs/api.md, Definitions', () => {
     for (const [asOf, want] of Object.entries(EXPECTED)) {
       const score = oracleAccountScore(events, 'A', { asOf });
       expect({ score: score.score, activeUsers: score.activeUsers, topUsers: score.users }, asOf).toEqual({ score: want.score, activeUsers: want.activeUsers, topUsers: want.topUsers });

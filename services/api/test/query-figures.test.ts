@@ -3,7 +3,7 @@ import { rebuildDerivedTables } from '../src/derived/rebuild.ts';
 import { testDatabaseKinds } from './support/databases.ts';
 import { createTestApp, type TestApp } from './support/test-app.ts';
 
-// A small world whose every figure is worked out by hand below (DESIGN §5), not by the service.
+// A small world whose every figure is worked out by hand below (docs/api.md, Definitions), not by the service.
 let sequence = 0;
 const at = (day: string, hour = 12) => `2026-01-${day}T${String(hour).padStart(2, '0')}:00:00.000Z`;
 const message = () => `q-${++sequence}`;

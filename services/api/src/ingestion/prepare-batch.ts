@@ -125,7 +125,7 @@ export function prepareBatch(
   return prepared;
 }
 
-/** DESIGN §5: an event belongs to the account it names; `group` names it in `groupId`. */
+/** docs/api.md, Definitions: an event belongs to the account it names; `group` names it in `groupId`. */
 function accountOf(event: UptakeEvent, context: Record<string, unknown> | null): string | null {
   if (event.type === 'group') return event.groupId;
   const fromContext = context?.['groupId'];

@@ -33,8 +33,8 @@ export function userRows(projectId: string, window: { from: string; to: string }
 }
 
 /**
- * Rows `(account_id, user_id, day, event, count)` of the events that belong to accounts (DESIGN
- * §5) as of `asOf`: the account the event names, else every account its user had joined by then
+ * Rows `(account_id, user_id, day, event, count)` of the events that belong to accounts
+ * (docs/api.md, Definitions) as of `asOf`: the account the event names, else every account its user had joined by then
  * (memberships.joined_at: a group call sent before the identify that linked its anonymousId
  * counts from the link day).
  */

@@ -3,7 +3,7 @@ import type { ScoreModel } from '@uptake/protocol';
 import type { Database } from '../db/database.ts';
 import type { ScoreModelFeatures } from '../db/tables/score-models.table.ts';
 
-/** The default model every project starts with (DESIGN §5): every non-reserved track event, weight 1. */
+/** The default model every project starts with (docs/api.md, Definitions): every non-reserved track event, weight 1. */
 const DEFAULT_MODEL: ScoreModel = { version: 1, status: 'active', everyTrackEvent: true, features: {}, windowDays: 30, dailyCap: 20, createdAt: null };
 
 type ModelRow = { version: number; features: ScoreModelFeatures; window_days: number; daily_cap: number; status: ScoreModel['status']; created_at: Date };

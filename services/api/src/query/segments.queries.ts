@@ -18,7 +18,7 @@ export async function thresholdOverrides(db: Kysely<Database>, projectId: string
   return overrides;
 }
 
-/** Thresholds in effect for a project: DESIGN §5's defaults with its overrides. */
+/** Thresholds in effect for a project: the defaults of docs/api.md, Segments with its overrides. */
 export async function segmentThresholds(db: Kysely<Database>, projectId: string): Promise<SegmentThresholds> {
   return thresholdsWith(await thresholdOverrides(db, projectId));
 }

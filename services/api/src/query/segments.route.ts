@@ -61,7 +61,7 @@ const readOnly = (key: string) =>
   new HttpError(409, 'built_in_segment', `segment "${key}" is built in and read-only: change its thresholds with PUT /v1/segments/settings, or make a custom segment`, { path: 'key' });
 
 /**
- * Adoption segments (DESIGN §5): built-in and custom, their members as of a day, the segments one
+ * Adoption segments (docs/api.md, Definitions): built-in and custom, their members as of a day, the segments one
  * user or account is in, custom segment CRUD and the built-ins' per-project thresholds.
  * Registered inside the query routes, so the secret key guards every route.
  */

@@ -99,7 +99,7 @@ async function ledgerFacts(db: Kysely<Database>, projectId: string, request: Nps
 }
 
 /**
- * Decides whether the user gets the NPS prompt now (DESIGN §5 widgets, `npsPromptDecision`) and,
+ * Decides whether the user gets the NPS prompt now (docs/widgets.md, `npsPromptDecision`) and,
  * when so, records the offer in the contact-pressure ledger in the same transaction, under
  * advisory locks on the user and the account: two devices asking at once get one prompt between
  * them, and two users of an account cannot both take its last prompt of the day.

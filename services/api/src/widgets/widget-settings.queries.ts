@@ -3,7 +3,7 @@ import { widgetSettingsInputSchema, type WidgetSettings, type WidgetSettingsInpu
 import type { Database } from '../db/database.ts';
 import { DEFAULT_NPS_PROMPT_SETTINGS } from '../domain/widgets/nps-eligibility.ts';
 
-/** Every widget setting's default (DESIGN §5 widgets). A project stores only what it changes. */
+/** Every widget setting's default (docs/widgets.md). A project stores only what it changes. */
 export const DEFAULT_WIDGET_SETTINGS: WidgetSettings = {
   nps: { question: 'How likely are you to recommend us to a friend or colleague?', ...DEFAULT_NPS_PROMPT_SETTINGS },
   progress: { maxMissing: 3 },

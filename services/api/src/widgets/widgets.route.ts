@@ -25,7 +25,7 @@ export type WidgetRoutesOptions = { db: Kysely<Database>; auth: Auth };
 const errors = { 400: errorResponseSchema, 401: errorResponseSchema, 403: errorResponseSchema, 429: errorResponseSchema };
 
 /**
- * Widget API (DESIGN §6): `GET /v1/widgets/nps` and `GET /v1/widgets/progress` for in-app
+ * Widget API (docs/widgets.md): `GET /v1/widgets/nps` and `GET /v1/widgets/progress` for in-app
  * widgets (write key + verified user, any origin unless the project lists some), and
  * `GET|PUT /v1/widgets/settings` for the project's widget settings (secret key).
  */

@@ -1,6 +1,6 @@
 /**
  * Property tests of the segment rules (src/domain/segments): pure functions over facts, so random
- * facts stand in for a database. Built-in segments are checked against DESIGN §5's table restated
+ * facts stand in for a database. Built-in segments are checked against docs/api.md's segment table restated
  * here in whole-number arithmetic (utilisation < 60 % ⇔ 10 × active < 6 × seats …), so a value
  * exactly on a threshold is decided exactly, without the implementation's tolerance; custom rules
  * against set algebra; ranking segments against monotonicity in the score.
@@ -57,7 +57,7 @@ const accountSource: fc.Arbitrary<AccountSource> = fc.record({
   plan: fc.constantFrom('growth', 'starter', 'enterprise'),
 });
 
-/** round(100 × percent_rank) among `all` (DESIGN §5), as the facts carry it. */
+/** round(100 × percent_rank) among `all` (docs/api.md, Definitions), as the facts carry it. */
 const percentileAmong = (score: number, all: readonly number[]) => (all.length <= 1 ? 0 : Math.round((100 * all.filter((other) => other < score).length) / (all.length - 1)));
 const ratio = (active: number, seats: number | null) => (seats === null || seats === 0 ? null : active / seats);
 
@@ -122,7 +122,7 @@ function userFacts(sources: readonly UserSource[]): UserFacts[] {
 const accountSources = fc.array(accountSource, { minLength: 0, maxLength: 30 });
 const userSources = fc.array(userSource, { minLength: 0, maxLength: 30 });
 
-// ————————————————————————————————————————————————————————— DESIGN §5's table, restated in whole numbers
+// ————————————————————————————————————————————————————————— docs/api.md's segment table, restated in whole numbers
 
 const ACCOUNT_KEYS = [
   'post-onboarding', 'low-utilization', 'rising-utilization', 'usage-drop', 'weekly-active', 'top',
@@ -190,7 +190,7 @@ function inUserSegment(key: (typeof USER_KEYS)[number], source: UserSource): boo
 const sorted = (ids: readonly string[]) => [...ids].sort();
 
 describe('built-in segments', () => {
-  it('property: account members are exactly the accounts DESIGN §5’s table selects', () => {
+  it('property: account members are exactly the accounts docs/api.md’s segment table selects', () => {
     fc.assert(
       fc.property(accountSources, fc.constantFrom(...ACCOUNT_KEYS), (sources, key) => {
         const facts = accountFacts(sources);
@@ -201,7 +201,7 @@ describe('built-in segments', () => {
     );
   });
 
-  it('property: user members are exactly the users DESIGN §5’s table selects', () => {
+  it('property: user members are exactly the users docs/api.md’s segment table selects', () => {
     fc.assert(
       fc.property(userSources, fc.constantFrom(...USER_KEYS), (sources, key) => {
         const facts = userFacts(sources);

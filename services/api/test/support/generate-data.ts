@@ -14,7 +14,7 @@
  *   "utilisation 30 days ago" is then the same whether identity links are applied as of that day
  *   or retroactively.
  *
- * Memberships (DESIGN §5): in accounts whose events do not always name them, the anonymous
+ * Memberships (docs/api.md, Definitions): in accounts whose events do not always name them, the anonymous
  * visitor who signs up is invited while still anonymous — the `group` call carries only the
  * anonymousId, on the first anonymous day, before the identify that links it — and the second
  * user's join call arrives late (an offline device), after a newer group call of the same user

@@ -1,9 +1,9 @@
 /**
- * The independent oracle: every figure of DESIGN §5 computed in plain TypeScript straight from the
+ * The independent oracle: every figure defined in docs/api.md (Definitions) computed in plain TypeScript straight from the
  * list of events as they were sent. Written without looking at the service's SQL; the query tests
  * compare the API's answers with these functions on generated data.
  *
- * Semantics encoded here (DESIGN §5, made precise):
+ * Semantics encoded here (docs/api.md, Definitions, made precise):
  *
  * - Input: the list of events as sent (protocol v1: type, messageId, timestamp, userId?,
  *   anonymousId?, event / name, properties, traits, groupId, context.groupId). Every event is

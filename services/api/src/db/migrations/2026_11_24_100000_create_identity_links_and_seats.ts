@@ -1,6 +1,6 @@
 import { sql, type Kysely } from 'kysely';
 
-// Answers "as of" a day use only the identity links and seats known by then (DESIGN §5 as the
+// Answers "as of" a day use only the identity links and seats known by then (docs/api.md, Definitions as the
 // oracle reads it). Anonymous-only events now stay in anonymous_day_events and are merged at query
 // time, so the derived tables are rebuilt here from the events.
 export async function up(db: Kysely<unknown>): Promise<void> {

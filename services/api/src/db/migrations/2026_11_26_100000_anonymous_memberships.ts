@@ -1,7 +1,7 @@
 import { sql, type Kysely } from 'kysely';
 
 // A group call that carries only an anonymousId joins the user an identify links that anonymousId
-// to (DESIGN §5 identity merge), and a membership starts at the earliest group call, whatever the
+// to (docs/api.md, Definitions: identity merge), and a membership starts at the earliest group call, whatever the
 // order the calls arrive in. Memberships become derived from the events, so they are recomputed
 // here (and by `uptake rebuild`).
 export async function up(db: Kysely<unknown>): Promise<void> {

@@ -9,7 +9,7 @@ export type BuiltInSegment = { key: string; name: string; of: 'accounts' | 'user
 
 export const FEATURE_UNUSED_PREFIX = 'feature-unused:';
 
-/** DESIGN §5's built-in segments, in the order GET /v1/segments lists them. */
+/** The built-in segments of docs/api.md, in the order GET /v1/segments lists them. */
 export const BUILT_IN_SEGMENTS: readonly BuiltInSegment[] = [
   { key: 'post-onboarding', of: 'accounts', name: 'Post-onboarding', description: 'onboardedAt in the past, or first seen at least postOnboardingFirstSeenDays (30) days ago' },
   { key: 'low-utilization', of: 'accounts', name: 'Low utilisation', description: 'licence utilisation below lowUtilisation (60 %)' },

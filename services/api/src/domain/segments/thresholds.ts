@@ -1,6 +1,6 @@
 import type { SegmentThresholds } from '@uptake/protocol';
 
-/** DESIGN §5's defaults for the built-in segments; a project overrides any of them. */
+/** the defaults of docs/api.md, Segments for the built-in segments; a project overrides any of them. */
 export const DEFAULT_SEGMENT_THRESHOLDS: Readonly<SegmentThresholds> = Object.freeze({
   postOnboardingFirstSeenDays: 30,
   lowUtilisation: 0.6,

@@ -2,7 +2,7 @@ import type { NpsPromptReasonCode } from '@uptake/protocol';
 
 const DAY_MS = 86_400_000;
 
-/** Per-project NPS prompt settings (DESIGN §5 widgets); every one has a default. */
+/** Per-project NPS prompt settings (docs/widgets.md); every one has a default. */
 export type NpsPromptSettings = {
   /** Share of eligible users asked, 0–1, decided per user and survey so it is stable across devices. */
   samplingRate: number;
@@ -39,7 +39,7 @@ export type NpsPromptFacts = {
   surveyId: string;
   /** First event of the user; undefined when the user was never seen. */
   userFirstSeenAt: Date | undefined;
-  /** The user's account is post-onboarding (DESIGN §5); false when there is no account. */
+  /** The user's account is post-onboarding (docs/api.md, Definitions); false when there is no account. */
   accountPostOnboarding: boolean;
   lastResponseAt: Date | undefined;
   lastDismissedAt: Date | undefined;
