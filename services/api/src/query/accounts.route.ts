@@ -1,6 +1,5 @@
 import type { FastifyPluginAsync } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
-import type { Kysely } from 'kysely';
 import {
   accountListQuerySchema,
   accountListSchema,
@@ -16,21 +15,17 @@ import {
   type ScoreModel,
   type SegmentThresholds,
 } from '@uptake/protocol';
-import type { Database } from '../db/database.ts';
 import { today } from '../domain/days.ts';
 import type { AccountFacts, SegmentFacts } from '../domain/segments/facts.ts';
 import { decodeCursor, encodeCursor, pageAfter } from './cursor-paging.ts';
-import type { FigureCache } from './figure-cache.ts';
 import { customDefinitions, segmentsOfOne } from './member-segments.ts';
 import { accountUtilisation } from './metrics.queries.ts';
 import { mustHaveAccount, scoreModelFor } from './route-lookups.ts';
-import { errors, security } from './route-schema.ts';
+import { errors, security, type ResourceRoutesOptions } from './route-schema.ts';
 import { accountScore } from './scores.queries.ts';
 import { segmentFacts } from './segments-facts.queries.ts';
 import { segmentMembers, segmentsToCheck } from './segments-members.queries.ts';
 import { segmentThresholds } from './segments.queries.ts';
-
-export type AccountRoutesOptions = { db: Kysely<Database>; cache: FigureCache };
 
 type SortValue = number | string | null;
 /** Where an entry sits in a sorted list: its sort value, then its id. */
@@ -84,7 +79,7 @@ const textTrait = (traits: Record<string, unknown>, name: string) => (typeof tra
  * every figure there is the one the segments and the score, utilisation and NPS routes answer.
  * Registered inside the query routes, so the secret key guards them.
  */
-export const accountRoutes: FastifyPluginAsync<AccountRoutesOptions> = async (app, { db, cache }) => {
+export const accountRoutes: FastifyPluginAsync<ResourceRoutesOptions> = async (app, { db, cache }) => {
   const typed = app.withTypeProvider<ZodTypeProvider>();
   const tags = ['accounts'];
 

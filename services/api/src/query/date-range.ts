@@ -1,7 +1,11 @@
+import { asOfQuerySchema, dateRangeQuerySchema } from '@uptake/protocol';
 import { addDays, dayCount, today } from '../domain/days.ts';
 import { HttpError } from '../http/errors.ts';
 
 const MAX_RANGE_DAYS = 400;
+
+/** The query of a figure over days: `from`, `to`, `asOf` and an optional `accountId`. */
+export const dateRangeAsOfQuerySchema = dateRangeQuerySchema.extend(asOfQuerySchema.shape);
 
 /** The days `from` … `to` a request asks for, the `defaultDays` to today without them; at most MAX_RANGE_DAYS. */
 export function dateRange(query: { from?: string | undefined; to?: string | undefined }, defaultDays: number): { from: string; to: string } {

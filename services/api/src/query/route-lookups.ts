@@ -21,3 +21,8 @@ export async function mustHaveUser(db: Kysely<Database>, projectId: string, user
 export async function mustHaveAccount(db: Kysely<Database>, projectId: string, accountId: string): Promise<void> {
   if (!(await accountExists(db, projectId, accountId))) throw new HttpError(404, 'account_not_found', `no account "${accountId}" in this project`);
 }
+
+/** A 404 when the request names an account (`accountId`) the project does not have; nothing without one. */
+export async function mustHaveAccountIfNamed(db: Kysely<Database>, projectId: string, accountId: string | undefined): Promise<void> {
+  if (accountId !== undefined) await mustHaveAccount(db, projectId, accountId);
+}

@@ -1,18 +1,13 @@
 import type { FastifyPluginAsync } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
-import type { Kysely } from 'kysely';
 import type { z } from 'zod';
 import { rankedAccountsSchema, rankedScoresQuerySchema, rankedUsersSchema } from '@uptake/protocol';
-import type { Database } from '../db/database.ts';
 import { today, windowOf } from '../domain/days.ts';
 import { percentileOf } from '../domain/score.ts';
 import { decodeCursor, encodeCursor, pageAfter } from './cursor-paging.ts';
-import type { FigureCache } from './figure-cache.ts';
 import { scoreModelFor } from './route-lookups.ts';
-import { errors, security } from './route-schema.ts';
+import { errors, security, type ResourceRoutesOptions } from './route-schema.ts';
 import { accountScoreTable, userScoreTable, type ScoreTable } from './scores.queries.ts';
-
-export type ScoreRoutesOptions = { db: Kysely<Database>; cache: FigureCache };
 
 type Ranked = { id: string; score: number };
 
@@ -37,7 +32,7 @@ function rankedPage(table: ScoreTable, options: { limit: number; cursor?: string
 }
 
 /** Every `/v1/scores` route: users and accounts ranked by score. */
-export const scoreRoutes: FastifyPluginAsync<ScoreRoutesOptions> = async (app, { db, cache }) => {
+export const scoreRoutes: FastifyPluginAsync<ResourceRoutesOptions> = async (app, { db, cache }) => {
   const typed = app.withTypeProvider<ZodTypeProvider>();
 
   const ranked = (kind: 'users' | 'accounts') => async (request: { project: { projectId: string }; query: z.output<typeof rankedScoresQuerySchema> }) => {

@@ -1,6 +1,5 @@
 import type { FastifyPluginAsync } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
-import type { Kysely } from 'kysely';
 import { z } from 'zod';
 import {
   errorResponseSchema,
@@ -15,7 +14,6 @@ import {
   type ScoreModel,
   idParamSchema,
 } from '@uptake/protocol';
-import type { Database } from '../db/database.ts';
 import { today } from '../domain/days.ts';
 import { builtInSegment, FEATURE_UNUSED_PREFIX, isReservedSegmentKey } from '../domain/segments/built-in.ts';
 import { normaliseRule } from '../domain/segments/custom-rule.ts';
@@ -23,9 +21,8 @@ import { accountFactsForWire, userFactsForWire } from '../domain/segments/facts.
 import { DEFAULT_SEGMENT_THRESHOLDS } from '../domain/segments/thresholds.ts';
 import { HttpError } from '../http/errors.ts';
 import { decodeCursor, encodeCursor, pageAfter } from './cursor-paging.ts';
-import type { FigureCache } from './figure-cache.ts';
 import { scoreModelFor } from './route-lookups.ts';
-import { security, errors as queryErrors } from './route-schema.ts';
+import { security, errors as queryErrors, type ResourceRoutesOptions } from './route-schema.ts';
 import { segmentFacts } from './segments-facts.queries.ts';
 import { builtInSegmentUnder, listedBuiltIns, segmentMembers, type SegmentDefinition } from './segments-members.queries.ts';
 import {
@@ -38,8 +35,6 @@ import {
   thresholdOverrides,
   updateCustomSegment,
 } from './segments.queries.ts';
-
-export type SegmentRoutesOptions = { db: Kysely<Database>; cache: FigureCache };
 
 const errors = { ...queryErrors, 409: errorResponseSchema };
 const keyParams = z.object({ key: idParamSchema(300) });
@@ -57,7 +52,7 @@ const readOnly = (key: string) =>
  * is in are answered by the users and accounts routes.
  * Registered inside the query routes, so the secret key guards every route.
  */
-export const segmentRoutes: FastifyPluginAsync<SegmentRoutesOptions> = async (app, { db, cache }) => {
+export const segmentRoutes: FastifyPluginAsync<ResourceRoutesOptions> = async (app, { db, cache }) => {
   const typed = app.withTypeProvider<ZodTypeProvider>();
   const tags = ['segments'];
 

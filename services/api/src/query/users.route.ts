@@ -1,19 +1,14 @@
 import type { FastifyPluginAsync } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
-import type { Kysely } from 'kysely';
 import { errorResponseSchema, memberSegmentsSchema, scoreQuerySchema, userParamsSchema, userScoreSchema } from '@uptake/protocol';
-import type { Database } from '../db/database.ts';
 import { today } from '../domain/days.ts';
-import type { FigureCache } from './figure-cache.ts';
 import { segmentsOfOne } from './member-segments.ts';
 import { mustHaveUser, scoreModelFor } from './route-lookups.ts';
-import { errors, security } from './route-schema.ts';
+import { errors, security, type ResourceRoutesOptions } from './route-schema.ts';
 import { userScore } from './scores.queries.ts';
 
-export type UserRoutesOptions = { db: Kysely<Database>; cache: FigureCache };
-
 /** Every `/v1/users/:userId` route: one user's score and the segments they are in. Registered inside the query routes, so the secret key guards them. */
-export const userRoutes: FastifyPluginAsync<UserRoutesOptions> = async (app, { db, cache }) => {
+export const userRoutes: FastifyPluginAsync<ResourceRoutesOptions> = async (app, { db, cache }) => {
   const typed = app.withTypeProvider<ZodTypeProvider>();
 
   typed.get('/v1/users/:userId/score', {
