@@ -1,30 +1,31 @@
 import type { FastifyPluginAsync } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
-import type { Kysely } from 'kysely';
 import {
   accountListQuerySchema,
   accountListSchema,
+  accountParamsSchema,
+  accountScoreSchema,
   accountUsersQuerySchema,
   accountUsersSchema,
+  asOfQuerySchema,
   errorResponseSchema,
+  memberSegmentsSchema,
+  scoreQuerySchema,
+  utilisationSchema,
   type ScoreModel,
   type SegmentThresholds,
-  accountParamsSchema,
 } from '@uptake/protocol';
-import type { Database } from '../db/database.ts';
 import { today } from '../domain/days.ts';
 import type { AccountFacts, SegmentFacts } from '../domain/segments/facts.ts';
-import { HttpError } from '../http/errors.ts';
-import type { FigureCache } from './figure-cache.ts';
-import { findScoreModel } from './score-models.queries.ts';
-import { accountExists } from './scores.queries.ts';
+import { decodeCursor, encodeCursor, pageAfter } from './cursor-paging.ts';
+import { customDefinitions, segmentsOfOne } from './member-segments.ts';
+import { accountUtilisation } from './metrics.queries.ts';
+import { mustHaveAccount, scoreModelFor } from './route-lookups.ts';
+import { errors, security, type ResourceRoutesOptions } from './route-schema.ts';
+import { accountScore } from './scores.queries.ts';
 import { segmentFacts } from './segments-facts.queries.ts';
 import { segmentMembers, segmentsToCheck } from './segments-members.queries.ts';
-import { listCustomSegments, segmentThresholds } from './segments.queries.ts';
-
-export type AccountRoutesOptions = { db: Kysely<Database>; cache: FigureCache };
-
-const errors = { 400: errorResponseSchema, 401: errorResponseSchema, 404: errorResponseSchema };
+import { segmentThresholds } from './segments.queries.ts';
 
 type SortValue = number | string | null;
 /** Where an entry sits in a sorted list: its sort value, then its id. */
@@ -44,27 +45,27 @@ function compareKeys(a: SortKey, b: SortKey, order: 'asc' | 'desc'): number {
 // The cursor is the sort key of the previous page's last entry, with the sort it belongs to. A
 // page starts after that key, not after that entry: when new events move the entry, paging goes
 // on from where its old key sits (no entry twice, none skipped that did not move).
-const encodeCursor = (sort: string, key: SortKey) => Buffer.from(JSON.stringify([sort, key.value, key.id])).toString('base64url');
-function decodeCursor(cursor: string, sort: string): SortKey {
-  try {
-    const [tag, value, id] = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as [unknown, unknown, unknown];
-    const valueOk = value === null || typeof value === 'string' || (typeof value === 'number' && Number.isFinite(value));
-    if (tag === sort && valueOk && typeof id === 'string') return { value: value as SortValue, id };
-  } catch {
-    // fall through
-  }
-  throw new HttpError(400, 'invalid_request', 'cursor: is not one this API returned for this sort and order', { path: 'cursor' });
-}
+const cursorOf = (sort: string, key: SortKey) => encodeCursor([sort, key.value, key.id]);
+const readCursor = (cursor: string, sort: string): SortKey =>
+  decodeCursor(
+    cursor,
+    ([tag, value, id]) => {
+      const valueOk = value === null || typeof value === 'string' || (typeof value === 'number' && Number.isFinite(value));
+      return tag === sort && valueOk && typeof id === 'string' ? { value: value as SortValue, id } : undefined;
+    },
+    'is not one this API returned for this sort and order',
+  );
 
 /** One page of entries sorted by key, after the key `after` (from the cursor). */
 function pageOf<T>(entries: Array<{ key: SortKey; item: T }>, options: { sort: string; order: 'asc' | 'desc'; limit: number; after: SortKey | undefined }) {
   const { after } = options;
   entries.sort((a, b) => compareKeys(a.key, b.key, options.order));
-  const found = after === undefined ? 0 : entries.findIndex((entry) => compareKeys(entry.key, after, options.order) > 0);
-  const start = found === -1 ? entries.length : found;
-  const page = entries.slice(start, start + options.limit);
-  const last = page.at(-1);
-  return { items: page.map((entry) => entry.item), nextCursor: last && start + options.limit < entries.length ? encodeCursor(options.sort, last.key) : null };
+  const page = pageAfter(entries, {
+    limit: options.limit,
+    isAfter: after === undefined ? undefined : (entry) => compareKeys(entry.key, after, options.order) > 0,
+    cursorOf: (last) => cursorOf(options.sort, last.key),
+  });
+  return { items: page.items.map((entry) => entry.item), nextCursor: page.nextCursor };
 }
 
 /** The sort an account's users are listed in; tags their cursors apart from the accounts table's. */
@@ -73,27 +74,24 @@ const USERS_BY_SCORE = 'users:score:desc';
 const textTrait = (traits: Record<string, unknown>, name: string) => (typeof traits[name] === 'string' ? traits[name] : null);
 
 /**
- * The accounts table of customer success (every account with its figures and segments) and the
- * users of one account, both read from the cached segment facts, so every figure here is the one
- * the segments and the score, utilisation and NPS routes answer. Registered inside the query
- * routes, so the secret key guards them.
+ * Every `/v1/accounts` route. The accounts table of customer success (every account with its
+ * figures and segments) and the users of one account are read from the cached segment facts, so
+ * every figure there is the one the segments and the score, utilisation and NPS routes answer.
+ * Registered inside the query routes, so the secret key guards them.
  */
-export const accountRoutes: FastifyPluginAsync<AccountRoutesOptions> = async (app, { db, cache }) => {
+export const accountRoutes: FastifyPluginAsync<ResourceRoutesOptions> = async (app, { db, cache }) => {
   const typed = app.withTypeProvider<ZodTypeProvider>();
-  const security = [{ secretKey: [] }];
   const tags = ['accounts'];
 
   const factsFor = async (projectId: string, query: { asOf?: string | undefined; model?: number | undefined }) => {
     const asOf = query.asOf ?? today();
-    const [model, thresholds] = await Promise.all([findScoreModel(db, projectId, query.model), segmentThresholds(db, projectId)]);
-    if (!model) throw new HttpError(400, 'unknown_model', `model: this project has no score model version ${query.model}`, { path: 'model' });
+    const [model, thresholds] = await Promise.all([scoreModelFor(db, projectId, query.model), segmentThresholds(db, projectId)]);
     return { asOf, model, thresholds, facts: await segmentFacts(db, cache, projectId, model, thresholds, asOf) };
   };
 
   /** Keys of the account segments (built-in, then custom) each account is in, by key. */
   const segmentKeysOf = async (projectId: string, model: ScoreModel, facts: SegmentFacts, thresholds: SegmentThresholds) => {
-    const custom = (await listCustomSegments(db, projectId)).map((segment) => ({ key: segment.key, name: segment.name, of: segment.of, builtIn: false, rule: segment.rule }));
-    const definitions = segmentsToCheck('accounts', model, custom);
+    const definitions = segmentsToCheck('accounts', model, await customDefinitions(db, projectId));
     definitions.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
     const keys = new Map<string, string[]>();
     for (const segment of definitions) {
@@ -120,7 +118,7 @@ export const accountRoutes: FastifyPluginAsync<AccountRoutesOptions> = async (ap
       const { projectId } = request.project;
       const { sort, order, limit } = request.query;
       // Decoded first: a bad cursor fails before any figure is computed.
-      const after = request.query.cursor === undefined ? undefined : decodeCursor(request.query.cursor, `${sort}:${order}`);
+      const after = request.query.cursor === undefined ? undefined : readCursor(request.query.cursor, `${sort}:${order}`);
       const { asOf, model, thresholds, facts } = await factsFor(projectId, request.query);
       const needle = request.query.q?.toLowerCase();
       const matching = facts.accounts.filter(
@@ -168,11 +166,11 @@ export const accountRoutes: FastifyPluginAsync<AccountRoutesOptions> = async (ap
     handler: async (request) => {
       const { projectId } = request.project;
       const { accountId } = request.params;
-      const after = request.query.cursor === undefined ? undefined : decodeCursor(request.query.cursor, USERS_BY_SCORE);
+      const after = request.query.cursor === undefined ? undefined : readCursor(request.query.cursor, USERS_BY_SCORE);
       const { asOf, model, facts } = await factsFor(projectId, request.query);
       const account = facts.accounts.find((candidate) => candidate.accountId === accountId);
       // An account first seen after asOf had no users then; one never seen is unknown.
-      if (!account && !(await accountExists(db, projectId, accountId))) throw new HttpError(404, 'account_not_found', `no account "${accountId}" in this project`);
+      if (!account) await mustHaveAccount(db, projectId, accountId);
       const memberIds = new Set(account?.memberIds);
       const members = facts.users.filter((user) => memberIds.has(user.userId));
       const page = pageOf(
@@ -197,5 +195,29 @@ export const accountRoutes: FastifyPluginAsync<AccountRoutesOptions> = async (ap
         nextCursor: page.nextCursor,
       };
     },
+  });
+
+  typed.get('/v1/accounts/:accountId/score', {
+    schema: { summary: "An account's engagement score", tags: ['scores'], security, params: accountParamsSchema, querystring: scoreQuerySchema, response: { 200: accountScoreSchema, ...errors } },
+    handler: async (request) => {
+      const { projectId } = request.project;
+      const model = await scoreModelFor(db, projectId, request.query.model);
+      await mustHaveAccount(db, projectId, request.params.accountId);
+      return accountScore(db, cache, projectId, model, request.params.accountId, request.query.asOf ?? today());
+    },
+  });
+
+  typed.get('/v1/accounts/:accountId/utilisation', {
+    schema: { summary: 'Licence utilisation of an account', tags: ['metrics'], security, params: accountParamsSchema, querystring: asOfQuerySchema, response: { 200: utilisationSchema, ...errors } },
+    handler: async (request) => {
+      const { projectId } = request.project;
+      await mustHaveAccount(db, projectId, request.params.accountId);
+      return accountUtilisation(db, projectId, request.params.accountId, request.query.asOf ?? today());
+    },
+  });
+
+  typed.get('/v1/accounts/:accountId/segments', {
+    schema: { summary: 'The segments an account is in', tags: ['segments'], security, params: accountParamsSchema, querystring: scoreQuerySchema, response: { 200: memberSegmentsSchema, ...errors, 409: errorResponseSchema } },
+    handler: async (request) => segmentsOfOne(db, cache, 'accounts', request.project.projectId, request.params.accountId, request.query),
   });
 };

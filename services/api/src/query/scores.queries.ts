@@ -2,7 +2,7 @@ import { sql, type Kysely, type RawBuilder } from 'kysely';
 import type { ScoreModel } from '@uptake/protocol';
 import type { Database } from '../db/database.ts';
 import { daysBetween, windowOf } from '../domain/days.ts';
-import { featureLabel, featureWeight, percentileAgainst, percentileOf, scoreBreakdown } from '../domain/score.ts';
+import { featureLabel, featureWeight, percentileAgainst, scoreBreakdown } from '../domain/score.ts';
 import { accountRows, isActivity, userRows } from './activity-rows.queries.ts';
 import type { FigureCache } from './figure-cache.ts';
 import { cappedDailyCounts } from './figure-sql.ts';
@@ -149,39 +149,4 @@ export async function accountScore(db: Kysely<Database>, cache: FigureCache, pro
     perActiveUser: activeUsers === 0 ? 0 : score / activeUsers,
     topUsers,
   };
-}
-
-/** A page of a ranked score table; the cursor names the last entry of the previous page. */
-export function rankedPage(table: ScoreTable, options: { limit: number; cursor?: string | undefined; order: 'asc' | 'desc' }) {
-  const list = options.order === 'desc' ? table.ranked : [...table.ranked].reverse();
-  let start = 0;
-  if (options.cursor) {
-    const after = decodeCursor(options.cursor);
-    const index = list.findIndex((entry) => entry.id === after.id && entry.score === after.score);
-    if (index >= 0) start = index + 1;
-    else {
-      // The entry moved (new events): continue after where its score would sit.
-      start = list.findIndex((entry) => (options.order === 'desc' ? entry.score < after.score || (entry.score === after.score && entry.id > after.id) : entry.score > after.score || (entry.score === after.score && entry.id < after.id)));
-      if (start < 0) start = list.length;
-    }
-  }
-  const items = list.slice(start, start + options.limit).map((entry) => ({ ...entry, percentile: percentileOf(table.ascending, entry.score) }));
-  const last = items.at(-1);
-  return { items, nextCursor: last && start + options.limit < list.length ? encodeCursor({ id: last.id, score: last.score }) : null };
-}
-
-export class InvalidCursorError extends Error {}
-
-function encodeCursor(cursor: { id: string; score: number }): string {
-  return Buffer.from(JSON.stringify([cursor.score, cursor.id])).toString('base64url');
-}
-
-function decodeCursor(cursor: string): { id: string; score: number } {
-  try {
-    const [score, id] = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as [unknown, unknown];
-    if (typeof score === 'number' && typeof id === 'string') return { id, score };
-  } catch {
-    // fall through
-  }
-  throw new InvalidCursorError('cursor is not one this API returned');
 }

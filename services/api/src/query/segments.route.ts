@@ -1,12 +1,9 @@
 import type { FastifyPluginAsync } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
-import type { Kysely } from 'kysely';
 import { z } from 'zod';
 import {
   errorResponseSchema,
-  memberSegmentsSchema,
   newSegmentSchema,
-  scoreQuerySchema,
   segmentListSchema,
   segmentMembersQuerySchema,
   segmentMembersSchema,
@@ -15,21 +12,19 @@ import {
   segmentSettingsUpdateSchema,
   segmentUpdateSchema,
   type ScoreModel,
-  userParamsSchema,
-  accountParamsSchema,
   idParamSchema,
 } from '@uptake/protocol';
-import type { Database } from '../db/database.ts';
 import { today } from '../domain/days.ts';
 import { builtInSegment, FEATURE_UNUSED_PREFIX, isReservedSegmentKey } from '../domain/segments/built-in.ts';
 import { normaliseRule } from '../domain/segments/custom-rule.ts';
 import { accountFactsForWire, userFactsForWire } from '../domain/segments/facts.ts';
 import { DEFAULT_SEGMENT_THRESHOLDS } from '../domain/segments/thresholds.ts';
 import { HttpError } from '../http/errors.ts';
-import type { FigureCache } from './figure-cache.ts';
-import { findScoreModel } from './score-models.queries.ts';
+import { decodeCursor, encodeCursor, pageAfter } from './cursor-paging.ts';
+import { scoreModelFor } from './route-lookups.ts';
+import { security, errors as queryErrors, type ResourceRoutesOptions } from './route-schema.ts';
 import { segmentFacts } from './segments-facts.queries.ts';
-import { builtInSegmentUnder, listedBuiltIns, segmentMembers, segmentsToCheck, type SegmentDefinition } from './segments-members.queries.ts';
+import { builtInSegmentUnder, listedBuiltIns, segmentMembers, type SegmentDefinition } from './segments-members.queries.ts';
 import {
   deleteCustomSegment,
   findCustomSegment,
@@ -41,40 +36,26 @@ import {
   updateCustomSegment,
 } from './segments.queries.ts';
 
-export type SegmentRoutesOptions = { db: Kysely<Database>; cache: FigureCache };
-
-const errors = { 400: errorResponseSchema, 401: errorResponseSchema, 404: errorResponseSchema, 409: errorResponseSchema };
+const errors = { ...queryErrors, 409: errorResponseSchema };
 const keyParams = z.object({ key: idParamSchema(300) });
 
-const encodeCursor = (id: string) => Buffer.from(JSON.stringify([id])).toString('base64url');
-function decodeCursor(cursor: string): string {
-  try {
-    const [id] = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as [unknown];
-    if (typeof id === 'string') return id;
-  } catch {
-    // fall through
-  }
-  throw new HttpError(400, 'invalid_request', 'cursor: is not one this API returned', { path: 'cursor' });
-}
+// The cursor is the id of the previous page's last member; the next page starts after that id.
+const memberCursor = (id: string) => encodeCursor([id]);
+const readMemberCursor = (cursor: string) => decodeCursor(cursor, ([id]) => (typeof id === 'string' ? id : undefined));
 
 const readOnly = (key: string) =>
   new HttpError(409, 'built_in_segment', `segment "${key}" is built in and read-only: change its thresholds with PUT /v1/segments/settings, or make a custom segment`, { path: 'key' });
 
 /**
- * Adoption segments (docs/api.md, Definitions): built-in and custom, their members as of a day, the segments one
- * user or account is in, custom segment CRUD and the built-ins' per-project thresholds.
+ * Adoption segments (docs/api.md, Definitions): built-in and custom, their members as of a day,
+ * custom segment CRUD and the built-ins' per-project thresholds. The segments one user or account
+ * is in are answered by the users and accounts routes.
  * Registered inside the query routes, so the secret key guards every route.
  */
-export const segmentRoutes: FastifyPluginAsync<SegmentRoutesOptions> = async (app, { db, cache }) => {
+export const segmentRoutes: FastifyPluginAsync<ResourceRoutesOptions> = async (app, { db, cache }) => {
   const typed = app.withTypeProvider<ZodTypeProvider>();
-  const security = [{ secretKey: [] }];
   const tags = ['segments'];
 
-  const modelFor = async (projectId: string, version: number | undefined): Promise<ScoreModel> => {
-    const model = await findScoreModel(db, projectId, version);
-    if (!model) throw new HttpError(400, 'unknown_model', `model: this project has no score model version ${version}`, { path: 'model' });
-    return model;
-  };
   const definitionOf = async (projectId: string, key: string, model: ScoreModel): Promise<SegmentDefinition> => {
     const builtIn = builtInSegmentUnder(key, model);
     if (builtIn) return { key: builtIn.key, name: builtIn.name, of: builtIn.of, builtIn: true, rule: null };
@@ -85,14 +66,12 @@ export const segmentRoutes: FastifyPluginAsync<SegmentRoutesOptions> = async (ap
     if (!custom) throw new HttpError(404, 'segment_not_found', `no segment "${key}" (built-in keys: GET /v1/segments)`);
     return { key: custom.key, name: custom.name, of: custom.of, builtIn: false, rule: custom.rule };
   };
-  const customDefinitions = async (projectId: string): Promise<SegmentDefinition[]> =>
-    (await listCustomSegments(db, projectId)).map((segment) => ({ key: segment.key, name: segment.name, of: segment.of, builtIn: false, rule: segment.rule }));
 
   typed.get('/v1/segments', {
     schema: { summary: 'Built-in and custom segments, with the thresholds in effect', tags, security, response: { 200: segmentListSchema, ...errors } },
     handler: async (request) => {
       const { projectId } = request.project;
-      const [custom, thresholds, model] = await Promise.all([listCustomSegments(db, projectId), segmentThresholds(db, projectId), modelFor(projectId, undefined)]);
+      const [custom, thresholds, model] = await Promise.all([listCustomSegments(db, projectId), segmentThresholds(db, projectId), scoreModelFor(db, projectId, undefined)]);
       const builtIns = listedBuiltIns(model).map((segment) => ({ ...segment, builtIn: true, rule: null, createdAt: null, updatedAt: null }));
       return { segments: [...builtIns, ...custom], thresholds };
     },
@@ -132,52 +111,21 @@ export const segmentRoutes: FastifyPluginAsync<SegmentRoutesOptions> = async (ap
     handler: async (request) => {
       const { projectId } = request.project;
       const asOf = request.query.asOf ?? today();
-      const [model, thresholds] = await Promise.all([modelFor(projectId, request.query.model), segmentThresholds(db, projectId)]);
+      const [model, thresholds] = await Promise.all([scoreModelFor(db, projectId, request.query.model), segmentThresholds(db, projectId)]);
       const segment = await definitionOf(projectId, request.params.key, model);
       const facts = await segmentFacts(db, cache, projectId, model, thresholds, asOf);
       const found = await segmentMembers(db, projectId, segment, facts, thresholds);
       const items = found.of === 'accounts' ? found.members.map((member) => ({ id: member.accountId, wire: accountFactsForWire(member) })) : found.members.map((member) => ({ id: member.userId, wire: userFactsForWire(member) }));
-      const after = request.query.cursor === undefined ? undefined : decodeCursor(request.query.cursor);
-      const start = after === undefined ? 0 : items.findIndex((item) => item.id > after) === -1 ? items.length : items.findIndex((item) => item.id > after);
-      const page = items.slice(start, start + request.query.limit);
+      const after = request.query.cursor === undefined ? undefined : readMemberCursor(request.query.cursor);
+      const page = pageAfter<(typeof items)[number]>(items, { limit: request.query.limit, isAfter: after === undefined ? undefined : (item) => item.id > after, cursorOf: (last) => memberCursor(last.id) });
       return {
         segment: { key: segment.key, name: segment.name, of: segment.of, builtIn: segment.builtIn },
         asOf,
         model: { version: model.version },
-        items: page.map((item) => item.wire),
-        nextCursor: start + request.query.limit < items.length && page.length > 0 ? encodeCursor(page.at(-1)!.id) : null,
+        items: page.items.map((item) => item.wire),
+        nextCursor: page.nextCursor,
       };
     },
-  });
-
-  const segmentsOfOne = (of: 'users' | 'accounts') => async (projectId: string, id: string, query: z.output<typeof scoreQuerySchema>) => {
-    const asOf = query.asOf ?? today();
-    const [model, thresholds, custom] = await Promise.all([modelFor(projectId, query.model), segmentThresholds(db, projectId), customDefinitions(projectId)]);
-    const facts = await segmentFacts(db, cache, projectId, model, thresholds, asOf);
-    const own = of === 'accounts' ? facts.accounts.find((account) => account.accountId === id) : facts.users.find((user) => user.userId === id);
-    if (!own) {
-      const what = of === 'accounts' ? 'account' : 'user';
-      throw new HttpError(404, `${what}_not_found`, `no ${what} "${id}" in this project as of ${asOf}`);
-    }
-    const definitions = segmentsToCheck(of, model, custom);
-    const segments: Array<{ key: string; name: string; of: typeof of; builtIn: boolean }> = [];
-    for (const segment of definitions) {
-      const found = await segmentMembers(db, projectId, segment, facts, thresholds);
-      const isMember = found.of === 'accounts' ? found.members.some((member) => member.accountId === id) : found.members.some((member) => member.userId === id);
-      if (isMember) segments.push({ key: segment.key, name: segment.name, of, builtIn: segment.builtIn });
-    }
-    segments.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
-    const wire = of === 'accounts' ? accountFactsForWire(own as (typeof facts.accounts)[number]) : userFactsForWire(own as (typeof facts.users)[number]);
-    return { id, of, asOf, model: { version: model.version }, segments, facts: wire };
-  };
-
-  typed.get('/v1/users/:userId/segments', {
-    schema: { summary: 'The segments a user is in', tags, security, params: userParamsSchema, querystring: scoreQuerySchema, response: { 200: memberSegmentsSchema, ...errors } },
-    handler: async (request) => segmentsOfOne('users')(request.project.projectId, request.params.userId, request.query),
-  });
-  typed.get('/v1/accounts/:accountId/segments', {
-    schema: { summary: 'The segments an account is in', tags, security, params: accountParamsSchema, querystring: scoreQuerySchema, response: { 200: memberSegmentsSchema, ...errors } },
-    handler: async (request) => segmentsOfOne('accounts')(request.project.projectId, request.params.accountId, request.query),
   });
 
   typed.post('/v1/segments', {
