@@ -2,7 +2,7 @@ import type { FastifyRequest } from 'fastify';
 import type { Kysely } from 'kysely';
 import type { Database } from '../db/database.ts';
 import { HttpError } from '../http/errors.ts';
-import { writeKeyOf } from '../ingestion/write-key.ts';
+import { writeKeyOf } from './write-key.ts';
 import type { Project } from '../projects/projects.queries.ts';
 import { checkKeyFormat, checkOrigin } from './credentials.ts';
 import { createKeyCache, type KeyCache, type KeyCacheOptions, type KeyKind } from './key-cache.ts';
