@@ -1,0 +1,127 @@
+import { describe, expect, it } from 'vitest';
+import { createChangeTracker } from '../../src/derived/change-tracker.ts';
+import { createFigureCache } from '../../src/query/figure-cache.ts';
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** A figure that counts how often it was computed and returns the data it saw. */
+function counter() {
+  let data = 0;
+  let computations = 0;
+  return {
+    set: (value: number) => (data = value),
+    compute: async () => {
+      computations++;
+      const seen = data;
+      await sleep(20);
+      return seen;
+    },
+    computations: () => computations,
+  };
+}
+
+describe('figure cache', () => {
+  it('with no staleness allowed, recomputes exactly when the project\'s data changed', async () => {
+    const changes = createChangeTracker();
+    const cache = createFigureCache({ versions: changes, maxStalenessMs: 0 });
+    const figure = counter();
+    const project = `p-${Math.random()}`;
+    expect(await cache.get(project, 'k', figure.compute)).toBe(0);
+    expect(await cache.get(project, 'k', figure.compute)).toBe(0);
+    expect(figure.computations()).toBe(1);
+    figure.set(1);
+    changes.markProjectChanged(project);
+    expect(await cache.get(project, 'k', figure.compute)).toBe(1);
+    expect(figure.computations()).toBe(2);
+  });
+
+  it('shares one computation between concurrent readers', async () => {
+    const changes = createChangeTracker();
+    const cache = createFigureCache({ versions: changes, maxStalenessMs: 0 });
+    const figure = counter();
+    const answers = await Promise.all(Array.from({ length: 5 }, () => cache.get('shared', 'k', figure.compute)));
+    expect(answers).toEqual([0, 0, 0, 0, 0]);
+    expect(figure.computations()).toBe(1);
+  });
+
+  it('within the staleness bound, serves the cached figure and refreshes it in the background', async () => {
+    const changes = createChangeTracker();
+    const cache = createFigureCache({ versions: changes, maxStalenessMs: 400 });
+    const figure = counter();
+    const project = `p-${Math.random()}`;
+    expect(await cache.get(project, 'k', figure.compute)).toBe(0);
+    figure.set(1);
+    changes.markProjectChanged(project);
+    // Served at once from the cache; a refresh starts.
+    expect(await cache.get(project, 'k', figure.compute)).toBe(0);
+    expect(figure.computations()).toBe(2);
+    await sleep(60);
+    expect(await cache.get(project, 'k', figure.compute)).toBe(1);
+  });
+
+  it('waits for a fresh figure once the data changed longer ago than the bound allows', async () => {
+    const changes = createChangeTracker();
+    const cache = createFigureCache({ versions: changes, maxStalenessMs: 100 });
+    const figure = counter();
+    const project = `p-${Math.random()}`;
+    await cache.get(project, 'k', figure.compute);
+    await sleep(150);
+    figure.set(7);
+    changes.markProjectChanged(project);
+    expect(await cache.get(project, 'k', figure.compute)).toBe(7);
+  });
+
+  it('serves an unchanged figure at once and refreshes it in the background (events stored by another instance)', async () => {
+    const changes = createChangeTracker();
+    const cache = createFigureCache({ versions: changes, maxStalenessMs: 100, unchangedRefreshMs: 100 });
+    const figure = counter();
+    const project = `p-${Math.random()}`;
+    await cache.get(project, 'k', figure.compute);
+    figure.set(7);
+    await sleep(150);
+    expect(await cache.get(project, 'k', figure.compute)).toBe(0);
+    await sleep(60);
+    expect(await cache.get(project, 'k', figure.compute)).toBe(7);
+  });
+
+  it('keeps figures per day and recomputes only the days whose events changed', async () => {
+    const changes = createChangeTracker();
+    const cache = createFigureCache({ versions: changes, maxStalenessMs: 0 });
+    const project = `p-${Math.random()}`;
+    const data = new Map([['2026-03-01', 1], ['2026-03-02', 2], ['2026-03-03', 3]]);
+    const computed: string[] = [];
+    const computeDay = async (day: string) => {
+      computed.push(day);
+      return data.get(day)!;
+    };
+    const days = [...data.keys()];
+    expect(await cache.days(project, 'k', days, computeDay)).toEqual([1, 2, 3]);
+    expect(await cache.days(project, 'k', days, computeDay)).toEqual([1, 2, 3]);
+    expect(computed).toEqual(days);
+
+    data.set('2026-03-02', 20);
+    changes.markProjectChanged(project, ['2026-03-02']);
+    expect(await cache.days(project, 'k', days, computeDay)).toEqual([1, 20, 3]);
+    expect(computed).toEqual([...days, '2026-03-02']);
+
+    // No days named: an identity link or membership may re-attribute any day.
+    data.set('2026-03-01', 10);
+    changes.markProjectChanged(project);
+    expect(await cache.days(project, 'k', days, computeDay)).toEqual([10, 20, 3]);
+    expect(computed).toHaveLength(days.length * 2 + 1);
+  });
+
+  it('reads the changes of its own tracker only: two apps in one process never share them', async () => {
+    const changes = createChangeTracker();
+    const cache = createFigureCache({ versions: changes, maxStalenessMs: 0 });
+    const figure = counter();
+    const project = `p-${Math.random()}`;
+    expect(await cache.get(project, 'k', figure.compute)).toBe(0);
+    figure.set(1);
+    createChangeTracker().markProjectChanged(project);
+    expect(await cache.get(project, 'k', figure.compute)).toBe(0);
+    expect(figure.computations()).toBe(1);
+    changes.markProjectChanged(project);
+    expect(await cache.get(project, 'k', figure.compute)).toBe(1);
+  });
+});

@@ -1,0 +1,85 @@
+/**
+ * The SQL forms of the figures (src/query/figure-sql.ts) compute what their pure definitions in
+ * src/domain/ say, on every database: the scored events with their weights and the capped daily
+ * counts (domain/score.ts), and each user's latest NPS answer (domain/nps.ts).
+ */
+import fc from 'fast-check';
+import { sql } from 'kysely';
+import type { ScoreModel } from '@uptake/protocol';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { latestAnswerPerUser } from '../../src/domain/nps.ts';
+import { cappedDailyCount, countsTowardScore, featureWeight } from '../../src/domain/score.ts';
+import { cappedDailyCounts, latestNpsPerUser } from '../../src/query/figure-sql.ts';
+import { testDatabaseKinds } from '../support/databases.ts';
+import { createTestApp, type TestApp } from '../support/test-app.ts';
+
+const EVENTS = ['Export', 'Invite', 'Share', '$page', '$identify', '$nps_response', '$session_start'];
+const DAYS = ['2026-03-01', '2026-03-02', '2026-03-03'];
+const USERS = ['u1', 'u2', 'u3'];
+
+const row = fc.record({ user: fc.constantFrom(...USERS), day: fc.constantFrom(...DAYS), event: fc.constantFrom(...EVENTS), count: fc.integer({ min: 1, max: 40 }) });
+const model: fc.Arbitrary<ScoreModel> = fc.record({
+  everyTrackEvent: fc.boolean(),
+  features: fc.dictionary(fc.constantFrom(...EVENTS), fc.record({ weight: fc.integer({ min: 0, max: 9 }), label: fc.constant('feature') })),
+  dailyCap: fc.integer({ min: 1, max: 30 }),
+}).map(({ everyTrackEvent, features, dailyCap }) => ({ version: everyTrackEvent ? 1 : 2, status: 'active', everyTrackEvent, features: everyTrackEvent ? {} : features, windowDays: 30, dailyCap, createdAt: null }));
+
+/** Points per user by the domain definitions: Σ weight × min(day count, cap) over scored events. */
+function pointsByDomain(rows: Array<{ user: string; day: string; event: string; count: number }>, scoreModel: ScoreModel): Map<string, number> {
+  const perDay = new Map<string, { user: string; event: string; count: number }>();
+  for (const { user, day, event, count } of rows) {
+    const key = `${user}\u0000${day}\u0000${event}`;
+    const known = perDay.get(key);
+    if (known) known.count += count;
+    else perDay.set(key, { user, event, count });
+  }
+  const points = new Map<string, number>();
+  for (const { user, event, count } of perDay.values()) {
+    if (!countsTowardScore(scoreModel, event)) continue;
+    points.set(user, (points.get(user) ?? 0) + featureWeight(scoreModel, event) * cappedDailyCount(count, scoreModel.dailyCap));
+  }
+  return points;
+}
+
+describe.each(testDatabaseKinds)('figure SQL against the domain definitions on %s', (kind) => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await createTestApp(kind);
+  });
+  afterAll(async () => t?.close());
+
+  it('scores rows as countsTowardScore, featureWeight and cappedDailyCount say', async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.array(row, { maxLength: 30 }), model, async (rows, scoreModel) => {
+        const input = sql`select * from unnest(${rows.map((r) => r.user)}::text[], ${rows.map((r) => r.day)}::date[], ${rows.map((r) => r.event)}::text[], ${rows.map((r) => r.count)}::int[]) as r(user_id, day, event, count)`;
+        const result = await sql<{ user_id: string; points: number }>`
+          select c.user_id, sum(c.weight * c.capped)::float8 as points from (${cappedDailyCounts(scoreModel, input)}) c group by c.user_id`.execute(t.app.store.db);
+        const fromSql = new Map(result.rows.map((r) => [r.user_id, r.points]));
+        expect(fromSql).toEqual(pointsByDomain(rows, scoreModel));
+      }),
+      { numRuns: 60 },
+    );
+  });
+
+  it('finds each user\'s latest NPS answer as latestAnswerPerUser does, ties broken by messageId', async () => {
+    const db = t.app.store.db;
+    const projectId = t.project.projectId;
+    const answer = fc.record({ user: fc.constantFrom(...USERS), hour: fc.integer({ min: 0, max: 3 }), score: fc.integer({ min: 0, max: 10 }) });
+    await fc.assert(
+      fc.asyncProperty(fc.array(answer, { maxLength: 20 }), async (answers) => {
+        await db.deleteFrom('nps_responses').where('project_id', '=', projectId).execute();
+        // Few distinct times, so ties are common; messageIds of one shape sort alike everywhere.
+        const stored = answers.map((a, index) => ({ userId: a.user, score: a.score, timestamp: Date.UTC(2026, 2, 2, a.hour), messageId: `m${String((index * 7) % 20).padStart(2, '0')}-${index}` }));
+        if (stored.length > 0) {
+          await db
+            .insertInto('nps_responses')
+            .values(stored.map((a) => ({ project_id: projectId, message_id: a.messageId, user_id: a.userId, anonymous_id: null, account_id: null, timestamp: new Date(a.timestamp), score: a.score })))
+            .execute();
+        }
+        const result = await sql<{ user_id: string; score: number }>`${latestNpsPerUser(projectId, { from: '2026-03-01', to: '2026-03-03' }, '2026-03-03')}`.execute(db);
+        expect(new Map(result.rows.map((r) => [r.user_id, r.score]))).toEqual(latestAnswerPerUser(stored));
+      }),
+      { numRuns: 40 },
+    );
+  });
+});

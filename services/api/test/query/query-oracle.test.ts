@@ -1,0 +1,121 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { rebuildDerivedTables } from '../../src/derived/rebuild.ts';
+import { testDatabaseKinds } from '../support/databases.ts';
+import { generateDataset, generateProjectPair } from '../support/generate-data.ts';
+import { ingestEvents, ingestProjects } from '../support/ingest.ts';
+import {
+  addDays,
+  oracleAccountScore,
+  oracleActiveSeries,
+  oracleNps,
+  oracleRanking,
+  oracleUserScore,
+  oracleUtilisation,
+  type OracleEvent,
+} from '../support/oracle.ts';
+import { createTestApp, type TestApp } from '../support/test-app.ts';
+
+// Every figure compared with the independent oracle on generated data, for several days.
+const yesterday = addDays(new Date().toISOString().slice(0, 10), -1);
+const close = (actual: number | null, expected: number | null) => {
+  if (expected === null) expect(actual).toBeNull();
+  else expect(actual).toBeCloseTo(expected, 9);
+};
+
+async function compareEverything(t: TestApp, secretKey: string, events: OracleEvent[], asOfDays: string[]) {
+  const get = async (url: string) => {
+    const response = await t.app.inject({ method: 'GET', url, headers: { authorization: `Bearer ${secretKey}` } });
+    expect(response.statusCode, `${url}: ${response.body}`).toBe(200);
+    return response.json() as Record<string, any>;
+  };
+  for (const asOf of asOfDays) {
+    for (const of of ['users', 'accounts'] as const) {
+      const expected = oracleRanking(events, of, { asOf });
+      expect(expected.length, `the data has ${of} as of ${asOf}`).toBeGreaterThan(1);
+      const page = await get(`/v1/scores/${of}?asOf=${asOf}&limit=1000`);
+      const idKey = of === 'users' ? 'userId' : 'accountId';
+      const actual = new Map<string, { score: number; percentile: number }>(page['items'].map((item: any) => [item[idKey], item]));
+      expect([...actual.keys()].sort(), `${of} seen as of ${asOf}`).toEqual(expected.map((entry) => entry.id).sort());
+      for (const entry of expected) {
+        close(actual.get(entry.id)!.score, entry.score);
+        expect(actual.get(entry.id)!.percentile, `${of} ${entry.id} percentile as of ${asOf}`).toBe(entry.percentile);
+      }
+      // Individual answers for a sample of ids.
+      for (const entry of expected.filter((_, index) => index % 5 === 0)) {
+        if (of === 'users') {
+          const want = oracleUserScore(events, entry.id, { asOf });
+          const got = await get(`/v1/users/${encodeURIComponent(entry.id)}/score?asOf=${asOf}`);
+          expect(got).toMatchObject({ userId: entry.id, percentile: want.percentile, window: want.window, model: want.model });
+          close(got['score'], want.score);
+          expect(got['breakdown']).toEqual(want.breakdown);
+        } else {
+          const want = oracleAccountScore(events, entry.id, { asOf });
+          const got = await get(`/v1/accounts/${encodeURIComponent(entry.id)}/score?asOf=${asOf}`);
+          expect(got).toMatchObject({ accountId: entry.id, percentile: want.percentile, activeUsers: want.activeUsers, window: want.window });
+          close(got['score'], want.score);
+          close(got['perActiveUser'], want.perActiveUser);
+          expect(got['breakdown']).toEqual(want.breakdown);
+          expect(got['topUsers']).toEqual(want.users.slice(0, 5));
+        }
+      }
+    }
+    const from = addDays(asOf, -20);
+    expect((await get(`/v1/metrics/active?from=${from}&to=${asOf}`))['days']).toEqual(oracleActiveSeries(events, { from, to: asOf }).days);
+    const accounts = oracleRanking(events, 'accounts', { asOf }).map((entry) => entry.id);
+    for (const accountId of accounts) {
+      const series = await get(`/v1/metrics/active?from=${from}&to=${asOf}&accountId=${encodeURIComponent(accountId)}`);
+      expect(series['days'], `active series of ${accountId} as of ${asOf}`).toEqual(oracleActiveSeries(events, { from, to: asOf, accountId }).days);
+      const utilisation = await get(`/v1/accounts/${encodeURIComponent(accountId)}/utilisation?asOf=${asOf}`);
+      const want = oracleUtilisation(events, accountId, { asOf });
+      expect(utilisation).toMatchObject({ accountId, seats: want.seats, activeUsers30d: want.activeUsers30d });
+      close(utilisation['utilisation'], want.utilisation);
+      close(utilisation['utilisation30dAgo'], want.utilisation30dAgo);
+      close(utilisation['change'], want.change);
+      expect(await get(`/v1/nps?asOf=${asOf}&accountId=${encodeURIComponent(accountId)}`), `nps of ${accountId}`).toMatchObject(oracleNps(events, { asOf, accountId }));
+    }
+    expect(await get(`/v1/nps?asOf=${asOf}`)).toMatchObject(oracleNps(events, { asOf }));
+  }
+}
+
+describe.each(testDatabaseKinds)('query API against the oracle on %s', (kind) => {
+  let t: TestApp;
+  const data = generateDataset({ seed: 11, asOf: yesterday, days: 75, accounts: 10 });
+  const asOfDays = [yesterday, addDays(yesterday, -9), addDays(yesterday, -31)];
+
+  beforeAll(async () => {
+    t = await createTestApp(kind);
+    await ingestEvents(t.app, t.project.writeKey, data.events, { batchSize: 150, seed: 5 });
+  });
+  afterAll(async () => t?.close());
+
+  it('answers every figure as the oracle does, for several days', async () => {
+    await compareEverything(t, t.project.secretKey, data.events, asOfDays);
+  });
+
+  it('answers the same after uptake rebuild', async () => {
+    await rebuildDerivedTables(t.app.store.db, t.app.changeTracker);
+    await compareEverything(t, t.project.secretKey, data.events, asOfDays);
+  });
+});
+
+describe.each(testDatabaseKinds)('two projects with interleaved data on %s', (kind) => {
+  let t: TestApp;
+  const pair = generateProjectPair({ seed: 21, asOf: yesterday, days: 60, accounts: 6 });
+
+  beforeAll(async () => {
+    t = await createTestApp(kind);
+    const second = await t.createProject('Second');
+    await ingestProjects(t.app, [
+      { writeKey: t.project.writeKey, events: pair.first.events },
+      { writeKey: second.writeKey, events: pair.second.events },
+    ]);
+    (t as TestApp & { second: typeof second }).second = second;
+  });
+  afterAll(async () => t?.close());
+
+  it('never shows one project the other project’s rows', async () => {
+    const second = (t as TestApp & { second: { secretKey: string } }).second;
+    await compareEverything(t, t.project.secretKey, pair.first.events, [yesterday]);
+    await compareEverything(t, second.secretKey, pair.second.events, [yesterday]);
+  });
+});
