@@ -10,6 +10,7 @@ import type { UsersTable } from './tables/users.table.ts';
 import type { AccountSeatsTable, IdentityLinksTable, UserFirstSeenTable, AccountFirstSeenTable, AnonymousDayEventsTable, EventSpansTable, NpsResponsesTable, UserDayEventsTable } from './tables/derived.table.ts';
 import type { ScoreModelsTable } from './tables/score-models.table.ts';
 import type { SegmentsTable } from './tables/segments.table.ts';
+import type { WebhookDeliveriesTable, WebhookEndpointsTable } from './tables/webhooks.table.ts';
 import type { WidgetContactsTable, WidgetSettingsTable } from './tables/widgets.table.ts';
 
 export type Database = {
@@ -37,4 +38,6 @@ export type Database = {
   segments: SegmentsTable;
   widget_settings: WidgetSettingsTable;
   widget_contacts: WidgetContactsTable;
+  webhook_endpoints: WebhookEndpointsTable;
+  webhook_deliveries: WebhookDeliveriesTable;
 };

@@ -11,6 +11,7 @@ import * as traitStamps from './2026_12_05_100000_trait_stamps.ts';
 import * as verifiedMemberships from './2026_12_05_110000_verified_memberships.ts';
 import * as eventNames from './2026_12_05_120000_event_names.ts';
 import * as keyRotation from './2026_12_05_130000_key_rotation.ts';
+import * as webhooks from './2026_12_05_140000_webhooks.ts';
 
 /** Forward-only, in order. Names are timestamps so they sort the way they run. */
 export const migrations: Record<string, Migration> = {
@@ -26,4 +27,5 @@ export const migrations: Record<string, Migration> = {
   '2026_12_05_110000_verified_memberships': verifiedMemberships,
   '2026_12_05_120000_event_names': eventNames,
   '2026_12_05_130000_key_rotation': keyRotation,
+  '2026_12_05_140000_webhooks': webhooks,
 };
