@@ -55,3 +55,14 @@ export function daysBetween(from: string, to: string): string[] {
   const start = dayMs(from);
   return Array.from({ length: count }, (_, index) => dayOf(start + index * DAY_MS));
 }
+
+/** UTC day of a trait holding a day (onboardedAt: an ISO date or date-time); null when absent or not a date. */
+export function traitDay(value: unknown): string | null {
+  if (typeof value !== 'string' || value === '') return null;
+  if (/^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d+)?)?Z)?$/.test(value)) return value.slice(0, 10);
+  const time = Date.parse(value);
+  if (Number.isNaN(time)) return null;
+  // Years past 9999 or before 0 format as +010000-… / -000001-…, which do not sort as days.
+  const day = new Date(time).toISOString().slice(0, 10);
+  return /^\d{4}-/.test(day) ? day : null;
+}

@@ -4,7 +4,8 @@ import type { Database } from '../db/database.ts';
 import { accountSegmentMembers, BUILT_IN_SEGMENTS, builtInSegment, FEATURE_UNUSED_PREFIX, userSegmentMembers, type BuiltInSegment } from '../domain/segments/built-in.ts';
 import { featureCountRefs, matchesRule, traitRefs } from '../domain/segments/custom-rule.ts';
 import type { AccountFacts, SegmentFacts, UserFacts } from '../domain/segments/facts.ts';
-import { featureCounts, traitsAsOf } from './segments-facts.queries.ts';
+import { featureCounts } from './feature-counts.queries.ts';
+import { traitsAsOf } from './traits-as-of.queries.ts';
 
 /** A segment to compute: built-in (by key) or custom (with its rule). */
 export type SegmentDefinition = { key: string; name: string; of: 'accounts' | 'users'; builtIn: boolean; rule: SegmentRule | null };

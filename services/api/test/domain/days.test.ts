@@ -5,8 +5,7 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { addDays, dayCount, daysBetween, MAX_DAYS_IN_LIST, windowOf } from '../../src/domain/days.ts';
-import { traitDay } from '../../src/query/segments-facts.queries.ts';
+import { addDays, dayCount, daysBetween, MAX_DAYS_IN_LIST, traitDay, windowOf } from '../../src/domain/days.ts';
 
 const FIRST = Date.parse('0000-01-01T00:00:00Z');
 const LAST = Date.parse('9999-12-31T00:00:00Z');

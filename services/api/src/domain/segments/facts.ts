@@ -4,7 +4,7 @@ import type { AccountSegmentFacts, UserSegmentFacts } from '@uptake/protocol';
 export type AccountFacts = AccountSegmentFacts & {
   /**
    * The account traits the facts read (name, onboardedAt, trial) as merged from its group calls up
-   * to the day, later ones winning. Custom rules read the traits they name through `traitsAsOf`.
+   * to the day, later ones winning. Custom rules read the traits they name through `traitsAsOf` (query/traits-as-of.queries.ts).
    */
   traits: Record<string, unknown>;
   /**

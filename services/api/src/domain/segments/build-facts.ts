@@ -1,0 +1,144 @@
+import type { SegmentThresholds } from '@uptake/protocol';
+import { addDays, traitDay, windowOf } from '../days.ts';
+import { npsCategory, npsOf } from '../nps.ts';
+import { percentileOf } from '../score.ts';
+import { utilisationChange, utilisationOf } from '../utilisation.ts';
+import { accountActivityOf, activeUsersPerAccount, type ActivePairs } from './account-activity.ts';
+import type { AccountFacts, SegmentFacts, UserFacts } from './facts.ts';
+import { historyOf, type History, type HistoryRows } from './fold-history.ts';
+
+/** Everyone's score as of the day (0 for those seen without points), and the same scores ascending. */
+export type ScoresOf = { byId: ReadonlyMap<string, number>; ascending: ArrayLike<number> };
+
+/** Traits by id (users or accounts) as of the day. */
+export type TraitsById = ReadonlyMap<string, Record<string, unknown>>;
+
+/** An account's seats as of a day (null: unknown). */
+export type SeatsRow = { accountId: string; seats: number | null };
+
+/**
+ * Everything the segment facts of a day are built from, as the readers of query/ return it
+ * (query/segments-facts.queries.ts names each one).
+ */
+export type FactRows = {
+  asOf: string;
+  thresholds: SegmentThresholds;
+  /** The whole history to `asOf` (fold-history.ts). */
+  history: HistoryRows;
+  /** The traits the facts read (users: name, email, isChampion; accounts: name, onboardedAt, trial). */
+  traits: { users: TraitsById; accounts: TraitsById };
+  scores: { users: ScoresOf; accounts: ScoresOf };
+  /** Each user's latest NPS answer in the `npsWindowDays` to `asOf`. */
+  userNps: ReadonlyArray<{ userId: string; score: number }>;
+  /** Per account, each of its users' latest answer among the account's answers in that window (one row per account and user). */
+  accountNps: ReadonlyArray<{ accountId: string; score: number }>;
+  /** Every account seen by `asOf`, with the first day it was seen. */
+  accountsSeen: ReadonlyArray<{ accountId: string; firstDay: string }>;
+  /** Seats as of `asOf` and as of 30 days before. */
+  seats: { asOf: readonly SeatsRow[]; before: readonly SeatsRow[] };
+  /**
+   * Active pairs with links and joins as of `asOf`, over (at least) the `activityDays` to it; and
+   * over the 30 days to 30 days before, with links and joins as of then.
+   */
+  activity: { asOf: ActivePairs; before: ActivePairs };
+};
+
+const byId = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
+
+function userFactsOf(rows: FactRows, history: History): UserFacts[] {
+  const { traits, scores } = rows;
+  const nps = new Map(rows.userNps.map((row) => [row.userId, row.score]));
+  return [...history.users]
+    .sort(([a], [b]) => byId(a, b))
+    .map(([userId, user]) => {
+      const score = scores.users.byId.get(userId) ?? 0;
+      const latest = nps.get(userId) ?? null;
+      return {
+        userId,
+        firstSeen: user.firstSeen,
+        lastActive: user.lastActive,
+        score,
+        percentile: percentileOf(scores.users.ascending, score),
+        accounts: [...user.accounts].sort(),
+        nps: latest,
+        npsCategory: latest === null ? null : npsCategory(latest),
+        traits: traits.users.get(userId) ?? {},
+        featuresUsed: user.featuresUsed,
+      } satisfies UserFacts;
+    });
+}
+
+/** Every account's NPS over the window from its users' latest answers (as `npsSummary` in query/nps.queries.ts for one account). */
+function npsByAccount(rows: FactRows['accountNps']): Map<string, ReturnType<typeof npsOf>> {
+  const scores = new Map<string, number[]>();
+  for (const row of rows) {
+    const list = scores.get(row.accountId);
+    if (list) list.push(row.score);
+    else scores.set(row.accountId, [row.score]);
+  }
+  return new Map([...scores].map(([accountId, list]) => [accountId, npsOf(list)]));
+}
+
+function accountFactsOf(rows: FactRows, history: History): AccountFacts[] {
+  const { asOf, thresholds: t, traits, scores } = rows;
+  const before = addDays(asOf, -30);
+  const activityOf = accountActivityOf({ pairs: rows.activity.asOf, asOf, period: t.usageDropPeriodDays, weeks: t.weeklyActiveWeeks });
+  const activeNow = activeUsersPerAccount(rows.activity.asOf, windowOf(asOf, 30));
+  const activeBefore = activeUsersPerAccount(rows.activity.before, windowOf(before, 30));
+  const seatsNow = new Map(rows.seats.asOf.map((row) => [row.accountId, row.seats]));
+  const seatsBefore = new Map(rows.seats.before.map((row) => [row.accountId, row.seats]));
+  const nps = npsByAccount(rows.accountNps);
+  const quietFrom = windowOf(asOf, t.championQuietDays).from;
+  const firstSeenOf = new Map(rows.accountsSeen.map((row) => [row.accountId, row.firstDay]));
+  return [...firstSeenOf.keys()].sort(byId).map((accountId) => {
+    const accountTraits = traits.accounts.get(accountId) ?? {};
+    const own = [...(history.members.get(accountId) ?? [])].map(([userId, member]) => ({ userId, ...member })).sort((a, b) => byId(a.userId, b.userId));
+    const firstSeen = own.reduce((min, member) => (member.firstDay < min ? member.firstDay : min), firstSeenOf.get(accountId)!);
+    const lastActive = own.reduce<string | null>((max, member) => (member.lastActive !== null && (max === null || member.lastActive > max) ? member.lastActive : max), null);
+    const seats = seatsNow.get(accountId) ?? null;
+    const users30d = activeNow.get(accountId) ?? 0;
+    const utilisation = utilisationOf(users30d, seats);
+    const utilisation30dAgo = utilisationOf(activeBefore.get(accountId) ?? 0, seatsBefore.get(accountId) ?? null);
+    const activity = activityOf.get(accountId);
+    const score = scores.accounts.byId.get(accountId) ?? 0;
+    return {
+      accountId,
+      firstSeen,
+      lastActive,
+      onboardedAt: traitDay(accountTraits['onboardedAt']),
+      trial: accountTraits['trial'] === true,
+      score,
+      percentile: percentileOf(scores.accounts.ascending, score),
+      seats,
+      activeUsers30d: users30d,
+      utilisation,
+      utilisation30dAgo,
+      utilisationChange: utilisationChange(utilisation, utilisation30dAgo),
+      activeUserDays: activity?.recent ?? 0,
+      activeUserDaysBefore: activity?.earlier ?? 0,
+      activeWeeks: Array.from({ length: t.weeklyActiveWeeks }, (_, week) => activity?.weeks.has(week) ?? false),
+      memberCount: own.length,
+      quietChampions: own
+        .filter((member) => traits.users.get(member.userId)?.['isChampion'] === true && (member.lastActive === null || member.lastActive < quietFrom))
+        .map((member) => member.userId),
+      nps: nps.get(accountId)?.nps ?? null,
+      npsResponses: nps.get(accountId)?.responses ?? 0,
+      traits: accountTraits,
+      memberIds: own.map((member) => member.userId),
+    } satisfies AccountFacts;
+  });
+}
+
+/**
+ * Every account's and user's segment facts as of a day (docs/api.md, Segments), built from what
+ * the readers return: no database, no cache. Accounts are those seen by the day, users those with
+ * any event by then, each list sorted by id.
+ *
+ * @example
+ * const facts = buildSegmentFacts({ asOf: '2026-03-31', thresholds, history, traits, scores, userNps, accountNps, accountsSeen, seats, activity });
+ * accountSegmentMembers('usage-drop', facts.accounts, thresholds, facts.asOf);
+ */
+export function buildSegmentFacts(rows: FactRows): SegmentFacts {
+  const history = historyOf(rows.history);
+  return { asOf: rows.asOf, accounts: accountFactsOf(rows, history), users: userFactsOf(rows, history) };
+}

@@ -1,0 +1,55 @@
+import { sql, type Kysely } from 'kysely';
+import type { Database } from '../db/database.ts';
+import type { HistoryRows, MemberRow, MembershipRow, SpanRow, UserEventRow } from '../domain/segments/fold-history.ts';
+import { accountRows, endOfDay, isActivity, isTrackEventRow, userRows } from './activity-rows.queries.ts';
+
+/** The first day any history query reaches back to. */
+const EVER = '1970-01-01';
+
+/**
+ * event_spans as of the end of a day: rows `(user_id, account_key, event, first_day, last_day)`
+ * of identified users and of the anonymousIds linked to them by then, with some event by then.
+ * first_day is exact as of that day; last_day may lie after it.
+ */
+function spansAsOf(projectId: string, asOf: string) {
+  return sql`
+    select subject_id as user_id, account_key, event, first_day, last_day from event_spans
+    where project_id = ${projectId} and not anonymous and first_day <= ${asOf}::date
+    union all
+    select l.user_id, a.account_key, a.event, a.first_day, a.last_day from event_spans a
+    join identity_links l on l.project_id = a.project_id and l.anonymous_id = a.subject_id and l.link_day <= ${asOf}::date
+    where a.project_id = ${projectId} and a.anonymous and a.first_day <= ${asOf}::date`;
+}
+
+/** From every day of the activity rows to `asOf` (any `asOf`, at the cost of reading every day). */
+async function historyOfDays(db: Kysely<Database>, projectId: string, asOf: string): Promise<HistoryRows> {
+  const [events, members] = await Promise.all([
+    sql<UserEventRow>`
+      select r.user_id as "userId", r.account_key as "accountKey", r.event, min(r.day)::text as "firstDay", max(r.day)::text as "lastDay"
+      from (${userRows(projectId, { from: EVER, to: asOf }, asOf)}) r group by r.user_id, r.account_key, r.event`.execute(db),
+    sql<MemberRow>`
+      select r.account_id as "accountId", r.user_id as "userId", min(r.day)::text as "firstDay", (max(r.day) filter (where ${isActivity('r')}))::text as "lastActive"
+      from (${accountRows(projectId, { from: EVER, to: asOf }, asOf)}) r group by r.account_id, r.user_id`.execute(db),
+  ]);
+  return { from: 'days', events: events.rows, members: members.rows };
+}
+
+/**
+ * What users' and accounts' whole history to a day is folded from (domain/segments/fold-history.ts):
+ * event_spans per user and account key with the memberships, exact unless some activity span
+ * starts by `asOf` and ends after it (its last day by `asOf` unknown); then every day's rows.
+ */
+export async function activityHistoryRows(db: Kysely<Database>, projectId: string, asOf: string): Promise<HistoryRows> {
+  const [spans, memberships] = await Promise.all([
+    sql<SpanRow & { beyond: boolean | null }>`
+      select s.user_id as "userId", s.account_key as "accountKey", min(s.first_day)::text as "firstDay",
+        (max(s.last_day) filter (where ${isActivity('s')}))::text as "lastActive",
+        bool_or(s.last_day > ${asOf}::date) filter (where ${isActivity('s')}) as beyond,
+        array_agg(s.event) filter (where ${isTrackEventRow('s')}) as features
+      from (${spansAsOf(projectId, asOf)}) s group by s.user_id, s.account_key`.execute(db),
+    sql<MembershipRow>`
+      select account_id as "accountId", user_id as "userId" from memberships where project_id = ${projectId} and joined_at < ${endOfDay(asOf)}`.execute(db),
+  ]);
+  if (spans.rows.some((row) => row.beyond === true)) return historyOfDays(db, projectId, asOf);
+  return { from: 'spans', spans: spans.rows, memberships: memberships.rows };
+}
