@@ -29,6 +29,7 @@ import {
   type Session,
 } from './stored-format.js';
 import type { CoreDeps, HttpAnswer, Options, Properties, Scheduler, Uptake, UptakeError } from './types.js';
+import { hasExpired, sessionEndFields, sessionStartFields, startSession } from './session.js';
 import { uuid } from './uuid.js';
 import { VERSION } from './version.js';
 
@@ -205,14 +206,7 @@ export const createCore = (options: Options, deps: CoreDeps, scheduler: Schedule
 
   /** `$session_end`, timestamped with the session's last event; `durationMs` from its first to its last event. */
   const endSession = (ended: Session): void =>
-    enqueue(
-      makeEvent(
-        'track',
-        { event: '$session_end', properties: { sessionId: ended[SESSION_ID], durationMs: ended[LAST_ACTIVITY_AT] - ended[STARTED_AT] } },
-        ended[LAST_ACTIVITY_AT],
-        ended,
-      ),
-    );
+    enqueue(makeEvent('track', sessionEndFields(ended), ended[LAST_ACTIVITY_AT], ended));
 
   /**
    * Makes an event of `type` with `fields`, stores it and sends it when a batch is due. `change`
@@ -228,11 +222,10 @@ export const createCore = (options: Options, deps: CoreDeps, scheduler: Schedule
     if (consentState == CONSENT_DENIED) return;
     const at = now();
     let current = session;
-    // A session ends after 30 minutes without events.
-    if (!current || at - current[LAST_ACTIVITY_AT] > SESSION_TIMEOUT_MS) {
+    if (!current || hasExpired(current, at)) {
       if (current) endSession(current);
-      current = session = { [SESSION_ID]: uuid(at), [NEXT_SEQ]: 0, [STARTED_AT]: at, [LAST_ACTIVITY_AT]: at };
-      enqueue(makeEvent('track', { event: '$session_start', properties: { sessionId: current[SESSION_ID] } }, at, current));
+      current = session = startSession(at);
+      enqueue(makeEvent('track', sessionStartFields(current), at, current));
     }
     current[LAST_ACTIVITY_AT] = at;
     enqueue(makeEvent(type, fields, at, current));
