@@ -29,6 +29,7 @@ import {
   type Session,
 } from './stored-format.js';
 import type { CoreDeps, HttpAnswer, Options, Properties, Scheduler, Uptake, UptakeError } from './types.js';
+import { takeOrphanedQueues, trimQueue } from './persisted-queue.js';
 import { hasExpired, sessionEndFields, sessionStartFields, startSession } from './session.js';
 import { uuid } from './uuid.js';
 import { VERSION } from './version.js';
@@ -132,12 +133,7 @@ export const createCore = (options: Options, deps: CoreDeps, scheduler: Schedule
 
   /** Drops the oldest events beyond the bounds, stores the queue and renews the lease that says this page load owns it. */
   const saveQueue = (): void => {
-    let size = queue.join('\n').length;
-    let lost = 0;
-    while (queue.length > MAX_QUEUE_EVENTS || size > MAX_QUEUE_CHARS) {
-      size -= queue.shift()!.length + 1;
-      lost++;
-    }
+    const lost = trimQueue(queue);
     if (lost) {
       overflowCount += lost;
       report({ code: 'overflow', count: lost, dropped: overflowCount });
@@ -163,18 +159,7 @@ export const createCore = (options: Options, deps: CoreDeps, scheduler: Schedule
   };
   /** Takes over the queues of page loads that are gone (lease released or expired), then saves ours (renewing its lease). */
   const adoptOrphanedQueues = (): void => {
-    const at = now();
-    const adopted: string[] = [];
-    for (const key of storage.keys()) {
-      const isQueue = key.startsWith(QUEUE_PREFIX);
-      // Both prefixes have the same length: what follows is the page load that owns the key.
-      const owner = (isQueue || key.startsWith(LEASE_PREFIX)) && key.slice(QUEUE_PREFIX.length);
-      if (owner && owner != tab && !(+storage.get(LEASE_PREFIX + owner)! > at)) {
-        if (isQueue) adopted.push(...(storage.get(key) || '').split('\n').filter(Boolean));
-        storage.remove(key);
-      }
-    }
-    queue = adopted.concat(queue);
+    queue = takeOrphanedQueues(storage, tab, now()).concat(queue);
     saveQueue();
   };
 
