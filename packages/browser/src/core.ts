@@ -5,9 +5,6 @@ import {
   MAX_BATCH_EVENTS,
   MAX_BEACON_BYTES,
   MAX_EVENT_BYTES,
-  MAX_QUEUE_CHARS,
-  MAX_QUEUE_EVENTS,
-  SESSION_TIMEOUT_MS,
 } from './limits.js';
 import {
   ANONYMOUS_ID,
@@ -20,7 +17,6 @@ import {
   readRecord,
   SESSION_ID,
   SESSION_KEY,
-  STARTED_AT,
   STORAGE_PREFIX,
   USER_HASH,
   USER_ID,
@@ -28,9 +24,9 @@ import {
   type IdentityChange,
   type Session,
 } from './stored-format.js';
-import type { CoreDeps, HttpAnswer, Options, Properties, Scheduler, Uptake, UptakeError } from './types.js';
 import { takeOrphanedQueues, trimQueue } from './persisted-queue.js';
 import { hasExpired, sessionEndFields, sessionStartFields, startSession } from './session.js';
+import type { CoreDeps, HttpAnswer, Options, Properties, Scheduler, Uptake, UptakeError } from './types.js';
 import { uuid } from './uuid.js';
 import { VERSION } from './version.js';
 
@@ -53,9 +49,10 @@ const CONSENT_DENIED = 2;
 const iso = (ms: number): string => new Date(ms).toISOString();
 
 /**
- * Creates an instance (the default one and `createUptake`'s). It holds, in this order: error
- * reporting, what is stored (identity, session, the persisted queue and its lease), making events
- * (sessions), the dispatcher (batches, retry and backoff, beacons when the page is hidden),
+ * Creates an instance (the default one and `createUptake`'s). It holds the instance's state and,
+ * in this order: error reporting, what is stored (identity, session, the persisted queue and its
+ * lease; the queue's rules are in persisted-queue.ts), making events (the session's rules are in
+ * session.ts), the dispatcher (batches, retry and backoff, beacons when the page is hidden),
  * consent, and the public calls. README "Delivery guarantees" and "Privacy and consent" say what
  * each part promises; src/stored-format.ts says what is kept in localStorage.
  *
@@ -189,7 +186,7 @@ export const createCore = (options: Options, deps: CoreDeps, scheduler: Schedule
     else queue.push(text);
   };
 
-  /** `$session_end`, timestamped with the session's last event; `durationMs` from its first to its last event. */
+  /** Queues `$session_end`, timestamped with the session's last event. */
   const endSession = (ended: Session): void =>
     enqueue(makeEvent('track', sessionEndFields(ended), ended[LAST_ACTIVITY_AT], ended));
 
