@@ -89,7 +89,7 @@ const buildTimeRenames = (): Plugin => ({
         const stored = !isPropertyName && !isStoredFormat ? STORED_FIELDS.get(name) : undefined;
         const short = isPropertyName ? SHORT_NAMES.get(name) : undefined;
         if (stored) replacements.push([node.start, node.end, JSON.stringify(stored).padEnd(node.end - node.start)]);
-        else if (short && parent.type == 'Property' && parent.shorthand) replacements.push([node.start, node.start, short + ':']);
+        else if (short && parent?.type == 'Property' && parent.shorthand) replacements.push([node.start, node.start, short + ':']);
         else if (short) replacements.push([node.start, node.end, short.padEnd(node.end - node.start)]);
       }
       for (const child of Object.values(node)) {
