@@ -25,13 +25,13 @@ const tsconfig = join(packageDir, 'tsconfig.json');
 const minify = (): Plugin => terser({ ecma: 2020, compress: { passes: 3 }, format: { comments: false } }) as Plugin;
 
 /**
- * Property names that exist only inside the single-file script tag (the transport and the page hooks),
- * so terser may rename them there. Never add a key that goes on the wire, into storage, into
- * `Options` / `data-*` / error reports / the `uptake` API, nor one a DOM or built-in object also has
+ * Property names that exist only inside the single-file script tag (the transport's, public in the
+ * ESM build through `createUptake(options, deps)`), so terser may rename them there. Never add a
+ * key that goes on the wire, into storage, into `Options` / `data-*` / error reports / the `uptake` API, nor one a DOM or built-in object also has
  * (`get`, `set`, `keys`, `now`, `random`, `status`, `body`, `page` …): terser renames every use of the
  * name. (terser leaves names it knows from the DOM alone anyway, e.g. `storage`, `transport`, `hide`.)
  */
-const SCRIPT_TAG_PRIVATE_PROPERTIES = /^(post|beacon|retryAfter|pageHidden|backOnline)$/;
+const SCRIPT_TAG_PRIVATE_PROPERTIES = /^(post|beacon|retryAfter)$/;
 
 /**
  * terser for the script tag we ship: as `minify`, plus the private property names above and
@@ -53,24 +53,45 @@ const STORED_FIELDS = new Map(
   Object.entries(storedFormat).flatMap(([name, value]) => (/^[A-Z_]+$/.test(name) && typeof value == 'string' && value.length == 1 ? [[name, value] as const] : [])),
 );
 
+/**
+ * Property names of the SDK's internal objects, which no code outside src/ sees: today the page
+ * hooks (`PageHooks` in src/core.ts, between the core and the browser layer). Every build (the ESM
+ * files, the script tag, the bench) gives them one-letter names, so internal names can be readable
+ * at no cost in bytes. The build renames every property of these names, whatever its object: a name
+ * here must never be a property of anything else (a wire, storage, `Options`, `CoreDeps`, `data-*`,
+ * error-report or `uptake` API key, or a DOM or built-in name such as `add`, `clear`, `get`).
+ */
+export const INTERNAL_PROPERTIES = ['pageHidden', 'backOnline'];
+
+/** Each internal property name's short name in the builds. */
+const SHORT_NAMES = new Map(INTERNAL_PROPERTIES.map((name, index) => [name, String.fromCharCode(97 + index)]));
+
 type AstNode = { type: string; start: number; end: number; [key: string]: unknown };
 
 /**
- * Puts the stored field names in place of their constants (terser keeps a constant used often in a
- * variable, and `o[u]` where `o.u` would do). Replacements are padded to the constant's length so
- * that source maps stay right.
+ * Build-time renames in the compiled source: the stored field names in place of their constants
+ * (terser keeps a constant used often in a variable, and `o[u]` where `o.u` would do), and the
+ * short names of {@link INTERNAL_PROPERTIES}. Replacements are padded to the original's length so
+ * that source maps stay right (a shorthand `{ pageHidden }` becomes `{ a:pageHidden }`).
  */
-const inlineStoredFields = (): Plugin => ({
-  name: 'inline-stored-fields',
+const buildTimeRenames = (): Plugin => ({
+  name: 'build-time-renames',
   transform(code, id) {
-    if (!/\/src\/.*\.ts$/.test(id) || id.endsWith('stored-format.ts') || ![...STORED_FIELDS.keys()].some((name) => code.includes(name))) return null;
+    if (!/\/src\/.*\.ts$/.test(id)) return null;
+    const isStoredFormat = id.endsWith('stored-format.ts');
     const replacements: Array<[start: number, end: number, text: string]> = [];
     const visit = (node: AstNode, parent?: AstNode): void => {
-      if (node.type == 'ImportDeclaration') return;
+      if (node.type == 'ImportDeclaration' || (node.type == 'ExportNamedDeclaration' && !node.declaration)) return;
       const isPropertyName =
         parent && !parent.computed && ((parent.type == 'MemberExpression' && parent.property == node) || (parent.type == 'Property' && parent.key == node));
-      const value = node.type == 'Identifier' && !isPropertyName ? STORED_FIELDS.get(node.name as string) : undefined;
-      if (value) replacements.push([node.start, node.end, JSON.stringify(value).padEnd(node.end - node.start)]);
+      if (node.type == 'Identifier') {
+        const name = node.name as string;
+        const stored = !isPropertyName && !isStoredFormat ? STORED_FIELDS.get(name) : undefined;
+        const short = isPropertyName ? SHORT_NAMES.get(name) : undefined;
+        if (stored) replacements.push([node.start, node.end, JSON.stringify(stored).padEnd(node.end - node.start)]);
+        else if (short && parent?.type == 'Property' && parent.shorthand) replacements.push([node.start, node.start, short + ':']);
+        else if (short) replacements.push([node.start, node.end, short.padEnd(node.end - node.start)]);
+      }
       for (const child of Object.values(node)) {
         for (const item of Array.isArray(child) ? child : [child]) {
           if (item && typeof item == 'object' && typeof (item as AstNode).type == 'string') visit(item as AstNode, node);
@@ -78,6 +99,7 @@ const inlineStoredFields = (): Plugin => ({
       }
     };
     visit(this.parse(code) as unknown as AstNode);
+    if (!replacements.length) return null;
     let result = code;
     for (const [start, end, text] of replacements.sort((a, b) => b[0] - a[0])) result = result.slice(0, start) + text + result.slice(end);
     return { code: result, map: null };
@@ -91,7 +113,7 @@ const compile = (declarations: boolean): Plugin[] => [
     include: [join(packageDir, 'src/**/*.ts')],
     noForceEmit: false,
   }) as Plugin,
-  inlineStoredFields(),
+  buildTimeRenames(),
 ];
 
 /**

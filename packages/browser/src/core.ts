@@ -5,9 +5,6 @@ import {
   MAX_BATCH_EVENTS,
   MAX_BEACON_BYTES,
   MAX_EVENT_BYTES,
-  MAX_QUEUE_CHARS,
-  MAX_QUEUE_EVENTS,
-  SESSION_TIMEOUT_MS,
 } from './limits.js';
 import {
   ANONYMOUS_ID,
@@ -20,7 +17,6 @@ import {
   readRecord,
   SESSION_ID,
   SESSION_KEY,
-  STARTED_AT,
   STORAGE_PREFIX,
   USER_HASH,
   USER_ID,
@@ -28,6 +24,8 @@ import {
   type IdentityChange,
   type Session,
 } from './stored-format.js';
+import { takeOrphanedQueues, trimQueue } from './persisted-queue.js';
+import { hasExpired, sessionEndFields, sessionStartFields, startSession } from './session.js';
 import type { CoreDeps, HttpAnswer, Options, Properties, Scheduler, Uptake, UptakeError } from './types.js';
 import { uuid } from './uuid.js';
 import { VERSION } from './version.js';
@@ -51,9 +49,10 @@ const CONSENT_DENIED = 2;
 const iso = (ms: number): string => new Date(ms).toISOString();
 
 /**
- * Creates an instance (the default one and `createUptake`'s). It holds, in this order: error
- * reporting, what is stored (identity, session, the persisted queue and its lease), making events
- * (sessions), the dispatcher (batches, retry and backoff, beacons when the page is hidden),
+ * Creates an instance (the default one and `createUptake`'s). It holds the instance's state and,
+ * in this order: error reporting, what is stored (identity, session, the persisted queue and its
+ * lease; the queue's rules are in persisted-queue.ts), making events (the session's rules are in
+ * session.ts), the dispatcher (batches, retry and backoff, beacons when the page is hidden),
  * consent, and the public calls. README "Delivery guarantees" and "Privacy and consent" say what
  * each part promises; src/stored-format.ts says what is kept in localStorage.
  *
@@ -131,12 +130,7 @@ export const createCore = (options: Options, deps: CoreDeps, scheduler: Schedule
 
   /** Drops the oldest events beyond the bounds, stores the queue and renews the lease that says this page load owns it. */
   const saveQueue = (): void => {
-    let size = queue.join('\n').length;
-    let lost = 0;
-    while (queue.length > MAX_QUEUE_EVENTS || size > MAX_QUEUE_CHARS) {
-      size -= queue.shift()!.length + 1;
-      lost++;
-    }
+    const lost = trimQueue(queue);
     if (lost) {
       overflowCount += lost;
       report({ code: 'overflow', count: lost, dropped: overflowCount });
@@ -162,18 +156,7 @@ export const createCore = (options: Options, deps: CoreDeps, scheduler: Schedule
   };
   /** Takes over the queues of page loads that are gone (lease released or expired), then saves ours (renewing its lease). */
   const adoptOrphanedQueues = (): void => {
-    const at = now();
-    const adopted: string[] = [];
-    for (const key of storage.keys()) {
-      const isQueue = key.startsWith(QUEUE_PREFIX);
-      // Both prefixes have the same length: what follows is the page load that owns the key.
-      const owner = (isQueue || key.startsWith(LEASE_PREFIX)) && key.slice(QUEUE_PREFIX.length);
-      if (owner && owner != tab && !(+storage.get(LEASE_PREFIX + owner)! > at)) {
-        if (isQueue) adopted.push(...(storage.get(key) || '').split('\n').filter(Boolean));
-        storage.remove(key);
-      }
-    }
-    queue = adopted.concat(queue);
+    queue = takeOrphanedQueues(storage, tab, now()).concat(queue);
     saveQueue();
   };
 
@@ -203,16 +186,9 @@ export const createCore = (options: Options, deps: CoreDeps, scheduler: Schedule
     else queue.push(text);
   };
 
-  /** `$session_end`, timestamped with the session's last event; `durationMs` from its first to its last event. */
+  /** Queues `$session_end`, timestamped with the session's last event. */
   const endSession = (ended: Session): void =>
-    enqueue(
-      makeEvent(
-        'track',
-        { event: '$session_end', properties: { sessionId: ended[SESSION_ID], durationMs: ended[LAST_ACTIVITY_AT] - ended[STARTED_AT] } },
-        ended[LAST_ACTIVITY_AT],
-        ended,
-      ),
-    );
+    enqueue(makeEvent('track', sessionEndFields(ended), ended[LAST_ACTIVITY_AT], ended));
 
   /**
    * Makes an event of `type` with `fields`, stores it and sends it when a batch is due. `change`
@@ -228,11 +204,10 @@ export const createCore = (options: Options, deps: CoreDeps, scheduler: Schedule
     if (consentState == CONSENT_DENIED) return;
     const at = now();
     let current = session;
-    // A session ends after 30 minutes without events.
-    if (!current || at - current[LAST_ACTIVITY_AT] > SESSION_TIMEOUT_MS) {
+    if (!current || hasExpired(current, at)) {
       if (current) endSession(current);
-      current = session = { [SESSION_ID]: uuid(at), [NEXT_SEQ]: 0, [STARTED_AT]: at, [LAST_ACTIVITY_AT]: at };
-      enqueue(makeEvent('track', { event: '$session_start', properties: { sessionId: current[SESSION_ID] } }, at, current));
+      current = session = startSession(at);
+      enqueue(makeEvent('track', sessionStartFields(current), at, current));
     }
     current[LAST_ACTIVITY_AT] = at;
     enqueue(makeEvent(type, fields, at, current));

@@ -1,5 +1,3 @@
-const hex = (byte: number): string => (byte | 256).toString(16).slice(1);
-
 /**
  * A UUID v7 (RFC 9562): 48 bits of Unix milliseconds, then random bits, so ids sort by time.
  * Uses `crypto.getRandomValues`, present in browsers (secure context or not), workers and Node.
@@ -8,12 +6,11 @@ const hex = (byte: number): string => (byte | 256).toString(16).slice(1);
  * uuid(Date.now()) // '019ab2c4-5e10-7c3a-9f12-3b4c5d6e7f80'
  */
 export const uuid = (ms: number): string => {
-  const bytes = crypto.getRandomValues(new Uint8Array(16));
-  // Uint8Array stores each value modulo 256: byte i gets bits 40−8i … 47−8i of the timestamp.
-  for (let i = 0; i < 6; i++) bytes[i] = ms / 2 ** (40 - 8 * i);
-  bytes[6] = (bytes[6]! & 15) | 0x70; // version 7
-  bytes[8] = (bytes[8]! & 63) | 0x80; // variant 10
-  return Array.from(bytes, hex)
-    .join('')
-    .replace(/(.{8})(.{4})(.{4})(.{4})/, '$1-$2-$3-$4-');
+  const time = Math.floor(ms).toString(16).padStart(12, '0');
+  const random = crypto.getRandomValues(new Uint8Array(19));
+  let next = 0;
+  // After the time: version 7, then random hex digits (`x`), one of them (`y`) with the variant bits 10.
+  return `${time.slice(0, 8)}-${time.slice(8)}-7xxx-yxxx-xxxxxxxxxxxx`.replace(/[xy]/g, (digit) =>
+    (digit == 'x' ? random[next++]! & 15 : (random[next++]! & 3) | 8).toString(16),
+  );
 };

@@ -1,4 +1,5 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
+import fc from 'fast-check';
 import { uuid } from '../src/uuid.ts';
 import { advance, eventNames, events, HOST, received, settle, storedKeys, useFakeService } from './support/service.ts';
 
@@ -50,5 +51,17 @@ describe('uuid', () => {
     // The first 48 bits are the Unix time in ms.
     expect(parseInt(ids[0]!.replace('-', '').slice(0, 12), 16)).toBe(Date.parse('2026-11-23T10:00:01Z'));
     expect(new Set(Array.from({ length: 1000 }, () => uuid(0))).size).toBe(1000);
+  });
+});
+
+describe('uuid over the whole 48-bit time range', () => {
+  it('puts the whole milliseconds first, then version 7, the variant and 74 random bits', () => {
+    fc.assert(
+      fc.property(fc.double({ min: 0, max: 2 ** 48 - 1, noNaN: true }), (ms) => {
+        const id = uuid(ms);
+        expect(id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+        expect(parseInt(id.replace('-', '').slice(0, 12), 16)).toBe(Math.floor(ms));
+      }),
+    );
   });
 });
