@@ -28,8 +28,10 @@ export const WEBHOOK_LIMITS = {
 const urlSchema = z
   .string()
   .max(WEBHOOK_LIMITS.maxUrlLength, `must be at most ${WEBHOOK_LIMITS.maxUrlLength} characters`)
-  .refine((url) => URL.canParse(url), { error: 'must be an absolute http(s) URL' })
-  .refine((url) => /^https?:$/.test(new URL(url).protocol), { error: 'must be an http or https URL' });
+  .superRefine((url, ctx) => {
+    if (!URL.canParse(url)) ctx.addIssue({ code: 'custom', message: 'must be an absolute http(s) URL' });
+    else if (!/^https?:$/.test(new URL(url).protocol)) ctx.addIssue({ code: 'custom', message: 'must be an http or https URL' });
+  });
 
 const eventsSchema = z
   .array(z.enum(WEBHOOK_EVENTS, { error: `must be one of ${WEBHOOK_EVENTS.join(', ')}` }))
