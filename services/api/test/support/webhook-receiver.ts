@@ -23,7 +23,7 @@ export type WebhookReceiver = {
  * // … create an endpoint with receiver.url …
  * const [first] = await receiver.waitFor(1);
  */
-export async function startReceiver(answer: (request: Received, index: number) => Answer | Promise<Answer> = () => ({ status: 200 })): Promise<WebhookReceiver> {
+export async function startReceiver(answer: (request: Received, index: number) => Answer | Promise<Answer> = () => ({ status: 200 }), port = 0): Promise<WebhookReceiver> {
   const received: Received[] = [];
   const inFlight = new Map<string, number>();
   let maxConcurrent = 0;
@@ -45,10 +45,10 @@ export async function startReceiver(answer: (request: Received, index: number) =
       });
     });
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
+  await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
+  const listening = (server.address() as AddressInfo).port;
   return {
-    url: `http://127.0.0.1:${port}/hook`,
+    url: `http://127.0.0.1:${listening}/hook`,
     received,
     maxConcurrentPerId: () => maxConcurrent,
     waitFor: (count, match = () => true, timeoutMs = 20_000) =>
