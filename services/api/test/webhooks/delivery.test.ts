@@ -1,5 +1,6 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { Webhook } from 'standardwebhooks';
+import { verifyWebhook } from '@uptake/client';
 import type { Config } from '../../src/config.ts';
 import { enqueueWebhookMessages, type WebhookMessage } from '../../src/webhooks/outbox.ts';
 import { testDatabaseKinds } from '../support/databases.ts';
@@ -69,6 +70,8 @@ describe.each(testDatabaseKinds)('webhook delivery on %s', (kind) => {
     const payload = new Webhook(secret).verify(request!.body, headersOf(request!));
     expect(payload).toEqual({ type: 'segment.entered', timestamp: '2026-12-05T10:00:00.000Z', data: sent.data });
     expect(Math.abs(Number(request!.headers['webhook-timestamp']) - Date.now() / 1000)).toBeLessThan(30);
+    // The client's verifier agrees, on Node's own request headers.
+    expect(await verifyWebhook(secret, request!.headers, request!.body)).toEqual(payload);
 
     expect(() => new Webhook(secret).verify(request!.body.replace('acme', 'evil'), headersOf(request!))).toThrow(/signature/i);
     expect(() => new Webhook(secret).verify(request!.body, { ...headersOf(request!), 'webhook-id': 'msg_other' })).toThrow(/signature/i);
