@@ -38,7 +38,7 @@ export async function webhooksPage({ api, params, announce }) {
     ),
   );
 
-  const url = el('input', { id: 'webhook-url', type: 'url', required: true, placeholder: 'https://crm.example.com/uptake', size: 40 });
+  const url = el('input', { id: 'webhook-url', type: 'url', required: true, placeholder: 'your receiver, http(s)', size: 40 });
   const description = el('input', { id: 'webhook-description', placeholder: 'optional' });
   const format = el('select', { id: 'webhook-format' }, el('option', { value: 'standard' }, 'standard (JSON)'), el('option', { value: 'slack' }, 'Slack incoming webhook'));
   const segments = el('input', { id: 'webhook-segments', placeholder: 'every segment (or keys, comma separated)' });
