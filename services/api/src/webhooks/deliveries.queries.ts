@@ -13,7 +13,12 @@ export async function deliveryLog(db: Kysely<Database>, projectId: string, endpo
   const after =
     query.cursor === undefined
       ? undefined
-      : decodeCursor(query.cursor, ([micros, messageId]) => (typeof micros === 'string' && /^\d{1,20}$/.test(micros) && typeof messageId === 'string' ? { micros, messageId } : undefined));
+      : decodeCursor(query.cursor, ([micros, messageId]) =>
+          // Only what this API makes: text Postgres can compare (no NUL, no lone surrogate), a time in range.
+          typeof micros === 'string' && /^\d{1,17}$/.test(micros) && typeof messageId === 'string' && messageId.length <= 200 && !messageId.includes('\u0000') && messageId.isWellFormed()
+            ? { micros, messageId }
+            : undefined,
+        );
   const createdMicros = sql<string>`(extract(epoch from created_at) * 1000000)::bigint::text`;
   let select = db
     .selectFrom('webhook_deliveries')

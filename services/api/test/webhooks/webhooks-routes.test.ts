@@ -155,6 +155,13 @@ describe.each(testDatabaseKinds)('/v1/webhooks on %s', (kind) => {
     } while (cursor);
     expect(seen.sort()).toEqual([...ids].sort());
     expect((await call(t, 'GET', `/v1/webhooks/${created.id}/deliveries?cursor=nope`)).json().path).toBe('cursor');
+    // Cursors this API never makes are a 400, not a database error.
+    for (const parts of [['99999999999999999999', 'msg'], ['1', 'a\u0000b'], ['1', '\ud800'], [1, 'msg'], ['1']]) {
+      const hostile = Buffer.from(JSON.stringify(parts)).toString('base64url');
+      const response = await call(t, 'GET', `/v1/webhooks/${created.id}/deliveries?cursor=${hostile}`);
+      expect(response.statusCode, JSON.stringify(parts)).toBe(400);
+      expect(response.json().path).toBe('cursor');
+    }
     expect((await call(t, 'GET', `/v1/webhooks/${created.id}/deliveries?limit=0`)).json().path).toBe('limit');
 
     const redelivered = await call(t, 'POST', `/v1/webhooks/${created.id}/deliveries/${ids[0]}/redeliver`);
