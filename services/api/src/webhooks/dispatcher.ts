@@ -6,8 +6,13 @@ import type { WebhookSettings } from './settings.ts';
 import { signedHeaders } from './signature.ts';
 import { slackMessage, type StoredPayload } from './slack-message.ts';
 
-/** Deliveries claimed (and sent at once, in parallel) per round. */
+/** Deliveries claimed per round at most. */
 const BATCH = 32;
+/**
+ * Attempts in flight at once per app. Each is sent as soon as it is claimed and the next round
+ * does not wait for it, so a receiver that takes its 15 s does not hold up the others.
+ */
+const MAX_IN_FLIGHT = 128;
 
 /** Errors kept per attempt: a line for the log, not the receiver's whole answer. */
 const MAX_ERROR_LENGTH = 500;
@@ -36,7 +41,7 @@ type Endpoint = {
 export type Dispatcher = {
   /** Look for due deliveries now rather than at the next poll (after a test send or a redelivery). */
   nudge(): void;
-  /** One round: claims the due deliveries and sends them; answers how many were claimed. */
+  /** One round: claims due deliveries and starts sending them; answers how many were claimed. */
   runOnce(): Promise<number>;
   start(): void;
   /** Stops polling; attempts in flight are abandoned and their claims released (sent again later). */
@@ -55,6 +60,7 @@ export function createDispatcher(db: Kysely<Database>, settings: WebhookSettings
   const closing = new AbortController();
   let timer: NodeJS.Timeout | undefined;
   let round: Promise<void> | undefined;
+  const inFlight = new Set<Promise<void>>();
   let again = false;
   let started = false;
 
@@ -73,7 +79,8 @@ export function createDispatcher(db: Kysely<Database>, settings: WebhookSettings
         do {
           again = false;
           // A full batch means more may be due: go on without waiting for the next poll.
-          if ((await runOnce()) === BATCH) again = true;
+          const capacity = Math.min(BATCH, MAX_IN_FLIGHT - inFlight.size);
+          if (capacity > 0 && (await runOnce()) === capacity) again = true;
         } while (again && !closing.signal.aborted);
       } catch (error) {
         log.warn({ err: error }, 'webhook dispatch round failed; retrying at the next poll');
@@ -84,7 +91,7 @@ export function createDispatcher(db: Kysely<Database>, settings: WebhookSettings
     })();
   }
 
-  async function claim(): Promise<Claimed[]> {
+  async function claim(limit: number): Promise<Claimed[]> {
     const result = await sql<Claimed>`
       with due as (
         select d.project_id, d.endpoint_id, d.message_id
@@ -93,7 +100,7 @@ export function createDispatcher(db: Kysely<Database>, settings: WebhookSettings
         where d.status = 'pending' and d.next_attempt_at <= now() and e.enabled
           and (d.claimed_until is null or d.claimed_until < now())
         order by d.next_attempt_at
-        limit ${BATCH}
+        limit ${limit}
         for update of d skip locked
       )
       update webhook_deliveries w
@@ -115,21 +122,25 @@ export function createDispatcher(db: Kysely<Database>, settings: WebhookSettings
   }
 
   async function runOnce(): Promise<number> {
-    const claimed = await claim();
+    const capacity = Math.min(BATCH, MAX_IN_FLIGHT - inFlight.size);
+    if (capacity <= 0) return 0;
+    const claimed = await claim(capacity);
     if (claimed.length === 0) return 0;
     const endpoints = await endpointsOf(claimed);
-    await Promise.all(
-      claimed.map(async (delivery) => {
-        const endpoint = endpoints.get(`${delivery.project_id}\u0000${delivery.endpoint_id}`);
-        // Deleted between the claim and now: its deliveries went with it.
-        if (!endpoint) return;
-        try {
-          await deliver(delivery, endpoint);
-        } catch (error) {
-          log.warn({ err: error, messageId: delivery.message_id }, 'webhook delivery could not be recorded; it is sent again when its claim ends');
-        }
-      }),
-    );
+    for (const delivery of claimed) {
+      const endpoint = endpoints.get(`${delivery.project_id}\u0000${delivery.endpoint_id}`);
+      // Deleted between the claim and now: its deliveries went with it.
+      if (!endpoint) continue;
+      const attempt = deliver(delivery, endpoint)
+        .catch((error: unknown) => log.warn({ err: error, messageId: delivery.message_id }, 'webhook delivery could not be recorded; it is sent again when its claim ends'))
+        .finally(() => {
+          const wasFull = inFlight.size >= MAX_IN_FLIGHT;
+          inFlight.delete(attempt);
+          // Room again after a full house: look for what waited rather than for the next poll.
+          if (wasFull) schedule(0);
+        });
+      inFlight.add(attempt);
+    }
     return claimed.length;
   }
 
@@ -227,6 +238,7 @@ export function createDispatcher(db: Kysely<Database>, settings: WebhookSettings
       closing.abort();
       clearTimeout(timer);
       await round;
+      await Promise.all(inFlight);
     },
   };
 }

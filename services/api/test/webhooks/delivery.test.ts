@@ -185,6 +185,26 @@ describe.each(testDatabaseKinds)('webhook delivery on %s', (kind) => {
     expect(slack.received).toHaveLength(1);
   });
 
+  it('keeps sending to other endpoints while one receiver takes its time', async () => {
+    const patient = await createTestApp(kind, { webhooks: { ...fast, timeoutMs: 10_000 } });
+    const held: Array<() => void> = [];
+    try {
+      const slow = await receiver(() => new Promise((resolve) => held.push(() => resolve({ status: 200 }))));
+      const quick = await receiver();
+      await createEndpoint({ url: slow.url, events: ['segment.exited'] }, patient);
+      await createEndpoint({ url: quick.url, events: ['segment.entered'] }, patient);
+      await enqueue([message({ type: 'segment.exited' })], patient);
+      await slow.waitFor(1);
+      // The slow attempt is in flight (up to its 10 s timeout); a new delivery elsewhere goes out meanwhile.
+      await enqueue([message()], patient);
+      await quick.waitFor(1, () => true, 5_000);
+      expect(held).toHaveLength(1);
+    } finally {
+      for (const release of held) release();
+      await patient.close();
+    }
+  });
+
   it('checks the target again at send time: a stored private address is never contacted without the allow setting', async () => {
     const guarded = await createTestApp(kind, { webhooks: { ...fast, allowPrivate: false } });
     try {
