@@ -134,10 +134,10 @@ export function createDispatcher(db: Kysely<Database>, settings: WebhookSettings
       const attempt = deliver(delivery, endpoint)
         .catch((error: unknown) => log.warn({ err: error, messageId: delivery.message_id }, 'webhook delivery could not be recorded; it is sent again when its claim ends'))
         .finally(() => {
-          const wasFull = inFlight.size >= MAX_IN_FLIGHT;
           inFlight.delete(attempt);
-          // Room again after a full house: look for what waited rather than for the next poll.
-          if (wasFull) schedule(0);
+          // Room for a whole batch again after a full house: look for what waited rather than for
+          // the next poll (one claim per batch, not one per finished attempt).
+          if (inFlight.size === MAX_IN_FLIGHT - BATCH) schedule(0);
         });
       inFlight.add(attempt);
     }
