@@ -45,6 +45,17 @@ import type {
   TrackMessage,
   UserScore,
   Utilisation,
+  CreatedWebhook,
+  NewWebhook,
+  SecretRotation,
+  SecretRotationInput,
+  Webhook,
+  WebhookDeliveries,
+  WebhookDeliveriesQuery,
+  WebhookDelivery,
+  WebhookList,
+  WebhookSend,
+  WebhookUpdate,
 } from './types.ts';
 
 export type UptakeClientOptions = {
@@ -333,6 +344,74 @@ export type UptakeClient = {
   rotateKey(rotation: KeyRotationInput): Promise<KeyRotation>;
 
   /**
+   * Makes a webhook endpoint and answers it with its `whsec_…` secret, shown this once (keep it
+   * for `verifyWebhook`). `POST /v1/webhooks`; 400 names a bad field (a private `url` is refused).
+   *
+   * @example
+   * const { id, secret } = await client.createWebhook({ url: 'https://crm.acme.io/uptake', events: ['segment.entered'], segments: ['low-utilization'] });
+   */
+  createWebhook(webhook: NewWebhook): Promise<CreatedWebhook>;
+
+  /**
+   * The project's webhook endpoints (never their secrets). `GET /v1/webhooks`.
+   *
+   * @example
+   * const { webhooks } = await client.webhooks();
+   * const disabled = webhooks.filter((w) => !w.enabled).map((w) => w.disabledReason);
+   */
+  webhooks(): Promise<WebhookList>;
+
+  /** One webhook endpoint. `GET /v1/webhooks/:id`; 404 `webhook_not_found`. */
+  webhook(id: string): Promise<Webhook>;
+
+  /**
+   * Changes an endpoint (fields left out stay); `enabled: true` re-enables one the service
+   * disabled. `PATCH /v1/webhooks/:id`.
+   *
+   * @example
+   * await client.updateWebhook(id, { enabled: true });
+   */
+  updateWebhook(id: string, update: WebhookUpdate): Promise<Webhook>;
+
+  /** Deletes an endpoint and its delivery log. `DELETE /v1/webhooks/:id`. */
+  deleteWebhook(id: string): Promise<void>;
+
+  /**
+   * A new signing secret (shown this once); the old one keeps signing too for `overlapHours`
+   * (default 24). `POST /v1/webhooks/:id/secret/rotate`.
+   *
+   * @example
+   * const { secret, previousSecretExpiresAt } = await client.rotateWebhookSecret(id, { overlapHours: 2 });
+   */
+  rotateWebhookSecret(id: string, rotation?: SecretRotationInput): Promise<SecretRotation>;
+
+  /**
+   * One page of an endpoint's delivery log, newest first: status, attempts, the receiver's last
+   * status code, latency, error and next attempt. `GET /v1/webhooks/:id/deliveries`.
+   *
+   * @example
+   * const { items } = await client.webhookDeliveries(id, { status: 'failed', limit: 20 });
+   */
+  webhookDeliveries(id: string, query?: WebhookDeliveriesQuery): Promise<WebhookDeliveries>;
+
+  /** Every delivery of an endpoint, page after page, fetched as you iterate. */
+  allWebhookDeliveries(id: string, query?: Omit<WebhookDeliveriesQuery, 'cursor'>): AsyncIterableIterator<WebhookDelivery>;
+
+  /**
+   * Sends a delivery again (same `webhook-id`) with a fresh retry schedule.
+   * `POST /v1/webhooks/:id/deliveries/:messageId/redeliver`.
+   */
+  redeliverWebhook(id: string, messageId: string): Promise<WebhookSend>;
+
+  /**
+   * Sends a `webhook.test` message to the endpoint. `POST /v1/webhooks/:id/test`.
+   *
+   * @example
+   * const { messageId } = await client.testWebhook(id);
+   */
+  testWebhook(id: string): Promise<WebhookSend>;
+
+  /**
    * Sends events with the write key, split into requests of at most 500 events and 500 KB, one
    * after another. Events without a `messageId` get one (`crypto.randomUUID()`); give your own
    * to make a retry of the same events safe (the service stores each messageId once). Answers
@@ -477,6 +556,18 @@ export function createUptakeClient(options: UptakeClientOptions): UptakeClient {
     project: () => query('project', { method: 'GET', path: '/v1/project' }),
     updateProject: (settings) => query('updateProject', { method: 'PATCH', path: '/v1/project', body: settings }),
     rotateKey: (rotation) => query('rotateKey', { method: 'POST', path: '/v1/project/keys/rotate', body: rotation }),
+    createWebhook: (webhook) => query('createWebhook', { method: 'POST', path: '/v1/webhooks', body: webhook }),
+    webhooks: () => query('webhooks', { method: 'GET', path: '/v1/webhooks' }),
+    webhook: (id) => query('webhook', { method: 'GET', path: path`/v1/webhooks/${id}` }),
+    updateWebhook: (id, update) => query('updateWebhook', { method: 'PATCH', path: path`/v1/webhooks/${id}`, body: update }),
+    deleteWebhook: async (id) => {
+      await query('deleteWebhook', { method: 'DELETE', path: path`/v1/webhooks/${id}` });
+    },
+    rotateWebhookSecret: (id, rotation = {}) => query('rotateWebhookSecret', { method: 'POST', path: path`/v1/webhooks/${id}/secret/rotate`, body: rotation }),
+    webhookDeliveries: (id, deliveriesQuery = {}) => query('webhookDeliveries', { method: 'GET', path: path`/v1/webhooks/${id}/deliveries`, query: deliveriesQuery }),
+    allWebhookDeliveries: (id, deliveriesQuery = {}) => allPages<WebhookDelivery>('allWebhookDeliveries', path`/v1/webhooks/${id}/deliveries`, deliveriesQuery),
+    redeliverWebhook: (id, messageId) => query('redeliverWebhook', { method: 'POST', path: path`/v1/webhooks/${id}/deliveries/${messageId}/redeliver`, body: {} }),
+    testWebhook: (id) => query('testWebhook', { method: 'POST', path: path`/v1/webhooks/${id}/test`, body: {} }),
     sendBatch,
     track: (message, batchOptions) => sendBatch([{ ...message, type: 'track' }], batchOptions),
     identify: (message, batchOptions) => sendBatch([{ ...message, type: 'identify' }], batchOptions),

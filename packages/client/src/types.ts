@@ -107,6 +107,22 @@ export type SegmentSettingsUpdate = z.input<typeof segmentSettingsUpdateSchema>;
 
 export type { KeyKind, KeyRotation, KeyRotationInput, ProjectInfo, ProjectSettingsUpdate } from '@uptake/protocol';
 
+// ── Webhooks (docs/webhooks.md) ──
+
+export type {
+  CreatedWebhook,
+  NewWebhook,
+  SecretRotation,
+  SecretRotationInput,
+  Webhook,
+  WebhookDeliveries,
+  WebhookDeliveriesQuery,
+  WebhookDelivery,
+  WebhookList,
+  WebhookSend,
+  WebhookUpdate,
+} from '@uptake/protocol';
+
 // ── Events (what a sender writes: the input side, so ids may be numbers, fields may be null) ──
 
 /** Any event of protocol v1; `messageId` is made by the client when missing. */

@@ -17,6 +17,9 @@ import { OneLinePerRequest } from './http/request-log.ts';
 import { projectRoutes } from './projects/project.route.ts';
 import { ingestionRoutes } from './ingestion/ingestion.route.ts';
 import { queryRoutes } from './query/query.route.ts';
+import { createDispatcher } from './webhooks/dispatcher.ts';
+import { webhookSettings } from './webhooks/settings.ts';
+import { webhookRoutes } from './webhooks/webhooks.route.ts';
 import { widgetRoutes } from './widgets/widgets.route.ts';
 
 declare module 'fastify' {
@@ -66,9 +69,13 @@ export async function buildApp(config: Config, options: { logger?: Logger } = {}
   const changeTracker = createChangeTracker();
   // Other instances sharing a Postgres (and `uptake rebuild`) announce what they changed.
   const changes = config.database.kind === 'postgres' ? await listenForChanges(config.database.url, changeTracker, logger) : undefined;
+  // Webhook deliveries (docs/webhooks.md): sent by this app's dispatcher unless the config turns it off.
+  const webhooks = webhookSettings(config.webhooks);
+  const dispatcher = createDispatcher(store.db, webhooks, logger);
   app.decorate('store', store);
   app.decorate('changeTracker', changeTracker);
   app.addHook('onClose', async () => {
+    await dispatcher.close();
     await changes?.close();
     await store.close();
   });
@@ -97,9 +104,11 @@ export async function buildApp(config: Config, options: { logger?: Logger } = {}
   await app.register(queryRoutes, { db: store.db, auth, dataVersions: changeTracker, figureMaxStalenessMs: config.figureMaxStalenessMs, figureCacheMaxBytes: config.figureCacheMaxBytes, warmFigures: config.warmFigures ?? false });
   await app.register(widgetRoutes, { db: store.db, auth });
   await app.register(projectRoutes, { db: store.db, auth });
+  await app.register(webhookRoutes, { db: store.db, auth, allowPrivate: webhooks.allowPrivate, nudge: dispatcher.nudge });
   await app.register(dashboardRoutes);
   // The example pages hand out a demo user's userHash: only when asked for (`uptake start`, `--examples`).
   if (config.examples) await app.register(exampleRoutes, { db: store.db, keysDir: config.database.kind === 'pglite' ? config.database.dataDir : '.uptake' });
   await app.ready();
+  if (webhooks.dispatch) dispatcher.start();
   return app;
 }

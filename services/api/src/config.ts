@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { DEFAULT_MAX_EVENT_NAMES } from './ingestion/event-names.ts';
 import { DEFAULT_FIGURE_CACHE_BYTES } from './query/figure-cache.ts';
+import { DEFAULT_WEBHOOK_SETTINGS, type WebhookSettings } from './webhooks/settings.ts';
 
 export type DatabaseConfig =
   /**
@@ -72,6 +73,15 @@ export type Config = Readonly<{
    * 256 MB); past it the least recently used figures are dropped and recomputed when next asked.
    */
   figureCacheMaxBytes?: number;
+  /**
+   * Webhook delivery (docs/webhooks.md): the dispatcher (`UPTAKE_WEBHOOK_DISPATCHER`, default on),
+   * its poll interval (`UPTAKE_WEBHOOK_POLL_MS`, 500), the attempt timeout (`UPTAKE_WEBHOOK_TIMEOUT_MS`,
+   * 15000), private targets (`UPTAKE_WEBHOOK_ALLOW_PRIVATE`, off), the retry schedule's scale
+   * (`UPTAKE_WEBHOOK_RETRY_SCALE`, 1), days of failure before an endpoint is disabled
+   * (`UPTAKE_WEBHOOK_DISABLE_AFTER_DAYS`, 5) and the dashboard's address for links
+   * (`UPTAKE_PUBLIC_URL`, http://HOST:PORT). Absent (tests): nothing is dispatched.
+   */
+  webhooks?: Partial<WebhookSettings>;
 }>;
 
 const flag = z.preprocess(
@@ -118,6 +128,13 @@ const envSchema = z.object({
   UPTAKE_WARM_FIGURES: flag,
   UPTAKE_MAX_EVENT_NAMES: z.coerce.number().int().min(1).max(1_000_000).default(DEFAULT_MAX_EVENT_NAMES),
   UPTAKE_FIGURE_CACHE_MB: z.coerce.number().min(1).max(1_000_000).default(DEFAULT_FIGURE_CACHE_BYTES / 2 ** 20),
+  UPTAKE_WEBHOOK_DISPATCHER: flag,
+  UPTAKE_WEBHOOK_POLL_MS: z.coerce.number().int().min(10).max(60_000).default(DEFAULT_WEBHOOK_SETTINGS.pollMs),
+  UPTAKE_WEBHOOK_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(DEFAULT_WEBHOOK_SETTINGS.timeoutMs),
+  UPTAKE_WEBHOOK_ALLOW_PRIVATE: flag,
+  UPTAKE_WEBHOOK_RETRY_SCALE: z.coerce.number().min(0).max(100).default(DEFAULT_WEBHOOK_SETTINGS.retryScale),
+  UPTAKE_WEBHOOK_DISABLE_AFTER_DAYS: z.coerce.number().min(0.0001).max(365).default(DEFAULT_WEBHOOK_SETTINGS.disableAfterDays),
+  UPTAKE_PUBLIC_URL: z.preprocess((value) => (value === '' ? undefined : value), z.url({ protocol: /^https?$/ }).optional()),
 });
 
 /** Command-line flags; each wins over the environment. */
@@ -165,5 +182,14 @@ export function loadConfig(env: Record<string, string | undefined>, overrides: C
     warmFigures: e.UPTAKE_WARM_FIGURES ?? defaults.warmFigures ?? false,
     maxEventNamesPerProject: e.UPTAKE_MAX_EVENT_NAMES,
     figureCacheMaxBytes: Math.round(e.UPTAKE_FIGURE_CACHE_MB * 2 ** 20),
+    webhooks: Object.freeze({
+      dispatch: e.UPTAKE_WEBHOOK_DISPATCHER ?? true,
+      pollMs: e.UPTAKE_WEBHOOK_POLL_MS,
+      timeoutMs: e.UPTAKE_WEBHOOK_TIMEOUT_MS,
+      allowPrivate: e.UPTAKE_WEBHOOK_ALLOW_PRIVATE ?? false,
+      retryScale: e.UPTAKE_WEBHOOK_RETRY_SCALE,
+      disableAfterDays: e.UPTAKE_WEBHOOK_DISABLE_AFTER_DAYS,
+      publicUrl: (e.UPTAKE_PUBLIC_URL ?? `http://${overrides.host ?? e.HOST}:${overrides.port ?? e.PORT}`).replace(/\/+$/, ''),
+    }),
   });
 }

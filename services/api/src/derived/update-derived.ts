@@ -3,6 +3,7 @@ import type { Database } from '../db/database.ts';
 import { seatsOf } from '../domain/seats.ts';
 import type { StoredEvent } from './stored-event.ts';
 import { eventKey, utcDay } from './event-key.ts';
+import { enqueueNpsResponses } from './nps-webhooks.ts';
 
 /** What a fold changed: the UTC days of the new events, or every day (new links or memberships). */
 export type DerivedChanges = { days: string[]; everyDay: boolean };
@@ -129,7 +130,7 @@ export async function updateDerivedTables(trx: Transaction<Database>, projectId:
 
   const responses = inserted.filter((row) => row.type === 'track' && row.event === '$nps_response' && npsScore(row.properties) !== null);
   if (responses.length > 0) {
-    await trx
+    const stored = await trx
       .insertInto('nps_responses')
       .values(
         responses.map((row) => ({
@@ -143,7 +144,11 @@ export async function updateDerivedTables(trx: Transaction<Database>, projectId:
         })),
       )
       .onConflict((oc) => oc.columns(['project_id', 'message_id']).doNothing())
+      .returning('message_id')
       .execute();
+    // Webhooks for the answers stored now (a repeated answer was sent the first time).
+    const isNew = new Set(stored.map((answer) => answer.message_id));
+    await enqueueNpsResponses(trx, projectId, responses.filter((row) => isNew.has(row.messageId)).map((row) => ({ row, score: npsScore(row.properties)! })));
   }
   // A new link or membership re-attributes events of any day; otherwise only the events' days changed.
   return { days: [...new Set(dated.map((item) => item.day))], everyDay: linksChanged || membershipsChanged };

@@ -17,7 +17,7 @@ import {
 } from '@uptake/protocol';
 import { today } from '../domain/days.ts';
 import type { AccountFacts, SegmentFacts } from '../domain/segments/facts.ts';
-import { decodeCursor, encodeCursor, pageAfter } from './cursor-paging.ts';
+import { decodeCursor, encodeCursor, pageAfter } from '../http/cursor-paging.ts';
 import { customDefinitions, segmentsOfOne } from './member-segments.ts';
 import { accountUtilisation } from './metrics.queries.ts';
 import { mustHaveAccount, scoreModelFor } from './route-lookups.ts';

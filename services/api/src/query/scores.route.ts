@@ -4,7 +4,7 @@ import type { z } from 'zod';
 import { rankedAccountsSchema, rankedScoresQuerySchema, rankedUsersSchema } from '@uptake/protocol';
 import { today, windowOf } from '../domain/days.ts';
 import { percentileOf } from '../domain/score.ts';
-import { decodeCursor, encodeCursor, pageAfter } from './cursor-paging.ts';
+import { decodeCursor, encodeCursor, pageAfter } from '../http/cursor-paging.ts';
 import { scoreModelFor } from './route-lookups.ts';
 import { errors, security, type ResourceRoutesOptions } from './route-schema.ts';
 import { accountScoreTable, userScoreTable, type ScoreTable } from './scores.queries.ts';

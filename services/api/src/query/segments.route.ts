@@ -20,7 +20,7 @@ import { normaliseRule } from '../domain/segments/custom-rule.ts';
 import { accountFactsForWire, userFactsForWire } from '../domain/segments/facts.ts';
 import { DEFAULT_SEGMENT_THRESHOLDS } from '../domain/segments/thresholds.ts';
 import { HttpError } from '../http/errors.ts';
-import { decodeCursor, encodeCursor, pageAfter } from './cursor-paging.ts';
+import { decodeCursor, encodeCursor, pageAfter } from '../http/cursor-paging.ts';
 import { scoreModelFor } from './route-lookups.ts';
 import { security, errors as queryErrors, type ResourceRoutesOptions } from './route-schema.ts';
 import { segmentFacts } from './segments-facts.queries.ts';

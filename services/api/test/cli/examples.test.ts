@@ -1,4 +1,4 @@
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -9,7 +9,8 @@ import { loadConfig } from '../../src/config.ts';
 import { generateDemoData } from '../../src/demo/demo-data.ts';
 import { ensureDemoProject } from '../../src/demo/demo-project.ts';
 import { loadDemoEvents } from '../../src/demo/load-demo.ts';
-import { createTestApp, type TestApp } from '../support/test-app.ts';
+import { enqueueWebhookMessages } from '../../src/webhooks/outbox.ts';
+import { basicAuth, createTestApp, type TestApp } from '../support/test-app.ts';
 
 // The runnable examples, run as their READMEs say (node <script>.ts), against the real service on
 // 127.0.0.1 with a small demo dataset.
@@ -63,6 +64,42 @@ describe('examples/backend-plays', () => {
       (error: { code: number; stderr: string }) => error,
     );
     expect(failed).toMatchObject({ code: 1, stderr: expect.stringContaining('Uptake answered 401') });
+  });
+});
+
+describe('examples/backend-plays receiver', () => {
+  it('registers itself, verifies each delivery and prints the plays as they arrive; refuses a forged one', async () => {
+    const hooks = await createTestApp('pglite', { webhooks: { dispatch: true, allowPrivate: true, pollMs: 50 } });
+    const hooksHost = await hooks.app.listen({ host: '127.0.0.1', port: 0 });
+    const child = spawn(process.execPath, [example('backend-plays/receiver.ts'), '--register'], {
+      env: { ...process.env, UPTAKE_HOST: hooksHost, UPTAKE_SECRET_KEY: hooks.project.secretKey, PORT: '0' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    const waitFor = async (pattern: RegExp) => {
+      for (let i = 0; i < 200 && !pattern.test(stdout); i++) await new Promise((resolve) => setTimeout(resolve, 50));
+      expect(stdout, stderr).toMatch(pattern);
+      return pattern.exec(stdout)!;
+    };
+    try {
+      const [, receiverUrl] = await waitFor(/receiving on (\S+)/);
+      await hooks.app.store.db.transaction().execute((trx) =>
+        enqueueWebhookMessages(trx, hooks.project.projectId, [
+          { messageId: 'msg_tr_1', type: 'segment.entered', segment: 'low-utilization', data: { segment: 'low-utilization', accountId: 'acme', accountName: 'Acme', facts: { utilisation: 0.42, seats: 25 } }, at: new Date() },
+        ]),
+      );
+      await hooks.app.inject({ method: 'POST', url: '/v1/batch', headers: { authorization: basicAuth(hooks.project.writeKey) }, payload: { batch: [{ type: 'track', event: '$nps_response', userId: 'u1', properties: { score: 2, comment: 'slow', accountId: 'acme' } }] } });
+      await waitFor(/Acme entered low-utilization \(utilisation 42 % of 25 seats\) {2}\[msg_tr_1\]/);
+      await waitFor(/NPS 2 \(detractor\) from u1 at acme: "slow"/);
+      const forged = await fetch(receiverUrl!, { method: 'POST', headers: { 'webhook-id': 'msg_x', 'webhook-timestamp': String(Math.floor(Date.now() / 1000)), 'webhook-signature': 'v1,AAAA' }, body: '{}' });
+      expect(forged.status).toBe(401);
+    } finally {
+      child.kill();
+      await hooks.close();
+    }
   });
 });
 

@@ -49,6 +49,7 @@ export function createApi(secretKey) {
   return {
     get: (path, query) => request('GET', path, { query }),
     post: (path, body) => request('POST', path, { body }),
+    patch: (path, body) => request('PATCH', path, { body }),
     /** Follows `nextCursor` until the last page; returns every item. */
     async getAll(path, query = {}) {
       const items = [];

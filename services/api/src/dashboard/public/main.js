@@ -7,10 +7,11 @@ import { accountsPage } from './pages/accounts.js';
 import { modelPage } from './pages/model.js';
 import { overviewPage } from './pages/overview.js';
 import { segmentsPage } from './pages/segments.js';
+import { webhooksPage } from './pages/webhooks.js';
 
 /**
  * The dashboard's shell: sign-in, navigation and hash routes
- * (#/overview, #/accounts, #/accounts/:id, #/segments, #/segments/:key, #/model).
+ * (#/overview, #/accounts, #/accounts/:id, #/segments, #/segments/:key, #/model, #/webhooks, #/webhooks/:id).
  */
 
 const main = document.getElementById('main');
@@ -28,6 +29,7 @@ const routes = [
   { pattern: /^\/accounts\/(.+)$/, page: accountPage, section: 'accounts' },
   { pattern: /^\/segments(?:\/(.+))?$/, page: segmentsPage, section: 'segments' },
   { pattern: /^\/model$/, page: modelPage, section: 'model' },
+  { pattern: /^\/webhooks(?:\/(.+))?$/, page: webhooksPage, section: 'webhooks' },
 ];
 
 function showSignIn(message) {
