@@ -14,6 +14,7 @@ import { healthRoutes } from './http/health.route.ts';
 import { registerOpenApi } from './http/openapi.ts';
 import { redactingLogger } from './http/redact.ts';
 import { OneLinePerRequest } from './http/request-log.ts';
+import { exportRoutes } from './privacy/export.route.ts';
 import { projectRoutes } from './projects/project.route.ts';
 import { ingestionRoutes } from './ingestion/ingestion.route.ts';
 import { queryRoutes } from './query/query.route.ts';
@@ -103,6 +104,7 @@ export async function buildApp(config: Config, options: { logger?: Logger } = {}
   });
   await app.register(queryRoutes, { db: store.db, auth, dataVersions: changeTracker, figureMaxStalenessMs: config.figureMaxStalenessMs, figureCacheMaxBytes: config.figureCacheMaxBytes, warmFigures: config.warmFigures ?? false });
   await app.register(widgetRoutes, { db: store.db, auth });
+  await app.register(exportRoutes, { db: store.db, auth });
   await app.register(projectRoutes, { db: store.db, auth });
   await app.register(webhookRoutes, { db: store.db, auth, allowPrivate: webhooks.allowPrivate, nudge: dispatcher.nudge });
   await app.register(dashboardRoutes);

@@ -1,0 +1,80 @@
+import { Readable } from 'node:stream';
+import type { FastifyPluginAsync } from 'fastify';
+import type { Kysely } from 'kysely';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import { eventsExportQuerySchema, userParamsSchema } from '@uptake/protocol';
+import type { Auth } from '../auth/authenticate.ts';
+import { secretKeyAuthenticator } from '../auth/secret-key.ts';
+import type { Database } from '../db/database.ts';
+import { HttpError } from '../http/errors.ts';
+import { mustHaveUser } from '../query/route-lookups.ts';
+import { errors, security } from '../query/route-schema.ts';
+import { eventCsvHeader, eventCsvLine } from './events-csv.ts';
+import { eventRows, exportedEvent, type EventRow } from './events-export.ts';
+import { inSnapshot } from './snapshot.ts';
+import { userExportRecords } from './user-export.ts';
+
+export type ExportRoutesOptions = { db: Kysely<Database>; auth: Auth };
+
+export const NDJSON = 'application/x-ndjson; charset=utf-8';
+const CSV = 'text/csv; charset=utf-8';
+
+/**
+ * Lines as a byte stream: a line is read from the database only when the socket has taken the
+ * ones before (16 KB buffered), and a client that goes away ends the reading (docs/privacy.md).
+ */
+const lineStream = (lines: AsyncIterable<string>) => Readable.from(lines, { objectMode: false });
+
+async function* ndjson<T>(records: AsyncIterable<T>): AsyncGenerator<string> {
+  for await (const record of records) yield `${JSON.stringify(record)}\n`;
+}
+
+/**
+ * The export API (secret key, docs/privacy.md "Export"): `GET /v1/users/:userId/export`
+ * (everything stored about one person, NDJSON) and `GET /v1/events/export` (a project's raw
+ * events in a time range, NDJSON or CSV). Both stream from one snapshot with constant memory.
+ */
+export const exportRoutes: FastifyPluginAsync<ExportRoutesOptions> = async (app, { db, auth }) => {
+  const typed = app.withTypeProvider<ZodTypeProvider>();
+  app.addHook('onRequest', secretKeyAuthenticator(auth));
+
+  typed.get('/v1/users/:userId/export', {
+    schema: { summary: 'Everything stored about one user (NDJSON, one record per line with its kind)', tags: ['privacy'], security, params: userParamsSchema, response: errors },
+    handler: async (request, reply) => {
+      const { projectId } = request.project;
+      const { userId } = request.params;
+      await mustHaveUser(db, projectId, userId);
+      const records = inSnapshot(db, (trx) => userExportRecords(trx, projectId, userId));
+      return reply
+        .header('content-type', NDJSON)
+        .header('cache-control', 'no-store')
+        .header('content-disposition', 'attachment; filename="user-export.ndjson"')
+        .send(lineStream(ndjson(records)));
+    },
+  });
+
+  typed.get('/v1/events/export', {
+    schema: { summary: "The project's raw events in a time range (NDJSON or CSV)", tags: ['privacy'], security, querystring: eventsExportQuerySchema, response: errors },
+    handler: async (request, reply) => {
+      const { projectId } = request.project;
+      const { from, to, format } = request.query;
+      if (from > to) throw new HttpError(400, 'invalid_request', 'from: must not be after to', { path: 'from' });
+      const rows = inSnapshot(db, (trx) => eventRows(trx, { projectId, from, to }));
+      const lines = format === 'csv' ? csvLines(rows) : ndjson(mapRows(rows));
+      return reply
+        .header('content-type', format === 'csv' ? CSV : NDJSON)
+        .header('cache-control', 'no-store')
+        .header('content-disposition', `attachment; filename="events.${format}"`)
+        .send(lineStream(lines));
+    },
+  });
+};
+
+async function* mapRows(rows: AsyncIterable<EventRow>) {
+  for await (const row of rows) yield exportedEvent(row);
+}
+
+async function* csvLines(rows: AsyncIterable<EventRow>): AsyncGenerator<string> {
+  yield eventCsvHeader;
+  for await (const row of rows) yield eventCsvLine(row);
+}
