@@ -23,7 +23,8 @@ const CSV = 'text/csv; charset=utf-8';
  * Lines as a byte stream: a line is read from the database only when the socket has taken the
  * ones before (16 KB buffered), and a client that goes away ends the reading (docs/privacy.md).
  */
-const lineStream = (lines: AsyncIterable<string>) => Readable.from(lines, { objectMode: false });
+// Typed as `never` for the reply: the route's declared answers are its JSON errors, the 200 is this stream.
+const lineStream = (lines: AsyncIterable<string>) => Readable.from(lines, { objectMode: false }) as never;
 
 async function* ndjson<T>(records: AsyncIterable<T>): AsyncGenerator<string> {
   for await (const record of records) yield `${JSON.stringify(record)}\n`;
