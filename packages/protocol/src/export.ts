@@ -42,11 +42,15 @@ const rangeBound = (edge: 'start' | 'end') =>
       return at;
     });
 
-export const eventsExportQuerySchema = z.object({
-  from: rangeBound('start').describe('first UTC day (from its start) or ISO timestamp, inclusive'),
-  to: rangeBound('end').describe('last UTC day (to its end) or ISO timestamp, inclusive'),
-  format: z.enum(EXPORT_FORMATS, { error: 'must be ndjson or csv' }).default('ndjson'),
-});
+export const eventsExportQuerySchema = z
+  .object({
+    from: rangeBound('start').describe('first UTC day (from its start) or ISO timestamp, inclusive'),
+    to: rangeBound('end').describe('last UTC day (to its end) or ISO timestamp, inclusive'),
+    format: z.enum(EXPORT_FORMATS, { error: 'must be ndjson or csv' }).default('ndjson'),
+  })
+  .superRefine((query, ctx) => {
+    if (query.from > query.to) ctx.addIssue({ code: 'custom', path: ['from'], message: 'must not be after to' });
+  });
 
 export type EventsExportQuery = { from: string; to: string; format?: ExportFormat };
 

@@ -10,6 +10,7 @@ import { loadDemoProject, type DemoRun } from './demo/load-demo.ts';
 import { createChangeTracker } from './derived/change-tracker.ts';
 import { rebuildDerivedTables } from './derived/rebuild.ts';
 import { createProject } from './projects/projects.queries.ts';
+import { exportEventsCommand, exportRangeOf, ExportUsageError } from './privacy/export-command.ts';
 import { chooseProject, parseOverlap, rotateProjectKey, setProjectSettings, UsageError } from './projects/project-commands.ts';
 import { startServer } from './server.ts';
 
@@ -31,6 +32,9 @@ Commands:
   demo [--days 90]            create (or reuse) the demo project and load realistic demo data;
                               a second run stores nothing twice
   rebuild                     recompute the query API's derived tables from the stored events
+  export --from <day|time> --to <day|time> [--format ndjson|csv] [--out <file>] [--project <id>]
+                              the project's raw events in [from, to] (GET /v1/events/export),
+                              streamed from one snapshot to the file or stdout
 
 Options:
   --port <n>        port to listen on (default 4000, env PORT)
@@ -39,7 +43,7 @@ Options:
   --examples        serve the example pages of the demo project (serve; start always does,
                     unless env UPTAKE_EXAMPLES=0)
   --name <n>        project name (project create)
-  --project <id>    the project (project rotate-key, set); default: the only project
+  --project <id>    the project (project rotate-key, set, export); default: the only project
   --json            print machine-readable JSON (project create, rotate-key, set)
   --days <n>        days of demo data, ending today (demo, first start; default 90)
   --accounts <n>    customer accounts in the demo data (demo, first start; default 100)
@@ -69,6 +73,10 @@ async function main(argv: string[]): Promise<number> {
       overlap: { type: 'string' },
       'allowed-origins': { type: 'string' },
       'require-user-hash': { type: 'string' },
+      from: { type: 'string' },
+      to: { type: 'string' },
+      format: { type: 'string' },
+      out: { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false },
     },
   });
@@ -165,6 +173,30 @@ async function main(argv: string[]): Promise<number> {
       }
       return 0;
     }
+    case 'export': {
+      try {
+        exportRangeOf(values);
+      } catch (error) {
+        if (!(error instanceof ExportUsageError)) throw error;
+        process.stderr.write(`uptake: ${error.message}\n${EXPORT_USAGE}`);
+        return 1;
+      }
+      // An export reads every event of its range: no per-query time limit.
+      const store = await openStore(config.database.kind === 'postgres' ? { ...config.database, queryTimeoutMs: 0 } : config.database);
+      try {
+        await migrateToLatest(store.db);
+        const projectId = await chooseProject(store.db, values.project);
+        const bytes = await exportEventsCommand(store.db, projectId, values, process.stdout);
+        if (values.out !== undefined) print(`exported ${bytes} bytes of events of ${projectId} to ${values.out}`);
+      } catch (error) {
+        if (!(error instanceof UsageError || error instanceof ExportUsageError)) throw error;
+        process.stderr.write(`uptake: ${error.message}\n${EXPORT_USAGE}`);
+        return 1;
+      } finally {
+        await store.close();
+      }
+      return 0;
+    }
     case 'project': {
       if (subcommand === 'rotate-key' || subcommand === 'set') return projectCommand(config, subcommand, values);
       if (subcommand !== 'create' || !values.name) {
@@ -192,6 +224,8 @@ async function main(argv: string[]): Promise<number> {
       return 1;
   }
 }
+
+const EXPORT_USAGE = 'usage: uptake export --from <day|time> --to <day|time> [--format ndjson|csv] [--out <file>] [--project <id>]\n';
 
 const PROJECT_USAGE = `       uptake project rotate-key --write|--secret|--identity [--overlap <hours>] [--project <id>] [--json]
        uptake project set [--allowed-origins a,b] [--require-user-hash on|off] [--project <id>] [--json]

@@ -6,11 +6,9 @@ import { eventsExportQuerySchema, userParamsSchema } from '@uptake/protocol';
 import type { Auth } from '../auth/authenticate.ts';
 import { secretKeyAuthenticator } from '../auth/secret-key.ts';
 import type { Database } from '../db/database.ts';
-import { HttpError } from '../http/errors.ts';
 import { mustHaveUser } from '../query/route-lookups.ts';
 import { errors, security } from '../query/route-schema.ts';
-import { eventCsvHeader, eventCsvLine } from './events-csv.ts';
-import { eventRows, exportedEvent, type EventRow } from './events-export.ts';
+import { eventExportLines, ndjsonLines } from './event-lines.ts';
 import { inSnapshot } from './snapshot.ts';
 import { userExportRecords } from './user-export.ts';
 
@@ -22,13 +20,9 @@ const CSV = 'text/csv; charset=utf-8';
 /**
  * Lines as a byte stream: a line is read from the database only when the socket has taken the
  * ones before (16 KB buffered), and a client that goes away ends the reading (docs/privacy.md).
+ * Typed `never` for `reply.send`: the route's declared answers are its JSON errors, the 200 is this stream.
  */
-// Typed as `never` for the reply: the route's declared answers are its JSON errors, the 200 is this stream.
 const lineStream = (lines: AsyncIterable<string>) => Readable.from(lines, { objectMode: false }) as never;
-
-async function* ndjson<T>(records: AsyncIterable<T>): AsyncGenerator<string> {
-  for await (const record of records) yield `${JSON.stringify(record)}\n`;
-}
 
 /**
  * The export API (secret key, docs/privacy.md "Export"): `GET /v1/users/:userId/export`
@@ -50,7 +44,7 @@ export const exportRoutes: FastifyPluginAsync<ExportRoutesOptions> = async (app,
         .header('content-type', NDJSON)
         .header('cache-control', 'no-store')
         .header('content-disposition', 'attachment; filename="user-export.ndjson"')
-        .send(lineStream(ndjson(records)));
+        .send(lineStream(ndjsonLines(records)));
     },
   });
 
@@ -59,9 +53,7 @@ export const exportRoutes: FastifyPluginAsync<ExportRoutesOptions> = async (app,
     handler: async (request, reply) => {
       const { projectId } = request.project;
       const { from, to, format } = request.query;
-      if (from > to) throw new HttpError(400, 'invalid_request', 'from: must not be after to', { path: 'from' });
-      const rows = inSnapshot(db, (trx) => eventRows(trx, { projectId, from, to }));
-      const lines = format === 'csv' ? csvLines(rows) : ndjson(mapRows(rows));
+      const lines = eventExportLines(db, projectId, { from, to, format });
       return reply
         .header('content-type', format === 'csv' ? CSV : NDJSON)
         .header('cache-control', 'no-store')
@@ -70,12 +62,3 @@ export const exportRoutes: FastifyPluginAsync<ExportRoutesOptions> = async (app,
     },
   });
 };
-
-async function* mapRows(rows: AsyncIterable<EventRow>) {
-  for await (const row of rows) yield exportedEvent(row);
-}
-
-async function* csvLines(rows: AsyncIterable<EventRow>): AsyncGenerator<string> {
-  yield eventCsvHeader;
-  for await (const row of rows) yield eventCsvLine(row);
-}
