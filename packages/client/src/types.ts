@@ -123,6 +123,10 @@ export type {
   WebhookUpdate,
 } from '@uptake/protocol';
 
+// ── Export (docs/privacy.md) ──
+
+export type { EventsExportQuery, ExportedEvent, ExportFormat, UserExportKind, UserExportRecord } from '@uptake/protocol';
+
 // ── Events (what a sender writes: the input side, so ids may be numbers, fields may be null) ──
 
 /** Any event of protocol v1; `messageId` is made by the client when missing. */
