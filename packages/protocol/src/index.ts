@@ -7,3 +7,4 @@ export * from './validate.ts';
 export * from './query.ts';
 export * from './widgets.ts';
 export * from './project.ts';
+export * from './segment-history.ts';

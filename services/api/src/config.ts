@@ -72,6 +72,14 @@ export type Config = Readonly<{
    * 256 MB); past it the least recently used figures are dropped and recomputed when next asked.
    */
   figureCacheMaxBytes?: number;
+  /**
+   * Record segment entries and exits (docs/plays.md): the segment watcher checks projects whose
+   * figures changed and, at each UTC day change, every project. On unless `UPTAKE_SEGMENT_WATCH=0`
+   * (every command that serves); absent means off (tests turn it on where they want it).
+   */
+  segmentWatch?: boolean;
+  /** How often (ms) the watcher looks for projects whose figures changed (`UPTAKE_SEGMENT_WATCH_POLL_MS`, default 500). */
+  segmentWatchPollMs?: number;
 }>;
 
 const flag = z.preprocess(
@@ -118,6 +126,9 @@ const envSchema = z.object({
   UPTAKE_WARM_FIGURES: flag,
   UPTAKE_MAX_EVENT_NAMES: z.coerce.number().int().min(1).max(1_000_000).default(DEFAULT_MAX_EVENT_NAMES),
   UPTAKE_FIGURE_CACHE_MB: z.coerce.number().min(1).max(1_000_000).default(DEFAULT_FIGURE_CACHE_BYTES / 2 ** 20),
+  // Unset (or empty): on.
+  UPTAKE_SEGMENT_WATCH: flag,
+  UPTAKE_SEGMENT_WATCH_POLL_MS: z.coerce.number().int().min(50).max(60_000).default(500),
 });
 
 /** Command-line flags; each wins over the environment. */
@@ -165,5 +176,7 @@ export function loadConfig(env: Record<string, string | undefined>, overrides: C
     warmFigures: e.UPTAKE_WARM_FIGURES ?? defaults.warmFigures ?? false,
     maxEventNamesPerProject: e.UPTAKE_MAX_EVENT_NAMES,
     figureCacheMaxBytes: Math.round(e.UPTAKE_FIGURE_CACHE_MB * 2 ** 20),
+    segmentWatch: e.UPTAKE_SEGMENT_WATCH ?? true,
+    segmentWatchPollMs: e.UPTAKE_SEGMENT_WATCH_POLL_MS,
   });
 }
