@@ -61,9 +61,10 @@ export const segmentHistoryRoutes: FastifyPluginAsync<SegmentHistoryRoutesOption
   });
 
   const memberRoute = (of: 'accounts' | 'users') => async (projectId: string, id: string, query: z.output<typeof segmentHistoryQuerySchema>) => {
+    // A bad parameter is a 400 whether or not the id exists.
+    const after = query.cursor === undefined ? undefined : readTransitionCursor(query.cursor);
     if (of === 'accounts') await mustHaveAccount(db, projectId, id);
     else await mustHaveUser(db, projectId, id);
-    const after = query.cursor === undefined ? undefined : readTransitionCursor(query.cursor);
     const [current, fetched] = await Promise.all([currentSegmentsOf(db, projectId, of, id), memberHistory(db, projectId, of, id, after, query.limit)]);
     return { id, of, current, ...pageOf(fetched, query.limit) };
   };
