@@ -49,6 +49,8 @@ type Seen = { version: string; day: string; definitions: string };
 export function createSegmentWatcher({ db, changeTracker, log, pollMs = 500, fullPassMs = 60_000, figureCacheMaxBytes = 64 * 2 ** 20, now = () => new Date() }: SegmentWatcherOptions): SegmentWatcher {
   const cache = createFigureCache({ versions: changeTracker, maxStalenessMs: 0, maxBytes: figureCacheMaxBytes });
   const seen = new Map<string, Seen>();
+  // A project whose check failed waits before the next try (1 s, doubling to a minute): one broken project must not flood the log.
+  const failing = new Map<string, { retryAt: number; waitMs: number }>();
   let projectIds: string[] = [];
   let lastFullPass = -Infinity;
   let running: Promise<void> | undefined;
@@ -82,10 +84,15 @@ export function createSegmentWatcher({ db, changeTracker, log, pollMs = 500, ful
     }
     for (const projectId of projectIds) {
       if (stopped) return;
+      const failed = failing.get(projectId);
+      if (failed && Date.now() < failed.retryAt) continue;
       try {
-        await checkIfChanged(projectId, day, full);
+        await checkIfChanged(projectId, day, full || failed !== undefined);
+        failing.delete(projectId);
       } catch (error) {
-        log.warn({ err: error, projectId }, 'segment check failed; retried next round');
+        const waitMs = Math.min(60_000, (failed?.waitMs ?? 500) * 2);
+        failing.set(projectId, { retryAt: Date.now() + waitMs, waitMs });
+        log.warn({ err: error, projectId, retryInMs: waitMs }, 'segment check failed; tried again later');
       }
     }
   };
