@@ -1,3 +1,4 @@
+import { createUptakeClient } from '@uptake/client';
 import { sql } from 'kysely';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -170,6 +171,19 @@ describe.each(testDatabaseKinds)('segment history on %s', (kind) => {
     const memberships = await db().selectFrom('segment_memberships').select('segment_key').where('project_id', '=', t.project.projectId).where('member_id', '=', row.member_id).execute();
     expect(body.current.map((one: any) => one.key)).toEqual(sorted(memberships.map((one) => one.segment_key).filter((segment) => BUILT_IN_SEGMENTS[segment as keyof typeof BUILT_IN_SEGMENTS] === of)));
   }, 120_000);
+
+  it('answers the typed client over HTTP', async () => {
+    const host = await t.app.listen({ port: 0, host: '127.0.0.1' });
+    const client = createUptakeClient({ host, secretKey: t.project.secretKey });
+    const moves = (await transitions(t.project.projectId)).filter((row) => row.kind !== 'baseline' && BUILT_IN_SEGMENTS[row.segment_key as keyof typeof BUILT_IN_SEGMENTS] === 'users');
+    const [key, rows] = [...Map.groupBy(moves, (row) => row.segment_key)].sort((a, b) => b[1].length - a[1].length)[0]!;
+    const changes: number[] = [];
+    for await (const change of client.allSegmentChanges(key, { since: checkDays[0]!, until: yesterday, limit: 3 })) changes.push(change.transitionId);
+    expect(changes).toEqual(rows.map((row) => row.transition_id));
+    const history = await client.userSegmentHistory(rows[0]!.member_id);
+    expect(history.items.map((item) => item.transitionId)).toContain(rows[0]!.transition_id);
+    await expect(client.accountSegmentHistory('no-such-account')).rejects.toMatchObject({ status: 404 });
+  });
 
   it('refuses hostile parameters with a 400 naming the field, unknown ids with a 404, a write key with a 401', async () => {
     const bad = async (url: string, path: string) => {
