@@ -15,7 +15,7 @@ export type SegmentWatcherOptions = {
   log: Pick<Logger, 'warn' | 'info'>;
   /** How often to look for changed projects (ms). */
   pollMs?: number;
-  /** How often every project is looked at for changed definitions (custom rules, thresholds, score model) and new projects (ms). */
+  /** How often every project is looked at for changed definitions (custom rules, thresholds, score model) (ms). */
   fullPassMs?: number;
   /** Estimated bytes the watcher's own figures may take. */
   figureCacheMaxBytes?: number;
@@ -51,7 +51,6 @@ export function createSegmentWatcher({ db, changeTracker, log, pollMs = 500, ful
   const seen = new Map<string, Seen>();
   // A project whose check failed waits before the next try (1 s, doubling to a minute): one broken project must not flood the log.
   const failing = new Map<string, { retryAt: number; waitMs: number }>();
-  let projectIds: string[] = [];
   let lastFullPass = -Infinity;
   let running: Promise<void> | undefined;
   let timer: NodeJS.Timeout | undefined;
@@ -78,16 +77,17 @@ export function createSegmentWatcher({ db, changeTracker, log, pollMs = 500, ful
   const round = async () => {
     const day = today(now());
     const full = Date.now() - lastFullPass >= fullPassMs || [...seen.values()].some((one) => one.day !== day);
-    if (full) {
-      projectIds = (await db.selectFrom('projects').select('project_id').orderBy('project_id').execute()).map((row) => row.project_id);
-      lastFullPass = Date.now();
-    }
+    if (full) lastFullPass = Date.now();
+    // Every round: a new project's first events are watched at once (one short query).
+    const projectIds = (await db.selectFrom('projects').select('project_id').orderBy('project_id').execute()).map((row) => row.project_id);
     for (const projectId of projectIds) {
+      // A project seen for the first time gets its baseline and its definitions noted.
+      const first = !seen.has(projectId) && !failing.has(projectId);
       if (stopped) return;
       const failed = failing.get(projectId);
       if (failed && Date.now() < failed.retryAt) continue;
       try {
-        await checkIfChanged(projectId, day, full || failed !== undefined);
+        await checkIfChanged(projectId, day, full || first || failed !== undefined);
         failing.delete(projectId);
       } catch (error) {
         const waitMs = Math.min(60_000, (failed?.waitMs ?? 500) * 2);
