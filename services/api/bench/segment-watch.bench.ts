@@ -68,6 +68,7 @@ for (let run = 0; run < Number(values.runs); run++) {
   while ((await count(sql`segment_key = 'nps-detractors' and member_id = ${userId} and kind = 'entered'`)) === 0) await new Promise((resolve) => setTimeout(resolve, 10));
   delays.push(Date.now() - acknowledged);
 }
+log(`delays in order: ${delays.join(", ")} ms`);
 delays.sort((a, b) => a - b);
 log(`event 200 → transition recorded: p50 ${delays[Math.floor(delays.length / 2)]} ms, max ${delays.at(-1)} ms over ${delays.length} runs`);
 await app.close();
