@@ -109,12 +109,20 @@ export function createSegmentWatcher({ db, changeTracker, log, pollMs = 500, ful
     tick,
     start() {
       stopped = false;
+      // Rounds that fail (the database unreachable) wait longer each time, up to a minute.
+      let failures = 0;
       const loop = () => {
         if (stopped) return;
         tick()
-          .catch((error: unknown) => log.warn({ err: error }, 'segment watcher round failed'))
+          .then(
+            () => (failures = 0),
+            (error: unknown) => {
+              failures++;
+              log.warn({ err: error }, 'segment watcher round failed');
+            },
+          )
           .finally(() => {
-            if (!stopped) timer = setTimeout(loop, pollMs).unref();
+            if (!stopped) timer = setTimeout(loop, failures === 0 ? pollMs : Math.min(60_000, pollMs * 2 ** failures)).unref();
           });
       };
       loop();
