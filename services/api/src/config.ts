@@ -82,6 +82,7 @@ export type Config = Readonly<{
    * (`UPTAKE_PUBLIC_URL`, http://HOST:PORT). Absent (tests): nothing is dispatched.
    */
   webhooks?: Partial<WebhookSettings>;
+  /**
    * Record segment entries and exits (docs/plays.md): the segment watcher checks projects whose
    * figures changed and, at each UTC day change, every project. On unless `UPTAKE_SEGMENT_WATCH=0`
    * (every command that serves); absent means off (tests turn it on where they want it).
