@@ -9,3 +9,4 @@ export * from './widgets.ts';
 export * from './project.ts';
 export * from './webhooks.ts';
 export * from './export.ts';
+export * from './segment-history.ts';
