@@ -89,6 +89,8 @@ export const USER_EXPORT_KINDS = [
   'event_span',
   'nps_response',
   'widget_contact',
+  'segment_membership',
+  'segment_transition',
   'webhook_delivery',
   'ingestion_warning',
 ] as const;

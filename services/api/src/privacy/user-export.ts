@@ -22,12 +22,14 @@ export const USER_EXPORT_TABLES = {
   event_spans: 'subject_id',
   nps_responses: 'user_id, anonymous_id (linked)',
   widget_contacts: 'user_id',
+  segment_memberships: 'member_id (user segments)',
+  segment_transitions: 'member_id (user segments)',
   webhook_deliveries: "payload data.userId",
   ingestion_warnings: 'payload userId / anonymousId',
 } as const;
 
 /** Tables with an id-like column that are not about a person: accounts (companies) and the project's own settings. */
-export const NOT_PERSONAL = ['accounts', 'account_seats', 'account_first_seen', 'projects', 'retired_keys', 'event_names', 'event_name_counts', 'score_models', 'segments', 'widget_settings', 'webhook_endpoints'] as const;
+export const NOT_PERSONAL = ['accounts', 'account_seats', 'account_first_seen', 'projects', 'retired_keys', 'event_names', 'event_name_counts', 'score_models', 'segments', 'widget_settings', 'webhook_endpoints', 'segment_watches'] as const;
 
 type Trx = Kysely<Database>;
 
@@ -45,7 +47,8 @@ const iso = (date: Date | null) => date?.toISOString() ?? null;
 /**
  * Everything stored about one person, as records with a `kind` (USER_EXPORT_KINDS): their traits,
  * identities, memberships, events (by userId and by the anonymousIds linked to them), the per-day
- * counts and spans derived from those, NPS answers, prompts shown, webhook messages naming them
+ * counts and spans derived from those, NPS answers, prompts shown, the user segments they are in
+ * and their entries and exits, webhook messages naming them
  * and ingestion warnings holding their payloads. Run it inside `inSnapshot` so every table is read
  * as of one moment.
  */
@@ -97,6 +100,28 @@ export async function* userExportRecords(db: Trx, projectId: string, userId: str
     yield { kind: 'nps_response', messageId: row.message_id, anonymousId: row.anonymous_id, accountId: row.account_id, timestamp: iso(row.timestamp), score: row.score };
   for await (const row of paged(db.selectFrom('widget_contacts').selectAll().where('project_id', '=', projectId).where('user_id', '=', userId).orderBy(['shown_at', 'contact_id'])))
     yield { kind: 'widget_contact', widget: row.kind, surveyId: row.survey_id, accountId: row.account_id, status: row.status, shownAt: iso(row.shown_at) };
+
+  for await (const row of paged(
+    db
+      .selectFrom('segment_memberships as m')
+      .innerJoin('segment_watches as w', (join) => join.onRef('w.project_id', '=', 'm.project_id').onRef('w.segment_key', '=', 'm.segment_key'))
+      .select(['m.segment_key', 'm.facts', 'm.model_version', sql<string>`m.since_day::text`.as('since_day')])
+      .where('m.project_id', '=', projectId)
+      .where('w.of', '=', 'users')
+      .where('m.member_id', '=', userId)
+      .orderBy('m.segment_key'),
+  ))
+    yield { kind: 'segment_membership', segment: row.segment_key, sinceDay: row.since_day, facts: row.facts, modelVersion: row.model_version };
+  for await (const row of paged(
+    db
+      .selectFrom('segment_transitions')
+      .select(['transition_id', 'segment_key', 'kind', 'facts', 'model_version', 'recorded_at', sql<string>`day::text`.as('day')])
+      .where('project_id', '=', projectId)
+      .where('of', '=', 'users')
+      .where('member_id', '=', userId)
+      .orderBy('transition_id'),
+  ))
+    yield { kind: 'segment_transition', transitionId: row.transition_id, segment: row.segment_key, transition: row.kind, day: row.day, facts: row.facts, modelVersion: row.model_version, recordedAt: iso(row.recorded_at) };
 
   for await (const row of paged(
     db

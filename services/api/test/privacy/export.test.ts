@@ -10,6 +10,7 @@ import fc from 'fast-check';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EVENT_CSV_COLUMNS, USER_EXPORT_KINDS } from '@uptake/protocol';
+import { createSegmentWatcher } from '../../src/plays/segment-watcher.ts';
 import { userHash } from '../../src/projects/keys.ts';
 import type { ProjectKeys } from '../../src/projects/keys.ts';
 import { EXPORT_PAGE_ROWS, eventRows } from '../../src/privacy/events-export.ts';
@@ -144,6 +145,10 @@ describe.each(testDatabaseKinds)('export on %s', (kind) => {
     expect([widget.statusCode, widget.json().show], widget.body).toEqual([200, true]);
     expect((await send([{ type: 'track', messageId: id('al'), userId: 'alice', event: '$nps_response', timestamp: daysAgo(0), properties: { score: 4, comment: 'slow' } }])).rejected).toEqual([]);
 
+    // The segment watcher records the user segments alice is in (a baseline).
+    const watcher = createSegmentWatcher({ db: t.app.store.db, changeTracker: t.app.changeTracker, log: { warn: () => {}, info: () => {} } });
+    expect((await watcher.checkProject(t.project.projectId)).status).toBe('recorded');
+
     const response = await get('/v1/users/alice/export');
     expect(response.statusCode, response.body).toBe(200);
     expect(response.headers['content-type']).toBe('application/x-ndjson; charset=utf-8');
@@ -246,7 +251,7 @@ describe.each(testDatabaseKinds)('export on %s', (kind) => {
   it('covers every table that can hold a person (the database’s own catalogue)', async () => {
     const { rows } = await sql<{ table_name: string }>`
       select distinct table_name from information_schema.columns
-      where table_schema = current_schema() and column_name in ('user_id', 'anonymous_id', 'subject_id', 'traits', 'payload')
+      where table_schema = current_schema() and column_name in ('user_id', 'anonymous_id', 'subject_id', 'member_id', 'traits', 'payload')
         and table_name not like 'kysely_%'`.execute(t.app.store.db);
     const covered = new Set<string>([...Object.keys(USER_EXPORT_TABLES), ...NOT_PERSONAL]);
     expect(rows.map((row) => row.table_name).filter((table) => !covered.has(table))).toEqual([]);
