@@ -110,7 +110,9 @@ export async function buildApp(config: Config, options: { logger?: Logger } = {}
   await app.register(queryRoutes, { db: store.db, auth, dataVersions: changeTracker, figureMaxStalenessMs: config.figureMaxStalenessMs, figureCacheMaxBytes: config.figureCacheMaxBytes, warmFigures: config.warmFigures ?? false });
   await app.register(segmentHistoryRoutes, { db: store.db, auth });
   await app.register(widgetRoutes, { db: store.db, auth });
-  await app.register(exportRoutes, { db: store.db, auth });
+  // An export holds a connection until it ends: on PGlite (one connection) one at a time, on
+  // Postgres at most half the pool, so ingestion and queries always have connections left.
+  await app.register(exportRoutes, { db: store.db, auth, maxConcurrent: config.database.kind === 'pglite' ? 1 : Math.max(1, Math.floor(config.database.poolSize / 2)) });
   await app.register(projectRoutes, { db: store.db, auth });
   await app.register(webhookRoutes, { db: store.db, auth, allowPrivate: webhooks.allowPrivate, nudge: dispatcher.nudge });
   await app.register(dashboardRoutes);

@@ -226,27 +226,50 @@ describe.each(testDatabaseKinds)('export on %s', (kind) => {
     expect(after.filter((event) => event['event'] === 'Before')).toHaveLength(before.length);
   });
 
-  it('ends the reading when the client goes away: the snapshot is released', async () => {
-    const day = dayOf(daysAgo(40));
+  it('limits exports running at once (429 export_busy), and a client that goes away releases its snapshot', async () => {
+    // 16 MB of events: more than loopback buffers hold, so an export nobody reads stays open.
+    const day = dayOf(daysAgo(45));
+    const padding = 'x'.repeat(4000);
+    for (let batch = 0; batch < 40; batch++) {
+      await send(Array.from({ length: 100 }, (_, index) => ({ type: 'track', messageId: `big-${batch}-${index}`, event: 'Big', userId: `big-${index}`, timestamp: daysAgo(45, index), properties: { padding } })));
+    }
     await t.app.listen({ port: 0, host: '127.0.0.1' });
     const { port } = t.app.server.address() as AddressInfo;
-    const controller = new AbortController();
-    const response = await fetch(`http://127.0.0.1:${port}/v1/events/export?from=${day}&to=${day}&format=csv`, { headers: { authorization: `Bearer ${t.project.secretKey}` }, signal: controller.signal });
-    await response.body!.getReader().read();
-    controller.abort();
-    // Released: no session of this database stays in its transaction, and the next export runs
-    // (on PGlite, with one connection, it could not start otherwise).
-    const next = await get(`/v1/events/export?from=${day}&to=${day}`);
-    expect(next.statusCode).toBe(200);
+    const url = `http://127.0.0.1:${port}/v1/events/export?from=${day}&to=${day}&format=csv`;
+    const headers = { authorization: `Bearer ${t.project.secretKey}` };
+    // The app's limit: one on PGlite (one connection), half the pool (10) on Postgres.
+    const limit = kind === 'pglite' ? 1 : 5;
+    const controllers = Array.from({ length: limit }, () => new AbortController());
+    for (const controller of controllers) {
+      const response = await fetch(url, { headers, signal: controller.signal });
+      expect(response.status).toBe(200);
+      await response.body!.getReader().read();
+    }
+    const busy = await fetch(url, { headers });
+    expect(busy.status).toBe(429);
+    expect(busy.headers.get('retry-after')).toBe('5');
+    expect(await busy.json()).toMatchObject({ error: 'export_busy' });
+    for (const controller of controllers) controller.abort();
+    // Released once the server sees the connections close: the next export runs to its end.
+    for (let attempt = 0; ; attempt++) {
+      const next = await get(`/v1/events/export?from=${day}&to=${day}&format=csv`);
+      if (next.statusCode === 200) {
+        expect(parseCsv(next.body).length).toBe(4001);
+        break;
+      }
+      expect(next.statusCode).toBe(429);
+      if (attempt > 100) throw new Error('exports still running long after their clients went away');
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
     if (kind === 'postgres') {
       for (let attempt = 0; ; attempt++) {
         const { rows } = await sql<{ n: number }>`select count(*)::int as n from pg_stat_activity where datname = current_database() and state like 'idle in transaction%'`.execute(t.app.store.db);
         if (rows[0]!.n === 0) break;
-        if (attempt > 100) throw new Error(`${rows[0]!.n} session(s) still in a transaction after the client went away`);
+        if (attempt > 100) throw new Error(`${rows[0]!.n} session(s) still in a transaction after the clients went away`);
         await new Promise((resolve) => setTimeout(resolve, 50));
       }
     }
-  });
+  }, 120_000);
 
   it('covers every table that can hold a person (the database’s own catalogue)', async () => {
     const { rows } = await sql<{ table_name: string }>`
