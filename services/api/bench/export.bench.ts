@@ -9,7 +9,6 @@
  *
  * DATABASE_URL set → that server (a fresh database is created on it); unset → a throwaway cluster.
  */
-import type { AddressInfo } from 'node:net';
 import { parseArgs } from 'node:util';
 import { sql } from 'kysely';
 import pg from 'pg';
