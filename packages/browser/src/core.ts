@@ -345,19 +345,19 @@ export const createCore = (options: Options, deps: CoreDeps, scheduler: Schedule
     if (choice === true || choice == 'granted') {
       consentState = CONSENT_GRANTED;
       write(CONSENT_KEY, 'granted');
-      storedChoice = storage.get(CONSENT_KEY);
-      tick();
     } else {
       consentState = CONSENT_DENIED;
       queue = [];
       beaconed.clear();
       session = undefined;
       identity = anonymousIdentity();
-      for (const key of storage.keys()) if (key.startsWith(STORAGE_PREFIX)) storage.remove(key);
-      // After removing every key, there is room for this one.
+      for (const key of storage.keys()) if (key.startsWith(STORAGE_PREFIX) && key != CONSENT_KEY) storage.remove(key);
+      // After removing every other key, there is room for this one.
       if (!fromSignal) storage.set(CONSENT_KEY, 'denied');
-      storedChoice = storage.get(CONSENT_KEY);
     }
+    // What is stored now (a full storage may have refused the write): not news for load().
+    storedChoice = storage.get(CONSENT_KEY);
+    if (consentState) tick();
   };
 
   // ── Start ─────────────────────────────────────────────────────────────────────────────────
