@@ -307,9 +307,10 @@ export const createCore = (options: Options, deps: CoreDeps, scheduler: Schedule
   /** Sends waiting events now, unless the service asked to wait; resolves when the attempt is over. */
   const sendNow = (): Promise<void> => (sending ? inflight! : (inflight = drain()));
 
-  /** The page is hidden or going away: hands the events not beaconed yet to `sendBeacon`. */
+  /** The page is hidden or going away: hands the events not beaconed yet to `sendBeacon` (unless another tab has denied consent since). */
   const hide = (leaving?: boolean): void => {
     if (leaving) write(leaseKey);
+    load();
     if (!(consentState & MAY_SEND) || now() < waitUntil) return;
     let rest = queue.filter((event) => !beaconed.has(event));
     while (rest.length) {

@@ -8,7 +8,7 @@ import { validateEvent } from '@uptake/protocol';
 import { HttpResponse } from 'msw';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createUptake, type Options, type Uptake } from '../src/index.ts';
-import { advance, answerWith, eventNames, events, HOST, received, settle, storedKeys, useFakeService } from './support/service.ts';
+import { advance, answerWith, beacon, eventNames, events, HOST, received, setVisibility, settle, storedKeys, useFakeService } from './support/service.ts';
 
 useFakeService();
 
@@ -29,6 +29,7 @@ const setPrivacySignal = (value: boolean | undefined): void => {
 afterEach(async () => {
   for (const sdk of open.splice(0)) sdk.close();
   setPrivacySignal(undefined);
+  setVisibility('visible');
   await settle();
 });
 
@@ -139,6 +140,21 @@ describe("consent('denied')", () => {
     tabB.track('Granted In Tab A');
     await advance(1000);
     expect(eventNames()).toContain('Granted In Tab A');
+  });
+});
+
+describe('consent denied in another tab, then the page is hidden', () => {
+  it('beacons none of the events that were waiting', async () => {
+    const tabA = start({ flushIntervalMs: 60_000 });
+    const tabB = start({ flushIntervalMs: 60_000 });
+    tabB.track('Waiting In B'); // fewer than flushAt: it waits for the interval or the page being hidden
+    tabA.consent(false);
+    setVisibility('hidden');
+    window.dispatchEvent(new Event('pagehide'));
+    await advance(10);
+    expect(beacon).not.toHaveBeenCalled();
+    expect(received).toHaveLength(0);
+    expect(stored()).toEqual({ 'uptake.c': 'denied' });
   });
 });
 
