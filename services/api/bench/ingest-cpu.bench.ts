@@ -108,7 +108,7 @@ function median(values: number[]): number {
 async function main() {
   let cluster: PostgresCluster | undefined;
   const serverUrl = process.env['DATABASE_URL'] || (cluster = await startPostgresCluster()).url;
-  const trees = positionals.length > 0 ? positionals.map((tree) => resolve(tree)) : [fileURLToPath(new URL('../../..', import.meta.url))];
+  const trees = positionals.length > 0 ? positionals.map((tree) => resolve(tree)) : [resolve(fileURLToPath(new URL('../../..', import.meta.url)))];
   const stores = values.stores.split(',');
   const results = new Map<string, RunResult[]>();
   try {
