@@ -82,6 +82,14 @@ export type Config = Readonly<{
    * (`UPTAKE_PUBLIC_URL`, http://HOST:PORT). Absent (tests): nothing is dispatched.
    */
   webhooks?: Partial<WebhookSettings>;
+  /**
+   * Record segment entries and exits (docs/plays.md): the segment watcher checks projects whose
+   * figures changed and, at each UTC day change, every project. On unless `UPTAKE_SEGMENT_WATCH=0`
+   * (every command that serves); absent means off (tests turn it on where they want it).
+   */
+  segmentWatch?: boolean;
+  /** How often (ms) the watcher looks for projects whose figures changed (`UPTAKE_SEGMENT_WATCH_POLL_MS`, default 500). */
+  segmentWatchPollMs?: number;
 }>;
 
 const flag = z.preprocess(
@@ -135,6 +143,9 @@ const envSchema = z.object({
   UPTAKE_WEBHOOK_RETRY_SCALE: z.coerce.number().min(0).max(100).default(DEFAULT_WEBHOOK_SETTINGS.retryScale),
   UPTAKE_WEBHOOK_DISABLE_AFTER_DAYS: z.coerce.number().min(0.0001).max(365).default(DEFAULT_WEBHOOK_SETTINGS.disableAfterDays),
   UPTAKE_PUBLIC_URL: z.preprocess((value) => (value === '' ? undefined : value), z.url({ protocol: /^https?$/ }).optional()),
+  // Unset (or empty): on.
+  UPTAKE_SEGMENT_WATCH: flag,
+  UPTAKE_SEGMENT_WATCH_POLL_MS: z.coerce.number().int().min(50).max(60_000).default(500),
 });
 
 /** Command-line flags; each wins over the environment. */
@@ -191,5 +202,7 @@ export function loadConfig(env: Record<string, string | undefined>, overrides: C
       disableAfterDays: e.UPTAKE_WEBHOOK_DISABLE_AFTER_DAYS,
       publicUrl: (e.UPTAKE_PUBLIC_URL ?? `http://${overrides.host ?? e.HOST}:${overrides.port ?? e.PORT}`).replace(/\/+$/, ''),
     }),
+    segmentWatch: e.UPTAKE_SEGMENT_WATCH ?? true,
+    segmentWatchPollMs: e.UPTAKE_SEGMENT_WATCH_POLL_MS,
   });
 }
