@@ -16,6 +16,7 @@ import { redactingLogger } from './http/redact.ts';
 import { OneLinePerRequest } from './http/request-log.ts';
 import { projectRoutes } from './projects/project.route.ts';
 import { ingestionRoutes } from './ingestion/ingestion.route.ts';
+import { createRetentionWorker, retentionSettings } from './privacy/retention-worker.ts';
 import { queryRoutes } from './query/query.route.ts';
 import { createDispatcher } from './webhooks/dispatcher.ts';
 import { webhookSettings } from './webhooks/settings.ts';
@@ -72,10 +73,14 @@ export async function buildApp(config: Config, options: { logger?: Logger } = {}
   // Webhook deliveries (docs/webhooks.md): sent by this app's dispatcher unless the config turns it off.
   const webhooks = webhookSettings(config.webhooks);
   const dispatcher = createDispatcher(store.db, webhooks, logger);
+  // Raw events past each project's retentionDays (docs/privacy.md): expired by this app unless the config turns it off.
+  const retention = retentionSettings(config.retention);
+  const retentionWorker = createRetentionWorker(store.db, retention, logger);
   app.decorate('store', store);
   app.decorate('changeTracker', changeTracker);
   app.addHook('onClose', async () => {
     await dispatcher.close();
+    await retentionWorker.close();
     await changes?.close();
     await store.close();
   });
@@ -100,6 +105,7 @@ export async function buildApp(config: Config, options: { logger?: Logger } = {}
     changeTracker,
     announceChanges: config.database.kind === 'postgres',
     maxEventNames: config.maxEventNamesPerProject,
+    storeIp: config.storeIp ?? false,
   });
   await app.register(queryRoutes, { db: store.db, auth, dataVersions: changeTracker, figureMaxStalenessMs: config.figureMaxStalenessMs, figureCacheMaxBytes: config.figureCacheMaxBytes, warmFigures: config.warmFigures ?? false });
   await app.register(widgetRoutes, { db: store.db, auth });
@@ -110,5 +116,6 @@ export async function buildApp(config: Config, options: { logger?: Logger } = {}
   if (config.examples) await app.register(exampleRoutes, { db: store.db, keysDir: config.database.kind === 'pglite' ? config.database.dataDir : '.uptake' });
   await app.ready();
   if (webhooks.dispatch) dispatcher.start();
+  if (retention.run) retentionWorker.start();
   return app;
 }
