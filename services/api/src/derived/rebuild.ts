@@ -20,13 +20,6 @@ const KEPT_BEFORE_EXPIRY = {
 } as const;
 
 /**
- * The first UTC day of a row's project whose raw events are all kept (`projects.events_expired_before`;
- * '-infinity' when none expired). `project_id` is the column of the row in hand.
- */
-const firstKeptDayOf = (projectId: ReturnType<typeof sql.ref>) =>
-  sql`coalesce((select p.events_expired_before from projects p where p.project_id = ${projectId}), '-infinity'::date)`;
-
-/**
  * Recomputes every derived table from the stored events (all projects, or one), memberships
  * included, in one transaction: the answers afterwards equal those kept up to date by ingestion.
  * A project whose raw events expired (docs/privacy.md, "Retention") keeps its per-day rows
@@ -44,10 +37,15 @@ export async function rebuildDerivedTables(db: Kysely<Database>, changeTracker: 
   const only = projectId === undefined ? sql`true` : sql`e.project_id = ${projectId}`;
   await db.transaction().execute(async (trx) => {
     const ofProject = projectId === undefined ? sql`true` : sql`project_id = ${projectId}`;
+    const ofRow = projectId === undefined ? sql`true` : sql`d.project_id = ${projectId}`;
     for (const table of DERIVED_TABLES) {
       if (table in KEPT_BEFORE_EXPIRY) {
-        const day = KEPT_BEFORE_EXPIRY[table as keyof typeof KEPT_BEFORE_EXPIRY];
-        await sql`delete from ${sql.table(table)} d where ${ofProject} and ${sql.raw(day)} >= ${firstKeptDayOf(sql.ref('d.project_id'))}`.execute(trx);
+        // Written as joins (not a lookup per row) so a rebuild of every project stays one pass.
+        const day = sql.raw(KEPT_BEFORE_EXPIRY[table as keyof typeof KEPT_BEFORE_EXPIRY]);
+        await sql`delete from ${sql.table(table)} d where ${ofRow}
+          and not exists (select from projects p where p.project_id = d.project_id and p.events_expired_before is not null)`.execute(trx);
+        await sql`delete from ${sql.table(table)} d using projects p
+          where ${ofRow} and p.project_id = d.project_id and p.events_expired_before is not null and ${day} >= p.events_expired_before`.execute(trx);
       } else await sql`delete from ${sql.table(table)} where ${ofProject}`.execute(trx);
     }
     // Per-day rows come from the days whose raw events are all kept; the days before were kept above.
@@ -55,7 +53,8 @@ export async function rebuildDerivedTables(db: Kysely<Database>, changeTracker: 
       select e.project_id, e.user_id, e.anonymous_id, coalesce(e.account_id, '') as account_key,
              (e.timestamp at time zone 'UTC')::date as day,
              case e.type when 'track' then e.event when 'page' then '$page' else '$' || e.type end as event
-      from events e where ${only} and (e.timestamp at time zone 'UTC')::date >= ${firstKeptDayOf(sql.ref('e.project_id'))}`;
+      from events e left join projects kp on kp.project_id = e.project_id
+      where ${only} and (e.timestamp at time zone 'UTC')::date >= coalesce(kp.events_expired_before, '-infinity'::date)`;
     await sql`
       insert into user_day_events (project_id, user_id, account_key, day, event, count)
       select project_id, user_id, account_key, day, event, count(*)::int from (${keyed}) r
@@ -127,18 +126,18 @@ export async function rebuildDerivedTables(db: Kysely<Database>, changeTracker: 
         select e.project_id, e.account_id, (e.timestamp at time zone 'UTC')::date as day from events e
         where ${only} and e.account_id is not null
         union all
-        select d.project_id, d.account_key, min(d.day) from user_day_events d
-        where ${ofProject} and d.account_key <> '' and d.day < ${firstKeptDayOf(sql.ref('d.project_id'))} group by d.project_id, d.account_key
+        select d.project_id, d.account_key, min(d.day) from user_day_events d join projects p on p.project_id = d.project_id
+        where ${ofRow} and d.account_key <> '' and d.day < p.events_expired_before group by d.project_id, d.account_key
         union all
-        select d.project_id, d.account_key, min(d.day) from anonymous_day_events d
-        where ${ofProject} and d.account_key <> '' and d.day < ${firstKeptDayOf(sql.ref('d.project_id'))} group by d.project_id, d.account_key
+        select d.project_id, d.account_key, min(d.day) from anonymous_day_events d join projects p on p.project_id = d.project_id
+        where ${ofRow} and d.account_key <> '' and d.day < p.events_expired_before group by d.project_id, d.account_key
       ) days
       group by project_id, account_id`.execute(trx);
     await sql`
       insert into nps_responses (project_id, message_id, user_id, anonymous_id, account_id, timestamp, score)
       select e.project_id, e.message_id, e.user_id, e.anonymous_id, e.account_id, e.timestamp, (e.properties->>'score')::int
-      from events e
-      where ${only} and (e.timestamp at time zone 'UTC')::date >= ${firstKeptDayOf(sql.ref('e.project_id'))}
+      from events e left join projects kp on kp.project_id = e.project_id
+      where ${only} and (e.timestamp at time zone 'UTC')::date >= coalesce(kp.events_expired_before, '-infinity'::date)
         and e.type = 'track' and e.event = '$nps_response'
         and jsonb_typeof(e.properties->'score') = 'number' and (e.properties->>'score') ~ '^(10|[0-9])$'`.execute(trx);
     // Running servers sharing the database recompute their figures from the rebuilt tables.
