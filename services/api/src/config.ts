@@ -85,6 +85,14 @@ export type Config = Readonly<{
    */
   webhooks?: Partial<WebhookSettings>;
   /**
+   * Record segment entries and exits (docs/plays.md): the segment watcher checks projects whose
+   * figures changed and, at each UTC day change, every project. On unless `UPTAKE_SEGMENT_WATCH=0`
+   * (every command that serves); absent means off (tests turn it on where they want it).
+   */
+  segmentWatch?: boolean;
+  /** How often (ms) the watcher looks for projects whose figures changed (`UPTAKE_SEGMENT_WATCH_POLL_MS`, default 500). */
+  segmentWatchPollMs?: number;
+  /**
    * Retention of raw events (docs/privacy.md, "Retention"): the worker deleting what each
    * project's `retentionDays` expires (`UPTAKE_RETENTION`, default on; it runs at start and then
    * hourly) and its batch size (`UPTAKE_RETENTION_BATCH`, 5000 rows per transaction). Absent
@@ -152,6 +160,9 @@ const envSchema = z.object({
   UPTAKE_RETENTION_BATCH: z.coerce.number().int().min(1).max(100_000).default(DEFAULT_RETENTION_BATCH),
   UPTAKE_STORE_IP: flag,
   UPTAKE_PUBLIC_URL: z.preprocess((value) => (value === '' ? undefined : value), z.url({ protocol: /^https?$/ }).optional()),
+  // Unset (or empty): on.
+  UPTAKE_SEGMENT_WATCH: flag,
+  UPTAKE_SEGMENT_WATCH_POLL_MS: z.coerce.number().int().min(50).max(60_000).default(500),
 });
 
 /** Command-line flags; each wins over the environment. */
@@ -208,6 +219,8 @@ export function loadConfig(env: Record<string, string | undefined>, overrides: C
       disableAfterDays: e.UPTAKE_WEBHOOK_DISABLE_AFTER_DAYS,
       publicUrl: (e.UPTAKE_PUBLIC_URL ?? `http://${overrides.host ?? e.HOST}:${overrides.port ?? e.PORT}`).replace(/\/+$/, ''),
     }),
+    segmentWatch: e.UPTAKE_SEGMENT_WATCH ?? true,
+    segmentWatchPollMs: e.UPTAKE_SEGMENT_WATCH_POLL_MS,
     retention: Object.freeze({ run: e.UPTAKE_RETENTION ?? true, batchSize: e.UPTAKE_RETENTION_BATCH }),
     storeIp: e.UPTAKE_STORE_IP ?? false,
   });
