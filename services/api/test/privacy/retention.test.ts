@@ -151,12 +151,21 @@ describe.each(testDatabaseKinds)('retention of raw events on %s', (kind) => {
     expect(await figures(a.projectId, a.secretKey)).not.toEqual(before);
   });
 
-  it('a rebuild recomputes the kept days from their events (ingestion and rebuild agree after an expiry)', async () => {
+  it('an expiry stopped partway is finished by the next run; a rebuild then recomputes the kept days from their events and keeps the rest', async () => {
     t = await createTestApp(kind);
     const a = t.project;
     await patch(a.secretKey, { retentionDays: RETENTION });
     await send(a.writeKey, history());
-    await expireEvents(t.app.store.db, {});
+    // A run stopped partway (as a closing app stops it), then a full run: the second finishes the first.
+    const stop = new AbortController();
+    const interrupted = expireEvents(t.app.store.db, { batchSize: 1, signal: stop.signal });
+    setTimeout(() => stop.abort(), 5);
+    const [partial] = await interrupted;
+    const [rest] = await expireEvents(t.app.store.db, { batchSize: 4 });
+    expect(partial!.eventsDeleted + rest!.eventsDeleted).toBe(39);
+    expect(partial!.callsCleared + rest!.callsCleared).toBe(3);
+    const left = await sql<{ n: number }>`select count(*)::int as n from events where project_id = ${a.projectId} and type in ('track', 'page') and timestamp < ${new Date(`${firstKept}T00:00:00Z`)}`.execute(t.app.store.db);
+    expect(left.rows[0]!.n).toBe(0);
     const tables = async () => {
       const db = t!.app.store.db;
       const rows = async (table: 'user_day_events' | 'anonymous_day_events' | 'event_spans' | 'user_first_seen' | 'account_first_seen' | 'nps_responses' | 'memberships' | 'account_seats' | 'identity_links') =>
