@@ -16,6 +16,7 @@ import { redactingLogger } from './http/redact.ts';
 import { OneLinePerRequest } from './http/request-log.ts';
 import { projectRoutes } from './projects/project.route.ts';
 import { ingestionRoutes } from './ingestion/ingestion.route.ts';
+import { createRetentionWorker, retentionSettings } from './privacy/retention-worker.ts';
 import { segmentHistoryRoutes } from './plays/segment-history.route.ts';
 import { createSegmentWatcher, type SegmentWatcher } from './plays/segment-watcher.ts';
 import { DEFAULT_FIGURE_CACHE_BYTES } from './query/figure-cache.ts';
@@ -77,10 +78,14 @@ export async function buildApp(config: Config, options: { logger?: Logger } = {}
   // Webhook deliveries (docs/webhooks.md): sent by this app's dispatcher unless the config turns it off.
   const webhooks = webhookSettings(config.webhooks);
   const dispatcher = createDispatcher(store.db, webhooks, logger);
+  // Raw events past each project's retentionDays (docs/privacy.md): expired by this app unless the config turns it off.
+  const retention = retentionSettings(config.retention);
+  const retentionWorker = createRetentionWorker(store.db, retention, logger);
   app.decorate('store', store);
   app.decorate('changeTracker', changeTracker);
   app.addHook('onClose', async () => {
     await dispatcher.close();
+    await retentionWorker.close();
     await changes?.close();
     await store.close();
   });
@@ -105,6 +110,7 @@ export async function buildApp(config: Config, options: { logger?: Logger } = {}
     changeTracker,
     announceChanges: config.database.kind === 'postgres',
     maxEventNames: config.maxEventNamesPerProject,
+    storeIp: config.storeIp ?? false,
   });
   await app.register(queryRoutes, { db: store.db, auth, dataVersions: changeTracker, figureMaxStalenessMs: config.figureMaxStalenessMs, figureCacheMaxBytes: config.figureCacheMaxBytes, warmFigures: config.warmFigures ?? false });
   await app.register(segmentHistoryRoutes, { db: store.db, auth });
@@ -132,5 +138,6 @@ export async function buildApp(config: Config, options: { logger?: Logger } = {}
   }
   await app.ready();
   if (webhooks.dispatch) dispatcher.start();
+  if (retention.run) retentionWorker.start();
   return app;
 }

@@ -9,6 +9,7 @@ import { DEMO_PROJECT_FILE, ensureDemoProject, type DemoProjectFile } from './de
 import { loadDemoProject, type DemoRun } from './demo/load-demo.ts';
 import { createChangeTracker } from './derived/change-tracker.ts';
 import { rebuildDerivedTables } from './derived/rebuild.ts';
+import { expireEvents } from './privacy/expire-events.ts';
 import { createProject } from './projects/projects.queries.ts';
 import { chooseProject, parseOverlap, rotateProjectKey, setProjectSettings, UsageError } from './projects/project-commands.ts';
 import { startServer } from './server.ts';
@@ -31,6 +32,9 @@ Commands:
   demo [--days 90]            create (or reuse) the demo project and load realistic demo data;
                               a second run stores nothing twice
   rebuild                     recompute the query API's derived tables from the stored events
+                              (days whose raw events expired keep their rows: docs/privacy.md)
+  expire [--project <id>]     delete now the raw events past each project's retentionDays (what
+                              the servers' retention worker does hourly; docs/privacy.md)
 
 Options:
   --port <n>        port to listen on (default 4000, env PORT)
@@ -39,7 +43,8 @@ Options:
   --examples        serve the example pages of the demo project (serve; start always does,
                     unless env UPTAKE_EXAMPLES=0)
   --name <n>        project name (project create)
-  --project <id>    the project (project rotate-key, set); default: the only project
+  --project <id>    the project (project rotate-key, set, expire); default: the only project
+                    (expire: every project with a retentionDays)
   --json            print machine-readable JSON (project create, rotate-key, set)
   --days <n>        days of demo data, ending today (demo, first start; default 90)
   --accounts <n>    customer accounts in the demo data (demo, first start; default 100)
@@ -160,6 +165,24 @@ async function main(argv: string[]): Promise<number> {
         // Servers running on the same Postgres hear of it through the change feed; this process caches nothing.
         await rebuildDerivedTables(store.db, createChangeTracker());
         print(`derived tables rebuilt from the events in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+      } finally {
+        await store.close();
+      }
+      return 0;
+    }
+    case 'expire': {
+      const store = await openStore(config.database);
+      try {
+        await migrateToLatest(store.db);
+        if (values.project !== undefined) await chooseProject(store.db, values.project);
+        const done = await expireEvents(store.db, { batchSize: config.retention?.batchSize, ...(values.project !== undefined ? { projectId: values.project } : {}) });
+        if (done.length === 0) print(values.project !== undefined ? 'this project keeps its raw events (no retentionDays)' : 'no project has a retentionDays');
+        for (const project of done) {
+          print(
+            `${project.projectId}: events before ${project.firstKeptDay} expired: ${project.eventsDeleted} track/page events deleted, ` +
+              `${project.callsCleared} identify/group calls cleared, ${project.warningsDeleted} ingestion warnings deleted`,
+          );
+        }
       } finally {
         await store.close();
       }

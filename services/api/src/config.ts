@@ -1,6 +1,8 @@
 import { z } from 'zod';
 import { DEFAULT_MAX_EVENT_NAMES } from './ingestion/event-names.ts';
 import { DEFAULT_FIGURE_CACHE_BYTES } from './query/figure-cache.ts';
+import { DEFAULT_RETENTION_BATCH } from './privacy/expire-events.ts';
+import type { RetentionSettings } from './privacy/retention-worker.ts';
 import { DEFAULT_WEBHOOK_SETTINGS, type WebhookSettings } from './webhooks/settings.ts';
 
 export type DatabaseConfig =
@@ -90,6 +92,18 @@ export type Config = Readonly<{
   segmentWatch?: boolean;
   /** How often (ms) the watcher looks for projects whose figures changed (`UPTAKE_SEGMENT_WATCH_POLL_MS`, default 500). */
   segmentWatchPollMs?: number;
+  /**
+   * Retention of raw events (docs/privacy.md, "Retention"): the worker deleting what each
+   * project's `retentionDays` expires (`UPTAKE_RETENTION`, default on; it runs at start and then
+   * hourly) and its batch size (`UPTAKE_RETENTION_BATCH`, 5000 rows per transaction). Absent
+   * (tests): nothing expires unless `run` is set.
+   */
+  retention?: Partial<RetentionSettings>;
+  /**
+   * Store client IP addresses (`UPTAKE_STORE_IP`, default off): when off, `context.ip` is removed
+   * from every event and ingestion warning before it is stored (docs/privacy.md).
+   */
+  storeIp?: boolean;
 }>;
 
 const flag = z.preprocess(
@@ -142,6 +156,9 @@ const envSchema = z.object({
   UPTAKE_WEBHOOK_ALLOW_PRIVATE: flag,
   UPTAKE_WEBHOOK_RETRY_SCALE: z.coerce.number().min(0).max(100).default(DEFAULT_WEBHOOK_SETTINGS.retryScale),
   UPTAKE_WEBHOOK_DISABLE_AFTER_DAYS: z.coerce.number().min(0.0001).max(365).default(DEFAULT_WEBHOOK_SETTINGS.disableAfterDays),
+  UPTAKE_RETENTION: flag,
+  UPTAKE_RETENTION_BATCH: z.coerce.number().int().min(1).max(100_000).default(DEFAULT_RETENTION_BATCH),
+  UPTAKE_STORE_IP: flag,
   UPTAKE_PUBLIC_URL: z.preprocess((value) => (value === '' ? undefined : value), z.url({ protocol: /^https?$/ }).optional()),
   // Unset (or empty): on.
   UPTAKE_SEGMENT_WATCH: flag,
@@ -204,5 +221,7 @@ export function loadConfig(env: Record<string, string | undefined>, overrides: C
     }),
     segmentWatch: e.UPTAKE_SEGMENT_WATCH ?? true,
     segmentWatchPollMs: e.UPTAKE_SEGMENT_WATCH_POLL_MS,
+    retention: Object.freeze({ run: e.UPTAKE_RETENTION ?? true, batchSize: e.UPTAKE_RETENTION_BATCH }),
+    storeIp: e.UPTAKE_STORE_IP ?? false,
   });
 }
