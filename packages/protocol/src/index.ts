@@ -8,3 +8,4 @@ export * from './query.ts';
 export * from './widgets.ts';
 export * from './project.ts';
 export * from './webhooks.ts';
+export * from './deletions.ts';

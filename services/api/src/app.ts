@@ -16,6 +16,8 @@ import { redactingLogger } from './http/redact.ts';
 import { OneLinePerRequest } from './http/request-log.ts';
 import { projectRoutes } from './projects/project.route.ts';
 import { ingestionRoutes } from './ingestion/ingestion.route.ts';
+import { createDeletionWorker, DEFAULT_DELETION_SETTINGS } from './privacy/deletion-worker.ts';
+import { deletionRoutes } from './privacy/deletions.route.ts';
 import { queryRoutes } from './query/query.route.ts';
 import { createDispatcher } from './webhooks/dispatcher.ts';
 import { webhookSettings } from './webhooks/settings.ts';
@@ -72,9 +74,13 @@ export async function buildApp(config: Config, options: { logger?: Logger } = {}
   // Webhook deliveries (docs/webhooks.md): sent by this app's dispatcher unless the config turns it off.
   const webhooks = webhookSettings(config.webhooks);
   const dispatcher = createDispatcher(store.db, webhooks, logger);
+  // Deletions (docs/privacy.md): run by this app's worker unless the config turns it off.
+  const { waitMs: deletionWaitMs = 5000, ...deletionSettings } = config.deletions ?? {};
+  const deletionWorker = createDeletionWorker(store.db, { ...DEFAULT_DELETION_SETTINGS, ...deletionSettings }, { changeTracker, announceChanges: config.database.kind === 'postgres', log: logger });
   app.decorate('store', store);
   app.decorate('changeTracker', changeTracker);
   app.addHook('onClose', async () => {
+    await deletionWorker.close();
     await dispatcher.close();
     await changes?.close();
     await store.close();
@@ -105,10 +111,12 @@ export async function buildApp(config: Config, options: { logger?: Logger } = {}
   await app.register(widgetRoutes, { db: store.db, auth });
   await app.register(projectRoutes, { db: store.db, auth });
   await app.register(webhookRoutes, { db: store.db, auth, allowPrivate: webhooks.allowPrivate, nudge: dispatcher.nudge });
+  await app.register(deletionRoutes, { db: store.db, auth, worker: deletionWorker, waitMs: deletionWaitMs });
   await app.register(dashboardRoutes);
   // The example pages hand out a demo user's userHash: only when asked for (`uptake start`, `--examples`).
   if (config.examples) await app.register(exampleRoutes, { db: store.db, keysDir: config.database.kind === 'pglite' ? config.database.dataDir : '.uptake' });
   await app.ready();
   if (webhooks.dispatch) dispatcher.start();
+  deletionWorker.start();
   return app;
 }

@@ -1,3 +1,4 @@
+import type { DeletionSuppressionsTable, DeletionsTable, PrivacyKeysTable } from './tables/deletions.table.ts';
 import type { AccountsTable } from './tables/accounts.table.ts';
 import type { AnonymousMembershipsTable } from './tables/anonymous-memberships.table.ts';
 import type { EventNameCountsTable, EventNamesTable } from './tables/event-names.table.ts';
@@ -40,4 +41,7 @@ export type Database = {
   widget_contacts: WidgetContactsTable;
   webhook_endpoints: WebhookEndpointsTable;
   webhook_deliveries: WebhookDeliveriesTable;
+  deletions: DeletionsTable;
+  privacy_keys: PrivacyKeysTable;
+  deletion_suppressions: DeletionSuppressionsTable;
 };
