@@ -21,6 +21,7 @@ import type {
   EventInput,
   GroupMessage,
   IdentifyMessage,
+  MemberSegmentHistory,
   MemberSegments,
   NewScoreModel,
   NewSegment,
@@ -35,12 +36,16 @@ import type {
   ScoreModelList,
   ScoreQuery,
   Segment,
+  SegmentChanges,
+  SegmentChangesQuery,
+  SegmentHistoryQuery,
   SegmentList,
   SegmentMember,
   SegmentMembers,
   SegmentMembersQuery,
   SegmentSettings,
   SegmentSettingsUpdate,
+  SegmentTransition,
   SegmentUpdate,
   TrackMessage,
   UserScore,
@@ -268,6 +273,41 @@ export type UptakeClient = {
    * const { segments } = await client.accountSegments('acme', { asOf: '2026-01-31' });
    */
   accountSegments(accountId: string, query?: ScoreQuery): Promise<MemberSegments>;
+
+  /**
+   * One page of who entered and left a segment on some days (default the last 30), oldest first,
+   * as the segment watcher recorded them (docs/plays.md). `GET /v1/segments/:key/changes`.
+   *
+   * @example
+   * const { items } = await client.segmentChanges('low-utilization', { since: '2026-12-01' });
+   * for (const change of items) console.log(change.kind, change.memberId, change.facts);
+   */
+  segmentChanges(key: string, query?: SegmentChangesQuery): Promise<SegmentChanges>;
+
+  /**
+   * Every entry and exit of a segment on some days, page after page, fetched as you iterate.
+   *
+   * @example
+   * for await (const change of client.allSegmentChanges('dormant', { since: '2026-12-01' })) notify(change);
+   */
+  allSegmentChanges(key: string, query?: Omit<SegmentChangesQuery, 'cursor'>): AsyncIterableIterator<SegmentTransition>;
+
+  /**
+   * An account's segment history (baselines, entries, exits; oldest first) and the segments it is
+   * in as last recorded. `GET /v1/accounts/:accountId/segments/history`.
+   *
+   * @example
+   * const { current, items } = await client.accountSegmentHistory('acme');
+   */
+  accountSegmentHistory(accountId: string, query?: SegmentHistoryQuery): Promise<MemberSegmentHistory>;
+
+  /**
+   * A user's segment history, as for accounts. `GET /v1/users/:userId/segments/history`.
+   *
+   * @example
+   * const { items } = await client.userSegmentHistory('u1', { limit: 20 });
+   */
+  userSegmentHistory(userId: string, query?: SegmentHistoryQuery): Promise<MemberSegmentHistory>;
 
   /**
    * Makes a custom segment from a rule over the same facts. `POST /v1/segments`; a bad rule is
@@ -565,6 +605,11 @@ export function createUptakeClient(options: UptakeClientOptions): UptakeClient {
     userSegments: (userId, scoreQuery = {}) => query('userSegments', { method: 'GET', path: path`/v1/users/${userId}/segments`, query: scoreQuery }),
     accountSegments: (accountId, scoreQuery = {}) =>
       query('accountSegments', { method: 'GET', path: path`/v1/accounts/${accountId}/segments`, query: scoreQuery }),
+    segmentChanges: (key, changesQuery = {}) => query('segmentChanges', { method: 'GET', path: path`/v1/segments/${key}/changes`, query: changesQuery }),
+    allSegmentChanges: (key, changesQuery = {}) => allPages<SegmentTransition>('allSegmentChanges', path`/v1/segments/${key}/changes`, changesQuery),
+    accountSegmentHistory: (accountId, historyQuery = {}) =>
+      query('accountSegmentHistory', { method: 'GET', path: path`/v1/accounts/${accountId}/segments/history`, query: historyQuery }),
+    userSegmentHistory: (userId, historyQuery = {}) => query('userSegmentHistory', { method: 'GET', path: path`/v1/users/${userId}/segments/history`, query: historyQuery }),
     createSegment: (segment) => query('createSegment', { method: 'POST', path: '/v1/segments', body: segment }),
     updateSegment: (key, segment) => query('updateSegment', { method: 'PUT', path: path`/v1/segments/${key}`, body: segment }),
     deleteSegment: async (key) => {

@@ -36,6 +36,11 @@ import type {
   segmentSettingsSchema,
   segmentSettingsUpdateSchema,
   segmentUpdateSchema,
+  segmentChangesQuerySchema,
+  segmentChangesSchema,
+  segmentHistoryQuerySchema,
+  memberSegmentHistorySchema,
+  segmentTransitionSchema,
 } from '@uptake/protocol';
 
 // Every type here is derived from the zod schemas the service validates and serialises with, so
@@ -89,6 +94,15 @@ export type AccountListItem = AccountList['items'][number];
 export type AccountUsers = z.output<typeof accountUsersSchema>;
 /** One user of an account. */
 export type AccountUser = AccountUsers['items'][number];
+
+/** `since`, `until` (UTC days; default the 30 days to today), `limit` (1–1000, default 100), `cursor`. */
+export type SegmentChangesQuery = Partial<z.output<typeof segmentChangesQuerySchema>>;
+/** `limit` (1–1000, default 100), `cursor` (a previous `nextCursor`). */
+export type SegmentHistoryQuery = Partial<z.output<typeof segmentHistoryQuerySchema>>;
+/** One recorded transition: a baseline member, an entry or an exit, with its day and facts (docs/plays.md). */
+export type SegmentTransition = z.output<typeof segmentTransitionSchema>;
+export type SegmentChanges = z.output<typeof segmentChangesSchema>;
+export type MemberSegmentHistory = z.output<typeof memberSegmentHistorySchema>;
 
 // ── Custom segments (what the caller writes) ────────────────────────────────────────────────
 

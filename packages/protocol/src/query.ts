@@ -32,6 +32,9 @@ const isoDay = z.iso.date({ error: 'must be a date YYYY-MM-DD' }).superRefine((d
   if (problem) ctx.addIssue({ code: 'custom', message: problem });
 });
 
+/** A UTC day a query parameter names (`YYYY-MM-DD`, within {@link QUERY_DAY_RANGE}). */
+export const queryDaySchema = isoDay;
+
 /**
  * An id or key in a path or query string (userId, accountId, segment key …): 1 to `max`
  * characters that Postgres text can hold, so a NUL or a lone surrogate is a 400 naming the

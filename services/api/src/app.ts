@@ -18,6 +18,9 @@ import { projectRoutes } from './projects/project.route.ts';
 import { ingestionRoutes } from './ingestion/ingestion.route.ts';
 import { createDeletionWorker, DEFAULT_DELETION_SETTINGS } from './privacy/deletion-worker.ts';
 import { deletionRoutes } from './privacy/deletions.route.ts';
+import { segmentHistoryRoutes } from './plays/segment-history.route.ts';
+import { createSegmentWatcher, type SegmentWatcher } from './plays/segment-watcher.ts';
+import { DEFAULT_FIGURE_CACHE_BYTES } from './query/figure-cache.ts';
 import { queryRoutes } from './query/query.route.ts';
 import { createDispatcher } from './webhooks/dispatcher.ts';
 import { webhookSettings } from './webhooks/settings.ts';
@@ -29,6 +32,8 @@ declare module 'fastify' {
     store: Store;
     /** Which projects' figures changed: marked by ingestion, the rebuild and the change feed, read by the figure cache. */
     changeTracker: ChangeTracker;
+    /** Records segment entries and exits (docs/plays.md); null when `segmentWatch` is off. */
+    segmentWatcher: SegmentWatcher | null;
   }
 }
 
@@ -108,6 +113,7 @@ export async function buildApp(config: Config, options: { logger?: Logger } = {}
     maxEventNames: config.maxEventNamesPerProject,
   });
   await app.register(queryRoutes, { db: store.db, auth, dataVersions: changeTracker, figureMaxStalenessMs: config.figureMaxStalenessMs, figureCacheMaxBytes: config.figureCacheMaxBytes, warmFigures: config.warmFigures ?? false });
+  await app.register(segmentHistoryRoutes, { db: store.db, auth });
   await app.register(widgetRoutes, { db: store.db, auth });
   await app.register(projectRoutes, { db: store.db, auth });
   await app.register(webhookRoutes, { db: store.db, auth, allowPrivate: webhooks.allowPrivate, nudge: dispatcher.nudge });
@@ -115,6 +121,22 @@ export async function buildApp(config: Config, options: { logger?: Logger } = {}
   await app.register(dashboardRoutes);
   // The example pages hand out a demo user's userHash: only when asked for (`uptake start`, `--examples`).
   if (config.examples) await app.register(exampleRoutes, { db: store.db, keysDir: config.database.kind === 'pglite' ? config.database.dataDir : '.uptake' });
+  // Its own figures (no staleness allowance), a quarter of the query cache's bound (docs/plays.md).
+  const segmentWatcher = config.segmentWatch
+    ? createSegmentWatcher({
+        db: store.db,
+        changeTracker,
+        log: logger,
+        ...(config.segmentWatchPollMs !== undefined ? { pollMs: config.segmentWatchPollMs } : {}),
+        figureCacheMaxBytes: Math.round((config.figureCacheMaxBytes ?? DEFAULT_FIGURE_CACHE_BYTES) / 4),
+      })
+    : null;
+  app.decorate('segmentWatcher', segmentWatcher);
+  if (segmentWatcher) {
+    app.addHook('onReady', async () => segmentWatcher.start());
+    // Before the store closes (onClose): a check in flight finishes first.
+    app.addHook('preClose', async () => segmentWatcher.stop());
+  }
   await app.ready();
   if (webhooks.dispatch) dispatcher.start();
   deletionWorker.start();

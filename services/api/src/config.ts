@@ -92,6 +92,14 @@ export type Config = Readonly<{
    * only. Absent: the defaults (the worker runs).
    */
   deletions?: Partial<DeletionSettings & { waitMs: number }>;
+  /**
+   * Record segment entries and exits (docs/plays.md): the segment watcher checks projects whose
+   * figures changed and, at each UTC day change, every project. On unless `UPTAKE_SEGMENT_WATCH=0`
+   * (every command that serves); absent means off (tests turn it on where they want it).
+   */
+  segmentWatch?: boolean;
+  /** How often (ms) the watcher looks for projects whose figures changed (`UPTAKE_SEGMENT_WATCH_POLL_MS`, default 500). */
+  segmentWatchPollMs?: number;
 }>;
 
 const flag = z.preprocess(
@@ -151,6 +159,9 @@ const envSchema = z.object({
   UPTAKE_DELETION_WAIT_MS: z.coerce.number().int().min(0).max(60_000).default(5000),
   UPTAKE_DELETION_STOP_AFTER_BATCHES: z.preprocess((value) => (value === '' ? undefined : value), z.coerce.number().int().min(1).optional()),
   UPTAKE_PUBLIC_URL: z.preprocess((value) => (value === '' ? undefined : value), z.url({ protocol: /^https?$/ }).optional()),
+  // Unset (or empty): on.
+  UPTAKE_SEGMENT_WATCH: flag,
+  UPTAKE_SEGMENT_WATCH_POLL_MS: z.coerce.number().int().min(50).max(60_000).default(500),
 });
 
 /** Command-line flags; each wins over the environment. */
@@ -215,5 +226,7 @@ export function loadConfig(env: Record<string, string | undefined>, overrides: C
       waitMs: e.UPTAKE_DELETION_WAIT_MS,
       ...(e.UPTAKE_DELETION_STOP_AFTER_BATCHES === undefined ? {} : { stopAfterBatches: e.UPTAKE_DELETION_STOP_AFTER_BATCHES }),
     }),
+    segmentWatch: e.UPTAKE_SEGMENT_WATCH ?? true,
+    segmentWatchPollMs: e.UPTAKE_SEGMENT_WATCH_POLL_MS,
   });
 }

@@ -10,6 +10,7 @@ import type { ProjectsTable, RetiredKeysTable } from './tables/projects.table.ts
 import type { UsersTable } from './tables/users.table.ts';
 import type { AccountSeatsTable, IdentityLinksTable, UserFirstSeenTable, AccountFirstSeenTable, AnonymousDayEventsTable, EventSpansTable, NpsResponsesTable, UserDayEventsTable } from './tables/derived.table.ts';
 import type { ScoreModelsTable } from './tables/score-models.table.ts';
+import type { SegmentMembershipsTable, SegmentTransitionsTable, SegmentWatchesTable } from './tables/segment-history.table.ts';
 import type { SegmentsTable } from './tables/segments.table.ts';
 import type { WebhookDeliveriesTable, WebhookEndpointsTable } from './tables/webhooks.table.ts';
 import type { WidgetContactsTable, WidgetSettingsTable } from './tables/widgets.table.ts';
@@ -41,6 +42,9 @@ export type Database = {
   widget_contacts: WidgetContactsTable;
   webhook_endpoints: WebhookEndpointsTable;
   webhook_deliveries: WebhookDeliveriesTable;
+  segment_watches: SegmentWatchesTable;
+  segment_memberships: SegmentMembershipsTable;
+  segment_transitions: SegmentTransitionsTable;
   deletions: DeletionsTable;
   privacy_keys: PrivacyKeysTable;
   deletion_suppressions: DeletionSuppressionsTable;

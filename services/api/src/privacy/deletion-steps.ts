@@ -61,6 +61,15 @@ function remove(table: string, where: (target: DeletionTarget) => RawBuilder<unk
   };
 }
 
+/** Empties `column` (to `emptied`) in up to `limit` rows matching `where`. */
+function scrub(table: string, column: string, emptied: RawBuilder<unknown>, where: (target: DeletionTarget) => RawBuilder<unknown>): DeletionStep['run'] {
+  return async (trx, target, limit) => {
+    const t = sql.table(table);
+    const rows = await count(trx, sql`update ${t} set ${sql.ref(column)} = ${emptied} where ctid = any(array(select ctid from ${t} where project_id = ${target.projectId} and ${where(target)} limit ${limit}))`);
+    return finished(rows, limit);
+  };
+}
+
 const subjectPair = (target: DeletionTarget) => ({ from: [target.id], to: [target.pseudonym] });
 const anonymousPairs = (target: DeletionTarget) => target.anonymous;
 const payloadNames = (column: RawBuilder<unknown>) => (target: DeletionTarget) =>
@@ -114,6 +123,20 @@ const accountEventChanges = (target: DeletionTarget) => sql`
     context = context - 'groupId'`;
 
 const emptyTraits = sql`traits = '{}'::jsonb, trait_stamps = '{}'::jsonb`;
+const emptyFacts = sql`facts = '{}'::jsonb`;
+const segmentsOf = (of: 'users' | 'accounts') => sql`segment_key in (select w.segment_key from segment_watches w where w.project_id = segment_memberships.project_id and w."of" = ${of})`;
+
+/**
+ * Segment history (docs/plays.md): the subject's memberships and transitions re-keyed with their
+ * facts emptied (a custom segment records every fact, traits included); any other member's
+ * facts that name the subject (an account's quiet champions) emptied too.
+ */
+const segmentHistorySteps = (subject: DeletionSubjectKind, of: 'users' | 'accounts'): DeletionStep[] => [
+  { name: 'segment_memberships', table: 'segment_memberships', subject, run: rekey('segment_memberships', 'member_id', subjectPair, emptyFacts, segmentsOf(of)) },
+  { name: 'segment_memberships.facts', table: 'segment_memberships', subject, run: scrub('segment_memberships', 'facts', sql`'{}'::jsonb`, payloadNames(sql`facts::text`)) },
+  { name: 'segment_transitions', table: 'segment_transitions', subject, run: rekey('segment_transitions', 'member_id', subjectPair, emptyFacts, sql`"of" = ${of}`) },
+  { name: 'segment_transitions.facts', table: 'segment_transitions', subject, run: scrub('segment_transitions', 'facts', sql`'{}'::jsonb`, payloadNames(sql`facts::text`)) },
+];
 
 /** In order: events first (the source of every derived row), then the derived tables, then logs. */
 export const DELETION_STEPS: readonly DeletionStep[] = [
@@ -135,6 +158,7 @@ export const DELETION_STEPS: readonly DeletionStep[] = [
   { name: 'nps_responses.anonymous', table: 'nps_responses', subject: 'user', run: rekey('nps_responses', 'anonymous_id', anonymousPairs) },
   { name: 'widget_contacts', table: 'widget_contacts', subject: 'user', run: remove('widget_contacts', (target) => sql`user_id = ${target.id}`) },
   { name: 'ingestion_warnings', table: 'ingestion_warnings', subject: 'user', run: remove('ingestion_warnings', payloadNames(sql`payload`)) },
+  ...segmentHistorySteps('user', 'users'),
   { name: 'webhook_deliveries', table: 'webhook_deliveries', subject: 'user', run: remove('webhook_deliveries', payloadNames(sql`payload::text`)) },
 
   { name: 'events', table: 'events', subject: 'account', run: walkEvents((target) => sql`account_id = ${target.id}`, accountEventChanges) },
@@ -150,5 +174,6 @@ export const DELETION_STEPS: readonly DeletionStep[] = [
   { name: 'nps_responses', table: 'nps_responses', subject: 'account', run: rekey('nps_responses', 'account_id', subjectPair) },
   { name: 'widget_contacts', table: 'widget_contacts', subject: 'account', run: rekey('widget_contacts', 'account_id', subjectPair) },
   { name: 'ingestion_warnings', table: 'ingestion_warnings', subject: 'account', run: remove('ingestion_warnings', payloadNames(sql`payload`)) },
+  ...segmentHistorySteps('account', 'accounts'),
   { name: 'webhook_deliveries', table: 'webhook_deliveries', subject: 'account', run: remove('webhook_deliveries', payloadNames(sql`payload::text`)) },
 ];

@@ -46,6 +46,14 @@ export const PERSONAL_DATA_TABLES: readonly PersonalDataTable[] = [
   { table: 'nps_responses', columns: ['user_id', 'anonymous_id', 'account_id'], user: 're-key', account: 're-key', how: "the subject's ids re-keyed (the comment lives in the event's properties, emptied there)" },
   { table: 'widget_contacts', columns: ['user_id', 'account_id'], user: 'delete', account: 're-key', how: "user: the person's prompt ledger deleted (no figure reads it back); account: account_id re-keyed" },
   { table: 'ingestion_warnings', columns: ['payload', 'message_id'], user: 'delete', account: 'delete', how: 'every warning whose payload holds one of the ids deleted (they make no figure)' },
+  {
+    table: 'segment_memberships',
+    columns: ['member_id', 'facts'],
+    user: 're-key',
+    account: 're-key',
+    how: "the subject's memberships of user (or account) segments re-keyed, their facts emptied; other members' facts naming the subject emptied",
+  },
+  { table: 'segment_transitions', columns: ['member_id', 'facts'], user: 're-key', account: 're-key', how: 'as segment_memberships' },
   { table: 'webhook_deliveries', columns: ['payload'], user: 'delete', account: 'delete', how: 'every delivery whose payload names one of the ids deleted, pending ones included' },
 ];
 
@@ -56,6 +64,7 @@ export const TABLES_WITHOUT_PERSONAL_DATA: Readonly<Record<string, string>> = {
   score_models: 'score model definitions',
   segments: 'custom segment definitions',
   widget_settings: 'widget settings',
+  segment_watches: 'which segments the watcher tracks and their definitions',
   webhook_endpoints: 'endpoint URLs and secrets of the operator',
   event_names: 'distinct event names of a project',
   event_name_counts: 'a count per project',

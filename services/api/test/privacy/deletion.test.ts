@@ -64,10 +64,25 @@ describe.each(testDatabaseKinds)('deletion on %s', (kind) => {
     // Alice in the other project too: deleting her here must not touch it.
     expect((await send(t.app, other.writeKey, personEvents(ALICE, 'acct-rabbit', 'o'))).json().rejected).toEqual([]);
     await t.app.store.db.insertInto('widget_contacts').values({ project_id: t.project.projectId, user_id: ALICE.userId, account_id: 'acct-rabbit', kind: 'nps', survey_id: 'nps', status: 'offered', shown_at: new Date() }).execute();
+    // Segment history as the watcher records it (docs/plays.md): Alice's own rows, and an account's naming her.
+    const db = t.app.store.db;
+    const projectId = t.project.projectId;
+    for (const [key, of] of [['top', 'users'], ['champion-disengaged', 'accounts']] as const) {
+      await db.insertInto('segment_watches').values({ project_id: projectId, segment_key: key, of, name: key, definition: '{}', model_version: 1, baseline_day: DAYS[3]!, checked_day: DAYS[3]! }).execute();
+    }
+    const facts = [
+      { key: 'top', of: 'users' as const, member: ALICE.userId, facts: JSON.stringify({ score: 12, plan: ALICE.plan }) },
+      { key: 'champion-disengaged', of: 'accounts' as const, member: 'acct-rabbit', facts: JSON.stringify({ quietChampions: [ALICE.userId] }) },
+    ];
+    for (const row of facts) {
+      await db.insertInto('segment_memberships').values({ project_id: projectId, segment_key: row.key, member_id: row.member, since_day: DAYS[3]!, facts: row.facts, model_version: 1 }).execute();
+      await db.insertInto('segment_transitions').values({ project_id: projectId, segment_key: row.key, of: row.of, member_id: row.member, kind: 'entered', day: DAYS[3]!, facts: row.facts, model_version: 1 }).execute();
+    }
     const found = await findAnywhere(t.app.store.db, [ALICE.userId, ALICE.email]);
     expect(found.join('\n')).toMatch(/ingestion_warnings\.payload/);
     expect(found.join('\n')).toMatch(/webhook_deliveries\.payload/);
     expect(found.join('\n')).toMatch(/widget_contacts\.user_id/);
+    expect(found.join('\n')).toMatch(/segment_transitions\.facts/);
   });
 
   it('deletes a user: nothing holds her ids, traits or texts, the figures stay, the receipt names no one', async () => {

@@ -168,6 +168,8 @@ describe.each(testDatabaseKinds)('query-route fuzz on %s', (kind) => {
       case 'asOf':
       case 'from':
       case 'to':
+      case 'since':
+      case 'until':
         return dateRaw;
       case 'limit':
       case 'model':

@@ -6,12 +6,13 @@ import { accountPage } from './pages/account.js';
 import { accountsPage } from './pages/accounts.js';
 import { modelPage } from './pages/model.js';
 import { overviewPage } from './pages/overview.js';
+import { playsPage } from './pages/plays.js';
 import { segmentsPage } from './pages/segments.js';
 import { webhooksPage } from './pages/webhooks.js';
 
 /**
  * The dashboard's shell: sign-in, navigation and hash routes
- * (#/overview, #/accounts, #/accounts/:id, #/segments, #/segments/:key, #/model, #/webhooks, #/webhooks/:id).
+ * (#/overview, #/accounts, #/accounts/:id, #/segments, #/segments/:key, #/plays, #/model, #/webhooks, #/webhooks/:id).
  */
 
 const main = document.getElementById('main');
@@ -28,6 +29,7 @@ const routes = [
   { pattern: /^\/accounts$/, page: accountsPage, section: 'accounts' },
   { pattern: /^\/accounts\/(.+)$/, page: accountPage, section: 'accounts' },
   { pattern: /^\/segments(?:\/(.+))?$/, page: segmentsPage, section: 'segments' },
+  { pattern: /^\/plays$/, page: playsPage, section: 'plays' },
   { pattern: /^\/model$/, page: modelPage, section: 'model' },
   { pattern: /^\/webhooks(?:\/(.+))?$/, page: webhooksPage, section: 'webhooks' },
 ];

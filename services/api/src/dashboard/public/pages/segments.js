@@ -7,7 +7,7 @@ import { formatNumber, formatRatio, utilisationBand } from '../format.js';
 const FEATURE_UNUSED = 'feature-unused:';
 
 /** What a customer-success team does with each built-in segment. */
-const PLAYS = {
+export const PLAYS = {
   'post-onboarding': 'Check the account reached its first value; schedule the first business review.',
   'low-utilization': 'Find who has a seat but is not using it; run an enablement session.',
   'rising-utilization': 'Momentum: share wins, line up an expansion conversation.',

@@ -1,0 +1,48 @@
+import type { Kysely } from 'kysely';
+import type { Database } from '../db/database.ts';
+import { accountFactsForWire, userFactsForWire } from '../domain/segments/facts.ts';
+import type { FigureCache } from '../query/figure-cache.ts';
+import { segmentFacts } from '../query/segments-facts.queries.ts';
+import { segmentMembers } from '../query/segments-members.queries.ts';
+import { decidingFacts } from './deciding-facts.ts';
+import { recordSegmentChanges, watchStamp, type RecordOutcome } from './record-transitions.ts';
+import { trackedSegments } from './tracked-segments.ts';
+
+/**
+ * Checks every tracked segment of one project as of a day: computes the members from the figures
+ * (the same segment facts and rules the query API answers with), then records the differences
+ * from the stored memberships in one transaction (record-transitions.ts). `at`: when the
+ * transitions were found (the webhook payloads' timestamp).
+ *
+ * @example
+ * await checkProjectSegments(db, cache, projectId, '2026-12-05');
+ */
+export async function checkProjectSegments(db: Kysely<Database>, cache: FigureCache, projectId: string, asOf: string, at: Date = new Date()): Promise<RecordOutcome> {
+  // Read before the figures: a check recorded meanwhile (by another instance) makes this one compute again.
+  const seenStamp = await watchStamp(db, projectId);
+  const { model, thresholds, segments } = await trackedSegments(db, projectId);
+  const facts = await segmentFacts(db, cache, projectId, model, thresholds, asOf);
+  const accounts = new Map(facts.accounts.map((account) => [account.accountId, accountFactsForWire(account)]));
+  const users = new Map(facts.users.map((user) => [user.userId, userFactsForWire(user)]));
+  const members = new Map<string, Map<string, Record<string, unknown>>>();
+  for (const segment of segments) {
+    const found = await segmentMembers(db, projectId, segment, facts, thresholds);
+    const ids = found.of === 'accounts' ? found.members.map((member) => member.accountId) : found.members.map((member) => member.userId);
+    const wire = found.of === 'accounts' ? accounts : users;
+    members.set(segment.key, new Map(ids.map((id) => [id, decidingFacts(segment.key, segment.builtIn, wire.get(id)!)])));
+  }
+  return recordSegmentChanges(db, {
+    projectId,
+    asOf,
+    modelVersion: model.version,
+    segments,
+    members,
+    // A member who left may be gone from the figures altogether (nothing to show then).
+    factsOf: (segment, memberId) => {
+      const own = (segment.of === 'accounts' ? accounts : users).get(memberId);
+      return own ? decidingFacts(segment.key, segment.builtIn, own) : {};
+    },
+    seenStamp,
+    at,
+  });
+}

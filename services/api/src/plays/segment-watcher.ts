@@ -1,0 +1,136 @@
+import type { Kysely } from 'kysely';
+import type { Logger } from 'pino';
+import type { Database } from '../db/database.ts';
+import type { ChangeTracker } from '../derived/change-tracker.ts';
+import { today } from '../domain/days.ts';
+import { createFigureCache } from '../query/figure-cache.ts';
+import { checkProjectSegments } from './check-segments.ts';
+import type { RecordOutcome } from './record-transitions.ts';
+import { trackedSegments } from './tracked-segments.ts';
+
+export type SegmentWatcherOptions = {
+  db: Kysely<Database>;
+  /** The app's change tracker: which projects' figures changed (ingestion, rebuild, change feed). */
+  changeTracker: ChangeTracker;
+  log: Pick<Logger, 'warn' | 'info'>;
+  /** How often to look for changed projects (ms). */
+  pollMs?: number;
+  /** How often every project is looked at for changed definitions (custom rules, thresholds, score model) (ms). */
+  fullPassMs?: number;
+  /** Estimated bytes the watcher's own figures may take. */
+  figureCacheMaxBytes?: number;
+  /** The clock: the UTC day of `now()` is the as-of day of every check (tests drive it). */
+  now?: () => Date;
+};
+
+export type SegmentWatcher = {
+  /** Checks one project now as of `asOf` (default: today by the watcher's clock). */
+  checkProject(projectId: string, asOf?: string): Promise<RecordOutcome>;
+  /** One round: every project whose figures changed, all of them on a new day or a full pass. */
+  tick(): Promise<void>;
+  start(): void;
+  stop(): Promise<void>;
+};
+
+type Seen = { version: string; day: string; definitions: string };
+
+/**
+ * Records segment transitions (docs/plays.md): polls the change tracker for projects whose
+ * figures changed and checks them; on each UTC day change and every `fullPassMs`, looks at every
+ * project (a new day moves members by time alone; a changed definition starts a baseline; a new
+ * project gets its first baseline). Keeps figures of its own with no staleness allowance, so a
+ * check always reflects every change marked before it began.
+ *
+ * @example
+ * const watcher = createSegmentWatcher({ db, changeTracker, log });
+ * watcher.start();
+ * await watcher.stop();
+ */
+export function createSegmentWatcher({ db, changeTracker, log, pollMs = 500, fullPassMs = 60_000, figureCacheMaxBytes = 64 * 2 ** 20, now = () => new Date() }: SegmentWatcherOptions): SegmentWatcher {
+  const cache = createFigureCache({ versions: changeTracker, maxStalenessMs: 0, maxBytes: figureCacheMaxBytes });
+  const seen = new Map<string, Seen>();
+  // A project whose check failed waits before the next try (1 s, doubling to a minute): one broken project must not flood the log.
+  const failing = new Map<string, { retryAt: number; waitMs: number }>();
+  let lastFullPass = -Infinity;
+  let running: Promise<void> | undefined;
+  let timer: NodeJS.Timeout | undefined;
+  let stopped = false;
+
+  const checkProject = (projectId: string, asOf = today(now())) => checkProjectSegments(db, cache, projectId, asOf, now());
+
+  const checkIfChanged = async (projectId: string, day: string, full: boolean) => {
+    const version = changeTracker.projectDataVersion(projectId);
+    const before = seen.get(projectId);
+    if (before && before.version === version && before.day === day && !full) return;
+    // Definitions change without events (a custom segment edited, a model activated): compared on full passes.
+    const definitions = full ? (await trackedSegments(db, projectId)).segments.map((segment) => segment.definition + segment.key).join('\n') : (before?.definitions ?? '');
+    if (before && before.version === version && before.day === day && before.definitions === definitions) return;
+    const outcome = await checkProject(projectId, day);
+    // Raced: another instance recorded meanwhile; forgotten, so the next round computes again.
+    if (outcome.status === 'raced') seen.delete(projectId);
+    else seen.set(projectId, { version, day, definitions: full || !before ? definitions : before.definitions });
+    if (outcome.status === 'recorded' && outcome.entered + outcome.exited > 0) {
+      log.info({ projectId, day, entered: outcome.entered, exited: outcome.exited, deliveries: outcome.deliveries }, 'segment transitions recorded');
+    }
+  };
+
+  const round = async () => {
+    const day = today(now());
+    const full = Date.now() - lastFullPass >= fullPassMs || [...seen.values()].some((one) => one.day !== day);
+    if (full) lastFullPass = Date.now();
+    // Every round: a new project's first events are watched at once (one short query).
+    const projectIds = (await db.selectFrom('projects').select('project_id').orderBy('project_id').execute()).map((row) => row.project_id);
+    for (const projectId of projectIds) {
+      // A project seen for the first time gets its baseline and its definitions noted.
+      const first = !seen.has(projectId) && !failing.has(projectId);
+      if (stopped) return;
+      const failed = failing.get(projectId);
+      if (failed && Date.now() < failed.retryAt) continue;
+      try {
+        await checkIfChanged(projectId, day, full || first || failed !== undefined);
+        failing.delete(projectId);
+      } catch (error) {
+        const waitMs = Math.min(60_000, (failed?.waitMs ?? 500) * 2);
+        failing.set(projectId, { retryAt: Date.now() + waitMs, waitMs });
+        log.warn({ err: error, projectId, retryInMs: waitMs }, 'segment check failed; tried again later');
+      }
+    }
+  };
+
+  const tick = async () => {
+    // One round at a time: a slow round delays the next, never overlaps it.
+    if (running) return running;
+    running = round().finally(() => (running = undefined));
+    return running;
+  };
+
+  return {
+    checkProject,
+    tick,
+    start() {
+      stopped = false;
+      // Rounds that fail (the database unreachable) wait longer each time, up to a minute.
+      let failures = 0;
+      const loop = () => {
+        if (stopped) return;
+        tick()
+          .then(
+            () => (failures = 0),
+            (error: unknown) => {
+              failures++;
+              log.warn({ err: error }, 'segment watcher round failed');
+            },
+          )
+          .finally(() => {
+            if (!stopped) timer = setTimeout(loop, failures === 0 ? pollMs : Math.min(60_000, pollMs * 2 ** failures)).unref();
+          });
+      };
+      loop();
+    },
+    async stop() {
+      stopped = true;
+      clearTimeout(timer);
+      await running?.catch(() => {});
+    },
+  };
+}
