@@ -106,6 +106,8 @@ export function createDeletionWorker(
         return;
       }
       batches++;
+      // Between batches, let waiting requests have the connection (PGlite has one).
+      await new Promise((resolve) => setImmediate(resolve));
       if (settings.stopAfterBatches !== undefined && batches >= settings.stopAfterBatches) {
         // The crash tests' hook: stop as a killed process would, lease held, deletion unfinished.
         halted = true;
