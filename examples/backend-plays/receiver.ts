@@ -26,18 +26,16 @@ function demoSecretKey(): string | undefined {
   return undefined;
 }
 
-const percent = (value: unknown) => (typeof value === 'number' ? `${Math.round(value * 100)} %` : '?');
-
 /** One line per play, from the payload's data. */
 function describe({ type, data }: WebhookPayload): string {
   const who = String(data['accountName'] ?? data['accountId'] ?? data['userId'] ?? 'someone');
-  const facts = (data['facts'] ?? {}) as Record<string, unknown>;
   switch (type) {
     case 'segment.entered':
     case 'segment.exited': {
+      const segment = data['segment'] as { key: string; name: string };
       const verb = type === 'segment.entered' ? 'entered' : 'left';
-      const detail = 'utilisation' in facts ? ` (utilisation ${percent(facts['utilisation'])} of ${String(facts['seats'] ?? '?')} seats)` : '';
-      return `${who} ${verb} ${String(data['segment'])}${detail}`;
+      // An entry into a built-in segment carries its play: the facts in words and what to do.
+      return `${who} ${verb} ${segment.name}${data['play'] ? ` — ${String(data['play'])}` : ''}`;
     }
     case 'nps.response':
       return `NPS ${String(data['score'])} (${String(data['category'])}) from ${String(data['userId'])}${data['accountId'] ? ` at ${String(data['accountId'])}` : ''}${data['comment'] ? `: "${String(data['comment'])}"` : ''}`;

@@ -10,6 +10,7 @@ import { generateDemoData } from '../../src/demo/demo-data.ts';
 import { ensureDemoProject } from '../../src/demo/demo-project.ts';
 import { loadDemoEvents } from '../../src/demo/load-demo.ts';
 import { enqueueWebhookMessages } from '../../src/webhooks/outbox.ts';
+import { playText } from '../../src/plays/deciding-facts.ts';
 import { basicAuth, createTestApp, type TestApp } from '../support/test-app.ts';
 
 // The runnable examples, run as their READMEs say (node <script>.ts), against the real service on
@@ -86,13 +87,14 @@ describe('examples/backend-plays receiver', () => {
     };
     try {
       const [, receiverUrl] = await waitFor(/receiving on (\S+)/);
+      const facts = { utilisation: 0.42, seats: 25, activeUsers30d: 10.5 };
       await hooks.app.store.db.transaction().execute((trx) =>
         enqueueWebhookMessages(trx, hooks.project.projectId, [
-          { messageId: 'msg_tr_1', type: 'segment.entered', segment: 'low-utilization', data: { segment: 'low-utilization', accountId: 'acme', accountName: 'Acme', facts: { utilisation: 0.42, seats: 25 } }, at: new Date() },
+          { messageId: 'msg_tr_1', type: 'segment.entered', segment: 'low-utilization', data: { segment: { key: 'low-utilization', name: 'Low utilisation', of: 'accounts', builtIn: true }, accountId: 'acme', day: '2026-12-05', facts, play: playText('low-utilization', 'acme', facts) }, at: new Date() },
         ]),
       );
       await hooks.app.inject({ method: 'POST', url: '/v1/batch', headers: { authorization: basicAuth(hooks.project.writeKey) }, payload: { batch: [{ type: 'track', event: '$nps_response', userId: 'u1', properties: { score: 2, comment: 'slow', accountId: 'acme' } }] } });
-      await waitFor(/Acme entered low-utilization \(utilisation 42 % of 25 seats\) {2}\[msg_tr_1\]/);
+      await waitFor(/acme entered Low utilisation — acme: 42 % of 25 seats active in 30 days\. Play: find who has a seat .* {2}\[msg_tr_1\]/);
       await waitFor(/NPS 2 \(detractor\) from u1 at acme: "slow"/);
       const forged = await fetch(receiverUrl!, { method: 'POST', headers: { 'webhook-id': 'msg_x', 'webhook-timestamp': String(Math.floor(Date.now() / 1000)), 'webhook-signature': 'v1,AAAA' }, body: '{}' });
       expect(forged.status).toBe(401);

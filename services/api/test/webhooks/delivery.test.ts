@@ -173,10 +173,15 @@ describe.each(testDatabaseKinds)('webhook delivery on %s', (kind) => {
 
     const slack = await receiver();
     const { secret } = await createEndpoint({ url: slack.url, format: 'slack', events: ['segment.entered'], segments: ['low-utilization'] });
-    await enqueue([message({ data: { segment: 'low-utilization', accountId: 'acme', accountName: 'Acme', facts: { utilisation: 0.42, seats: 25 } } }), message({ segment: 'dormant', data: { segment: 'dormant', userId: 'u1' } })]);
+    // The data a segment transition carries (docs/plays.md).
+    const segment = (key: string, name: string, of: string) => ({ key, name, of, builtIn: true });
+    await enqueue([
+      message({ data: { segment: segment('low-utilization', 'Low utilisation', 'accounts'), accountId: 'acme', day: '2026-12-05', facts: { utilisation: 0.42, seats: 25, activeUsers30d: 10.5 } } }),
+      message({ segment: 'dormant', data: { segment: segment('dormant', 'Dormant', 'users'), userId: 'u1', day: '2026-12-05', facts: { lastActive: '2026-11-01' } } }),
+    ]);
     const [posted] = await slack.waitFor(1);
     const body = JSON.parse(posted!.body) as { text: string; blocks: Array<{ type: string }> };
-    expect(body.text).toContain('Acme entered Low utilisation: 42 % of 25 seats active in 30 days. Play: offer an enablement session');
+    expect(body.text).toContain('acme entered Low utilisation: 42 % of 25 seats active in 30 days. Play: find who has a seat but is not using it; run an enablement session.');
     expect(body.text).toContain('<https://uptake.example.com/dashboard/#/accounts/acme|Open in Uptake>');
     expect(body.blocks[0]!.type).toBe('section');
     // Signed like any delivery; the dormant message is not for this endpoint.

@@ -2,9 +2,8 @@ import { mapConcurrently } from '../api.js';
 import { el } from '../dom.js';
 import { addDays, formatNumber, formatRatio, todayUtc } from '../format.js';
 import { segmentList } from '../data.js';
-import { PLAYS } from './segments.js';
+import { playSentence } from './segments.js';
 
-const FEATURE_UNUSED = 'feature-unused:';
 const RATIOS = new Set(['utilisation', 'utilisation30dAgo', 'utilisationChange']);
 
 /** `utilisation 42 % · seats 25`: a transition's facts in words (ratios as percentages, lists joined). */
@@ -39,7 +38,7 @@ export async function playsPage({ api }) {
 
   const sections = active.map(({ segment, items }) => {
     const entered = items.filter((item) => item.kind === 'entered').length;
-    const play = PLAYS[segment.key] ?? (segment.key.startsWith(FEATURE_UNUSED) ? PLAYS[FEATURE_UNUSED] : segment.description);
+    const play = playSentence(segment.key) ?? segment.description;
     return el(
       'section',
       { class: 'panel', 'data-segment': segment.key },

@@ -2,28 +2,15 @@
 import { membersToCsv, downloadText } from '../csv.js';
 import { segmentList, segmentMembers } from '../data.js';
 import { el } from '../dom.js';
+import { playOf } from '../figures/plays.js';
 import { formatNumber, formatRatio, utilisationBand } from '../format.js';
 
 const FEATURE_UNUSED = 'feature-unused:';
 
-/** What a customer-success team does with each built-in segment. */
-export const PLAYS = {
-  'post-onboarding': 'Check the account reached its first value; schedule the first business review.',
-  'low-utilization': 'Find who has a seat but is not using it; run an enablement session.',
-  'rising-utilization': 'Momentum: share wins, line up an expansion conversation.',
-  'usage-drop': 'Reach out before renewal risk grows: what changed?',
-  'weekly-active': 'Healthy habit: ask for a reference or case study.',
-  top: 'Champions: invite to the advisory board, beta programmes.',
-  'low-engagement-after-onboarding': 'Onboarding did not stick: offer a guided re-onboarding.',
-  'champion-disengaged': 'The champion went quiet: find out why, find a second champion.',
-  'trial-ready': 'Trial accounts using the product most: sales follow-up now.',
-  'expansion-ready': 'Nearly out of seats: propose more seats.',
-  'new-users': 'Welcome sequence; show the features that matter first.',
-  dormant: 'Win-back message with what changed since they left.',
-  'feature-unused:': 'Nudge towards a valuable feature they never used.',
-  'nps-promoters': 'Ask for a review or referral.',
-  'nps-passives': 'Ask what would make it a 10.',
-  'nps-detractors': 'Call them: close the loop within 48 hours.',
+/** A segment's play as the dashboard shows it (one definition: /dashboard/figures/plays.js), or undefined for a custom segment. */
+export const playSentence = (key) => {
+  const play = playOf(key);
+  return play && `${play[0].toUpperCase()}${play.slice(1)}.`;
 };
 
 const ACCOUNT_COLUMNS = [
@@ -70,7 +57,7 @@ export async function segmentsPage({ api, params, announce }) {
     const input = el('input', { id: 'feature-event', required: true, placeholder: 'e.g. Report Exported' });
     detail.append(
       el('h2', {}, 'Feature never used'),
-      el('p', {}, PLAYS[FEATURE_UNUSED]),
+      el('p', {}, playSentence(FEATURE_UNUSED)),
       el(
         'form',
         {
@@ -106,7 +93,7 @@ export async function segmentsPage({ api, params, announce }) {
     detail.append(
       el('h2', {}, members.segment.name, ' ', el('span', { class: 'muted' }, `(${members.items.length} ${members.segment.of})`)),
       definition?.description ? el('p', {}, definition.description) : null,
-      el('p', {}, el('strong', {}, 'Play: '), PLAYS[key] ?? PLAYS[key.startsWith(FEATURE_UNUSED) ? FEATURE_UNUSED : ''] ?? 'Custom segment.'),
+      el('p', {}, el('strong', {}, 'Play: '), playSentence(key) ?? 'Custom segment.'),
       el('div', { class: 'toolbar' }, exportButton, el('span', { class: 'muted' }, `As of ${members.asOf}, model v${members.model.version}`)),
       el(
         'table',
