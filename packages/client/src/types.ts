@@ -137,6 +137,16 @@ export type {
   WebhookUpdate,
 } from '@uptake/protocol';
 
+// ── Deletion (docs/privacy.md) ──
+
+export type { DeletionReceipt } from '@uptake/protocol';
+
+/** Options of `deleteUser` / `deleteAccount`. */
+export type DeletionOptions = {
+  /** The id may send events again afterwards (default false: its events are refused with reason `deleted`). */
+  allowReturn?: boolean;
+};
+
 // ── Events (what a sender writes: the input side, so ids may be numbers, fields may be null) ──
 
 /** Any event of protocol v1; `messageId` is made by the client when missing. */

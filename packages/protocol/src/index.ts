@@ -9,3 +9,4 @@ export * from './widgets.ts';
 export * from './project.ts';
 export * from './webhooks.ts';
 export * from './segment-history.ts';
+export * from './deletions.ts';

@@ -12,6 +12,8 @@ import { rebuildDerivedTables } from './derived/rebuild.ts';
 import { expireEvents } from './privacy/expire-events.ts';
 import { createProject } from './projects/projects.queries.ts';
 import { chooseProject, parseOverlap, rotateProjectKey, setProjectSettings, UsageError } from './projects/project-commands.ts';
+import { DEFAULT_DELETION_SETTINGS } from './privacy/deletion-worker.ts';
+import { deleteFromCommandLine } from './privacy/deletion-commands.ts';
 import { startServer } from './server.ts';
 
 const USAGE = `Usage: uptake <command> [options]
@@ -35,6 +37,11 @@ Commands:
                               (days whose raw events expired keep their rows: docs/privacy.md)
   expire [--project <id>]     delete now the raw events past each project's retentionDays (what
                               the servers' retention worker does hourly; docs/privacy.md)
+  user delete <userId> [--allow-return] [--project <id>]
+  account delete <accountId> [--allow-return] [--project <id>]
+                              delete a user or an account (docs/privacy.md): ids, traits and
+                              event details go, figures stay under a pseudonym; prints the
+                              receipt. Its ids are refused by ingestion unless --allow-return
 
 Options:
   --port <n>        port to listen on (default 4000, env PORT)
@@ -74,10 +81,11 @@ async function main(argv: string[]): Promise<number> {
       overlap: { type: 'string' },
       'allowed-origins': { type: 'string' },
       'require-user-hash': { type: 'string' },
+      'allow-return': { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
     },
   });
-  const [command, subcommand] = positionals;
+  const [command, subcommand, argument] = positionals;
   if (values.help || !command) {
     print(USAGE);
     return command || values.help ? 0 : 1;
@@ -209,6 +217,37 @@ async function main(argv: string[]): Promise<number> {
         await store.close();
       }
       return 0;
+    }
+    case 'user':
+    case 'account': {
+      if (subcommand !== 'delete' || argument === undefined) {
+        process.stderr.write(`usage: uptake ${command} delete <${command}Id> [--allow-return] [--project <id>] [--json]\n`);
+        return 1;
+      }
+      const store = await openStore(config.database.kind === 'postgres' ? { ...config.database, queryTimeoutMs: 0 } : config.database);
+      try {
+        await migrateToLatest(store.db);
+        const projectId = await chooseProject(store.db, values.project);
+        const receipt = await deleteFromCommandLine(store.db, projectId, command, argument, {
+          allowReturn: values['allow-return'],
+          settings: { ...DEFAULT_DELETION_SETTINGS, ...config.deletions },
+          changeTracker: createChangeTracker(),
+          announceChanges: config.database.kind === 'postgres',
+        });
+        if (values.json) print(JSON.stringify(receipt));
+        else {
+          print(`Deleted the ${command} (${receipt.deletionId}, ${receipt.status} at ${receipt.completedAt})`);
+          for (const [table, rows] of Object.entries(receipt.rows)) print(`  ${table.padEnd(24)} ${rows}`);
+          print(receipt.allowReturn ? 'The id may send events again (--allow-return).' : 'Events naming the id are refused from now on (reason "deleted").');
+        }
+        return 0;
+      } catch (error) {
+        if (!(error instanceof UsageError)) throw error;
+        process.stderr.write(`uptake: ${error.message}\n`);
+        return 1;
+      } finally {
+        await store.close();
+      }
     }
     default:
       process.stderr.write(`unknown command: ${command}\n\n${USAGE}`);
