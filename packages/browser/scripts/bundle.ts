@@ -31,7 +31,7 @@ const minify = (): Plugin => terser({ ecma: 2020, compress: { passes: 3 }, forma
  * (`get`, `set`, `keys`, `now`, `random`, `status`, `body`, `page` …): terser renames every use of the
  * name. (terser leaves names it knows from the DOM alone anyway, e.g. `storage`, `transport`, `hide`.)
  */
-const SCRIPT_TAG_PRIVATE_PROPERTIES = /^(post|beacon|retryAfter)$/;
+const SCRIPT_TAG_PRIVATE_PROPERTIES = /^(post|beacon|retryAfter|storage|transport|privacySignal)$/;
 
 /**
  * terser for the script tag we ship: as `minify`, plus the private property names above and
@@ -41,7 +41,7 @@ const minifyScriptTag = (): Plugin =>
   terser({
     ecma: 2020,
     compress: { passes: 3, unsafe_arrows: true },
-    mangle: { properties: { regex: SCRIPT_TAG_PRIVATE_PROPERTIES } },
+    mangle: { properties: { regex: SCRIPT_TAG_PRIVATE_PROPERTIES, builtins: true } },
     format: { comments: false },
   }) as Plugin;
 

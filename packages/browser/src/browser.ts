@@ -55,6 +55,7 @@ export const browserDeps = (options: Options): CoreDeps => ({
   now: Date.now,
   random: Math.random,
   page: pageContext,
+  privacySignal: (navigator as { globalPrivacyControl?: unknown }).globalPrivacyControl === true,
 });
 
 /**

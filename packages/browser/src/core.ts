@@ -8,6 +8,7 @@ import {
 } from './limits.js';
 import {
   ANONYMOUS_ID,
+  CONSENT_KEY,
   GROUP_ID,
   IDENTITY_KEY,
   LAST_ACTIVITY_AT,
@@ -26,7 +27,7 @@ import {
 } from './stored-format.js';
 import { takeOrphanedQueues, trimQueue } from './persisted-queue.js';
 import { hasExpired, sessionEndFields, sessionStartFields, startSession } from './session.js';
-import type { CoreDeps, HttpAnswer, Options, Properties, Scheduler, Uptake, UptakeError } from './types.js';
+import type { ConsentChoice, CoreDeps, HttpAnswer, Options, Properties, Scheduler, Uptake, UptakeError } from './types.js';
 import { uuid } from './uuid.js';
 import { VERSION } from './version.js';
 
@@ -41,10 +42,17 @@ export type PageHooks = {
   backOnline(): void;
 };
 
-/** Consent (README "Privacy and consent"): pending keeps events in memory only, denied records nothing. */
-const CONSENT_PENDING = 0;
-const CONSENT_GRANTED = 1;
-const CONSENT_DENIED = 2;
+/**
+ * Consent (README "Privacy and consent") as what it allows: denied nothing; pending recording in
+ * memory; anonymous also sending (ids in memory only); granted also storing.
+ */
+const CONSENT_DENIED = 0;
+const MAY_RECORD = 1;
+const MAY_SEND = 2;
+const MAY_STORE = 4;
+const CONSENT_GRANTED = MAY_RECORD | MAY_SEND | MAY_STORE;
+/** The `consent` option's starting states other than granted. */
+const STARTING_STATE: Record<string, number> = { pending: MAY_RECORD, anonymous: MAY_RECORD | MAY_SEND, denied: CONSENT_DENIED };
 
 const iso = (ms: number): string => new Date(ms).toISOString();
 
@@ -74,7 +82,8 @@ export const createCore = (options: Options, deps: CoreDeps, scheduler: Schedule
   const encoder = new TextEncoder();
   const byteLength = (text: string): number => encoder.encode(text).length;
   const endpoint = options.host.replace(/\/+$/, '') + '/v1/batch';
-  const flushAt = Math.min(Math.max(options.flushAt || 20, 1), MAX_BATCH_EVENTS);
+  // `+`: the script tag passes its `data-*` text as it is; not a number (NaN) means the default, as 0 does.
+  const flushAt = Math.min(Math.max(+options.flushAt! || 20, 1), MAX_BATCH_EVENTS);
   /** This page load; names its stored queue and lease. */
   const tab = uuid(now());
   const queueKey = QUEUE_PREFIX + tab;
@@ -106,11 +115,13 @@ export const createCore = (options: Options, deps: CoreDeps, scheduler: Schedule
     };
 
   // ── What is stored ────────────────────────────────────────────────────────────────────────
-  // `consent: 'denied'` is applied below by consent(false), which also clears what is stored.
-  let consentState = options.consent == 'pending' ? CONSENT_PENDING : CONSENT_GRANTED;
+  // Where a browser without a stored choice starts (the stored choice is applied at the start, below).
+  let consentState =
+    options.globalPrivacyControl && deps.privacySignal ? CONSENT_DENIED : (STARTING_STATE[options.consent!] ?? CONSENT_GRANTED);
   /** A new anonymous identity (first visit, `reset()`, consent withdrawn). */
   const anonymousIdentity = (): Identity => ({ [ANONYMOUS_ID]: uuid(now()) });
-  let identity = readRecord<Identity>(storage.get(IDENTITY_KEY)) || anonymousIdentity();
+  // The stored identity is read by load() once consent allows storing: until then the id is in memory only.
+  let identity = anonymousIdentity();
   let session: Session | undefined;
   /** The persisted queue: serialised events, oldest first. The memory copy is the truth for this page load; storage is its backup. */
   let queue: string[] = [];
@@ -119,7 +130,7 @@ export const createCore = (options: Options, deps: CoreDeps, scheduler: Schedule
 
   /** Writes (or removes, for `undefined`) a key, only with consent; a full or broken storage leaves memory as the copy. */
   const write = (key: string, value?: string): void => {
-    if (consentState != CONSENT_GRANTED) return;
+    if (!(consentState & MAY_STORE)) return;
     try {
       if (value) storage.set(key, value);
       else storage.remove(key);
@@ -146,18 +157,21 @@ export const createCore = (options: Options, deps: CoreDeps, scheduler: Schedule
     saveQueue();
   };
   /**
-   * Identity and session are shared by the tabs: another tab may have identified the user, reset,
-   * or kept the session alive, so the stored copies win (memory is the truth until consent).
+   * The consent choice, identity and session are shared by the tabs and page loads: a choice made
+   * since (or before this page load) applies here too; another tab may have identified the user,
+   * reset, or kept the session alive, so the stored copies win (memory is the truth until consent).
    */
   const load = (): void => {
-    if (consentState != CONSENT_GRANTED) return;
-    identity = readRecord<Identity>(storage.get(IDENTITY_KEY)) || identity;
-    session = readRecord<Session>(storage.get(SESSION_KEY)) || session;
-  };
-  /** Takes over the queues of page loads that are gone (lease released or expired), then saves ours (renewing its lease). */
-  const adoptOrphanedQueues = (): void => {
-    queue = takeOrphanedQueues(storage, tab, now()).concat(queue);
-    saveQueue();
+    const stored = storage.get(CONSENT_KEY);
+    // `!=`: nothing stored (null) is no news at the start (undefined).
+    if (stored != storedChoice) {
+      storedChoice = stored;
+      if (stored) consent(stored as ConsentChoice);
+    }
+    if (consentState & MAY_STORE) {
+      identity = readRecord<Identity>(storage.get(IDENTITY_KEY)) || identity;
+      session = readRecord<Session>(storage.get(SESSION_KEY)) || session;
+    }
   };
 
   // ── Events and sessions ───────────────────────────────────────────────────────────────────
@@ -201,7 +215,7 @@ export const createCore = (options: Options, deps: CoreDeps, scheduler: Schedule
       if (change[USER_ID] && change[USER_ID] != identity[USER_ID]) identity[USER_HASH] = undefined;
       identity = { ...identity, ...change };
     }
-    if (consentState == CONSENT_DENIED) return;
+    if (!consentState) return;
     const at = now();
     let current = session;
     if (!current || hasExpired(current, at)) {
@@ -255,7 +269,7 @@ export const createCore = (options: Options, deps: CoreDeps, scheduler: Schedule
   const drain = async (): Promise<void> => {
     sending = true;
     try {
-      while (consentState == CONSENT_GRANTED && queue.length && now() >= waitUntil) {
+      while (consentState & MAY_SEND && queue.length && now() >= waitUntil) {
         const batch = nextBatch(queue, maxEventsPerRequest, MAX_BATCH_BYTES);
         let answer: HttpAnswer;
         try {
@@ -293,10 +307,11 @@ export const createCore = (options: Options, deps: CoreDeps, scheduler: Schedule
   /** Sends waiting events now, unless the service asked to wait; resolves when the attempt is over. */
   const sendNow = (): Promise<void> => (sending ? inflight! : (inflight = drain()));
 
-  /** The page is hidden or going away: hands the events not beaconed yet to `sendBeacon`. */
+  /** The page is hidden or going away: hands the events not beaconed yet to `sendBeacon` (unless another tab has denied consent since). */
   const hide = (leaving?: boolean): void => {
     if (leaving) write(leaseKey);
-    if (consentState != CONSENT_GRANTED || now() < waitUntil) return;
+    load();
+    if (!(consentState & MAY_SEND) || now() < waitUntil) return;
     let rest = queue.filter((event) => !beaconed.has(event));
     while (rest.length) {
       const batch = nextBatch(rest, MAX_BATCH_EVENTS, MAX_BEACON_BYTES);
@@ -306,35 +321,53 @@ export const createCore = (options: Options, deps: CoreDeps, scheduler: Schedule
     }
   };
 
-  /** Runs every `flushIntervalMs`: adopts orphaned queues (renewing our lease) and sends. */
+  /**
+   * Runs at the start, on consent and every `flushIntervalMs`: applies a choice another tab made,
+   * takes over the queues of page loads that are gone (lease released or expired), saves (renewing
+   * our lease) and sends.
+   */
   const tick = (): void => {
-    if (consentState != CONSENT_GRANTED) return;
-    adoptOrphanedQueues();
-    sendNow();
+    load();
+    if (consentState & MAY_STORE) {
+      queue = takeOrphanedQueues(storage, tab, now()).concat(queue);
+      save();
+    }
+    if (consentState & MAY_SEND) sendNow();
   };
 
   // ── Consent ───────────────────────────────────────────────────────────────────────────────
-  const consent = (granted: boolean): void => {
-    if (!granted) {
+  /** The stored choice as this instance last saw it: when the stored one differs, another tab chose since. */
+  let storedChoice: string | null | undefined;
+  /**
+   * Applies a choice and, unless it comes from the browser's privacy signal, stores it for the
+   * tabs and the next page loads. Denied forgets everything (memory and storage) but the choice.
+   */
+  const consent = (choice: boolean | ConsentChoice, fromSignal?: boolean): void => {
+    if (choice === true || choice == 'granted') {
+      consentState = CONSENT_GRANTED;
+      write(CONSENT_KEY, 'granted');
+    } else {
       consentState = CONSENT_DENIED;
       queue = [];
       beaconed.clear();
       session = undefined;
       identity = anonymousIdentity();
-      for (const key of storage.keys()) if (key.startsWith(STORAGE_PREFIX)) storage.remove(key);
-    } else if (consentState != CONSENT_GRANTED) {
-      consentState = CONSENT_GRANTED;
-      save();
-      tick();
+      for (const key of storage.keys()) if (key.startsWith(STORAGE_PREFIX) && key != CONSENT_KEY) storage.remove(key);
+      // After removing every other key, there is room for this one.
+      if (!fromSignal) storage.set(CONSENT_KEY, 'denied');
     }
+    // What is stored now (a full storage may have refused the write): not news for load().
+    storedChoice = storage.get(CONSENT_KEY);
+    if (consentState) tick();
   };
 
   // ── Start ─────────────────────────────────────────────────────────────────────────────────
-  const ticker = scheduler.setInterval(guard(tick), Math.max(options.flushIntervalMs || 5000, 50));
-  if (options.consent == 'denied') consent(false); // as if just refused: nothing stored stays
-  load();
-  save();
+  const ticker = scheduler.setInterval(guard(tick), Math.max(+options.flushIntervalMs! || 5000, 50));
+  // Precedence (README "Privacy and consent"): a `consent()` call, then the stored choice (applied
+  // by tick's load), then Global Privacy Control, then the `consent` option.
   tick();
+  // Denied without a choice stored (the option or the privacy signal): nothing stored stays.
+  if (!consentState) consent(false, true);
   const detach = attach?.({
     pageHidden: guard(hide),
     backOnline: guard(() => {
@@ -354,7 +387,7 @@ export const createCore = (options: Options, deps: CoreDeps, scheduler: Schedule
     flush: sendNow,
     reset: guard(() => {
       load();
-      if (session && consentState != CONSENT_DENIED) endSession(session);
+      if (session && consentState) endSession(session);
       session = undefined;
       identity = anonymousIdentity();
       save();

@@ -5,6 +5,7 @@ import type { CoreDeps, Options, Uptake } from './types.js';
 
 export type {
   AccountTraits,
+  ConsentChoice,
   ConsentState,
   CoreDeps,
   HttpAnswer,
@@ -32,6 +33,9 @@ const run = (method: Method, args: unknown[]): unknown => {
   if (waiting.length < MAX_PENDING_CALLS) waiting.push([method, args]);
 };
 
+/** The default instance's `method`: calls it, or keeps the call for `init`. Pure: unused methods are tree-shaken. */
+const call = <M extends Method>(method: M): Uptake[M] => ((...args: unknown[]) => run(method, args)) as Uptake[M];
+
 /**
  * Starts the SDK. Call it once, as early as you can; calls made before it are kept and replayed.
  * Events left unsent by an earlier page load (or another tab that closed) are sent now.
@@ -57,7 +61,7 @@ export const init = (options: Options): void => {
  * @example
  * identify('user_42', { email: 'ada@example.com', role: 'admin' }, { userHash: hashFromYourBackend });
  */
-export const identify: Uptake['identify'] = (...args) => run('identify', args);
+export const identify = /* @__PURE__ */ call('identify');
 
 /**
  * Says which account (customer company) the user works in; later events carry it as `context.groupId`.
@@ -65,7 +69,7 @@ export const identify: Uptake['identify'] = (...args) => run('identify', args);
  * @example
  * group('acme', { name: 'Acme Inc.', plan: 'pro', seats: 25 });
  */
-export const group: Uptake['group'] = (...args) => run('group', args);
+export const group = /* @__PURE__ */ call('group');
 
 /**
  * Records a feature use or any other action.
@@ -73,7 +77,7 @@ export const group: Uptake['group'] = (...args) => run('group', args);
  * @example
  * track('Report Created', { format: 'pdf' });
  */
-export const track: Uptake['track'] = (...args) => run('track', args);
+export const track = /* @__PURE__ */ call('track');
 
 /**
  * Records a page view; `url`, `path`, `referrer` and `title` are added to its properties.
@@ -82,7 +86,7 @@ export const track: Uptake['track'] = (...args) => run('track', args);
  * page();                       // on load
  * page('Settings', { tab: 'billing' }); // in a single-page app's router
  */
-export const page: Uptake['page'] = (...args) => run('page', args);
+export const page = /* @__PURE__ */ call('page');
 
 /**
  * Sends waiting events now (unless the service asked to wait); resolves when the attempt is over.
@@ -99,18 +103,19 @@ export const flush: Uptake['flush'] = () => (run('flush', []) as Promise<void> |
  * @example
  * reset();
  */
-export const reset: Uptake['reset'] = (...args) => run('reset', args);
+export const reset = /* @__PURE__ */ call('reset');
 
 /**
- * Gives or withdraws consent. `consent(true)` stores and sends what was recorded while consent was
- * pending; `consent(false)` drops it and clears everything the SDK stored.
+ * Gives or withdraws consent; the choice is remembered across page loads and tabs. `consent(true)`
+ * (or `'granted'`) stores and sends what was recorded while consent was pending; `consent(false)`
+ * (or `'denied'`) drops it, clears everything the SDK stored but the choice, and sends nothing more.
  *
  * @example
  * init({ writeKey, host, consent: 'pending' });
  * cookieBanner.onAccept(() => consent(true));
  * cookieBanner.onReject(() => consent(false));
  */
-export const consent: Uptake['consent'] = (...args) => run('consent', args);
+export const consent = /* @__PURE__ */ call('consent');
 
 /**
  * Listens to problems: rejected or dropped events, queue overflow, unexpected errors.
@@ -119,7 +124,7 @@ export const consent: Uptake['consent'] = (...args) => run('consent', args);
  * @example
  * onError((error) => console.warn('uptake', error.code, error));
  */
-export const onError: Uptake['onError'] = (...args) => run('onError', args);
+export const onError = /* @__PURE__ */ call('onError');
 
 /** The default instance's API as one object (what the script tag puts on `window.uptake`). */
 export const uptake = { init, identify, group, track, page, flush, reset, consent, onError };

@@ -7,11 +7,11 @@ import type { KeyValueStore } from './types.js';
  * createUptake({ writeKey, host, persistence: 'memory' }) // uses memoryStore() for you
  */
 export const memoryStore = (): KeyValueStore => {
-  const map = new Map<string, string>();
+  const map: Record<string, string> = {};
   return {
-    get: (key) => map.get(key) ?? null,
-    set: (key, value) => void map.set(key, value),
-    remove: (key) => void map.delete(key),
-    keys: () => [...map.keys()],
+    get: (key) => map[key] ?? null,
+    set: (key, value) => void (map[key] = value),
+    remove: (key) => void delete map[key],
+    keys: () => Object.keys(map),
   };
 };

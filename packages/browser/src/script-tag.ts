@@ -22,13 +22,12 @@ if (!stub || Array.isArray(stub)) {
   const data = script?.dataset;
   if (data?.writeKey) {
     init({
-      // writeKey, persistence and consent as they are (the core ignores other attributes)
+      // writeKey, persistence, consent and the numbers as they are (the core reads flushAt and
+      // flushIntervalMs with `+`; it ignores other attributes)
       ...(data as Pick<Options, 'writeKey' | 'persistence' | 'consent'>),
       host: data.host || '',
-      // NaN (attribute absent or not a number) means the default, as 0 does.
-      flushAt: +data.flushAt!,
-      flushIntervalMs: +data.flushIntervalMs!,
       debug: data.debug != null,
+      globalPrivacyControl: data.globalPrivacyControl != null,
     });
   }
   for (const [method, args] of (stub as StubCall[] | undefined) || []) {

@@ -7,7 +7,7 @@
  * names them only through the constants below.
  */
 
-/** Every key the SDK writes starts with this (`consent(false)` removes them all). */
+/** Every key the SDK writes starts with this (`consent(false)` removes them all but {@link CONSENT_KEY}). */
 export const STORAGE_PREFIX = 'uptake.';
 /** The identity, shared by the tabs: an {@link Identity} as JSON. */
 export const IDENTITY_KEY = 'uptake.id';
@@ -20,6 +20,12 @@ export const SESSION_KEY = 'uptake.s';
 export const QUEUE_PREFIX = 'uptake.q.';
 /** The page load's claim on its queue, `uptake.l.<tab>`: the time (ms) until which it holds. */
 export const LEASE_PREFIX = 'uptake.l.';
+/**
+ * The last consent choice made on this site in this browser (a `consent()` call or
+ * `consent: 'denied'`), shared by the tabs: the text `granted` or `denied`. Absent until a choice.
+ * It is the one key kept when consent is denied, so that the refusal holds on the next page load.
+ */
+export const CONSENT_KEY = 'uptake.c';
 
 // Fields of the stored identity.
 export const ANONYMOUS_ID = 'a';

@@ -22,8 +22,16 @@ export type AccountTraits = Properties & {
   trial?: boolean;
 };
 
-/** `'pending'`: nothing is stored or sent until `consent(true)`. Default `'granted'`. */
-export type ConsentState = 'pending' | 'granted' | 'denied';
+/**
+ * The `consent` option: where to start when this browser has no stored choice (README "Privacy and
+ * consent"). `'pending'`: nothing is stored or sent until `consent(true)`. `'anonymous'`: events are
+ * sent with an id kept in memory only, nothing is stored until `consent(true)`. `'denied'`: as a
+ * `consent(false)` call. Default `'granted'`.
+ */
+export type ConsentState = 'pending' | 'anonymous' | 'granted' | 'denied';
+
+/** What `consent()` takes besides `true` / `false`. */
+export type ConsentChoice = 'granted' | 'denied';
 
 /** An instance made by `createUptake`; the default instance's named exports are the same calls. */
 export type Uptake = {
@@ -33,7 +41,8 @@ export type Uptake = {
   page(name?: string, properties?: Properties): void;
   flush(): Promise<void>;
   reset(): void;
-  consent(granted: boolean): void;
+  /** Gives (`true`, `'granted'`) or refuses (`false`, `'denied'`) consent; the choice is remembered. */
+  consent(choice: boolean | ConsentChoice): void;
   onError(listener: (error: UptakeError) => void): void;
   /** Stops timers and page listeners. */
   close(): void;
@@ -51,8 +60,13 @@ export type Options = {
   flushIntervalMs?: number;
   /** Where the queue, ids and session live: `'localStorage'` (default; memory when unavailable) or `'memory'`. */
   persistence?: 'localStorage' | 'memory';
-  /** Default `'granted'`. With `'pending'` nothing is stored or sent until `consent(true)`. */
+  /** Default `'granted'`. With `'pending'` nothing is stored or sent until `consent(true)`. A stored choice wins (README). */
   consent?: ConsentState;
+  /**
+   * Honour Global Privacy Control: when the browser sends it (`navigator.globalPrivacyControl === true`),
+   * treat consent as denied unless it is granted explicitly (a `consent(true)` call, now or stored).
+   */
+  globalPrivacyControl?: boolean;
   /** Log errors and every send to the console. */
   debug?: boolean;
 };
@@ -114,6 +128,8 @@ export type CoreDeps = {
   random(): number;
   /** The current page, added to every event as `context.page`. */
   page?(): PageContext | undefined;
+  /** The browser's Global Privacy Control signal (`navigator.globalPrivacyControl === true`), honoured with the `globalPrivacyControl` option. */
+  privacySignal?: boolean;
 };
 
 /**

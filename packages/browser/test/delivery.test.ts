@@ -298,7 +298,7 @@ describe('consent', () => {
     expect(storedKeys()).toContain('uptake.id');
   });
 
-  it('consent(false) clears everything stored and stops sending', async () => {
+  it('consent(false) clears everything stored but the choice and stops sending', async () => {
     answerWith(() => HttpResponse.error());
     const sdk = start({ flushAt: 1 });
     sdk.identify('u1');
@@ -306,13 +306,13 @@ describe('consent', () => {
     await advance(0);
     expect(storedKeys().length).toBeGreaterThan(0);
     sdk.consent(false);
-    expect(storedKeys()).toEqual([]);
+    expect(storedKeys()).toEqual(['uptake.c']);
     answerWith(() => undefined);
     const before = received.length;
     sdk.track('B');
     await advance(120_000);
     expect(received.length).toBe(before);
-    expect(storedKeys()).toEqual([]);
+    expect(storedKeys()).toEqual(['uptake.c']);
   });
 });
 

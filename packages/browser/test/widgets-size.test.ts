@@ -8,7 +8,8 @@ describe('widget sizes', () => {
     const widgets = rows.filter((row) => /^(nps|progress):/.test(row.name));
     expect(widgets.map((row) => row.name)).toHaveLength(4);
     for (const row of widgets) expect(row.brotli, row.name).toBeLessThanOrEqual(4096);
-    // The widget loader's hook in the script tag must not push it over the core's goal.
-    expect(rows.find((row) => row.name.startsWith('script tag'))!.brotli).toBeLessThanOrEqual(2560);
+    // The script tag's ceiling: the 2560 B goal plus 80 B for consent (remembered choice, GPC,
+    // anonymous mode; docs/benchmarks.md "SDK size" says why it was raised).
+    expect(rows.find((row) => row.name.startsWith('script tag'))!.brotli).toBeLessThanOrEqual(2640);
   }, 60_000);
 });

@@ -54,6 +54,8 @@ import type {
   UserScore,
   Utilisation,
   CreatedWebhook,
+  DeletionOptions,
+  DeletionReceipt,
   NewWebhook,
   SecretRotation,
   SecretRotationInput,
@@ -455,6 +457,23 @@ export type UptakeClient = {
   testWebhook(id: string): Promise<WebhookSend>;
 
   /**
+   * Deletes a user (docs/privacy.md): ids, traits and event details go; the figures stay under a
+   * pseudonym; their events are refused afterwards unless `allowReturn`. Answers the receipt:
+   * `status` 'completed' (200), or 'running' (202) for a long one: poll `deletion(deletionId)`.
+   * `DELETE /v1/users/:userId`.
+   *
+   * @example
+   * const { deletionId, status } = await client.deleteUser('u_123');
+   */
+  deleteUser(userId: string, options?: DeletionOptions): Promise<DeletionReceipt>;
+
+  /** Deletes an account as `deleteUser` deletes a user. `DELETE /v1/accounts/:accountId`. */
+  deleteAccount(accountId: string, options?: DeletionOptions): Promise<DeletionReceipt>;
+
+  /** A deletion's receipt (it never names the deleted id). `GET /v1/deletions/:deletionId`; 404 when unknown. */
+  deletion(deletionId: string): Promise<DeletionReceipt>;
+
+  /**
    * Sends events with the write key, split into requests of at most 500 events and 500 KB, one
    * after another. Events without a `messageId` get one (`crypto.randomUUID()`); give your own
    * to make a retry of the same events safe (the service stores each messageId once). Answers
@@ -640,6 +659,11 @@ export function createUptakeClient(options: UptakeClientOptions): UptakeClient {
     allWebhookDeliveries: (id, deliveriesQuery = {}) => allPages<WebhookDelivery>('allWebhookDeliveries', path`/v1/webhooks/${id}/deliveries`, deliveriesQuery),
     redeliverWebhook: (id, messageId) => query('redeliverWebhook', { method: 'POST', path: path`/v1/webhooks/${id}/deliveries/${messageId}/redeliver`, body: {} }),
     testWebhook: (id) => query('testWebhook', { method: 'POST', path: path`/v1/webhooks/${id}/test`, body: {} }),
+    deleteUser: (userId, options = {}) =>
+      query('deleteUser', { method: 'DELETE', path: path`/v1/users/${userId}`, query: options.allowReturn === undefined ? {} : { allowReturn: options.allowReturn } }),
+    deleteAccount: (accountId, options = {}) =>
+      query('deleteAccount', { method: 'DELETE', path: path`/v1/accounts/${accountId}`, query: options.allowReturn === undefined ? {} : { allowReturn: options.allowReturn } }),
+    deletion: (deletionId) => query('deletion', { method: 'GET', path: path`/v1/deletions/${deletionId}` }),
     exportUser: (userId) => exportStream<UserExportRecord>('exportUser', path`/v1/users/${userId}/export`, {}),
     exportEvents: (range) => exportStream<ExportedEvent>('exportEvents', '/v1/events/export', { from: range.from, to: range.to, format: 'ndjson' }),
     sendBatch,

@@ -137,6 +137,15 @@ export type {
   WebhookUpdate,
 } from '@uptake/protocol';
 
+// ── Deletion (docs/privacy.md) ──
+
+export type { DeletionReceipt } from '@uptake/protocol';
+
+/** Options of `deleteUser` / `deleteAccount`. */
+export type DeletionOptions = {
+  /** The id may send events again afterwards (default false: its events are refused with reason `deleted`). */
+  allowReturn?: boolean;
+};
 // ── Export (docs/privacy.md) ──
 
 export type { EventsExportQuery, ExportedEvent, ExportFormat, UserExportKind, UserExportRecord } from '@uptake/protocol';

@@ -10,3 +10,4 @@ export * from './project.ts';
 export * from './webhooks.ts';
 export * from './export.ts';
 export * from './segment-history.ts';
+export * from './deletions.ts';

@@ -17,9 +17,20 @@ export const originSchema = z
     error: 'must be an origin, scheme://host[:port] (no path, no trailing slash)',
   });
 
+/** The longest retention a project may set (ten years); unset keeps raw events for ever. */
+export const MAX_RETENTION_DAYS = 3650;
+
 export const projectSettingsUpdateSchema = z.strictObject({
   allowedOrigins: z.array(originSchema).max(100).optional().describe('origins allowed to call ingestion and widget routes; [] allows any'),
   requireUserHash: z.boolean().optional().describe('events with a userId must carry a valid context.userHash'),
+  retentionDays: z
+    .number({ error: `must be a whole number of days from 1 to ${MAX_RETENTION_DAYS}, or null (keep raw events)` })
+    .int(`must be a whole number of days from 1 to ${MAX_RETENTION_DAYS}, or null (keep raw events)`)
+    .min(1, `must be a whole number of days from 1 to ${MAX_RETENTION_DAYS}, or null (keep raw events)`)
+    .max(MAX_RETENTION_DAYS, `must be a whole number of days from 1 to ${MAX_RETENTION_DAYS}, or null (keep raw events)`)
+    .nullable()
+    .optional()
+    .describe('days raw track and page events are kept (docs/privacy.md, "Retention"); null: kept for ever'),
 });
 
 const keyInfoSchema = z.object({
@@ -33,6 +44,8 @@ export const projectInfoSchema = z.object({
   writeKey: z.string().describe('the public write key (it ships in every page)'),
   allowedOrigins: z.array(z.string()),
   requireUserHash: z.boolean(),
+  retentionDays: z.number().int().nullable().describe('days raw track and page events are kept; null: kept for ever'),
+  eventsExpiredBefore: z.string().nullable().describe('the first UTC day (YYYY-MM-DD) whose raw events are all kept; null: none expired yet'),
   keys: z.object({ write: keyInfoSchema, secret: keyInfoSchema, identity: keyInfoSchema }),
 });
 

@@ -22,6 +22,7 @@ import pg from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
 import { startPostgresCluster, type PostgresCluster } from '../test/support/postgres-cluster.ts';
 import { startServeProcess } from '../test/support/serve-process.ts';
+import { batchBody, EVENTS_PER_BATCH, USERS } from './bench-batch.ts';
 
 const { values } = parseArgs({
   options: {
@@ -33,7 +34,6 @@ const { values } = parseArgs({
 const seconds = Number(values.seconds);
 const connections = Number(values.connections);
 const cli = fileURLToPath(new URL('../src/cli.ts', import.meta.url));
-const EVENTS_PER_BATCH = 100;
 
 type ServerEnv = Record<string, string>;
 
@@ -41,34 +41,6 @@ function createProjectKeys(env: ServerEnv, dataDir: string): { writeKey: string;
   const result = spawnSync(process.execPath, [cli, 'project', 'create', '--name', 'Bench', '--json', '--data-dir', dataDir], { env: { ...process.env, ...env }, encoding: 'utf8' });
   if (result.status !== 0) throw new Error(result.stderr);
   return JSON.parse(result.stdout);
-}
-
-const FEATURES = ['Report Created', 'Dashboard Viewed', 'Export Downloaded', 'Comment Added', 'Filter Applied', 'Alert Set', 'Invite Sent', 'Chart Edited'];
-const USERS = 50_000;
-const EVENTS_PER_USER = 20;
-
-/**
- * A batch shaped like real traffic: the SDK flushes about 20 events of one user (a few features,
- * some page views, one account), so 100 events hold 5 users' flushes. Users are spread over
- * 50 k, accounts over 2 k; every messageId is unique.
- */
-function batchBody(writeKey: string, requestNumber: number): string {
-  const sentAt = new Date().toISOString();
-  const batch = [];
-  for (let i = 0; i < EVENTS_PER_BATCH; i++) {
-    const user = (requestNumber * 5 + Math.floor(i / EVENTS_PER_USER)) * 7919 % USERS;
-    const page = i % 5 === 0;
-    batch.push({
-      type: page ? 'page' : 'track',
-      ...(page ? { name: 'Dashboard' } : { event: FEATURES[(user + (i % 3)) % FEATURES.length] }),
-      messageId: `${process.pid}-${requestNumber}-${i}`,
-      userId: `user-${user}`,
-      timestamp: sentAt,
-      properties: { plan: 'pro', size: i },
-      context: { groupId: `acct-${user % 2000}`, sessionId: `s-${user}`, seq: i },
-    });
-  }
-  return JSON.stringify({ writeKey, sentAt, batch });
 }
 
 async function load(url: string, writeKey: string, durationSeconds: number) {

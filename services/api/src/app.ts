@@ -17,6 +17,9 @@ import { OneLinePerRequest } from './http/request-log.ts';
 import { exportRoutes } from './privacy/export.route.ts';
 import { projectRoutes } from './projects/project.route.ts';
 import { ingestionRoutes } from './ingestion/ingestion.route.ts';
+import { createRetentionWorker, retentionSettings } from './privacy/retention-worker.ts';
+import { createDeletionWorker, DEFAULT_DELETION_SETTINGS } from './privacy/deletion-worker.ts';
+import { deletionRoutes } from './privacy/deletions.route.ts';
 import { segmentHistoryRoutes } from './plays/segment-history.route.ts';
 import { createSegmentWatcher, type SegmentWatcher } from './plays/segment-watcher.ts';
 import { DEFAULT_FIGURE_CACHE_BYTES } from './query/figure-cache.ts';
@@ -78,10 +81,18 @@ export async function buildApp(config: Config, options: { logger?: Logger } = {}
   // Webhook deliveries (docs/webhooks.md): sent by this app's dispatcher unless the config turns it off.
   const webhooks = webhookSettings(config.webhooks);
   const dispatcher = createDispatcher(store.db, webhooks, logger);
+  // Raw events past each project's retentionDays (docs/privacy.md): expired by this app unless the config turns it off.
+  const retention = retentionSettings(config.retention);
+  const retentionWorker = createRetentionWorker(store.db, retention, logger);
+  // Deletions (docs/privacy.md): run by this app's worker unless the config turns it off.
+  const { waitMs: deletionWaitMs = 5000, ...deletionSettings } = config.deletions ?? {};
+  const deletionWorker = createDeletionWorker(store.db, { ...DEFAULT_DELETION_SETTINGS, ...deletionSettings }, { changeTracker, announceChanges: config.database.kind === 'postgres', log: logger });
   app.decorate('store', store);
   app.decorate('changeTracker', changeTracker);
   app.addHook('onClose', async () => {
+    await deletionWorker.close();
     await dispatcher.close();
+    await retentionWorker.close();
     await changes?.close();
     await store.close();
   });
@@ -106,6 +117,7 @@ export async function buildApp(config: Config, options: { logger?: Logger } = {}
     changeTracker,
     announceChanges: config.database.kind === 'postgres',
     maxEventNames: config.maxEventNamesPerProject,
+    storeIp: config.storeIp ?? false,
   });
   await app.register(queryRoutes, { db: store.db, auth, dataVersions: changeTracker, figureMaxStalenessMs: config.figureMaxStalenessMs, figureCacheMaxBytes: config.figureCacheMaxBytes, warmFigures: config.warmFigures ?? false });
   await app.register(segmentHistoryRoutes, { db: store.db, auth });
@@ -115,6 +127,7 @@ export async function buildApp(config: Config, options: { logger?: Logger } = {}
   await app.register(exportRoutes, { db: store.db, auth, maxConcurrent: config.database.kind === 'pglite' ? 1 : Math.max(1, Math.floor(config.database.poolSize / 2)) });
   await app.register(projectRoutes, { db: store.db, auth });
   await app.register(webhookRoutes, { db: store.db, auth, allowPrivate: webhooks.allowPrivate, nudge: dispatcher.nudge });
+  await app.register(deletionRoutes, { db: store.db, auth, worker: deletionWorker, waitMs: deletionWaitMs });
   await app.register(dashboardRoutes);
   // The example pages hand out a demo user's userHash: only when asked for (`uptake start`, `--examples`).
   if (config.examples) await app.register(exampleRoutes, { db: store.db, keysDir: config.database.kind === 'pglite' ? config.database.dataDir : '.uptake' });
@@ -136,5 +149,7 @@ export async function buildApp(config: Config, options: { logger?: Logger } = {}
   }
   await app.ready();
   if (webhooks.dispatch) dispatcher.start();
+  if (retention.run) retentionWorker.start();
+  deletionWorker.start();
   return app;
 }

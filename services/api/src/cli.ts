@@ -9,9 +9,12 @@ import { DEMO_PROJECT_FILE, ensureDemoProject, type DemoProjectFile } from './de
 import { loadDemoProject, type DemoRun } from './demo/load-demo.ts';
 import { createChangeTracker } from './derived/change-tracker.ts';
 import { rebuildDerivedTables } from './derived/rebuild.ts';
+import { expireEvents } from './privacy/expire-events.ts';
 import { createProject } from './projects/projects.queries.ts';
 import { exportEventsCommand, exportRangeOf, ExportUsageError } from './privacy/export-command.ts';
 import { chooseProject, parseOverlap, rotateProjectKey, setProjectSettings, UsageError } from './projects/project-commands.ts';
+import { DEFAULT_DELETION_SETTINGS } from './privacy/deletion-worker.ts';
+import { deleteFromCommandLine } from './privacy/deletion-commands.ts';
 import { startServer } from './server.ts';
 
 const USAGE = `Usage: uptake <command> [options]
@@ -32,6 +35,14 @@ Commands:
   demo [--days 90]            create (or reuse) the demo project and load realistic demo data;
                               a second run stores nothing twice
   rebuild                     recompute the query API's derived tables from the stored events
+                              (days whose raw events expired keep their rows: docs/privacy.md)
+  expire [--project <id>]     delete now the raw events past each project's retentionDays (what
+                              the servers' retention worker does hourly; docs/privacy.md)
+  user delete <userId> [--allow-return] [--project <id>]
+  account delete <accountId> [--allow-return] [--project <id>]
+                              delete a user or an account (docs/privacy.md): ids, traits and
+                              event details go, figures stay under a pseudonym; prints the
+                              receipt. Its ids are refused by ingestion unless --allow-return
   export --from <day|time> --to <day|time> [--format ndjson|csv] [--out <file>] [--project <id>]
                               the project's raw events in [from, to] (GET /v1/events/export),
                               streamed from one snapshot to the file or stdout
@@ -43,7 +54,8 @@ Options:
   --examples        serve the example pages of the demo project (serve; start always does,
                     unless env UPTAKE_EXAMPLES=0)
   --name <n>        project name (project create)
-  --project <id>    the project (project rotate-key, set, export); default: the only project
+  --project <id>    the project (project rotate-key, set, expire, export); default: the only project
+                    (expire: every project with a retentionDays)
   --json            print machine-readable JSON (project create, rotate-key, set)
   --days <n>        days of demo data, ending today (demo, first start; default 90)
   --accounts <n>    customer accounts in the demo data (demo, first start; default 100)
@@ -73,6 +85,7 @@ async function main(argv: string[]): Promise<number> {
       overlap: { type: 'string' },
       'allowed-origins': { type: 'string' },
       'require-user-hash': { type: 'string' },
+      'allow-return': { type: 'boolean', default: false },
       from: { type: 'string' },
       to: { type: 'string' },
       format: { type: 'string' },
@@ -80,7 +93,7 @@ async function main(argv: string[]): Promise<number> {
       help: { type: 'boolean', short: 'h', default: false },
     },
   });
-  const [command, subcommand] = positionals;
+  const [command, subcommand, argument] = positionals;
   if (values.help || !command) {
     print(USAGE);
     return command || values.help ? 0 : 1;
@@ -173,6 +186,24 @@ async function main(argv: string[]): Promise<number> {
       }
       return 0;
     }
+    case 'expire': {
+      const store = await openStore(config.database);
+      try {
+        await migrateToLatest(store.db);
+        if (values.project !== undefined) await chooseProject(store.db, values.project);
+        const done = await expireEvents(store.db, { batchSize: config.retention?.batchSize, ...(values.project !== undefined ? { projectId: values.project } : {}) });
+        if (done.length === 0) print(values.project !== undefined ? 'this project keeps its raw events (no retentionDays)' : 'no project has a retentionDays');
+        for (const project of done) {
+          print(
+            `${project.projectId}: events before ${project.firstKeptDay} expired: ${project.eventsDeleted} track/page events deleted, ` +
+              `${project.callsCleared} identify/group calls cleared, ${project.warningsDeleted} ingestion warnings deleted`,
+          );
+        }
+      } finally {
+        await store.close();
+      }
+      return 0;
+    }
     case 'export': {
       try {
         exportRangeOf(values);
@@ -218,6 +249,37 @@ async function main(argv: string[]): Promise<number> {
         await store.close();
       }
       return 0;
+    }
+    case 'user':
+    case 'account': {
+      if (subcommand !== 'delete' || argument === undefined) {
+        process.stderr.write(`usage: uptake ${command} delete <${command}Id> [--allow-return] [--project <id>] [--json]\n`);
+        return 1;
+      }
+      const store = await openStore(config.database.kind === 'postgres' ? { ...config.database, queryTimeoutMs: 0 } : config.database);
+      try {
+        await migrateToLatest(store.db);
+        const projectId = await chooseProject(store.db, values.project);
+        const receipt = await deleteFromCommandLine(store.db, projectId, command, argument, {
+          allowReturn: values['allow-return'],
+          settings: { ...DEFAULT_DELETION_SETTINGS, ...config.deletions },
+          changeTracker: createChangeTracker(),
+          announceChanges: config.database.kind === 'postgres',
+        });
+        if (values.json) print(JSON.stringify(receipt));
+        else {
+          print(`Deleted the ${command} (${receipt.deletionId}, ${receipt.status} at ${receipt.completedAt})`);
+          for (const [table, rows] of Object.entries(receipt.rows)) print(`  ${table.padEnd(24)} ${rows}`);
+          print(receipt.allowReturn ? 'The id may send events again (--allow-return).' : 'Events naming the id are refused from now on (reason "deleted").');
+        }
+        return 0;
+      } catch (error) {
+        if (!(error instanceof UsageError)) throw error;
+        process.stderr.write(`uptake: ${error.message}\n`);
+        return 1;
+      } finally {
+        await store.close();
+      }
     }
     default:
       process.stderr.write(`unknown command: ${command}\n\n${USAGE}`);

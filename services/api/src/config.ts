@@ -1,6 +1,9 @@
 import { z } from 'zod';
 import { DEFAULT_MAX_EVENT_NAMES } from './ingestion/event-names.ts';
 import { DEFAULT_FIGURE_CACHE_BYTES } from './query/figure-cache.ts';
+import { DEFAULT_RETENTION_BATCH } from './privacy/expire-events.ts';
+import type { RetentionSettings } from './privacy/retention-worker.ts';
+import { DEFAULT_DELETION_SETTINGS, type DeletionSettings } from './privacy/deletion-worker.ts';
 import { DEFAULT_WEBHOOK_SETTINGS, type WebhookSettings } from './webhooks/settings.ts';
 
 export type DatabaseConfig =
@@ -83,6 +86,15 @@ export type Config = Readonly<{
    */
   webhooks?: Partial<WebhookSettings>;
   /**
+   * Deletions (docs/privacy.md): the worker (`UPTAKE_DELETION_WORKER`, default on), rows per
+   * transaction (`UPTAKE_DELETION_BATCH_ROWS`, 5000), the lease after which another worker takes
+   * over a crashed one's deletion (`UPTAKE_DELETION_LEASE_MS`, 30000), the poll for unfinished
+   * deletions (`UPTAKE_DELETION_POLL_MS`, 10000), how long a DELETE waits before answering 202
+   * (`UPTAKE_DELETION_WAIT_MS`, 5000); `UPTAKE_DELETION_STOP_AFTER_BATCHES` is for crash tests
+   * only. Absent: the defaults (the worker runs).
+   */
+  deletions?: Partial<DeletionSettings & { waitMs: number }>;
+  /**
    * Record segment entries and exits (docs/plays.md): the segment watcher checks projects whose
    * figures changed and, at each UTC day change, every project. On unless `UPTAKE_SEGMENT_WATCH=0`
    * (every command that serves); absent means off (tests turn it on where they want it).
@@ -90,6 +102,18 @@ export type Config = Readonly<{
   segmentWatch?: boolean;
   /** How often (ms) the watcher looks for projects whose figures changed (`UPTAKE_SEGMENT_WATCH_POLL_MS`, default 500). */
   segmentWatchPollMs?: number;
+  /**
+   * Retention of raw events (docs/privacy.md, "Retention"): the worker deleting what each
+   * project's `retentionDays` expires (`UPTAKE_RETENTION`, default on; it runs at start and then
+   * hourly) and its batch size (`UPTAKE_RETENTION_BATCH`, 5000 rows per transaction). Absent
+   * (tests): nothing expires unless `run` is set.
+   */
+  retention?: Partial<RetentionSettings>;
+  /**
+   * Store client IP addresses (`UPTAKE_STORE_IP`, default off): when off, `context.ip` is removed
+   * from every event and ingestion warning before it is stored (docs/privacy.md).
+   */
+  storeIp?: boolean;
 }>;
 
 const flag = z.preprocess(
@@ -142,6 +166,15 @@ const envSchema = z.object({
   UPTAKE_WEBHOOK_ALLOW_PRIVATE: flag,
   UPTAKE_WEBHOOK_RETRY_SCALE: z.coerce.number().min(0).max(100).default(DEFAULT_WEBHOOK_SETTINGS.retryScale),
   UPTAKE_WEBHOOK_DISABLE_AFTER_DAYS: z.coerce.number().min(0.0001).max(365).default(DEFAULT_WEBHOOK_SETTINGS.disableAfterDays),
+  UPTAKE_RETENTION: flag,
+  UPTAKE_RETENTION_BATCH: z.coerce.number().int().min(1).max(100_000).default(DEFAULT_RETENTION_BATCH),
+  UPTAKE_STORE_IP: flag,
+  UPTAKE_DELETION_WORKER: flag,
+  UPTAKE_DELETION_BATCH_ROWS: z.coerce.number().int().min(1).max(100_000).default(DEFAULT_DELETION_SETTINGS.batchRows),
+  UPTAKE_DELETION_LEASE_MS: z.coerce.number().int().min(100).max(3_600_000).default(DEFAULT_DELETION_SETTINGS.leaseMs),
+  UPTAKE_DELETION_POLL_MS: z.coerce.number().int().min(10).max(3_600_000).default(DEFAULT_DELETION_SETTINGS.pollMs),
+  UPTAKE_DELETION_WAIT_MS: z.coerce.number().int().min(0).max(60_000).default(5000),
+  UPTAKE_DELETION_STOP_AFTER_BATCHES: z.preprocess((value) => (value === '' ? undefined : value), z.coerce.number().int().min(1).optional()),
   UPTAKE_PUBLIC_URL: z.preprocess((value) => (value === '' ? undefined : value), z.url({ protocol: /^https?$/ }).optional()),
   // Unset (or empty): on.
   UPTAKE_SEGMENT_WATCH: flag,
@@ -202,7 +235,17 @@ export function loadConfig(env: Record<string, string | undefined>, overrides: C
       disableAfterDays: e.UPTAKE_WEBHOOK_DISABLE_AFTER_DAYS,
       publicUrl: (e.UPTAKE_PUBLIC_URL ?? `http://${overrides.host ?? e.HOST}:${overrides.port ?? e.PORT}`).replace(/\/+$/, ''),
     }),
+    deletions: Object.freeze({
+      worker: e.UPTAKE_DELETION_WORKER ?? true,
+      batchRows: e.UPTAKE_DELETION_BATCH_ROWS,
+      leaseMs: e.UPTAKE_DELETION_LEASE_MS,
+      pollMs: e.UPTAKE_DELETION_POLL_MS,
+      waitMs: e.UPTAKE_DELETION_WAIT_MS,
+      ...(e.UPTAKE_DELETION_STOP_AFTER_BATCHES === undefined ? {} : { stopAfterBatches: e.UPTAKE_DELETION_STOP_AFTER_BATCHES }),
+    }),
     segmentWatch: e.UPTAKE_SEGMENT_WATCH ?? true,
     segmentWatchPollMs: e.UPTAKE_SEGMENT_WATCH_POLL_MS,
+    retention: Object.freeze({ run: e.UPTAKE_RETENTION ?? true, batchSize: e.UPTAKE_RETENTION_BATCH }),
+    storeIp: e.UPTAKE_STORE_IP ?? false,
   });
 }

@@ -1,3 +1,4 @@
+import type { DeletionSuppressionsTable, DeletionsTable, PrivacyKeysTable } from './tables/deletions.table.ts';
 import type { AccountsTable } from './tables/accounts.table.ts';
 import type { AnonymousMembershipsTable } from './tables/anonymous-memberships.table.ts';
 import type { EventNameCountsTable, EventNamesTable } from './tables/event-names.table.ts';
@@ -44,4 +45,7 @@ export type Database = {
   segment_watches: SegmentWatchesTable;
   segment_memberships: SegmentMembershipsTable;
   segment_transitions: SegmentTransitionsTable;
+  deletions: DeletionsTable;
+  privacy_keys: PrivacyKeysTable;
+  deletion_suppressions: DeletionSuppressionsTable;
 };

@@ -10,8 +10,22 @@ const DERIVED_TABLES = [
 ] as const;
 
 /**
+ * The derived tables holding one row per day (or per event) that a rebuild cannot make again for
+ * the days whose raw events expired, with the SQL of a row's UTC day.
+ */
+const KEPT_BEFORE_EXPIRY = {
+  user_day_events: 'd.day',
+  anonymous_day_events: 'd.day',
+  nps_responses: "(d.timestamp at time zone 'UTC')::date",
+} as const;
+
+/**
  * Recomputes every derived table from the stored events (all projects, or one), memberships
  * included, in one transaction: the answers afterwards equal those kept up to date by ingestion.
+ * A project whose raw events expired (docs/privacy.md, "Retention") keeps its per-day rows
+ * (per-day counts, NPS answers) of the days before `events_expired_before`, which no raw event
+ * can give back; only the days from it on are recomputed, and everything made from the per-day
+ * rows (spans, first-seen days) is made from the kept and the recomputed ones together.
  * The figures `changeTracker` versions are then stale (and those of the running servers sharing
  * the database, told through the change feed).
  *
@@ -22,15 +36,25 @@ const DERIVED_TABLES = [
 export async function rebuildDerivedTables(db: Kysely<Database>, changeTracker: ChangeTracker, projectId?: string): Promise<void> {
   const only = projectId === undefined ? sql`true` : sql`e.project_id = ${projectId}`;
   await db.transaction().execute(async (trx) => {
+    const ofProject = projectId === undefined ? sql`true` : sql`project_id = ${projectId}`;
+    const ofRow = projectId === undefined ? sql`true` : sql`d.project_id = ${projectId}`;
     for (const table of DERIVED_TABLES) {
-      if (projectId === undefined) await sql`delete from ${sql.table(table)}`.execute(trx);
-      else await sql`delete from ${sql.table(table)} where project_id = ${projectId}`.execute(trx);
+      if (table in KEPT_BEFORE_EXPIRY) {
+        // Written as joins (not a lookup per row) so a rebuild of every project stays one pass.
+        const day = sql.raw(KEPT_BEFORE_EXPIRY[table as keyof typeof KEPT_BEFORE_EXPIRY]);
+        await sql`delete from ${sql.table(table)} d where ${ofRow}
+          and not exists (select from projects p where p.project_id = d.project_id and p.events_expired_before is not null)`.execute(trx);
+        await sql`delete from ${sql.table(table)} d using projects p
+          where ${ofRow} and p.project_id = d.project_id and p.events_expired_before is not null and ${day} >= p.events_expired_before`.execute(trx);
+      } else await sql`delete from ${sql.table(table)} where ${ofProject}`.execute(trx);
     }
+    // Per-day rows come from the days whose raw events are all kept; the days before were kept above.
     const keyed = sql`
       select e.project_id, e.user_id, e.anonymous_id, coalesce(e.account_id, '') as account_key,
              (e.timestamp at time zone 'UTC')::date as day,
              case e.type when 'track' then e.event when 'page' then '$page' else '$' || e.type end as event
-      from events e where ${only}`;
+      from events e left join projects kp on kp.project_id = e.project_id
+      where ${only} and (e.timestamp at time zone 'UTC')::date >= coalesce(kp.events_expired_before, '-infinity'::date)`;
     await sql`
       insert into user_day_events (project_id, user_id, account_key, day, event, count)
       select project_id, user_id, account_key, day, event, count(*)::int from (${keyed}) r
@@ -95,15 +119,26 @@ export async function rebuildDerivedTables(db: Kysely<Database>, changeTracker: 
       insert into user_first_seen (project_id, user_id, first_day)
       select project_id, user_id, min(day) from user_day_events
       where ${projectId === undefined ? sql`true` : sql`project_id = ${projectId}`} group by project_id, user_id`.execute(trx);
+    // An account's first day may be an expired one: its events are gone, its per-day rows kept.
     await sql`
       insert into account_first_seen (project_id, account_id, first_day)
-      select e.project_id, e.account_id, min((e.timestamp at time zone 'UTC')::date) from events e
-      where ${only} and e.account_id is not null group by e.project_id, e.account_id`.execute(trx);
+      select project_id, account_id, min(day) from (
+        select e.project_id, e.account_id, (e.timestamp at time zone 'UTC')::date as day from events e
+        where ${only} and e.account_id is not null
+        union all
+        select d.project_id, d.account_key, min(d.day) from user_day_events d join projects p on p.project_id = d.project_id
+        where ${ofRow} and d.account_key <> '' and d.day < p.events_expired_before group by d.project_id, d.account_key
+        union all
+        select d.project_id, d.account_key, min(d.day) from anonymous_day_events d join projects p on p.project_id = d.project_id
+        where ${ofRow} and d.account_key <> '' and d.day < p.events_expired_before group by d.project_id, d.account_key
+      ) days
+      group by project_id, account_id`.execute(trx);
     await sql`
       insert into nps_responses (project_id, message_id, user_id, anonymous_id, account_id, timestamp, score)
       select e.project_id, e.message_id, e.user_id, e.anonymous_id, e.account_id, e.timestamp, (e.properties->>'score')::int
-      from events e
-      where ${only} and e.type = 'track' and e.event = '$nps_response'
+      from events e left join projects kp on kp.project_id = e.project_id
+      where ${only} and (e.timestamp at time zone 'UTC')::date >= coalesce(kp.events_expired_before, '-infinity'::date)
+        and e.type = 'track' and e.event = '$nps_response'
         and jsonb_typeof(e.properties->'score') = 'number' and (e.properties->>'score') ~ '^(10|[0-9])$'`.execute(trx);
     // Running servers sharing the database recompute their figures from the rebuilt tables.
     await announceChanges(trx, changeTracker, [projectId === undefined ? { everyProject: true } : { projectId }]);

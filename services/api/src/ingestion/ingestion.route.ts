@@ -27,6 +27,8 @@ export type IngestionOptions = {
   announceChanges: boolean;
   /** Distinct track event names per project; events with a new name past it are refused. */
   maxEventNames?: number | undefined;
+  /** Keep `context.ip` in stored events and warnings (`UPTAKE_STORE_IP`); off: removed (docs/privacy.md). */
+  storeIp?: boolean | undefined;
 };
 
 declare module 'fastify' {
@@ -65,7 +67,7 @@ export const ingestionRoutes: FastifyPluginAsync<IngestionOptions> = async (app,
 
   const ingest = async (request: FastifyRequest, envelope: z.output<typeof batchEnvelopeSchema>): Promise<BatchResponse> => {
     const receivedAt = new Date();
-    const prepared = prepareBatch(envelope, receivedAt, userVerificationOf(request.project));
+    const prepared = prepareBatch(envelope, receivedAt, userVerificationOf(request.project), { storeIp: options.storeIp ?? false });
     const stored = await writer.write(request.project.projectId, prepared);
     if (stored.rejected.length > 0) {
       // A limit was hit (the event-name limit or a trait cap): the operator should hear of it.

@@ -8,6 +8,7 @@ import {
   type UptakeEvent,
 } from '@uptake/protocol';
 import type { StoredEvent } from '../derived/stored-event.ts';
+import { contextWithoutIp, payloadWithoutIp } from './client-address.ts';
 import { checkUserHash, contextWithoutUserHash, payloadWithoutUserHash, type UserVerification } from './user-hash.ts';
 
 /** One event as it will be stored, plus what identify/group calls change. */
@@ -42,7 +43,7 @@ const MAPPED_FIELDS = new Set([
  * Validates and normalises the events of one batch: clock skew, generated ids, account
  * resolution, in-batch duplicates, and identity verification (`context.userHash` checked against
  * `verification`, rejected when the project requires it, then dropped from the event and from
- * warnings' payloads). Pure: the same input gives the same rows (apart from generated messageIds).
+ * warnings' payloads), and `context.ip` dropped likewise unless `options.storeIp`. Pure: the same input gives the same rows (apart from generated messageIds).
  *
  * @example
  * prepareBatch({ sentAt, batch: [{ type: 'track', event: 'Report Created', userId: 'u1' }] }, new Date())
@@ -51,7 +52,10 @@ export function prepareBatch(
   envelope: { sentAt?: string | undefined; batch: unknown[]; context?: EventContext | undefined },
   receivedAt: Date,
   verification?: UserVerification,
+  options: { storeIp?: boolean } = {},
 ): PreparedBatch {
+  // What a warning keeps of the event as sent: never the userHash, the IP only when the operator keeps IPs.
+  const warningPayload = (raw: unknown) => (options.storeIp ? payloadWithoutUserHash(raw) : payloadWithoutIp(payloadWithoutUserHash(raw)));
   const sentAt = envelope.sentAt ? new Date(envelope.sentAt) : undefined;
   const prepared: PreparedBatch = { rows: [], rejected: [], warnings: [], repeatedInBatch: 0 };
   const seen = new Set<string>();
@@ -61,7 +65,7 @@ export function prepareBatch(
     if (!validation.ok) {
       const messageId = rawMessageId(raw);
       prepared.rejected.push({ index, ...(messageId ? { messageId } : {}), errors: validation.errors });
-      prepared.warnings.push({ kind: 'rejected', messageId: messageId ?? null, eventIndex: index, errors: validation.errors, payload: payloadWithoutUserHash(raw), receivedAt });
+      prepared.warnings.push({ kind: 'rejected', messageId: messageId ?? null, eventIndex: index, errors: validation.errors, payload: warningPayload(raw), receivedAt });
       return;
     }
     const event = validation.event;
@@ -70,7 +74,7 @@ export function prepareBatch(
     if (identity.error) {
       const errors = [identity.error];
       prepared.rejected.push({ index, ...(event.messageId ? { messageId: event.messageId } : {}), errors });
-      prepared.warnings.push({ kind: 'rejected', messageId: event.messageId ?? null, eventIndex: index, errors, payload: payloadWithoutUserHash(raw), receivedAt });
+      prepared.warnings.push({ kind: 'rejected', messageId: event.messageId ?? null, eventIndex: index, errors, payload: warningPayload(raw), receivedAt });
       return;
     }
     const messageIdGenerated = !event.messageId;
@@ -88,7 +92,7 @@ export function prepareBatch(
         messageId,
         eventIndex: index,
         errors: [{ path: 'messageId', message: 'missing: the service made one, so a retry of this event cannot be deduplicated' }],
-        payload: payloadWithoutUserHash(raw),
+        payload: warningPayload(raw),
         receivedAt,
       });
     }
@@ -98,11 +102,12 @@ export function prepareBatch(
         messageId,
         eventIndex: index,
         errors: [{ path: 'timestamp', message: 'more than 23 h after the receive time; set to the receive time' }],
-        payload: payloadWithoutUserHash(raw),
+        payload: warningPayload(raw),
         receivedAt,
       });
     }
-    const context = contextWithoutUserHash(mergedContext);
+    const withoutHash = contextWithoutUserHash(mergedContext);
+    const context = options.storeIp ? withoutHash : contextWithoutIp(withoutHash);
     prepared.rows.push({
       index,
       messageId,

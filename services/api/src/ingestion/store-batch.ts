@@ -6,7 +6,9 @@ import { updateDerivedTables } from '../derived/update-derived.ts';
 import type { RejectedEvent } from '@uptake/protocol';
 import { applyAccountTraits, applyIdentifies, deleteRefused, type RefusedCall } from './apply-traits.ts';
 import { admitEventNames, DEFAULT_MAX_EVENT_NAMES, eventNameLimitError, isRefused, type NameAdmission } from './event-names.ts';
+import { deletedIdError, suppressionCandidates } from './deleted-ids.ts';
 import type { EventRow, IngestionWarning, PreparedBatch } from './prepare-batch.ts';
+import { suppressedIds } from '../privacy/suppression.ts';
 
 /**
  * `rejected`: events refused while storing: a new event name past the project's limit, or an
@@ -86,9 +88,23 @@ async function storeInTransaction(db: Kysely<Database>, jobs: StoreJob[], option
           }
         }
       }
+      const refusedWarnings: IngestionWarning[] = [];
+      // Ids deleted with suppression (docs/privacy.md): their events are refused, and what the
+      // sender's events said is not kept in a warning either (it would name the person again).
+      const refusedAsDeleted = new Set<string>();
+      const suppressed = await suppressedIds(db, trx, projectId, suppressionCandidates(rows));
+      if (suppressed.size > 0) {
+        rows = rows.filter((row) => {
+          const error = deletedIdError(row, suppressed);
+          if (!error) return true;
+          const jobIndex = owner.get(row.messageId)!;
+          refusedAsDeleted.add(`${jobIndex}:${row.index}`);
+          refusedWarnings.push(refuse(outcomes[jobIndex]!, { row, error }, { type: row.type, messageId: row.messageId }));
+          return false;
+        });
+      }
       const admission = await admitEventNames(db, trx, projectId, rows, nameLimit);
       admissions.push(admission);
-      const refusedWarnings: IngestionWarning[] = [];
       if (admission.refused.size > 0) {
         const error = eventNameLimitError(nameLimit);
         rows = rows.filter((row) => {
@@ -119,7 +135,11 @@ async function storeInTransaction(db: Kysely<Database>, jobs: StoreJob[], option
       }
       // The query API's derived tables and memberships, from the rows actually stored (never a duplicate).
       const derived = await updateDerivedTables(trx, projectId, stored);
-      await insertWarnings(trx, projectId, [...indexes.flatMap((index) => jobs[index]!.batch.warnings), ...refusedWarnings]);
+      const jobWarnings = indexes.flatMap((index) => {
+        const { warnings } = jobs[index]!.batch;
+        return refusedAsDeleted.size === 0 ? warnings : warnings.filter((warning) => !refusedAsDeleted.has(`${index}:${warning.eventIndex}`));
+      });
+      await insertWarnings(trx, projectId, [...jobWarnings, ...refusedWarnings]);
       if (stored.length > 0) changes.push(derived.everyDay ? { projectId } : { projectId, days: derived.days });
     }
     if (options.announceChanges) await announceChanges(trx, options.changeTracker, changes);
@@ -138,9 +158,9 @@ async function dropRefused(trx: Transaction<Database>, projectId: string, insert
 }
 
 /** Lists a refused event in its request's `rejected` and answers its ingestion warning. */
-function refuse(outcome: StoredBatch, { row, error }: RefusedCall): IngestionWarning {
+function refuse(outcome: StoredBatch, { row, error }: RefusedCall, payload: unknown = refusedPayload(row)): IngestionWarning {
   outcome.rejected.push({ index: row.index, ...(row.messageIdGenerated ? {} : { messageId: row.messageId }), errors: [error] });
-  return { kind: 'rejected', messageId: row.messageId, eventIndex: row.index, errors: [error], payload: refusedPayload(row), receivedAt: row.receivedAt };
+  return { kind: 'rejected', messageId: row.messageId, eventIndex: row.index, errors: [error], payload, receivedAt: row.receivedAt };
 }
 
 /** `plain`: any stored messageId fails the statement; `skip stored`: stored ones are left out. */

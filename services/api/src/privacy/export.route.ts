@@ -7,11 +7,12 @@ import type { Auth } from '../auth/authenticate.ts';
 import { secretKeyAuthenticator } from '../auth/secret-key.ts';
 import type { Database } from '../db/database.ts';
 import { HttpError } from '../http/errors.ts';
-import { mustHaveUser } from '../query/route-lookups.ts';
-import { errors, security } from '../query/route-schema.ts';
 import { eventExportLines, ndjsonLines } from './event-lines.ts';
 import { inSnapshot } from './snapshot.ts';
-import { userExportRecords } from './user-export.ts';
+import { userExportRecords, userIsKnown } from './user-export.ts';
+
+const security = [{ secretKey: [] }];
+const errors = { 400: errorResponseSchema, 401: errorResponseSchema, 404: errorResponseSchema };
 
 export type ExportRoutesOptions = {
   db: Kysely<Database>;
@@ -61,7 +62,7 @@ export const exportRoutes: FastifyPluginAsync<ExportRoutesOptions> = async (app,
     handler: async (request, reply) => {
       const { projectId } = request.project;
       const { userId } = request.params;
-      await mustHaveUser(db, projectId, userId);
+      if (!(await userIsKnown(db, projectId, userId))) throw new HttpError(404, 'user_not_found', `no user "${userId}" in this project`);
       const release = slot();
       const records = inSnapshot(db, (trx) => userExportRecords(trx, projectId, userId));
       return reply

@@ -33,6 +33,15 @@ export const NOT_PERSONAL = ['accounts', 'account_seats', 'account_first_seen', 
 
 type Trx = Kysely<Database>;
 
+/** Whether the project has seen or been told of the user (as the query API's user routes decide it: a users row or a first-seen day). */
+export async function userIsKnown(db: Kysely<Database>, projectId: string, userId: string): Promise<boolean> {
+  const [seen, known] = await Promise.all([
+    db.selectFrom('user_first_seen').select('user_id').where('project_id', '=', projectId).where('user_id', '=', userId).executeTakeFirst(),
+    db.selectFrom('users').select('user_id').where('project_id', '=', projectId).where('user_id', '=', userId).executeTakeFirst(),
+  ]);
+  return Boolean(seen ?? known);
+}
+
 /** Rows of a small per-person query, a page at a time (OFFSET inside the snapshot, so pages never shift). */
 async function* paged<DB, TB extends keyof DB, O>(query: SelectQueryBuilder<DB, TB, O>): AsyncGenerator<O> {
   for (let offset = 0; ; offset += EXPORT_PAGE_ROWS) {

@@ -9,7 +9,8 @@ type ProjectSettingsUpdate = z.output<typeof projectSettingsUpdateSchema>;
 export async function readProjectInfo(db: Kysely<Database>, projectId: string): Promise<ProjectInfo | undefined> {
   const row = await db
     .selectFrom('projects')
-    .select(['project_id', 'name', 'write_key', 'allowed_origins', 'settings', 'write_key_created_at', 'secret_key_created_at', 'identity_secret_created_at'])
+    .select(['project_id', 'name', 'write_key', 'allowed_origins', 'settings', 'write_key_created_at', 'secret_key_created_at', 'identity_secret_created_at', 'retention_days'])
+    .select(sql<string | null>`events_expired_before::text`.as('events_expired_before'))
     .where('project_id', '=', projectId)
     .executeTakeFirst();
   if (!row) return undefined;
@@ -36,13 +37,18 @@ export async function readProjectInfo(db: Kysely<Database>, projectId: string): 
     writeKey: row.write_key,
     allowedOrigins: row.allowed_origins,
     requireUserHash: row.settings['requireUserHash'] === true,
+    retentionDays: row.retention_days,
+    eventsExpiredBefore: row.events_expired_before,
     keys,
   };
 }
 
-/** Changes the given settings only; `requireUserHash` lives in `projects.settings` beside other settings. */
+/**
+ * Changes the given settings only; `requireUserHash` lives in `projects.settings` beside other
+ * settings, `retentionDays` in its own column (the retention worker selects projects by it).
+ */
 export async function updateProjectSettings(db: Kysely<Database>, projectId: string, update: ProjectSettingsUpdate): Promise<void> {
-  if (update.allowedOrigins === undefined && update.requireUserHash === undefined) return;
+  if (update.allowedOrigins === undefined && update.requireUserHash === undefined && update.retentionDays === undefined) return;
   await db
     .updateTable('projects')
     .set({
@@ -50,6 +56,7 @@ export async function updateProjectSettings(db: Kysely<Database>, projectId: str
       ...(update.requireUserHash !== undefined
         ? { settings: sql<string>`coalesce(settings, '{}'::jsonb) || ${JSON.stringify({ requireUserHash: update.requireUserHash })}::jsonb` }
         : {}),
+      ...(update.retentionDays !== undefined ? { retention_days: update.retentionDays } : {}),
     })
     .where('project_id', '=', projectId)
     .execute();

@@ -39,7 +39,7 @@ export const projectRoutes: FastifyPluginAsync<ProjectRoutesOptions> = async (ap
 
   typed.patch('/v1/project', {
     schema: {
-      summary: "Change the project's allowed origins or requireUserHash",
+      summary: "Change the project's allowed origins, requireUserHash or retentionDays",
       description: 'Fields left out stay as they are. Answers the settings now in force.',
       tags: ['project'],
       security,

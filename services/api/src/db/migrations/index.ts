@@ -13,6 +13,8 @@ import * as eventNames from './2026_12_05_120000_event_names.ts';
 import * as keyRotation from './2026_12_05_130000_key_rotation.ts';
 import * as webhooks from './2026_12_05_140000_webhooks.ts';
 import * as segmentHistory from './2026_12_05_150000_segment_history.ts';
+import * as deletions from './2026_12_05_170000_deletions.ts';
+import * as retention from './2026_12_05_180000_retention.ts';
 
 /** Forward-only, in order. Names are timestamps so they sort the way they run. */
 export const migrations: Record<string, Migration> = {
@@ -30,4 +32,6 @@ export const migrations: Record<string, Migration> = {
   '2026_12_05_130000_key_rotation': keyRotation,
   '2026_12_05_140000_webhooks': webhooks,
   '2026_12_05_150000_segment_history': segmentHistory,
+  '2026_12_05_170000_deletions': deletions,
+  '2026_12_05_180000_retention': retention,
 };

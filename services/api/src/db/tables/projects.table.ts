@@ -15,6 +15,14 @@ export type ProjectsTable = {
   write_key_created_at: Generated<Date>;
   secret_key_created_at: Generated<Date>;
   identity_secret_created_at: Generated<Date>;
+  /** Days raw events are kept (docs/privacy.md, "Retention"); null: kept for ever. */
+  retention_days: ColumnType<number | null, number | null | undefined, number | null>;
+  /**
+   * The first UTC day (YYYY-MM-DD) from which raw events are all kept; the retention worker has
+   * deleted track and page events before it. Null: none ever expired. The rebuild keeps the
+   * per-day rows of the days before it.
+   */
+  events_expired_before: ColumnType<string | null, string | null | undefined, string | null>;
 };
 
 export type KeyKind = 'write' | 'secret' | 'identity';
