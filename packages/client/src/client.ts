@@ -1,7 +1,7 @@
 import { base64Utf8 } from './base64.ts';
 import { splitBatch } from './batch-split.ts';
 import { UptakeConfigError } from './errors.ts';
-import { path, sendRequest, type Fetch, type HttpRequest, type QueryParameters } from './http.ts';
+import { path, sendRequest, streamNdjson, type Fetch, type HttpRequest, type QueryParameters } from './http.ts';
 import type {
   AccountList,
   AccountListItem,
@@ -19,6 +19,8 @@ import type {
   ProjectSettingsUpdate,
   DateRangeQuery,
   EventInput,
+  EventsExportQuery,
+  ExportedEvent,
   GroupMessage,
   IdentifyMessage,
   MemberSegmentHistory,
@@ -48,6 +50,7 @@ import type {
   SegmentTransition,
   SegmentUpdate,
   TrackMessage,
+  UserExportRecord,
   UserScore,
   Utilisation,
   CreatedWebhook,
@@ -486,6 +489,25 @@ export type UptakeClient = {
   sendBatch(events: readonly EventInput[], options?: SendBatchOptions): Promise<BatchResponse>;
 
   /**
+   * Everything the service stores about one person (traits, identities, memberships, events, NPS
+   * answers, prompts shown …), one record at a time with its `kind`, read from one snapshot as
+   * it streams (docs/privacy.md). `GET /v1/users/:userId/export`; 404 `user_not_found`.
+   *
+   * @example
+   * for await (const record of client.exportUser('u1')) if (record.kind === 'event') console.log(record);
+   */
+  exportUser(userId: string): AsyncIterableIterator<UserExportRecord>;
+
+  /**
+   * The project's raw events whose timestamp is in [from, to] (days or ISO timestamps), as they
+   * were sent, streamed from one snapshot. `GET /v1/events/export` (NDJSON).
+   *
+   * @example
+   * for await (const event of client.exportEvents({ from: '2026-11-01', to: '2026-11-30' })) rows.push(event);
+   */
+  exportEvents(query: Omit<EventsExportQuery, 'format'>): AsyncIterableIterator<ExportedEvent>;
+
+  /**
    * Sends one `track` event (a feature use). Tie it to an account with `properties.accountId`
    * or `context.groupId`.
    *
@@ -580,6 +602,11 @@ export function createUptakeClient(options: UptakeClientOptions): UptakeClient {
     } while (cursor !== undefined);
   }
 
+  async function* exportStream<Record_>(method: string, route: string, parameters: QueryParameters): AsyncIterableIterator<Record_> {
+    if (!secretKey) throw new UptakeConfigError(`${method} needs the project's secretKey: createUptakeClient({ host, secretKey }) (a write key only sends events)`);
+    yield* streamNdjson<Record_>(fetchFn, host, { path: route, query: parameters, authorization: `Bearer ${secretKey}` });
+  }
+
   return {
     userScore: (userId, scoreQuery = {}) => query('userScore', { method: 'GET', path: path`/v1/users/${userId}/score`, query: scoreQuery }),
     accountScore: (accountId, scoreQuery = {}) =>
@@ -637,6 +664,8 @@ export function createUptakeClient(options: UptakeClientOptions): UptakeClient {
     deleteAccount: (accountId, options = {}) =>
       query('deleteAccount', { method: 'DELETE', path: path`/v1/accounts/${accountId}`, query: options.allowReturn === undefined ? {} : { allowReturn: options.allowReturn } }),
     deletion: (deletionId) => query('deletion', { method: 'GET', path: path`/v1/deletions/${deletionId}` }),
+    exportUser: (userId) => exportStream<UserExportRecord>('exportUser', path`/v1/users/${userId}/export`, {}),
+    exportEvents: (range) => exportStream<ExportedEvent>('exportEvents', '/v1/events/export', { from: range.from, to: range.to, format: 'ndjson' }),
     sendBatch,
     track: (message, batchOptions) => sendBatch([{ ...message, type: 'track' }], batchOptions),
     identify: (message, batchOptions) => sendBatch([{ ...message, type: 'identify' }], batchOptions),

@@ -80,3 +80,31 @@ function apiError(response: Response, text: string): UptakeApiError {
     retryAfter: parseRetryAfter(response.headers.get('retry-after')),
   });
 }
+
+/**
+ * Sends a GET whose answer is NDJSON and yields one parsed record per line as the body arrives:
+ * memory holds one chunk, whatever the size of the export. Breaking out of the loop cancels the
+ * request, which ends the service's reading. A 4xx/5xx answer throws an `UptakeApiError` before
+ * the first record; a body cut short (the connection lost) throws, never ends quietly.
+ */
+export async function* streamNdjson<Record_>(fetchFn: Fetch, host: string, request: Omit<HttpRequest, 'method' | 'body'>): AsyncGenerator<Record_> {
+  const response = await fetchFn(requestUrl(host, request.path, request.query), { method: 'GET', headers: { accept: 'application/x-ndjson', authorization: request.authorization } });
+  if (!response.ok) throw apiError(response, await response.text());
+  if (!response.body) return;
+  const reader = response.body.getReader();
+  // `stream: true` keeps a character cut between two chunks for the next one.
+  const decoder = new TextDecoder();
+  let pending = '';
+  try {
+    for (let chunk = await reader.read(); !chunk.done; chunk = await reader.read()) {
+      pending += decoder.decode(chunk.value, { stream: true });
+      const lines = pending.split('\n');
+      pending = lines.pop()!;
+      for (const line of lines) if (line !== '') yield JSON.parse(line) as Record_;
+    }
+    pending += decoder.decode();
+    if (pending.trim() !== '') yield JSON.parse(pending) as Record_;
+  } finally {
+    await reader.cancel().catch(() => {});
+  }
+}

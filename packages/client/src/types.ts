@@ -146,6 +146,9 @@ export type DeletionOptions = {
   /** The id may send events again afterwards (default false: its events are refused with reason `deleted`). */
   allowReturn?: boolean;
 };
+// ── Export (docs/privacy.md) ──
+
+export type { EventsExportQuery, ExportedEvent, ExportFormat, UserExportKind, UserExportRecord } from '@uptake/protocol';
 
 // ── Events (what a sender writes: the input side, so ids may be numbers, fields may be null) ──
 

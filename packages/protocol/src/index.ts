@@ -8,5 +8,6 @@ export * from './query.ts';
 export * from './widgets.ts';
 export * from './project.ts';
 export * from './webhooks.ts';
+export * from './export.ts';
 export * from './segment-history.ts';
 export * from './deletions.ts';

@@ -14,6 +14,7 @@ import { healthRoutes } from './http/health.route.ts';
 import { registerOpenApi } from './http/openapi.ts';
 import { redactingLogger } from './http/redact.ts';
 import { OneLinePerRequest } from './http/request-log.ts';
+import { exportRoutes } from './privacy/export.route.ts';
 import { projectRoutes } from './projects/project.route.ts';
 import { ingestionRoutes } from './ingestion/ingestion.route.ts';
 import { createRetentionWorker, retentionSettings } from './privacy/retention-worker.ts';
@@ -121,6 +122,9 @@ export async function buildApp(config: Config, options: { logger?: Logger } = {}
   await app.register(queryRoutes, { db: store.db, auth, dataVersions: changeTracker, figureMaxStalenessMs: config.figureMaxStalenessMs, figureCacheMaxBytes: config.figureCacheMaxBytes, warmFigures: config.warmFigures ?? false });
   await app.register(segmentHistoryRoutes, { db: store.db, auth });
   await app.register(widgetRoutes, { db: store.db, auth });
+  // An export holds a connection until it ends: on PGlite (one connection) one at a time, on
+  // Postgres at most half the pool, so ingestion and queries always have connections left.
+  await app.register(exportRoutes, { db: store.db, auth, maxConcurrent: config.database.kind === 'pglite' ? 1 : Math.max(1, Math.floor(config.database.poolSize / 2)) });
   await app.register(projectRoutes, { db: store.db, auth });
   await app.register(webhookRoutes, { db: store.db, auth, allowPrivate: webhooks.allowPrivate, nudge: dispatcher.nudge });
   await app.register(deletionRoutes, { db: store.db, auth, worker: deletionWorker, waitMs: deletionWaitMs });

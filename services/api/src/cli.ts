@@ -11,6 +11,7 @@ import { createChangeTracker } from './derived/change-tracker.ts';
 import { rebuildDerivedTables } from './derived/rebuild.ts';
 import { expireEvents } from './privacy/expire-events.ts';
 import { createProject } from './projects/projects.queries.ts';
+import { exportEventsCommand, exportRangeOf, ExportUsageError } from './privacy/export-command.ts';
 import { chooseProject, parseOverlap, rotateProjectKey, setProjectSettings, UsageError } from './projects/project-commands.ts';
 import { DEFAULT_DELETION_SETTINGS } from './privacy/deletion-worker.ts';
 import { deleteFromCommandLine } from './privacy/deletion-commands.ts';
@@ -42,6 +43,9 @@ Commands:
                               delete a user or an account (docs/privacy.md): ids, traits and
                               event details go, figures stay under a pseudonym; prints the
                               receipt. Its ids are refused by ingestion unless --allow-return
+  export --from <day|time> --to <day|time> [--format ndjson|csv] [--out <file>] [--project <id>]
+                              the project's raw events in [from, to] (GET /v1/events/export),
+                              streamed from one snapshot to the file or stdout
 
 Options:
   --port <n>        port to listen on (default 4000, env PORT)
@@ -50,7 +54,7 @@ Options:
   --examples        serve the example pages of the demo project (serve; start always does,
                     unless env UPTAKE_EXAMPLES=0)
   --name <n>        project name (project create)
-  --project <id>    the project (project rotate-key, set, expire); default: the only project
+  --project <id>    the project (project rotate-key, set, expire, export); default: the only project
                     (expire: every project with a retentionDays)
   --json            print machine-readable JSON (project create, rotate-key, set)
   --days <n>        days of demo data, ending today (demo, first start; default 90)
@@ -82,6 +86,10 @@ async function main(argv: string[]): Promise<number> {
       'allowed-origins': { type: 'string' },
       'require-user-hash': { type: 'string' },
       'allow-return': { type: 'boolean', default: false },
+      from: { type: 'string' },
+      to: { type: 'string' },
+      format: { type: 'string' },
+      out: { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false },
     },
   });
@@ -196,6 +204,30 @@ async function main(argv: string[]): Promise<number> {
       }
       return 0;
     }
+    case 'export': {
+      try {
+        exportRangeOf(values);
+      } catch (error) {
+        if (!(error instanceof ExportUsageError)) throw error;
+        process.stderr.write(`uptake: ${error.message}\n${EXPORT_USAGE}`);
+        return 1;
+      }
+      // An export reads every event of its range: no per-query time limit.
+      const store = await openStore(config.database.kind === 'postgres' ? { ...config.database, queryTimeoutMs: 0 } : config.database);
+      try {
+        await migrateToLatest(store.db);
+        const projectId = await chooseProject(store.db, values.project);
+        const bytes = await exportEventsCommand(store.db, projectId, values, process.stdout);
+        if (values.out !== undefined) print(`exported ${bytes} bytes of events of ${projectId} to ${values.out}`);
+      } catch (error) {
+        if (!(error instanceof UsageError || error instanceof ExportUsageError)) throw error;
+        process.stderr.write(`uptake: ${error.message}\n${EXPORT_USAGE}`);
+        return 1;
+      } finally {
+        await store.close();
+      }
+      return 0;
+    }
     case 'project': {
       if (subcommand === 'rotate-key' || subcommand === 'set') return projectCommand(config, subcommand, values);
       if (subcommand !== 'create' || !values.name) {
@@ -254,6 +286,8 @@ async function main(argv: string[]): Promise<number> {
       return 1;
   }
 }
+
+const EXPORT_USAGE = 'usage: uptake export --from <day|time> --to <day|time> [--format ndjson|csv] [--out <file>] [--project <id>]\n';
 
 const PROJECT_USAGE = `       uptake project rotate-key --write|--secret|--identity [--overlap <hours>] [--project <id>] [--json]
        uptake project set [--allowed-origins a,b] [--require-user-hash on|off] [--project <id>] [--json]

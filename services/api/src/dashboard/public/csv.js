@@ -18,6 +18,9 @@ export const cellText = (value) => {
 };
 const quote = (text) => (/[",\r\n]/.test(text) ? `"${text.replaceAll('"', '""')}"` : text);
 
+/** One finished CSV field: the cell's text, neutralised, quoted when it must be (the service's event export writes with this too). */
+export const csvField = (value) => quote(cellText(value));
+
 /**
  * @example
  * membersToCsv([{ accountId: 'A', score: 3 }]) // 'accountId,score\r\nA,3\r\n'
@@ -26,7 +29,7 @@ export function membersToCsv(items) {
   const columns = [];
   for (const item of items) for (const key of Object.keys(item)) if (!columns.includes(key)) columns.push(key);
   const lines = [columns.map((column) => quote(neutralised(column))).join(',')];
-  for (const item of items) lines.push(columns.map((column) => quote(cellText(item[column]))).join(','));
+  for (const item of items) lines.push(columns.map((column) => csvField(item[column])).join(','));
   return `${lines.join('\r\n')}\r\n`;
 }
 
