@@ -127,9 +127,14 @@ async function main(argv: string[]): Promise<number> {
         process.once('SIGINT', stop);
         process.once('SIGTERM', stop);
         const keysDir = demoKeysDir(config);
+        // The segment watcher waits while the demo data loads, so the demo project's segment
+        // history starts with a baseline of the loaded data (docs/plays.md) rather than every
+        // account "entering" its segments as the days load.
+        await app.segmentWatcher?.stop();
         const demo = await ensureDemoProject(app.store.db, keysDir);
         print(banner(config, url, demo));
         if (demo.demoData) {
+          app.segmentWatcher?.start();
           print(`  Demo data     ${describeDemoData(demo.demoData)}\n`);
           return;
         }
@@ -142,6 +147,7 @@ async function main(argv: string[]): Promise<number> {
           if (!stopLoading.signal.aborted) throw error;
         } finally {
           loading = false;
+          if (!stopLoading.signal.aborted) app.segmentWatcher?.start();
         }
       });
       return -1;

@@ -12,7 +12,7 @@ export type SegmentWatcherOptions = {
   db: Kysely<Database>;
   /** The app's change tracker: which projects' figures changed (ingestion, rebuild, change feed). */
   changeTracker: ChangeTracker;
-  log: Pick<Logger, 'warn' | 'info'>;
+  log: Pick<Logger, 'warn' | 'debug'>;
   /** How often to look for changed projects (ms). */
   pollMs?: number;
   /** How often every project is looked at for changed definitions (custom rules, thresholds, score model) (ms). */
@@ -70,7 +70,7 @@ export function createSegmentWatcher({ db, changeTracker, log, pollMs = 500, ful
     if (outcome.status === 'raced') seen.delete(projectId);
     else seen.set(projectId, { version, day, definitions: full || !before ? definitions : before.definitions });
     if (outcome.status === 'recorded' && outcome.entered + outcome.exited > 0) {
-      log.info({ projectId, day, entered: outcome.entered, exited: outcome.exited, deliveries: outcome.deliveries }, 'segment transitions recorded');
+      log.debug({ projectId, day, entered: outcome.entered, exited: outcome.exited, deliveries: outcome.deliveries }, 'segment transitions recorded');
     }
   };
 

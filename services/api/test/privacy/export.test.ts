@@ -156,7 +156,7 @@ describe.each(testDatabaseKinds)('export on %s', (kind) => {
     expect((await send([{ type: 'track', messageId: id('al'), userId: 'alice', event: '$nps_response', timestamp: daysAgo(0), properties: { score: 4, comment: 'slow' } }])).rejected).toEqual([]);
 
     // The segment watcher records the user segments alice is in (a baseline).
-    const watcher = createSegmentWatcher({ db: t.app.store.db, changeTracker: t.app.changeTracker, log: { warn: () => {}, info: () => {} } });
+    const watcher = createSegmentWatcher({ db: t.app.store.db, changeTracker: t.app.changeTracker, log: { warn: () => {}, debug: () => {} } });
     expect((await watcher.checkProject(t.project.projectId)).status).toBe('recorded');
 
     const response = await get('/v1/users/alice/export');
