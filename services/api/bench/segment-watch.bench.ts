@@ -1,13 +1,17 @@
 /**
  * Segment watcher freshness: how long from an event's 200 to the segment transition it causes
- * being recorded (docs/plays.md). Loads a generated dataset, starts the app with the watcher on
- * (its defaults: 500 ms polling), waits for the baseline, then sends NPS responses of new users
- * (each enters `nps-detractors`) one at a time and measures until the `entered` row exists.
+ * being recorded (docs/plays.md), and to its `segment.entered` webhook arriving at a receiver on
+ * 127.0.0.1 (docs/webhooks.md). Loads a generated dataset, starts the app with the watcher and
+ * the webhook dispatcher on (their defaults: 500 ms polling each), waits for the baseline, then
+ * sends NPS responses of new users (each enters `nps-detractors`) one at a time and measures
+ * until the `entered` row exists and until its delivery has arrived.
  *
  *   node bench/segment-watch.bench.ts [--accounts 12] [--days 90] [--runs 10]
  *
  * DATABASE_URL set → a fresh database on that server; unset → embedded PGlite in memory.
  */
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { parseArgs } from 'node:util';
 import pg from 'pg';
 import { pino } from 'pino';
@@ -24,7 +28,8 @@ const { values } = parseArgs({ options: { accounts: { type: 'string', default: '
 const log = (text: string) => process.stdout.write(`${text}\n`);
 
 const serverUrl = process.env['DATABASE_URL'];
-let env: Record<string, string> = { LOG_LEVEL: 'silent', UPTAKE_DATA_DIR: 'memory://bench' };
+// The receiver listens on 127.0.0.1, which webhooks refuse unless private targets are allowed.
+let env: Record<string, string> = { LOG_LEVEL: 'silent', UPTAKE_DATA_DIR: 'memory://bench', UPTAKE_WEBHOOK_ALLOW_PRIVATE: '1' };
 let dropDatabase = async () => {};
 if (serverUrl) {
   const name = `uptake_watch_bench_${Date.now()}`;
@@ -34,7 +39,7 @@ if (serverUrl) {
   await admin.end();
   const url = new URL(serverUrl);
   url.pathname = `/${name}`;
-  env = { LOG_LEVEL: 'silent', DATABASE_URL: url.toString() };
+  env = { LOG_LEVEL: 'silent', DATABASE_URL: url.toString(), UPTAKE_WEBHOOK_ALLOW_PRIVATE: '1' };
   dropDatabase = async () => {
     const client = new pg.Client({ connectionString: serverUrl });
     await client.connect();
@@ -43,9 +48,29 @@ if (serverUrl) {
   };
 }
 
+// When each user's segment.entered delivery arrived.
+const arrivals = new Map<string, number>();
+const receiver = createServer((request, response) => {
+  const chunks: Buffer[] = [];
+  request.on('data', (chunk: Buffer) => chunks.push(chunk));
+  request.on('end', () => {
+    const { data } = JSON.parse(Buffer.concat(chunks).toString()) as { data: { userId?: string } };
+    if (data.userId !== undefined && !arrivals.has(data.userId)) arrivals.set(data.userId, Date.now());
+    response.writeHead(204).end();
+  });
+});
+await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
+
 const app = await buildApp(loadConfig(env), { logger: pino({ level: 'silent' }) });
 const db = app.store.db;
 const project = await createProject(db, { name: 'Bench' });
+const hook = await app.inject({
+  method: 'POST',
+  url: '/v1/webhooks',
+  headers: { authorization: `Bearer ${project.secretKey}` },
+  payload: { url: `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/hook`, events: ['segment.entered'], segments: ['nps-detractors'] },
+});
+if (hook.statusCode !== 201) throw new Error(hook.body);
 const data = generateDataset({ seed: 5, asOf: addDays(today(), -1), days: Number(values.days), accounts: Number(values.accounts) });
 await ingestEvents(app, project.writeKey, data.events);
 log(`${serverUrl ? 'Postgres' : 'PGlite'}: ${data.events.length} events, ${values.accounts} accounts`);
@@ -55,6 +80,7 @@ while ((await count(sql`true`)) === 0) await new Promise((resolve) => setTimeout
 log(`baseline recorded ${Date.now() - started} ms after start`);
 
 const delays: number[] = [];
+const deliveries: number[] = [];
 for (let run = 0; run < Number(values.runs); run++) {
   const userId = `bench-detractor-${run}`;
   const response = await app.inject({
@@ -67,9 +93,16 @@ for (let run = 0; run < Number(values.runs); run++) {
   const acknowledged = Date.now();
   while ((await count(sql`segment_key = 'nps-detractors' and member_id = ${userId} and kind = 'entered'`)) === 0) await new Promise((resolve) => setTimeout(resolve, 10));
   delays.push(Date.now() - acknowledged);
+  while (!arrivals.has(userId)) await new Promise((resolve) => setTimeout(resolve, 10));
+  deliveries.push(arrivals.get(userId)! - acknowledged);
 }
-log(`delays in order: ${delays.join(", ")} ms`);
-delays.sort((a, b) => a - b);
-log(`event 200 → transition recorded: p50 ${delays[Math.floor(delays.length / 2)]} ms, max ${delays.at(-1)} ms over ${delays.length} runs`);
+log(`delays in order: ${delays.join(', ')} ms (recorded); ${deliveries.join(', ')} ms (delivered)`);
+const summary = (what: string, values: number[]) => {
+  const sorted = [...values].sort((a, b) => a - b);
+  log(`event 200 → ${what}: p50 ${sorted[Math.floor(sorted.length / 2)]} ms, max ${sorted.at(-1)} ms over ${sorted.length} runs`);
+};
+summary('transition recorded', delays);
+summary('segment.entered webhook received', deliveries);
 await app.close();
+receiver.close();
 await dropDatabase();
