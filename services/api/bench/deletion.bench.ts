@@ -9,12 +9,11 @@
  * DATABASE_URL set → that server (a fresh database is created on it); unset → a throwaway cluster.
  */
 import { parseArgs } from 'node:util';
-import pg from 'pg';
 import { pino } from 'pino';
 import { buildApp } from '../src/app.ts';
 import { loadConfig } from '../src/config.ts';
 import { createProject } from '../src/projects/projects.queries.ts';
-import { startPostgresCluster } from '../test/support/postgres-cluster.ts';
+import { freshBenchDatabase } from './bench-database.ts';
 
 const { values } = parseArgs({ options: { events: { type: 'string', default: '100000' }, others: { type: 'string', default: '100000' }, 'batch-rows': { type: 'string', default: '5000' } } });
 const EVENTS = Number(values.events);
@@ -77,23 +76,14 @@ async function measure(label: string, env: Record<string, string>): Promise<void
   }
 }
 
-const cluster = process.env['DATABASE_URL'] ? undefined : await startPostgresCluster({ fsync: false });
-const serverUrl = process.env['DATABASE_URL'] ?? cluster!.url;
-const dbName = `uptake_bench_deletion_${Date.now()}`;
-const admin = new pg.Client({ connectionString: serverUrl });
-await admin.connect();
-await admin.query(`create database ${dbName}`);
-const url = new URL(serverUrl);
-url.pathname = `/${dbName}`;
+const database = await freshBenchDatabase('uptake_bench_deletion');
 
 log(`Deleting one user (DELETE /v1/users/:userId until the receipt says completed), ${BATCH_ROWS} rows per transaction, while ingestion requests of 10 events run one after another\n`);
 log('| database | the user’s events, of the project’s | deletion, s | rows re-keyed or deleted | ingestion requests meanwhile | their p50, ms | their max, ms | load, s |');
 log('|---|---|---|---|---|---|---|---|');
 try {
-  await measure('Postgres', { DATABASE_URL: url.toString() });
+  await measure('Postgres', { DATABASE_URL: database.url });
   await measure('PGlite', { UPTAKE_DATA_DIR: 'memory://' });
 } finally {
-  await admin.query(`drop database if exists ${dbName} with (force)`);
-  await admin.end();
-  cluster?.destroy();
+  await database.drop();
 }

@@ -11,12 +11,11 @@
  */
 import { parseArgs } from 'node:util';
 import { sql } from 'kysely';
-import pg from 'pg';
 import { pino } from 'pino';
 import { buildApp } from '../src/app.ts';
 import { loadConfig } from '../src/config.ts';
 import { createProject } from '../src/projects/projects.queries.ts';
-import { startPostgresCluster } from '../test/support/postgres-cluster.ts';
+import { freshBenchDatabase } from './bench-database.ts';
 
 const { values } = parseArgs({ options: { events: { type: 'string', default: '200000' } } });
 const EVENTS = Number(values.events);
@@ -69,19 +68,10 @@ async function measure(label: string, env: Record<string, string>): Promise<void
   }
 }
 
-const cluster = process.env['DATABASE_URL'] ? undefined : await startPostgresCluster({ fsync: false });
-const serverUrl = process.env['DATABASE_URL'] ?? cluster!.url;
-const dbName = `uptake_bench_export_${process.pid}`;
-const admin = new pg.Client({ connectionString: serverUrl });
-await admin.connect();
-await admin.query(`create database ${dbName}`);
+const database = await freshBenchDatabase('uptake_bench_export');
 try {
-  const url = new URL(serverUrl);
-  url.pathname = `/${dbName}`;
-  await measure('Postgres', { DATABASE_URL: url.toString() });
+  await measure('Postgres', { DATABASE_URL: database.url });
   await measure('PGlite', { UPTAKE_DATA_DIR: 'memory://' });
 } finally {
-  await admin.query(`drop database if exists ${dbName} with (force)`);
-  await admin.end();
-  await cluster?.stop();
+  await database.drop();
 }

@@ -13,7 +13,6 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { parseArgs } from 'node:util';
-import pg from 'pg';
 import { pino } from 'pino';
 import { sql } from 'kysely';
 import { buildApp } from '../src/app.ts';
@@ -23,30 +22,15 @@ import { createProject } from '../src/projects/projects.queries.ts';
 import { generateDataset } from '../test/support/generate-data.ts';
 import { ingestEvents } from '../test/support/ingest.ts';
 import { basicAuth } from '../test/support/test-app.ts';
+import { freshBenchDatabase } from './bench-database.ts';
 
 const { values } = parseArgs({ options: { accounts: { type: 'string', default: '12' }, days: { type: 'string', default: '90' }, runs: { type: 'string', default: '10' } } });
 const log = (text: string) => process.stdout.write(`${text}\n`);
 
 const serverUrl = process.env['DATABASE_URL'];
+const database = serverUrl ? await freshBenchDatabase('uptake_watch_bench') : undefined;
 // The receiver listens on 127.0.0.1, which webhooks refuse unless private targets are allowed.
-let env: Record<string, string> = { LOG_LEVEL: 'silent', UPTAKE_DATA_DIR: 'memory://bench', UPTAKE_WEBHOOK_ALLOW_PRIVATE: '1' };
-let dropDatabase = async () => {};
-if (serverUrl) {
-  const name = `uptake_watch_bench_${Date.now()}`;
-  const admin = new pg.Client({ connectionString: serverUrl });
-  await admin.connect();
-  await admin.query(`create database ${name}`);
-  await admin.end();
-  const url = new URL(serverUrl);
-  url.pathname = `/${name}`;
-  env = { LOG_LEVEL: 'silent', DATABASE_URL: url.toString(), UPTAKE_WEBHOOK_ALLOW_PRIVATE: '1' };
-  dropDatabase = async () => {
-    const client = new pg.Client({ connectionString: serverUrl });
-    await client.connect();
-    await client.query(`drop database if exists ${name} with (force)`);
-    await client.end();
-  };
-}
+const env: Record<string, string> = { LOG_LEVEL: 'silent', UPTAKE_WEBHOOK_ALLOW_PRIVATE: '1', ...(database ? { DATABASE_URL: database.url } : { UPTAKE_DATA_DIR: 'memory://bench' }) };
 
 // When each user's segment.entered delivery arrived.
 const arrivals = new Map<string, number>();
@@ -105,4 +89,4 @@ summary('transition recorded', delays);
 summary('segment.entered webhook received', deliveries);
 await app.close();
 receiver.close();
-await dropDatabase();
+await database?.drop();

@@ -12,12 +12,11 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { parseArgs } from 'node:util';
-import pg from 'pg';
 import { pino } from 'pino';
 import { buildApp } from '../src/app.ts';
 import { loadConfig } from '../src/config.ts';
 import { createProject } from '../src/projects/projects.queries.ts';
-import { startPostgresCluster } from '../test/support/postgres-cluster.ts';
+import { freshBenchDatabase } from './bench-database.ts';
 
 const { values } = parseArgs({ options: { events: { type: 'string', default: '100' }, burst: { type: 'string', default: '500' } } });
 const EVENTS = Number(values.events);
@@ -90,24 +89,15 @@ async function measure(label: string, env: Record<string, string>): Promise<void
   }
 }
 
-const cluster = process.env['DATABASE_URL'] ? undefined : await startPostgresCluster({ fsync: false });
-const serverUrl = process.env['DATABASE_URL'] ?? cluster!.url;
-const dbName = `uptake_bench_webhooks_${Date.now()}`;
-const admin = new pg.Client({ connectionString: serverUrl });
-await admin.connect();
-await admin.query(`create database ${dbName}`);
-const url = new URL(serverUrl);
-url.pathname = `/${dbName}`;
+const database = await freshBenchDatabase('uptake_bench_webhooks');
 
 log('Latency from the event’s 200 to the delivery’s arrival at the receiver, ms (poll interval 500 ms)\n');
 log('| case | p50 | p95 | max |');
 log('|---|---|---|---|');
 try {
-  await measure('Postgres', { DATABASE_URL: url.toString() });
+  await measure('Postgres', { DATABASE_URL: database.url });
   await measure('PGlite', { UPTAKE_DATA_DIR: 'memory://' });
 } finally {
-  await admin.query(`drop database if exists ${dbName} with (force)`);
-  await admin.end();
-  cluster?.destroy();
+  await database.drop();
   receiver.close();
 }
