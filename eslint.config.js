@@ -15,8 +15,13 @@ const LAYERS = [
   { folder: 'plays', forbidden: ['ingestion', 'widgets'], why: 'plays/ records segment transitions from the figures queries compute; it never writes events' },
   { folder: 'privacy', forbidden: ['query', 'ingestion', 'widgets', 'webhooks', 'plays'], why: 'privacy/ deletes and exports through the tables (db/), the derived tables\' change tracker (derived/) and the pure definitions (domain/); ingestion calls its suppression check, never the other way' },
   {
+    folder: 'figure-sql',
+    forbidden: ['query', 'ingestion', 'derived', 'http', 'projects', 'auth', 'widgets', 'webhooks', 'plays', 'privacy', 'demo', 'dashboard', 'config', 'app', 'cli', 'server'],
+    why: 'figure-sql/ holds the SQL form of the figures, shared by the side that writes them (derived/) and the side that reads them (query/): fragments over db/ and domain/ only',
+  },
+  {
     folder: 'domain',
-    forbidden: ['db', 'query', 'ingestion', 'derived', 'http', 'projects', 'auth', 'widgets', 'webhooks', 'plays', 'privacy', 'demo', 'examples', 'dashboard', 'config', 'app', 'cli', 'server'],
+    forbidden: ['db', 'query', 'figure-sql', 'ingestion', 'derived', 'http', 'projects', 'auth', 'widgets', 'webhooks', 'plays', 'privacy', 'demo', 'examples', 'dashboard', 'config', 'app', 'cli', 'server'],
     packages: ['pg', '@electric-sql/pglite', 'fastify', 'pino', 'node:fs', 'node:child_process', 'node:net'],
     why: 'domain/ holds pure definitions: nothing with effects (database, HTTP, files, logging)',
   },

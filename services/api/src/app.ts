@@ -18,6 +18,7 @@ import { exportRoutes } from './privacy/export.route.ts';
 import { projectRoutes } from './projects/project.route.ts';
 import { ingestionRoutes } from './ingestion/ingestion.route.ts';
 import { createRetentionWorker, retentionSettings } from './privacy/retention-worker.ts';
+import { createScorePointsWorker, DEFAULT_SCORE_POINTS_SETTINGS, type ScorePointsWorker } from './derived/score-points-worker.ts';
 import { createDeletionWorker, DEFAULT_DELETION_SETTINGS } from './privacy/deletion-worker.ts';
 import { deletionRoutes } from './privacy/deletions.route.ts';
 import { segmentHistoryRoutes } from './plays/segment-history.route.ts';
@@ -36,6 +37,8 @@ declare module 'fastify' {
     changeTracker: ChangeTracker;
     /** Records segment entries and exits (docs/plays.md); null when `segmentWatch` is off. */
     segmentWatcher: SegmentWatcher | null;
+    /** Fills the kept score points of new model versions (docs/architecture.md, "Scores at scale"). */
+    scorePoints: ScorePointsWorker;
   }
 }
 
@@ -87,9 +90,14 @@ export async function buildApp(config: Config, options: { logger?: Logger } = {}
   // Deletions (docs/privacy.md): run by this app's worker unless the config turns it off.
   const { waitMs: deletionWaitMs = 5000, ...deletionSettings } = config.deletions ?? {};
   const deletionWorker = createDeletionWorker(store.db, { ...DEFAULT_DELETION_SETTINGS, ...deletionSettings }, { changeTracker, announceChanges: config.database.kind === 'postgres', log: logger });
+  // Score points of new model versions (docs/architecture.md, "Scores at scale"): filled by this app unless the config turns it off.
+  const scorePoints = { ...DEFAULT_SCORE_POINTS_SETTINGS, ...config.scorePoints };
+  const scorePointsWorker = createScorePointsWorker(store.db, scorePoints, logger);
   app.decorate('store', store);
   app.decorate('changeTracker', changeTracker);
+  app.decorate('scorePoints', scorePointsWorker);
   app.addHook('onClose', async () => {
+    await scorePointsWorker.close();
     await deletionWorker.close();
     await dispatcher.close();
     await retentionWorker.close();
@@ -150,6 +158,7 @@ export async function buildApp(config: Config, options: { logger?: Logger } = {}
   await app.ready();
   if (webhooks.dispatch) dispatcher.start();
   if (retention.run) retentionWorker.start();
+  if (scorePoints.run) scorePointsWorker.start();
   deletionWorker.start();
   return app;
 }

@@ -3,6 +3,7 @@ import { DEFAULT_MAX_EVENT_NAMES } from './ingestion/event-names.ts';
 import { DEFAULT_FIGURE_CACHE_BYTES } from './query/figure-cache.ts';
 import { DEFAULT_RETENTION_BATCH } from './privacy/expire-events.ts';
 import type { RetentionSettings } from './privacy/retention-worker.ts';
+import { DEFAULT_SCORE_POINTS_SETTINGS, type ScorePointsSettings } from './derived/score-points-worker.ts';
 import { DEFAULT_DELETION_SETTINGS, type DeletionSettings } from './privacy/deletion-worker.ts';
 import { DEFAULT_WEBHOOK_SETTINGS, type WebhookSettings } from './webhooks/settings.ts';
 
@@ -110,6 +111,13 @@ export type Config = Readonly<{
    */
   retention?: Partial<RetentionSettings>;
   /**
+   * The score-points worker (docs/architecture.md, "Scores at scale"): fills the kept points of
+   * every active or shadow score model version that has none yet (`UPTAKE_SCORE_POINTS`, default
+   * on, also in tests) and looks for such versions every `intervalMs`
+   * (`UPTAKE_SCORE_POINTS_POLL_MS`, default 5000).
+   */
+  scorePoints?: Partial<ScorePointsSettings>;
+  /**
    * Store client IP addresses (`UPTAKE_STORE_IP`, default off): when off, `context.ip` is removed
    * from every event and ingestion warning before it is stored (docs/privacy.md).
    */
@@ -169,6 +177,8 @@ const envSchema = z.object({
   UPTAKE_RETENTION: flag,
   UPTAKE_RETENTION_BATCH: z.coerce.number().int().min(1).max(100_000).default(DEFAULT_RETENTION_BATCH),
   UPTAKE_STORE_IP: flag,
+  UPTAKE_SCORE_POINTS: flag,
+  UPTAKE_SCORE_POINTS_POLL_MS: z.coerce.number().int().min(10).max(3_600_000).default(DEFAULT_SCORE_POINTS_SETTINGS.intervalMs),
   UPTAKE_DELETION_WORKER: flag,
   UPTAKE_DELETION_BATCH_ROWS: z.coerce.number().int().min(1).max(100_000).default(DEFAULT_DELETION_SETTINGS.batchRows),
   UPTAKE_DELETION_LEASE_MS: z.coerce.number().int().min(100).max(3_600_000).default(DEFAULT_DELETION_SETTINGS.leaseMs),
@@ -247,5 +257,6 @@ export function loadConfig(env: Record<string, string | undefined>, overrides: C
     segmentWatchPollMs: e.UPTAKE_SEGMENT_WATCH_POLL_MS,
     retention: Object.freeze({ run: e.UPTAKE_RETENTION ?? true, batchSize: e.UPTAKE_RETENTION_BATCH }),
     storeIp: e.UPTAKE_STORE_IP ?? false,
+    scorePoints: Object.freeze({ run: e.UPTAKE_SCORE_POINTS ?? true, intervalMs: e.UPTAKE_SCORE_POINTS_POLL_MS }),
   });
 }

@@ -3,6 +3,7 @@ import type { Database } from '../db/database.ts';
 import { seatsOf } from '../domain/seats.ts';
 import { announceChanges } from './change-feed.ts';
 import type { ChangeTracker } from './change-tracker.ts';
+import { rebuildScorePoints } from './score-points.ts';
 
 const DERIVED_TABLES = [
   'user_day_events', 'anonymous_day_events', 'event_spans', 'nps_responses', 'user_first_seen', 'account_first_seen', 'identity_links', 'account_seats',
@@ -26,6 +27,7 @@ const KEPT_BEFORE_EXPIRY = {
  * (per-day counts, NPS answers) of the days before `events_expired_before`, which no raw event
  * can give back; only the days from it on are recomputed, and everything made from the per-day
  * rows (spans, first-seen days) is made from the kept and the recomputed ones together.
+ * The kept score points of every kept model version are made again from the per-day counts.
  * The figures `changeTracker` versions are then stale (and those of the running servers sharing
  * the database, told through the change feed).
  *
@@ -140,6 +142,9 @@ export async function rebuildDerivedTables(db: Kysely<Database>, changeTracker: 
       where ${only} and (e.timestamp at time zone 'UTC')::date >= coalesce(kp.events_expired_before, '-infinity'::date)
         and e.type = 'track' and e.event = '$nps_response'
         and jsonb_typeof(e.properties->'score') = 'number' and (e.properties->>'score') ~ '^(10|[0-9])$'`.execute(trx);
+    // The kept score points, made again from the rebuilt per-day counts (one project at a time: each is a sum over its rows).
+    const projects = projectId === undefined ? (await trx.selectFrom('projects').select('project_id').execute()).map((row) => row.project_id) : [projectId];
+    for (const project of projects) await rebuildScorePoints(trx, project);
     // Running servers sharing the database recompute their figures from the rebuilt tables.
     await announceChanges(trx, changeTracker, [projectId === undefined ? { everyProject: true } : { projectId }]);
   });

@@ -4,6 +4,7 @@ import { seatsOf } from '../domain/seats.ts';
 import type { StoredEvent } from './stored-event.ts';
 import { eventKey, utcDay } from './event-key.ts';
 import { enqueueNpsResponses } from './nps-webhooks.ts';
+import { scorePointsSharedLock, updateScorePoints } from './score-points.ts';
 
 /** What a fold changed: the UTC days of the new events, or every day (new links or memberships). */
 export type DerivedChanges = { days: string[]; everyDay: boolean };
@@ -38,6 +39,13 @@ function countBy(rows: Array<{ id: string; dated: Dated }>): Counted[] {
   }
   // One order for every writer, so concurrent batches lock rows in the same order (no deadlock).
   return [...counts.values()].sort((a, b) => compare(a.id, b.id) || compare(a.day, b.day) || compare(a.accountKey, b.accountKey) || compare(a.event, b.event));
+}
+
+/** Each (id, day) once, in key order (the order rows are locked in). */
+function distinctDays(rows: Array<{ id: string; dated: Dated }>): Array<{ id: string; day: string }> {
+  const seen = new Map<string, { id: string; day: string }>();
+  for (const { id, dated } of rows) seen.set(`${id}\u0000${dated.day}`, { id, day: dated.day });
+  return [...seen.values()].sort((a, b) => compare(a.day, b.day) || compare(a.id, b.id));
 }
 
 function minDayBy<T>(items: T[], keyOf: (item: T) => string | null, dayOf: (item: T) => string): Array<[string, string]> {
@@ -92,7 +100,8 @@ export async function updateDerivedTables(trx: Transaction<Database>, projectId:
       on conflict (project_id, account_id) do update set first_day = excluded.first_day
       where excluded.first_day < account_first_seen.first_day)`);
   }
-  if (writes.length > 0) await sql`with ${sql.join(writes, sql`, `)} select 1`.execute(trx);
+  // The shared score-points lock is taken here, before the kept versions are read (score-points.ts).
+  if (writes.length > 0) await sql`with ${sql.join(writes, sql`, `)} select ${scorePointsSharedLock(projectId)}`.execute(trx);
 
   // Links: the first user an anonymousId is identified as wins (as the identities table); the
   // link counts from the earliest identify of that pair.
@@ -104,7 +113,7 @@ export async function updateDerivedTables(trx: Transaction<Database>, projectId:
     (row) => row.anonymousId,
     (row) => utcDay(row.timestamp),
   );
-  let linksChanged = false;
+  let linkedUsers: string[] = [];
   if (links.length > 0) {
     const result = await sql`
       insert into identity_links (project_id, anonymous_id, user_id, link_day)
@@ -112,11 +121,16 @@ export async function updateDerivedTables(trx: Transaction<Database>, projectId:
       from unnest(${links.map(([a]) => a)}::text[], ${links.map(([a]) => firstUser.get(a)!)}::text[], ${links.map(([, d]) => d)}::date[]) as input(a, u, d)
       on conflict (project_id, anonymous_id) do update set link_day = excluded.link_day
       where identity_links.user_id = excluded.user_id and excluded.link_day < identity_links.link_day
-      returning 1`.execute(trx);
-    linksChanged = result.rows.length > 0;
+      returning user_id`.execute(trx);
+    linkedUsers = result.rows.map((row) => (row as { user_id: string }).user_id);
   }
 
-  const membershipsChanged = await updateMemberships(trx, projectId, inserted);
+  const joinedUsers = await updateMemberships(trx, projectId, inserted);
+  await updateScorePoints(trx, projectId, {
+    userDays: distinctDays(ofUsers),
+    anonymousDays: distinctDays(ofAnonymous),
+    everyDayOf: [...new Set([...linkedUsers, ...joinedUsers])].sort(compare),
+  });
   await updateVerifiedMemberships(trx, projectId, inserted);
 
   const seatCalls = inserted.filter((row) => row.type === 'group' && row.accountId && row.properties && 'seats' in row.properties);
@@ -151,7 +165,7 @@ export async function updateDerivedTables(trx: Transaction<Database>, projectId:
     await enqueueNpsResponses(trx, projectId, responses.filter((row) => isNew.has(row.messageId)).map((row) => ({ row, score: npsScore(row.properties)! })));
   }
   // A new link or membership re-attributes events of any day; otherwise only the events' days changed.
-  return { days: [...new Set(dated.map((item) => item.day))], everyDay: linksChanged || membershipsChanged };
+  return { days: [...new Set(dated.map((item) => item.day))], everyDay: linkedUsers.length + joinedUsers.length > 0 };
 }
 
 /**
@@ -161,8 +175,9 @@ export async function updateDerivedTables(trx: Transaction<Database>, projectId:
  * the later of the call and the start of the link day, so an answer as of a day before the link
  * does not count it. Every write keeps the earliest time (least), so the order the calls arrive in
  * does not matter and the result equals `rebuildDerivedTables`. Runs after identity_links is updated.
+ * Returns the users who joined an account, or joined it earlier than known.
  */
-async function updateMemberships(trx: Transaction<Database>, projectId: string, inserted: StoredEvent[]): Promise<boolean> {
+async function updateMemberships(trx: Transaction<Database>, projectId: string, inserted: StoredEvent[]): Promise<string[]> {
   const groupCalls = inserted.filter((row) => row.type === 'group' && row.accountId);
   const earliest = (rows: StoredEvent[], keyOf: (row: StoredEvent) => [string, string]) => {
     const found = new Map<string, { key: [string, string]; time: Date }>();
@@ -192,7 +207,7 @@ async function updateMemberships(trx: Transaction<Database>, projectId: string, 
       ...inserted.filter((row) => row.type === 'identify' && row.userId && row.anonymousId).map((row) => row.anonymousId!),
     ]),
   ].sort(compare);
-  if (own.length === 0 && touched.length === 0) return false;
+  if (own.length === 0 && touched.length === 0) return [];
   if (touched.length > 0) {
     // A group call and the identify that links it may be stored by two concurrent transactions,
     // neither seeing the other's row. Each takes a lock for its anonymousIds (one of 32 per project,
@@ -221,8 +236,8 @@ async function updateMemberships(trx: Transaction<Database>, projectId: string, 
     order by account_id, user_id
     on conflict (project_id, account_id, user_id) do update set joined_at = excluded.joined_at
     where excluded.joined_at < memberships.joined_at
-    returning 1`.execute(trx);
-  return written.rows.length > 0;
+    returning user_id`.execute(trx);
+  return written.rows.map((row) => (row as { user_id: string }).user_id);
 }
 
 /**

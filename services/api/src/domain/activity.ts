@@ -1,7 +1,7 @@
 /**
  * Whether events under the key `event` (a track event's name; '$page', '$identify', '$group' for
  * the other calls) make their user active that day (docs/api.md): track and page events,
- * `$nps_*` answers excepted. query/activity-rows.queries.ts `isActivity` is the same rule in SQL.
+ * `$nps_*` answers excepted. figure-sql/activity-rows.ts `isActivity` is the same rule in SQL.
  *
  * @example
  * isActivityEvent('$page')         // true

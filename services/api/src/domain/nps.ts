@@ -30,7 +30,7 @@ export type NpsAnswer = { userId: string; score: number; timestamp: number; mess
 /**
  * Each user's latest answer: the one with the latest timestamp, the greater messageId breaking
  * ties (messageIds are unique per project, so one answer wins). NPS figures count these only.
- * query/figure-sql.ts `latestNpsPerUser` and `latestNpsPerAccountUser` are the same rule in SQL.
+ * figure-sql/figures.ts `latestNpsPerUser` and `latestNpsPerAccountUser` are the same rule in SQL.
  *
  * @example
  * latestAnswerPerUser([{ userId: 'u1', score: 3, timestamp: 1, messageId: 'a' }, { userId: 'u1', score: 9, timestamp: 2, messageId: 'b' }])

@@ -7,7 +7,7 @@ export { percentileAgainst, percentileOf, percentRank } from './percentile.js';
  * Whether events under the key `event` (a track event's name; '$page', '$identify', '$group' for
  * the other calls) count toward a score under the model: version 1 (`everyTrackEvent`) every
  * track event whose name does not start with `$`, later versions their named features.
- * query/figure-sql.ts `scoredEvents` is the same rule in SQL.
+ * figure-sql/figures.ts `scoredEvents` is the same rule in SQL.
  *
  * @example
  * countsTowardScore(defaultModel, 'Export CSV') // true
@@ -31,7 +31,7 @@ export function featureLabel(model: Pick<ScoreModel, 'features'>, event: string)
 /**
  * The count one user's events of one feature on one day add to a score: the count capped at the
  * model's dailyCap (docs/api.md); a score is Σ weight × this over features and days.
- * query/figure-sql.ts `cappedDailyCounts` is the same rule in SQL.
+ * figure-sql/figures.ts `cappedDailyCounts` is the same rule in SQL.
  *
  * @example
  * cappedDailyCount(35, 20) // 20

@@ -4,7 +4,7 @@
  * empty or anything else is unknown (null).
  *
  * Seats as of a day are this value of the latest group call by the end of that day that set the
- * `seats` trait (by timestamp, then messageId), null when there is none: query/figure-sql.ts
+ * `seats` trait (by timestamp, then messageId), null when there is none: figure-sql/figures.ts
  * `seatsAsOf` reads it from account_seats, which derived/ fills with this function.
  *
  * @example

@@ -2,7 +2,7 @@ import { sql, type Kysely } from 'kysely';
 import type { Database } from '../db/database.ts';
 import { daysBetween } from '../domain/days.ts';
 import type { ActivePairs } from '../domain/segments/account-activity.ts';
-import { accountRows, endOfDay, isActivity } from './activity-rows.queries.ts';
+import { accountRows, endOfDay, isActivity } from '../figure-sql/activity-rows.ts';
 import type { FigureCache } from './figure-cache.ts';
 import { inOneNumbering, numberOf, type NumberedIds } from './id-numbers.ts';
 

@@ -1,7 +1,7 @@
 import { sql, type Kysely } from 'kysely';
 import type { Database } from '../db/database.ts';
 import type { HistoryRows, MemberRow, MembershipRow, SpanRow, UserEventRow } from '../domain/segments/fold-history.ts';
-import { accountRows, endOfDay, isActivity, isTrackEventRow, userRows } from './activity-rows.queries.ts';
+import { accountRows, endOfDay, isActivity, isTrackEventRow, userRows } from '../figure-sql/activity-rows.ts';
 
 /** The first day any history query reaches back to. */
 const EVER = '1970-01-01';

@@ -2,7 +2,7 @@ import { sql, type Kysely } from 'kysely';
 import type { Database } from '../db/database.ts';
 import { windowOf } from '../domain/days.ts';
 import { featureCountKey, type FeatureCountRef, type FeatureCounts } from '../domain/segments/custom-rule.ts';
-import { accountRows, userRows } from './activity-rows.queries.ts';
+import { accountRows, userRows } from '../figure-sql/activity-rows.ts';
 
 /**
  * Sum of the counts of `track` events named `event` in the `days` to `asOf`, per user or account

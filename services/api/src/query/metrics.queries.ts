@@ -3,9 +3,9 @@ import type { Database } from '../db/database.ts';
 import { activeSeries, activeSeriesOfDays, type ActiveDelta } from '../domain/active-series.ts';
 import { addDays, daysBetween, windowOf } from '../domain/days.ts';
 import { utilisationChange, utilisationOf } from '../domain/utilisation.ts';
-import { accountRows, isActivity, userRows } from './activity-rows.queries.ts';
+import { accountRows, isActivity, userRows } from '../figure-sql/activity-rows.ts';
 import type { FigureCache } from './figure-cache.ts';
-import { seatsAsOf } from './figure-sql.ts';
+import { seatsAsOf } from '../figure-sql/figures.ts';
 import { inOneNumbering, numberOf, type NumberedIds } from './id-numbers.ts';
 
 /**
@@ -56,7 +56,7 @@ async function activeUsersIn(db: Kysely<Database>, projectId: string, accountId:
   return result.rows[0]?.users ?? 0;
 }
 
-/** Seats of the account as of the end of a day (figure-sql.ts `seatsAsOf`). */
+/** Seats of the account as of the end of a day (figure-sql/figures.ts `seatsAsOf`). */
 async function seatsOfAccount(db: Kysely<Database>, projectId: string, accountId: string, asOf: string): Promise<number | null> {
   const result = await sql<{ seats: number | null }>`${seatsAsOf(projectId, asOf, accountId)}`.execute(db);
   return result.rows[0]?.seats ?? null;

@@ -3,7 +3,7 @@ import type { Database } from '../db/database.ts';
 import { addDays } from '../domain/days.ts';
 import { npsOf } from '../domain/nps.ts';
 import type { FigureCache } from './figure-cache.ts';
-import { latestNpsPerAccountUser, latestNpsPerUser } from './figure-sql.ts';
+import { latestNpsPerAccountUser, latestNpsPerUser } from '../figure-sql/figures.ts';
 
 /**
  * Latest response per user among the responses in from … to (UTC days), as the project stood at

@@ -2,23 +2,7 @@ import { sql, type Kysely } from 'kysely';
 import type { ScoreModel } from '@uptake/protocol';
 import type { Database } from '../db/database.ts';
 import type { ScoreModelFeatures } from '../db/tables/score-models.table.ts';
-
-/** The default model every project starts with (docs/api.md, Definitions): every non-reserved track event, weight 1. */
-const DEFAULT_MODEL: ScoreModel = { version: 1, status: 'active', everyTrackEvent: true, features: {}, windowDays: 30, dailyCap: 20, createdAt: null };
-
-type ModelRow = { version: number; features: ScoreModelFeatures; window_days: number; daily_cap: number; status: ScoreModel['status']; created_at: Date };
-
-function toModel(row: ModelRow): ScoreModel {
-  return {
-    version: row.version,
-    status: row.status,
-    everyTrackEvent: row.version === 1,
-    features: row.features,
-    windowDays: row.window_days,
-    dailyCap: row.daily_cap,
-    createdAt: row.created_at.toISOString(),
-  };
-}
+import { DEFAULT_SCORE_MODEL, toScoreModel } from '../figure-sql/stored-score-models.ts';
 
 /**
  * Every version of the project's score model, newest first; version 1 is there even before
@@ -26,9 +10,9 @@ function toModel(row: ModelRow): ScoreModel {
  */
 export async function listScoreModels(db: Kysely<Database>, projectId: string): Promise<ScoreModel[]> {
   const rows = await db.selectFrom('score_models').selectAll().where('project_id', '=', projectId).orderBy('version', 'desc').execute();
-  const models = rows.map(toModel);
+  const models = rows.map(toScoreModel);
   if (!models.some((model) => model.version === 1)) {
-    models.push({ ...DEFAULT_MODEL, status: models.some((model) => model.status === 'active') ? 'retired' : 'active' });
+    models.push({ ...DEFAULT_SCORE_MODEL, status: models.some((model) => model.status === 'active') ? 'retired' : 'active' });
   }
   return models;
 }
@@ -56,7 +40,7 @@ export async function createScoreModel(
     await sql`select pg_advisory_xact_lock(hashtext(${`score_models:${projectId}`}))`.execute(trx);
     await trx
       .insertInto('score_models')
-      .values({ project_id: projectId, version: 1, features: '{}', window_days: DEFAULT_MODEL.windowDays, daily_cap: DEFAULT_MODEL.dailyCap, status: 'active' })
+      .values({ project_id: projectId, version: 1, features: '{}', window_days: DEFAULT_SCORE_MODEL.windowDays, daily_cap: DEFAULT_SCORE_MODEL.dailyCap, status: 'active' })
       .onConflict((oc) => oc.columns(['project_id', 'version']).doNothing())
       .execute();
     const { latest } = await trx.selectFrom('score_models').select((eb) => eb.fn.max('version').as('latest')).where('project_id', '=', projectId).executeTakeFirstOrThrow();
@@ -75,6 +59,6 @@ export async function createScoreModel(
       })
       .returningAll()
       .executeTakeFirstOrThrow();
-    return toModel(row);
+    return toScoreModel(row);
   });
 }

@@ -3,9 +3,9 @@ import type { ScoreModel } from '@uptake/protocol';
 import type { Database } from '../db/database.ts';
 import { daysBetween, windowOf } from '../domain/days.ts';
 import { featureLabel, featureWeight, percentileAgainst, scoreBreakdown } from '../domain/score.ts';
-import { accountRows, isActivity, userRows } from './activity-rows.queries.ts';
+import { accountRows, endOfDay, isActivity, userRows } from '../figure-sql/activity-rows.ts';
 import type { FigureCache } from './figure-cache.ts';
-import { cappedDailyCounts } from './figure-sql.ts';
+import { cappedDailyCounts } from '../figure-sql/figures.ts';
 
 export type ScoreTable = {
   /** Score of everyone seen by the day (0 when nothing counted in the window). */
@@ -57,15 +57,54 @@ const SCORED = {
   },
 } as const;
 
+/** Whether the kept points of a model version can answer (derived/score-points.ts): filled, and the model still kept. */
+async function pointsReady(db: Kysely<Database>, projectId: string, model: ScoreModel): Promise<boolean> {
+  if (model.status !== 'active' && model.status !== 'shadow') return false;
+  const row = await db.selectFrom('score_point_versions').select('state').where('project_id', '=', projectId).where('version', '=', model.version).executeTakeFirst();
+  return row?.state === 'ready';
+}
+
+/**
+ * Scores from the kept points: one sum over the window's rows, made with the links and
+ * memberships as they are now. The ids a link or join after `asOf` changes (users linked later;
+ * accounts joined later, or holding points of a user linked later) are recomputed from the
+ * per-day counts as of `asOf`: few for a recent day.
+ */
+async function scoresFromPoints(db: Kysely<Database>, projectId: string, model: ScoreModel, asOf: string, of: 'users' | 'accounts'): Promise<Array<{ id: string; score: number }>> {
+  const window = windowOf(asOf, model.windowDays);
+  const inWindow = sql`project_id = ${projectId} and version = ${model.version} and day between ${window.from}::date and ${window.to}::date`;
+  const linkedLater = sql`select user_id from identity_links where project_id = ${projectId} and link_day > ${asOf}::date`;
+  const [sums, changed] = await Promise.all(
+    of === 'users'
+      ? [
+          sql<{ id: string; score: number }>`select user_id as id, sum(points)::float8 as score from user_day_points where ${inWindow} group by user_id having sum(points) <> 0`.execute(db),
+          sql<{ id: string }>`select distinct user_id as id from (${linkedLater}) l`.execute(db),
+        ]
+      : [
+          sql<{ id: string; score: number }>`select account_id as id, sum(points)::float8 as score from account_day_points where ${inWindow} group by account_id having sum(points) <> 0`.execute(db),
+          sql<{ id: string }>`
+            select account_id as id from memberships where project_id = ${projectId} and joined_at >= ${endOfDay(asOf)}
+            union
+            select account_id from account_day_points where ${inWindow} and user_id in (${linkedLater})`.execute(db),
+        ],
+  );
+  if (changed.rows.length === 0) return sums.rows;
+  const ids = changed.rows.map((row) => row.id);
+  const exact = await dayPoints(db, model, of, of === 'users' ? userRows(projectId, window, asOf, ids) : accountRows(projectId, window, asOf, ids));
+  const isChanged = new Set(ids);
+  return [...sums.rows.filter((row) => !isChanged.has(row.id)), ...[...exact].map(([id, score]) => ({ id, score }))];
+}
+
 /** Every user's or account's score as of a day under a model, with everyone seen so far (cached until new events). */
 function scoreTable(db: Kysely<Database>, cache: FigureCache, projectId: string, model: ScoreModel, asOf: string, of: 'users' | 'accounts'): Promise<ScoreTable> {
   return cache.get(projectId, `${of}:${model.version}:${asOf}`, async () => {
     const { from, to } = windowOf(asOf, model.windowDays);
-    const [seen, parts] = await Promise.all([
-      SCORED[of].seen(db, projectId, asOf),
-      cache.days(projectId, `${of === 'users' ? 'user' : 'account'}-points:${model.version}:${asOf}`, daysBetween(from, to), (day) => dayPoints(db, model, of, SCORED[of].rows(projectId, day, asOf))),
-    ]);
-    return toScoreTable(seen.map((row) => row.id), sumOfDays(parts));
+    const scores = async () =>
+      (await pointsReady(db, projectId, model))
+        ? scoresFromPoints(db, projectId, model, asOf, of)
+        : sumOfDays(await cache.days(projectId, `${of === 'users' ? 'user' : 'account'}-points:${model.version}:${asOf}`, daysBetween(from, to), (day) => dayPoints(db, model, of, SCORED[of].rows(projectId, day, asOf))));
+    const [seen, scored] = await Promise.all([SCORED[of].seen(db, projectId, asOf), scores()]);
+    return toScoreTable(seen.map((row) => row.id), scored);
   });
 }
 

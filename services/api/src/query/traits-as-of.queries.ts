@@ -1,6 +1,6 @@
 import { sql, type Kysely } from 'kysely';
 import type { Database } from '../db/database.ts';
-import { endOfDay } from './activity-rows.queries.ts';
+import { endOfDay } from '../figure-sql/activity-rows.ts';
 
 /**
  * The named traits of every user (identify calls, anonymous ones through their identity links) or

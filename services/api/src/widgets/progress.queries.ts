@@ -3,8 +3,8 @@ import type { Progress, ScoreModel } from '@uptake/protocol';
 import type { Database } from '../db/database.ts';
 import { addDays, today, windowOf } from '../domain/days.ts';
 import { progressMessage, type ProgressFeature } from '../domain/widgets/progress-message.ts';
-import { accountRows, userRows } from '../query/activity-rows.queries.ts';
-import { scoredEvents } from '../query/figure-sql.ts';
+import { accountRows, userRows } from '../figure-sql/activity-rows.ts';
+import { scoredEvents } from '../figure-sql/figures.ts';
 import { findScoreModel } from '../query/score-models.queries.ts';
 
 type Counts = { current: Map<string, number>; previous: Map<string, number> };

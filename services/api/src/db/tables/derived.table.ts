@@ -1,3 +1,5 @@
+import type { ColumnType } from 'kysely';
+
 /** Events per identified user, named account ('' = none), UTC day and event key. */
 export type UserDayEventsTable = {
   project_id: string;
@@ -68,4 +70,31 @@ export type AccountSeatsTable = {
   message_id: string;
   timestamp: Date;
   seats: number | null;
+};
+
+/** Score model versions whose points are kept (score_point_versions). */
+export type ScorePointVersionsTable = {
+  project_id: string;
+  version: number;
+  state: 'filling' | 'ready';
+  updated_at: ColumnType<Date, never, Date>;
+};
+
+/** A user's points on a UTC day under one model version, with the links as they are now. */
+export type UserDayPointsTable = {
+  project_id: string;
+  version: number;
+  day: string;
+  user_id: string;
+  points: number;
+};
+
+/** One member's part of an account's points on a UTC day under one model version, memberships as they are now. */
+export type AccountDayPointsTable = {
+  project_id: string;
+  version: number;
+  day: string;
+  account_id: string;
+  user_id: string;
+  points: number;
 };

@@ -1,6 +1,6 @@
 import { sql, type RawBuilder } from 'kysely';
 import type { ScoreModel } from '@uptake/protocol';
-import { endOfDay } from './activity-rows.queries.ts';
+import { endOfDay } from './activity-rows.ts';
 
 // The figures SQL must compute, each written once here as a Kysely fragment and used by every
 // query that computes it. Each is the SQL form of a pure definition in domain/ (named on each);
@@ -23,7 +23,7 @@ export function scoredEvents(model: Pick<ScoreModel, 'everyTrackEvent' | 'featur
  * The scored part of activity rows (`user_id, day, event, count`, plus the `keys` columns): per
  * keys, user, day and event the count capped at the model's dailyCap (domain/score.ts
  * `cappedDailyCount`), for the events the model counts only. Columns: the keys, `user_id`,
- * `event`, `capped`, `weight`. A score is Σ weight × capped over its rows.
+ * `day`, `event`, `capped`, `weight`. A score is Σ weight × capped over its rows.
  *
  * @example
  * sql`select c.event, sum(c.capped)::float8 from (${cappedDailyCounts(model, rows)}) c group by c.event`
@@ -33,7 +33,7 @@ export function cappedDailyCounts(model: ScoreModel, rows: RawBuilder<unknown>, 
   const keyColumns = keys.map((key) => sql`${sql.ref(`r.${key}`)}, `);
   const keyRefs = keys.map((key) => sql`${sql.ref(`c.${key}`)}, `);
   return sql`
-    select ${sql.join(keyRefs, sql``)}c.user_id, c.event, least(c.n, ${model.dailyCap}) as capped, ${terms.weight} as weight
+    select ${sql.join(keyRefs, sql``)}c.user_id, c.day, c.event, least(c.n, ${model.dailyCap}) as capped, ${terms.weight} as weight
     from (select ${sql.join(keyColumns, sql``)}r.user_id, r.day, r.event, sum(r.count) as n from (${rows}) r group by ${sql.join(keyColumns, sql``)}r.user_id, r.day, r.event) c
     ${terms.join} where ${terms.filter}`;
 }

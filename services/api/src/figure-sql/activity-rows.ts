@@ -16,21 +16,33 @@ function endOfDay(day: string) {
  * project stood at the end of `asOf`: anonymous events count for the user an identify made by
  * that day linked them to (earlier events included).
  */
-export function userRows(projectId: string, window: { from: string; to: string }, asOf: string, userId?: string, membersOf?: string): RawBuilder<unknown> {
-  // membersOf: only users who had joined that account by asOf (keeps one account's reads small).
-  const members = membersOf === undefined ? sql`` : sql`and user_id in (select user_id from memberships where project_id = ${projectId} and account_id = ${membersOf} and joined_at < ${endOfDay(asOf)})`;
+export function userRows(projectId: string, window: { from: string; to: string }, asOf: string, users?: string | readonly string[], membersOf?: string | readonly string[]): RawBuilder<unknown> {
+  // users: only these (one id or several); membersOf: only users who had joined that account (or
+  // one of those accounts) by asOf. Both keep one id's or a few accounts' reads small.
+  const ofUsers = (column: RawBuilder<unknown>) =>
+    users === undefined ? sql`` : typeof users === 'string' ? sql`and ${column} = ${users}` : sql`and ${column} = any(${users}::text[])`;
+  const ofMembers = (column: RawBuilder<unknown>) =>
+    membersOf === undefined
+      ? sql``
+      : sql`and ${column} in (select user_id from memberships where project_id = ${projectId}
+          and ${typeof membersOf === 'string' ? sql`account_id = ${membersOf}` : sql`account_id = any(${membersOf}::text[])`} and joined_at < ${endOfDay(asOf)})`;
   return sql`
     select user_id, account_key, day, event, count from user_day_events
     where project_id = ${projectId} and day between ${window.from}::date and ${window.to}::date
-    ${userId === undefined ? sql`` : sql`and user_id = ${userId}`} ${members}
+    ${ofUsers(sql`user_id`)} ${ofMembers(sql`user_id`)}
     union all
     select l.user_id, a.account_key, a.day, a.event, a.count
     from anonymous_day_events a
     join identity_links l on l.project_id = a.project_id and l.anonymous_id = a.anonymous_id and l.link_day <= ${asOf}::date
-      ${userId === undefined ? sql`` : sql`and l.user_id = ${userId}`}
-      ${membersOf === undefined ? sql`` : sql`and l.user_id in (select user_id from memberships where project_id = ${projectId} and account_id = ${membersOf} and joined_at < ${endOfDay(asOf)})`}
+      ${ofUsers(sql`l.user_id`)} ${ofMembers(sql`l.user_id`)}
     where a.project_id = ${projectId} and a.day between ${window.from}::date and ${window.to}::date`;
 }
+
+/**
+ * An `asOf` after every link and join that can be stored: the rows as the project stands now
+ * (what the kept score points are made of, derived/score-points.ts).
+ */
+export const AS_OF_NOW = '9999-12-30';
 
 /**
  * Rows `(account_id, user_id, day, event, count)` of the events that belong to accounts
@@ -38,17 +50,20 @@ export function userRows(projectId: string, window: { from: string; to: string }
  * (memberships.joined_at: a group call sent before the identify that linked its anonymousId
  * counts from the link day).
  */
-export function accountRows(projectId: string, window: { from: string; to: string }, asOf: string, accountId?: string): RawBuilder<unknown> {
-  const rows = userRows(projectId, window, asOf);
-  const memberRows = accountId === undefined ? rows : userRows(projectId, window, asOf, undefined, accountId);
+export function accountRows(projectId: string, window: { from: string; to: string }, asOf: string, accounts?: string | readonly string[], users?: readonly string[]): RawBuilder<unknown> {
+  // accounts: only these (one id or several); users: only the rows of these users.
+  const rows = userRows(projectId, window, asOf, users);
+  const memberRows = accounts === undefined ? rows : userRows(projectId, window, asOf, users, accounts);
+  const ofAccounts = (column: RawBuilder<unknown>) =>
+    accounts === undefined ? sql`` : typeof accounts === 'string' ? sql`and ${column} = ${accounts}` : sql`and ${column} = any(${accounts}::text[])`;
   return sql`
     select r.account_key as account_id, r.user_id, r.day, r.event, r.count from (${rows}) r
-    where ${accountId === undefined ? sql`r.account_key <> ''` : sql`r.account_key = ${accountId}`}
+    where r.account_key <> '' ${ofAccounts(sql`r.account_key`)}
     union all
     select m.account_id, r.user_id, r.day, r.event, r.count
     from (${memberRows}) r
     join memberships m on m.project_id = ${projectId} and m.user_id = r.user_id and m.joined_at < ${endOfDay(asOf)}
-      ${accountId === undefined ? sql`` : sql`and m.account_id = ${accountId}`}
+      ${ofAccounts(sql`m.account_id`)}
     where r.account_key = ''`;
 }
 

@@ -1,5 +1,5 @@
 /**
- * The SQL forms of the figures (src/query/figure-sql.ts) compute what their pure definitions in
+ * The SQL forms of the figures (src/figure-sql/figures.ts) compute what their pure definitions in
  * src/domain/ say, on every database: the scored events with their weights and the capped daily
  * counts (domain/score.ts), and each user's latest NPS answer (domain/nps.ts).
  */
@@ -9,7 +9,7 @@ import type { ScoreModel } from '@uptake/protocol';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { latestAnswerPerUser } from '../../src/domain/nps.ts';
 import { cappedDailyCount, countsTowardScore, featureWeight } from '../../src/domain/score.ts';
-import { cappedDailyCounts, latestNpsPerUser } from '../../src/query/figure-sql.ts';
+import { cappedDailyCounts, latestNpsPerUser } from '../../src/figure-sql/figures.ts';
 import { testDatabaseKinds } from '../support/databases.ts';
 import { createTestApp, type TestApp } from '../support/test-app.ts';
 

@@ -1,0 +1,218 @@
+import { sql, type Kysely, type RawBuilder, type Transaction } from 'kysely';
+import type { ScoreModel } from '@uptake/protocol';
+import type { Database } from '../db/database.ts';
+import { accountRows, AS_OF_NOW, userRows } from '../figure-sql/activity-rows.ts';
+import { cappedDailyCounts } from '../figure-sql/figures.ts';
+import { toScoreModel, type ScoreModelRow } from '../figure-sql/stored-score-models.ts';
+
+// The kept score points (docs/architecture.md, "Scores at scale"): per model version, each user's
+// points per UTC day (user_day_points) and each member's part of an account's points per day
+// (account_day_points), with the identity links and memberships as they are now. Ingestion keeps
+// them in the transaction that stores the events; `fillScorePoints` makes a version's points from
+// the per-day counts once (a new version, or a database from before the points existed).
+
+/** What a batch changed: users' days, anonymousIds' days (their linked user's), users whose every day changed. */
+export type TouchedDays = {
+  userDays: Array<{ id: string; day: string }>;
+  anonymousDays: Array<{ id: string; day: string }>;
+  /** Users with a new link or membership: every day of theirs is attributed anew. */
+  everyDayOf: string[];
+};
+
+const lockKey = (projectId: string) => sql`hashtextextended(${`score_points:${projectId}`}, 0)`;
+
+/**
+ * SQL taking the project's score-points lock in shared mode until the transaction ends. Ingestion
+ * takes it before it reads which versions it keeps points for; `fillScorePoints` takes it in
+ * exclusive mode once after marking a version 'filling', so every transaction that may have read
+ * the versions without it has committed before the fill reads the counts.
+ */
+export const scorePointsSharedLock = (projectId: string) => sql`pg_advisory_xact_lock_shared(${lockKey(projectId)})`;
+
+/** The versions whose points are kept (being filled or ready) and whose model still counts (active or shadow). */
+function keptVersions(projectId: string): RawBuilder<unknown> {
+  return sql`
+    select s.version, m.features, m.window_days, m.daily_cap, coalesce(m.status, 'active') as status, m.created_at
+    from score_point_versions s
+    left join score_models m on m.project_id = s.project_id and m.version = s.version
+    where s.project_id = ${projectId} and coalesce(m.status, 'active') in ('active', 'shadow')`;
+}
+
+type KeptRow = Omit<ScoreModelRow, 'features' | 'window_days' | 'daily_cap' | 'created_at'> & {
+  features: ScoreModelRow['features'] | null;
+  window_days: number | null;
+  daily_cap: number | null;
+  created_at: Date | null;
+};
+
+/** Version 1 without a row is the default model (a project that never stored a model). */
+function modelOf(row: KeptRow): ScoreModel {
+  if (row.features === null || row.window_days === null || row.daily_cap === null || row.created_at === null) {
+    return { version: row.version, status: row.status, everyTrackEvent: true, features: {}, windowDays: 30, dailyCap: 20, createdAt: null };
+  }
+  return toScoreModel({ ...row, features: row.features, window_days: row.window_days, daily_cap: row.daily_cap, created_at: row.created_at });
+}
+
+/**
+ * The points of one version for the (user, day) pairs `pairs` (a VALUES-like relation with
+ * columns u, d), computed from the rows as they are now: a user's points per day, and each
+ * account's share of them per member and day. `conflict` is what an existing row gets.
+ */
+function pointWrites(projectId: string, model: ScoreModel, span: { from: string; to: string }, users: readonly string[] | undefined, pairs: RawBuilder<unknown> | undefined, conflict: 'replace' | 'keep', name: string): RawBuilder<unknown>[] {
+  const onConflict = (key: RawBuilder<unknown>) =>
+    conflict === 'replace' ? sql`on conflict (${key}) do update set points = excluded.points` : sql`on conflict (${key}) do nothing`;
+  const userPoints = sql`
+    select c.user_id, c.day, sum(c.weight * c.capped)::float8 as points
+    from (${cappedDailyCounts(model, userRows(projectId, span, AS_OF_NOW, users))}) c group by c.user_id, c.day`;
+  const accountPoints = sql`
+    select c.account_id, c.user_id, c.day, sum(c.weight * c.capped)::float8 as points
+    from (${cappedDailyCounts(model, accountRows(projectId, span, AS_OF_NOW, undefined, users), ['account_id'])}) c group by c.account_id, c.user_id, c.day`;
+  // Given pairs: each gets its row (0 when nothing it did counts), so a later event finds it to lock.
+  const userSelect = pairs
+    ? sql`select t.d, t.u, coalesce(x.points, 0) from (${pairs}) t left join (${userPoints}) x on x.user_id = t.u and x.day = t.d`
+    : sql`select x.day, x.user_id, x.points from (${userPoints}) x`;
+  const accountSelect = pairs
+    ? sql`select x.day, x.account_id, x.user_id, x.points from (${accountPoints}) x join (${pairs}) t on t.u = x.user_id and t.d = x.day`
+    : sql`select x.day, x.account_id, x.user_id, x.points from (${accountPoints}) x`;
+  return [
+    sql`${sql.id(`${name}_users`)} as (
+      insert into user_day_points (project_id, version, day, user_id, points)
+      select ${projectId}, ${model.version}::int, p.* from (${userSelect}) p(day, user_id, points) order by 1, 2
+      ${onConflict(sql`project_id, version, day, user_id`)})`,
+    sql`${sql.id(`${name}_accounts`)} as (
+      insert into account_day_points (project_id, version, day, account_id, user_id, points)
+      select ${projectId}, ${model.version}::int, p.* from (${accountSelect}) p(day, account_id, user_id, points) order by 1, 2, 3
+      ${onConflict(sql`project_id, version, day, account_id, user_id`)})`,
+  ];
+}
+
+/**
+ * Brings the kept points of every kept version up to date with what this transaction stored:
+ * locks each touched (version, day, user) row (in one order, so concurrent batches cannot
+ * deadlock), then recomputes them in a statement of its own, whose snapshot sees every batch
+ * that held one of those locks before. Runs inside the ingestion transaction, after the day
+ * tables, links and memberships are written, and after `scorePointsSharedLock`.
+ *
+ * @example
+ * await updateScorePoints(trx, projectId, { userDays: [{ id: 'u1', day: '2026-03-01' }], anonymousDays: [], everyDayOf: [] });
+ */
+export async function updateScorePoints(trx: Transaction<Database>, projectId: string, touched: TouchedDays): Promise<void> {
+  if (touched.userDays.length === 0 && touched.anonymousDays.length === 0 && touched.everyDayOf.length === 0) return;
+  const { rows } = await sql<KeptRow & { pairs: Array<{ u: string; d: string }> | null }>`
+    with t as (
+      select u, d from unnest(${touched.userDays.map((p) => p.id)}::text[], ${touched.userDays.map((p) => p.day)}::date[]) as input(u, d)
+      union
+      select l.user_id, x.d from unnest(${touched.anonymousDays.map((p) => p.id)}::text[], ${touched.anonymousDays.map((p) => p.day)}::date[]) as x(a, d)
+      join identity_links l on l.project_id = ${projectId} and l.anonymous_id = x.a
+      union
+      select user_id, day from user_day_events where project_id = ${projectId} and user_id = any(${touched.everyDayOf}::text[])
+      union
+      select l.user_id, a.day from anonymous_day_events a
+      join identity_links l on l.project_id = a.project_id and l.anonymous_id = a.anonymous_id and l.user_id = any(${touched.everyDayOf}::text[])
+      where a.project_id = ${projectId}
+    ),
+    v as (${keptVersions(projectId)}),
+    locked as (
+      insert into user_day_points (project_id, version, day, user_id, points)
+      select ${projectId}, v.version, t.d, t.u, 0 from t cross join v order by v.version, t.d, t.u
+      on conflict (project_id, version, day, user_id) do update set points = user_day_points.points
+      returning version, day, user_id
+    )
+    select v.*, (select json_agg(json_build_object('u', k.user_id, 'd', k.day::text)) from locked k where k.version = v.version) as pairs from v`.execute(trx);
+  const kept = rows.filter((row) => row.pairs !== null && row.pairs.length > 0);
+  if (kept.length === 0) return;
+  // Every kept version locked the same pairs (t × v).
+  const pairs = kept[0]!.pairs!;
+  const days = pairs.map((p) => p.d).sort();
+  const span = { from: days[0]!, to: days.at(-1)! };
+  const users = [...new Set(pairs.map((p) => p.u))];
+  const pairsSql = sql`select * from unnest(${pairs.map((p) => p.u)}::text[], ${pairs.map((p) => p.d)}::date[]) as t(u, d)`;
+  const writes = kept.flatMap((row) => pointWrites(projectId, modelOf(row), span, users, pairsSql, 'replace', `v${row.version}`));
+  await sql`with ${sql.join(writes, sql`, `)} select 1`.execute(trx);
+}
+
+/**
+ * Makes one version's points from the per-day counts, a day per transaction (a long fill never
+ * holds many rows locked), and marks the version ready. Rows ingestion wrote meanwhile are kept:
+ * they are as current as the fill's. Resumes where a stopped fill left off.
+ *
+ * @example
+ * await fillScorePoints(db, projectId, 2);
+ */
+export async function fillScorePoints(db: Kysely<Database>, projectId: string, version: number): Promise<'ready' | 'not kept'> {
+  await db.insertInto('score_point_versions').values({ project_id: projectId, version, state: 'filling' }).onConflict((oc) => oc.columns(['project_id', 'version']).doNothing()).execute();
+  // Wait for every ingestion transaction that may have read the kept versions before 'filling'.
+  await db.connection().execute(async (connection) => {
+    await sql`select pg_advisory_lock(${lockKey(projectId)})`.execute(connection);
+    await sql`select pg_advisory_unlock(${lockKey(projectId)})`.execute(connection);
+  });
+  const { rows: models } = await sql<KeptRow>`select * from (${keptVersions(projectId)}) v where v.version = ${version}`.execute(db);
+  if (models.length === 0) return 'not kept';
+  const model = modelOf(models[0]!);
+  const { rows: days } = await sql<{ day: string }>`
+    select day::text from user_day_events where project_id = ${projectId}
+    union
+    select a.day::text from anonymous_day_events a join identity_links l on l.project_id = a.project_id and l.anonymous_id = a.anonymous_id
+    where a.project_id = ${projectId}
+    order by 1`.execute(db);
+  for (const { day } of days) {
+    await db.transaction().execute(async (trx) => {
+      // Users' rows first, in key order, then the accounts' (ingestion locks a user's row before writing either).
+      const [users, accounts] = pointWrites(projectId, model, { from: day, to: day }, undefined, undefined, 'keep', 'fill');
+      await sql`with ${users!} select 1`.execute(trx);
+      await sql`with ${accounts!} select 1`.execute(trx);
+    });
+  }
+  await db.updateTable('score_point_versions').set({ state: 'ready', updated_at: new Date() }).where('project_id', '=', projectId).where('version', '=', version).execute();
+  return 'ready';
+}
+
+/**
+ * Recomputes the kept points of a project (every kept version) from its per-day counts, inside
+ * the rebuild's transaction; versions whose model no longer counts lose their points.
+ */
+export async function rebuildScorePoints(trx: Transaction<Database>, projectId: string): Promise<void> {
+  await sql`delete from user_day_points where project_id = ${projectId}`.execute(trx);
+  await sql`delete from account_day_points where project_id = ${projectId}`.execute(trx);
+  const { rows } = await sql<KeptRow>`${keptVersions(projectId)}`.execute(trx);
+  await sql`delete from score_point_versions where project_id = ${projectId} and version <> all(${rows.map((row) => row.version)}::int[])`.execute(trx);
+  for (const row of rows) {
+    const [users, accounts] = pointWrites(projectId, modelOf(row), { from: '-infinity', to: 'infinity' }, undefined, undefined, 'keep', 'rebuild');
+    await sql`with ${users!} select 1`.execute(trx);
+    await sql`with ${accounts!} select 1`.execute(trx);
+    await sql`update score_point_versions set state = 'ready', updated_at = now() where project_id = ${projectId} and version = ${row.version}`.execute(trx);
+  }
+}
+
+/**
+ * The versions that need points (an active or shadow version without them, in any project) and
+ * the kept versions whose model was retired since: the work of the score-points worker. Reads
+ * every project (named cross-project work, docs/scale-out.md).
+ */
+export async function scorePointsWork(db: Kysely<Database>): Promise<{ fill: Array<{ projectId: string; version: number }>; drop: Array<{ projectId: string; version: number }> }> {
+  const [fill, drop] = await Promise.all([
+    sql<{ project_id: string; version: number }>`
+      select p.project_id, v.version from projects p
+      cross join lateral (
+        select m.version from score_models m where m.project_id = p.project_id and m.status in ('active', 'shadow')
+        union all
+        select 1 where not exists (select from score_models m where m.project_id = p.project_id)
+      ) v
+      where not exists (select from score_point_versions s where s.project_id = p.project_id and s.version = v.version and s.state = 'ready')
+      order by p.project_id, v.version`.execute(db),
+    sql<{ project_id: string; version: number }>`
+      select s.project_id, s.version from score_point_versions s
+      join score_models m on m.project_id = s.project_id and m.version = s.version and m.status not in ('active', 'shadow')`.execute(db),
+  ]);
+  const pairs = (rows: Array<{ project_id: string; version: number }>) => rows.map((row) => ({ projectId: row.project_id, version: row.version }));
+  return { fill: pairs(fill.rows), drop: pairs(drop.rows) };
+}
+
+/** Forgets a retired version's points (its answers come from the per-day counts again). */
+export async function dropScorePoints(db: Kysely<Database>, projectId: string, version: number): Promise<void> {
+  await db.transaction().execute(async (trx) => {
+    await trx.deleteFrom('score_point_versions').where('project_id', '=', projectId).where('version', '=', version).execute();
+    await trx.deleteFrom('user_day_points').where('project_id', '=', projectId).where('version', '=', version).execute();
+    await trx.deleteFrom('account_day_points').where('project_id', '=', projectId).where('version', '=', version).execute();
+  });
+}

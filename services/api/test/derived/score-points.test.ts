@@ -1,0 +1,128 @@
+/**
+ * The kept score points (docs/architecture.md, "Scores at scale"): concurrent batches touching
+ * the same users' days, a fill racing ingestion, and retired versions. Each time the points kept
+ * must be exactly those a rebuild makes from the stored events, and the answers those of the
+ * per-day counts.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { rebuildDerivedTables } from '../../src/derived/rebuild.ts';
+import { fillScorePoints } from '../../src/derived/score-points.ts';
+import { testDatabaseKinds } from '../support/databases.ts';
+import { createRandom } from '../support/generate-data.ts';
+import { basicAuth, createTestApp, type TestApp } from '../support/test-app.ts';
+
+const day = (n: number) => new Date(Date.now() - n * 86_400_000).toISOString().slice(0, 10);
+
+/** Points rows of a project (zero rows left out: ingestion keeps one per touched day to lock). */
+async function keptPoints(t: TestApp) {
+  const db = t.app.store.db;
+  const users = await db.selectFrom('user_day_points').selectAll().where('project_id', '=', t.project.projectId).where('points', '<>', 0).orderBy('version').orderBy('day').orderBy('user_id').execute();
+  const accounts = await db.selectFrom('account_day_points').selectAll().where('project_id', '=', t.project.projectId).orderBy('version').orderBy('day').orderBy('account_id').orderBy('user_id').execute();
+  return { users, accounts };
+}
+
+/** Batches of feature uses by a few users on a few days, naming one of two accounts or none, with joins and links among them. */
+function contendedBatches(seed: number, batches: number) {
+  const random = createRandom(seed);
+  let sequence = 0;
+  return Array.from({ length: batches }, () =>
+    Array.from({ length: 25 }, () => {
+      const user = `u${random.int(1, 4)}`;
+      const timestamp = `${day(random.int(1, 3))}T${String(random.int(10, 20)).padStart(2, '0')}:00:00.000Z`;
+      const messageId = `m${seed}-${++sequence}`;
+      const kind = random.int(1, 20);
+      if (kind === 1) return { type: 'group', messageId, userId: user, groupId: `acct-${random.int(1, 2)}`, timestamp };
+      if (kind === 2) return { type: 'identify', messageId, userId: user, anonymousId: `anon-${random.int(1, 3)}`, timestamp };
+      if (kind <= 5) return { type: 'track', messageId, anonymousId: `anon-${random.int(1, 3)}`, event: 'Report Created', timestamp };
+      const context = random.chance(0.5) ? { groupId: `acct-${random.int(1, 2)}` } : {};
+      return { type: 'track', messageId, userId: user, event: random.pick(['Report Created', 'Export', 'Invite Sent']), timestamp, context };
+    }),
+  );
+}
+
+describe.each(testDatabaseKinds)('kept score points on %s', (kind) => {
+  let t: TestApp;
+  const secret = () => ({ authorization: `Bearer ${t.project.secretKey}` });
+  const send = async (batch: unknown[]) => {
+    const response = await t.app.inject({ method: 'POST', url: '/v1/batch', headers: { authorization: basicAuth(t.project.writeKey) }, payload: { batch } });
+    expect(response.statusCode, response.body).toBe(200);
+  };
+  const ranking = async (model?: number) => {
+    const response = await t.app.inject({ method: 'GET', url: `/v1/scores/users?asOf=${day(1)}&limit=100${model ? `&model=${model}` : ''}`, headers: secret() });
+    expect(response.statusCode, response.body).toBe(200);
+    return response.json<{ items: unknown[] }>().items;
+  };
+
+  beforeAll(async () => {
+    t = await createTestApp(kind, { scorePoints: { run: false } });
+    expect(await fillScorePoints(t.app.store.db, t.project.projectId, 1)).toBe('ready');
+    // A shadow version with other weights and a low cap: both versions are kept by every batch.
+    const created = await t.app.inject({
+      method: 'POST',
+      url: '/v1/score-models',
+      headers: secret(),
+      payload: { features: { 'Report Created': { weight: 2.5, label: 'Reports' }, Export: { weight: 1, label: 'Exports' } }, windowDays: 30, dailyCap: 3, activate: false },
+    });
+    expect(created.statusCode, created.body).toBe(201);
+    expect(await fillScorePoints(t.app.store.db, t.project.projectId, 2)).toBe('ready');
+  });
+  afterAll(async () => t?.close());
+
+  it('keeps exactly the points a rebuild makes when concurrent batches touch the same users and days', async () => {
+    // Also one user's day through many single-event batches of a linked anonymousId that share
+    // no row (each names its own account), so only the points row orders their transactions.
+    await send([{ type: 'identify', messageId: 'solo-link', userId: 'u1', anonymousId: 'anon-solo', timestamp: `${day(5)}T12:00:00.000Z` }]);
+    const solo = Array.from({ length: 80 }, (_, i) => [{ type: 'track', messageId: `solo-${i}`, anonymousId: 'anon-solo', event: 'Export', timestamp: `${day(2)}T12:00:00.000Z`, context: { groupId: `solo-${i}` } }]);
+    await Promise.all([...contendedBatches(1, 40), ...solo].map(send));
+    const kept = await keptPoints(t);
+    expect(new Set(kept.users.map((row) => row.version))).toEqual(new Set([1, 2]));
+    expect(kept.accounts.length).toBeGreaterThan(0);
+    const before = [await ranking(), await ranking(2)];
+    await rebuildDerivedTables(t.app.store.db, t.app.changeTracker);
+    expect(await keptPoints(t)).toEqual(kept);
+    expect([await ranking(), await ranking(2)]).toEqual(before);
+  });
+
+  it('misses nothing stored while a new version is being filled', async () => {
+    const created = await t.app.inject({
+      method: 'POST',
+      url: '/v1/score-models',
+      headers: secret(),
+      payload: { features: { 'Invite Sent': { weight: 4, label: 'Invites' }, 'Report Created': { weight: 1, label: 'Reports' } }, windowDays: 14, dailyCap: 2, activate: false },
+    });
+    expect(created.statusCode, created.body).toBe(201);
+    const batches = contendedBatches(2, 30);
+    const [filled] = await Promise.all([fillScorePoints(t.app.store.db, t.project.projectId, 3), ...batches.map(send)]);
+    expect(filled).toBe('ready');
+    const kept = await keptPoints(t);
+    expect(kept.users.some((row) => row.version === 3)).toBe(true);
+    await rebuildDerivedTables(t.app.store.db, t.app.changeTracker);
+    expect(await keptPoints(t)).toEqual(kept);
+  });
+
+  it('forgets the points of a retired version, whose scores are then computed from the per-day counts', async () => {
+    const before = await ranking(1);
+    const activated = await t.app.inject({
+      method: 'POST',
+      url: '/v1/score-models',
+      headers: secret(),
+      payload: { features: { Export: { weight: 3, label: 'Exports' } }, windowDays: 30, dailyCap: 5, activate: true },
+    });
+    expect(activated.statusCode, activated.body).toBe(201);
+    await send([{ type: 'track', messageId: 'after-retirement', userId: 'u9', event: 'Report Created', timestamp: `${day(1)}T12:00:00.000Z` }]);
+    await t.app.scorePoints.idle();
+    t.app.scorePoints.start();
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    await t.app.scorePoints.idle();
+    const versions = await t.app.store.db.selectFrom('score_point_versions').select(['version', 'state']).where('project_id', '=', t.project.projectId).orderBy('version').execute();
+    // Version 1 retired: dropped; 2 and 3 (shadow) and 4 (active, filled by the worker) kept.
+    expect(versions).toEqual([2, 3, 4].map((version) => ({ version, state: 'ready' })));
+    const left = await t.app.store.db.selectFrom('user_day_points').select('version').where('project_id', '=', t.project.projectId).where('version', '=', 1).execute();
+    expect(left).toEqual([]);
+    // The event sent after the retirement counts in version 1's answers too (computed from the counts).
+    const after = await ranking(1);
+    expect(after).not.toEqual(before);
+    await rebuildDerivedTables(t.app.store.db, t.app.changeTracker);
+    expect(await ranking(1)).toEqual(after);
+  });
+});
