@@ -3,7 +3,7 @@ import type { ScoreModel } from '@uptake/protocol';
 import type { Database } from '../db/database.ts';
 import { accountRows, AS_OF_NOW, userRows } from '../figure-sql/activity-rows.ts';
 import { cappedDailyCounts } from '../figure-sql/figures.ts';
-import { toScoreModel, type ScoreModelRow } from '../figure-sql/stored-score-models.ts';
+import { DEFAULT_SCORE_MODEL, toScoreModel, type ScoreModelRow } from '../figure-sql/stored-score-models.ts';
 
 // The kept score points (docs/architecture.md, "Scores at scale"): per model version, each user's
 // points per UTC day (user_day_points) and each member's part of an account's points per day
@@ -48,7 +48,7 @@ type KeptRow = Omit<ScoreModelRow, 'features' | 'window_days' | 'daily_cap' | 'c
 /** Version 1 without a row is the default model (a project that never stored a model). */
 function modelOf(row: KeptRow): ScoreModel {
   if (row.features === null || row.window_days === null || row.daily_cap === null || row.created_at === null) {
-    return { version: row.version, status: row.status, everyTrackEvent: true, features: {}, windowDays: 30, dailyCap: 20, createdAt: null };
+    return { ...DEFAULT_SCORE_MODEL, version: row.version, status: row.status };
   }
   return toScoreModel({ ...row, features: row.features, window_days: row.window_days, daily_cap: row.daily_cap, created_at: row.created_at });
 }
