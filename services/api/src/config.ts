@@ -111,10 +111,10 @@ export type Config = Readonly<{
    */
   retention?: Partial<RetentionSettings>;
   /**
-   * The score-points worker (docs/architecture.md, "Scores at scale"): fills the kept points of
-   * every active or shadow score model version that has none yet (`UPTAKE_SCORE_POINTS`, default
-   * on, also in tests) and looks for such versions every `intervalMs`
-   * (`UPTAKE_SCORE_POINTS_POLL_MS`, default 5000).
+   * The score-points worker (docs/architecture.md, "Scores at scale"): folds the days ingestion
+   * queued into the kept points every `intervalMs` (`UPTAKE_SCORE_POINTS_POLL_MS`, default 500)
+   * and fills the points of every active or shadow score model version that has none yet
+   * (`UPTAKE_SCORE_POINTS`, default on, also in tests).
    */
   scorePoints?: Partial<ScorePointsSettings>;
   /**

@@ -8,7 +8,7 @@ import type { IngestionWarningsTable } from './tables/ingestion-warnings.table.t
 import type { MembershipsTable, VerifiedMembershipsTable } from './tables/memberships.table.ts';
 import type { ProjectsTable, RetiredKeysTable } from './tables/projects.table.ts';
 import type { UsersTable } from './tables/users.table.ts';
-import type { AccountSeatsTable, IdentityLinksTable, UserFirstSeenTable, AccountFirstSeenTable, AnonymousDayEventsTable, EventSpansTable, NpsResponsesTable, UserDayEventsTable, ScorePointVersionsTable, UserDayPointsTable, AccountDayPointsTable } from './tables/derived.table.ts';
+import type { AccountSeatsTable, IdentityLinksTable, UserFirstSeenTable, AccountFirstSeenTable, AnonymousDayEventsTable, EventSpansTable, NpsResponsesTable, UserDayEventsTable, ScorePointVersionsTable, UserDayPointsTable, AccountDayPointsTable, ScorePointQueueTable } from './tables/derived.table.ts';
 import type { ScoreModelsTable } from './tables/score-models.table.ts';
 import type { SegmentMembershipsTable, SegmentTransitionsTable, SegmentWatchesTable } from './tables/segment-history.table.ts';
 import type { SegmentsTable } from './tables/segments.table.ts';
@@ -38,6 +38,7 @@ export type Database = {
   account_seats: AccountSeatsTable;
   score_models: ScoreModelsTable;
   score_point_versions: ScorePointVersionsTable;
+  score_point_queue: ScorePointQueueTable;
   user_day_points: UserDayPointsTable;
   account_day_points: AccountDayPointsTable;
   segments: SegmentsTable;

@@ -7,27 +7,45 @@ import { DEFAULT_SCORE_MODEL, toScoreModel, type ScoreModelRow } from '../figure
 
 // The kept score points (docs/architecture.md, "Scores at scale"): per model version, each user's
 // points per UTC day (user_day_points) and each member's part of an account's points per day
-// (account_day_points), with the identity links and memberships as they are now. Ingestion keeps
-// them in the transaction that stores the events; `fillScorePoints` makes a version's points from
-// the per-day counts once (a new version, or a database from before the points existed).
+// (account_day_points), with the identity links and memberships as they are now. Ingestion queues
+// the days it changed (score_point_queue) in the transaction that stores the events, at the cost
+// of one more WITH item; `foldScorePoints` folds the queue into the points; `fillScorePoints`
+// makes a version's points from the per-day counts once (a new version, or a database from before
+// the points existed).
 
 /** What a batch changed: users' days, anonymousIds' days (their linked user's), users whose every day changed. */
-export type TouchedDays = {
+type TouchedDays = {
   userDays: Array<{ id: string; day: string }>;
   anonymousDays: Array<{ id: string; day: string }>;
   /** Users with a new link or membership: every day of theirs is attributed anew. */
   everyDayOf: string[];
 };
 
-const lockKey = (projectId: string) => sql`hashtextextended(${`score_points:${projectId}`}, 0)`;
+/** The day of a queue entry that stands for every day of its user (a new link or join). */
+export const EVERY_DAY = '-infinity';
+
+export type QueuedDay = { anonymous: boolean; id: string; day: string };
 
 /**
- * SQL taking the project's score-points lock in shared mode until the transaction ends. Ingestion
- * takes it before it reads which versions it keeps points for; `fillScorePoints` takes it in
- * exclusive mode once after marking a version 'filling', so every transaction that may have read
- * the versions without it has committed before the fill reads the counts.
+ * A WITH item queueing days for `foldScorePoints` (undefined when there are none), for the
+ * statement that writes the per-day counts: entries in key order, so concurrent batches queueing
+ * the same day wait for each other in one order.
  */
-export const scorePointsSharedLock = (projectId: string) => sql`pg_advisory_xact_lock_shared(${lockKey(projectId)})`;
+export function queuedDays(projectId: string, entries: QueuedDay[]): RawBuilder<unknown> | undefined {
+  if (entries.length === 0) return undefined;
+  const sorted = [...entries].sort((a, b) => Number(a.anonymous) - Number(b.anonymous) || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0) || (a.day < b.day ? -1 : a.day > b.day ? 1 : 0));
+  return sql`score_point_queue_written as (
+    insert into score_point_queue (project_id, anonymous, subject_id, day)
+    select ${projectId}, n, i, d from unnest(${sorted.map((e) => e.anonymous)}::boolean[], ${sorted.map((e) => e.id)}::text[], ${sorted.map((e) => e.day)}::date[]) with ordinality as input(n, i, d, o)
+    order by o
+    on conflict do nothing)`;
+}
+
+/** Queues days for `foldScorePoints` in a statement of their own. */
+export async function queueScorePoints(trx: Transaction<Database>, projectId: string, entries: QueuedDay[]): Promise<void> {
+  const item = queuedDays(projectId, entries);
+  if (item) await sql`with ${item} select 1`.execute(trx);
+}
 
 /** The versions whose points are kept (being filled or ready) and whose model still counts (active or shadow). */
 function keptVersions(projectId: string): RawBuilder<unknown> {
@@ -87,16 +105,12 @@ function pointWrites(projectId: string, model: ScoreModel, span: { from: string;
 }
 
 /**
- * Brings the kept points of every kept version up to date with what this transaction stored:
- * locks each touched (version, day, user) row (in one order, so concurrent batches cannot
- * deadlock), then recomputes them in a statement of its own, whose snapshot sees every batch
- * that held one of those locks before. Runs inside the ingestion transaction, after the day
- * tables, links and memberships are written, and after `scorePointsSharedLock`.
- *
- * @example
- * await updateScorePoints(trx, projectId, { userDays: [{ id: 'u1', day: '2026-03-01' }], anonymousDays: [], everyDayOf: [] });
+ * Brings the kept points of every kept version up to date for the touched days: locks each
+ * touched (version, day, user) row (in one order, so concurrent folds cannot deadlock), then
+ * recomputes them in a statement of its own, whose snapshot sees every fold that held one of
+ * those locks before and every event committed by then.
  */
-export async function updateScorePoints(trx: Transaction<Database>, projectId: string, touched: TouchedDays): Promise<void> {
+async function updateScorePoints(trx: Transaction<Database>, projectId: string, touched: TouchedDays): Promise<void> {
   if (touched.userDays.length === 0 && touched.anonymousDays.length === 0 && touched.everyDayOf.length === 0) return;
   const { rows } = await sql<KeptRow & { pairs: Array<{ u: string; d: string }> | null }>`
     with t as (
@@ -111,10 +125,17 @@ export async function updateScorePoints(trx: Transaction<Database>, projectId: s
       join identity_links l on l.project_id = a.project_id and l.anonymous_id = a.anonymous_id and l.user_id = any(${touched.everyDayOf}::text[])
       where a.project_id = ${projectId}
     ),
+    -- Only days with rows: a queued day of an id deleted since (docs/privacy.md) makes no row.
+    active as (
+      select t.u, t.d from t
+      where exists (select from user_day_events e where e.project_id = ${projectId} and e.user_id = t.u and e.day = t.d)
+         or exists (select from anonymous_day_events a join identity_links l on l.project_id = a.project_id and l.anonymous_id = a.anonymous_id
+                    where a.project_id = ${projectId} and l.user_id = t.u and a.day = t.d)
+    ),
     v as (${keptVersions(projectId)}),
     locked as (
       insert into user_day_points (project_id, version, day, user_id, points)
-      select ${projectId}, v.version, t.d, t.u, 0 from t cross join v order by v.version, t.d, t.u
+      select ${projectId}, v.version, t.d, t.u, 0 from active t cross join v order by v.version, t.d, t.u
       on conflict (project_id, version, day, user_id) do update set points = user_day_points.points
       returning version, day, user_id
     )
@@ -132,20 +153,48 @@ export async function updateScorePoints(trx: Transaction<Database>, projectId: s
 }
 
 /**
+ * Folds up to `limit` queued days of a project into the kept points, in one transaction that
+ * takes them off the queue (other workers skip them meanwhile): none is lost if it fails.
+ * Answers how many entries it took.
+ *
+ * @example
+ * while ((await foldScorePoints(db, projectId)) > 0);
+ */
+export async function foldScorePoints(db: Kysely<Database>, projectId: string, limit = 2000): Promise<number> {
+  return db.transaction().execute(async (trx) => {
+    const { rows } = await sql<{ anonymous: boolean; subject_id: string; day: string }>`
+      delete from score_point_queue q
+      using (select anonymous, subject_id, day from score_point_queue where project_id = ${projectId}
+             order by anonymous, subject_id, day limit ${limit} for update skip locked) c
+      where q.project_id = ${projectId} and q.anonymous = c.anonymous and q.subject_id = c.subject_id and q.day = c.day
+      returning q.anonymous, q.subject_id, q.day::text as day`.execute(trx);
+    const touched: TouchedDays = { userDays: [], anonymousDays: [], everyDayOf: [] };
+    for (const row of rows) {
+      if (row.day === EVERY_DAY) touched.everyDayOf.push(row.subject_id);
+      else (row.anonymous ? touched.anonymousDays : touched.userDays).push({ id: row.subject_id, day: row.day });
+    }
+    await updateScorePoints(trx, projectId, touched);
+    return rows.length;
+  });
+}
+
+/** The projects with queued days (named cross-project work, docs/scale-out.md). */
+export async function projectsWithQueuedDays(db: Kysely<Database>): Promise<string[]> {
+  const { rows } = await sql<{ project_id: string }>`select distinct project_id from score_point_queue`.execute(db);
+  return rows.map((row) => row.project_id);
+}
+
+/**
  * Makes one version's points from the per-day counts, a day per transaction (a long fill never
- * holds many rows locked), and marks the version ready. Rows ingestion wrote meanwhile are kept:
- * they are as current as the fill's. Resumes where a stopped fill left off.
+ * holds many rows locked), and marks the version ready. Rows folded meanwhile are kept: they are
+ * as current as the fill's, and what is stored after the version is marked 'filling' is folded
+ * into it from the queue. Resumes where a stopped fill left off.
  *
  * @example
  * await fillScorePoints(db, projectId, 2);
  */
 export async function fillScorePoints(db: Kysely<Database>, projectId: string, version: number): Promise<'ready' | 'not kept'> {
   await db.insertInto('score_point_versions').values({ project_id: projectId, version, state: 'filling' }).onConflict((oc) => oc.columns(['project_id', 'version']).doNothing()).execute();
-  // Wait for every ingestion transaction that may have read the kept versions before 'filling'.
-  await db.connection().execute(async (connection) => {
-    await sql`select pg_advisory_lock(${lockKey(projectId)})`.execute(connection);
-    await sql`select pg_advisory_unlock(${lockKey(projectId)})`.execute(connection);
-  });
   const { rows: models } = await sql<KeptRow>`select * from (${keptVersions(projectId)}) v where v.version = ${version}`.execute(db);
   if (models.length === 0) return 'not kept';
   const model = modelOf(models[0]!);
@@ -157,7 +206,7 @@ export async function fillScorePoints(db: Kysely<Database>, projectId: string, v
     order by 1`.execute(db);
   for (const { day } of days) {
     await db.transaction().execute(async (trx) => {
-      // Users' rows first, in key order, then the accounts' (ingestion locks a user's row before writing either).
+      // Users' rows first, in key order, then the accounts' (a fold locks a user's row before writing either).
       const [users, accounts] = pointWrites(projectId, model, { from: day, to: day }, undefined, undefined, 'keep', 'fill');
       await sql`with ${users!} select 1`.execute(trx);
       await sql`with ${accounts!} select 1`.execute(trx);
@@ -172,6 +221,7 @@ export async function fillScorePoints(db: Kysely<Database>, projectId: string, v
  * the rebuild's transaction; versions whose model no longer counts lose their points.
  */
 export async function rebuildScorePoints(trx: Transaction<Database>, projectId: string): Promise<void> {
+  await sql`delete from score_point_queue where project_id = ${projectId}`.execute(trx);
   await sql`delete from user_day_points where project_id = ${projectId}`.execute(trx);
   await sql`delete from account_day_points where project_id = ${projectId}`.execute(trx);
   const { rows } = await sql<KeptRow>`${keptVersions(projectId)}`.execute(trx);

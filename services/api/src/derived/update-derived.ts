@@ -4,7 +4,7 @@ import { seatsOf } from '../domain/seats.ts';
 import type { StoredEvent } from './stored-event.ts';
 import { eventKey, utcDay } from './event-key.ts';
 import { enqueueNpsResponses } from './nps-webhooks.ts';
-import { scorePointsSharedLock, updateScorePoints } from './score-points.ts';
+import { EVERY_DAY, queueScorePoints, queuedDays } from './score-points.ts';
 
 /** What a fold changed: the UTC days of the new events, or every day (new links or memberships). */
 export type DerivedChanges = { days: string[]; everyDay: boolean };
@@ -100,8 +100,10 @@ export async function updateDerivedTables(trx: Transaction<Database>, projectId:
       on conflict (project_id, account_id) do update set first_day = excluded.first_day
       where excluded.first_day < account_first_seen.first_day)`);
   }
-  // The shared score-points lock is taken here, before the kept versions are read (score-points.ts).
-  if (writes.length > 0) await sql`with ${sql.join(writes, sql`, `)} select ${scorePointsSharedLock(projectId)}`.execute(trx);
+  // The days whose score points change, queued for the score-points worker (score-points.ts).
+  const queued = queuedDays(projectId, [...distinctDays(ofUsers).map((d) => ({ anonymous: false, ...d })), ...distinctDays(ofAnonymous).map((d) => ({ anonymous: true, ...d }))]);
+  if (queued) writes.push(queued);
+  if (writes.length > 0) await sql`with ${sql.join(writes, sql`, `)} select 1`.execute(trx);
 
   // Links: the first user an anonymousId is identified as wins (as the identities table); the
   // link counts from the earliest identify of that pair.
@@ -126,11 +128,8 @@ export async function updateDerivedTables(trx: Transaction<Database>, projectId:
   }
 
   const joinedUsers = await updateMemberships(trx, projectId, inserted);
-  await updateScorePoints(trx, projectId, {
-    userDays: distinctDays(ofUsers),
-    anonymousDays: distinctDays(ofAnonymous),
-    everyDayOf: [...new Set([...linkedUsers, ...joinedUsers])].sort(compare),
-  });
+  // A new link or join attributes every day of that user anew.
+  await queueScorePoints(trx, projectId, [...new Set([...linkedUsers, ...joinedUsers])].map((id) => ({ anonymous: false, id, day: EVERY_DAY })));
   await updateVerifiedMemberships(trx, projectId, inserted);
 
   const seatCalls = inserted.filter((row) => row.type === 'group' && row.accountId && row.properties && 'seats' in row.properties);

@@ -11,16 +11,25 @@ function endOfDay(day: string) {
   return sql`(${day}::date + 1)::timestamp at time zone 'UTC'`;
 }
 
+/** Some users: one id, several, or a query answering `user_id` values. */
+export type UserSelection = string | readonly string[] | RawBuilder<unknown>;
+
 /**
  * Rows `(user_id, account_key, day, event, count)` of identified users between two days, as the
  * project stood at the end of `asOf`: anonymous events count for the user an identify made by
  * that day linked them to (earlier events included).
  */
-export function userRows(projectId: string, window: { from: string; to: string }, asOf: string, users?: string | readonly string[], membersOf?: string | readonly string[]): RawBuilder<unknown> {
-  // users: only these (one id or several); membersOf: only users who had joined that account (or
-  // one of those accounts) by asOf. Both keep one id's or a few accounts' reads small.
+export function userRows(projectId: string, window: { from: string; to: string }, asOf: string, users?: UserSelection, membersOf?: string | readonly string[]): RawBuilder<unknown> {
+  // users: only these; membersOf: only users who had joined that account (or one of those
+  // accounts) by asOf. Both keep one id's or a few accounts' reads small.
   const ofUsers = (column: RawBuilder<unknown>) =>
-    users === undefined ? sql`` : typeof users === 'string' ? sql`and ${column} = ${users}` : sql`and ${column} = any(${users}::text[])`;
+    users === undefined
+      ? sql``
+      : typeof users === 'string'
+        ? sql`and ${column} = ${users}`
+        : Array.isArray(users)
+          ? sql`and ${column} = any(${users}::text[])`
+          : sql`and ${column} in (${users as RawBuilder<unknown>})`;
   const ofMembers = (column: RawBuilder<unknown>) =>
     membersOf === undefined
       ? sql``
@@ -50,7 +59,7 @@ export const AS_OF_NOW = '9999-12-30';
  * (memberships.joined_at: a group call sent before the identify that linked its anonymousId
  * counts from the link day).
  */
-export function accountRows(projectId: string, window: { from: string; to: string }, asOf: string, accounts?: string | readonly string[], users?: readonly string[]): RawBuilder<unknown> {
+export function accountRows(projectId: string, window: { from: string; to: string }, asOf: string, accounts?: string | readonly string[], users?: UserSelection): RawBuilder<unknown> {
   // accounts: only these (one id or several); users: only the rows of these users.
   const rows = userRows(projectId, window, asOf, users);
   const memberRows = accounts === undefined ? rows : userRows(projectId, window, asOf, users, accounts);

@@ -3,7 +3,7 @@ import type { ScoreModel } from '@uptake/protocol';
 import type { Database } from '../db/database.ts';
 import { daysBetween, windowOf } from '../domain/days.ts';
 import { featureLabel, featureWeight, percentileAgainst, scoreBreakdown } from '../domain/score.ts';
-import { accountRows, endOfDay, isActivity, userRows } from '../figure-sql/activity-rows.ts';
+import { accountRows, AS_OF_NOW, endOfDay, isActivity, userRows } from '../figure-sql/activity-rows.ts';
 import type { FigureCache } from './figure-cache.ts';
 import { cappedDailyCounts } from '../figure-sql/figures.ts';
 
@@ -66,26 +66,34 @@ async function pointsReady(db: Kysely<Database>, projectId: string, model: Score
 
 /**
  * Scores from the kept points: one sum over the window's rows, made with the links and
- * memberships as they are now. The ids a link or join after `asOf` changes (users linked later;
- * accounts joined later, or holding points of a user linked later) are recomputed from the
- * per-day counts as of `asOf`: few for a recent day.
+ * memberships as they are now. Recomputed from the per-day counts as of `asOf`: the ids whose
+ * points lag what is stored (users with queued days, derived/score-points.ts) and those a link
+ * or join after `asOf` changes (users linked later; accounts joined later); for accounts also
+ * every account such a user's rows in the window belong to. Few, for a recent day.
  */
 async function scoresFromPoints(db: Kysely<Database>, projectId: string, model: ScoreModel, asOf: string, of: 'users' | 'accounts'): Promise<Array<{ id: string; score: number }>> {
   const window = windowOf(asOf, model.windowDays);
   const inWindow = sql`project_id = ${projectId} and version = ${model.version} and day between ${window.from}::date and ${window.to}::date`;
-  const linkedLater = sql`select user_id from identity_links where project_id = ${projectId} and link_day > ${asOf}::date`;
+  const changedUsers = sql`
+    select user_id from identity_links where project_id = ${projectId} and link_day > ${asOf}::date
+    union
+    select subject_id from score_point_queue where project_id = ${projectId} and not anonymous
+    union
+    select l.user_id from score_point_queue q join identity_links l on l.project_id = q.project_id and l.anonymous_id = q.subject_id
+    where q.project_id = ${projectId} and q.anonymous`;
   const [sums, changed] = await Promise.all(
     of === 'users'
       ? [
           sql<{ id: string; score: number }>`select user_id as id, sum(points)::float8 as score from user_day_points where ${inWindow} group by user_id having sum(points) <> 0`.execute(db),
-          sql<{ id: string }>`select distinct user_id as id from (${linkedLater}) l`.execute(db),
+          sql<{ id: string }>`select user_id as id from (${changedUsers}) c`.execute(db),
         ]
       : [
           sql<{ id: string; score: number }>`select account_id as id, sum(points)::float8 as score from account_day_points where ${inWindow} group by account_id having sum(points) <> 0`.execute(db),
           sql<{ id: string }>`
+            with changed as (${changedUsers})
             select account_id as id from memberships where project_id = ${projectId} and joined_at >= ${endOfDay(asOf)}
             union
-            select account_id from account_day_points where ${inWindow} and user_id in (${linkedLater})`.execute(db),
+            select r.account_id from (${accountRows(projectId, window, AS_OF_NOW, undefined, sql`select user_id from changed`)}) r`.execute(db),
         ],
   );
   if (changed.rows.length === 0) return sums.rows;

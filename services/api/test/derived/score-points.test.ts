@@ -1,21 +1,24 @@
 /**
  * The kept score points (docs/architecture.md, "Scores at scale"): concurrent batches touching
- * the same users' days, a fill racing ingestion, and retired versions. Each time the points kept
+ * the same users' days folded while they arrive, a fill racing ingestion, and retired versions. Each time the points kept
  * must be exactly those a rebuild makes from the stored events, and the answers those of the
  * per-day counts.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { pino } from 'pino';
 import { rebuildDerivedTables } from '../../src/derived/rebuild.ts';
-import { fillScorePoints } from '../../src/derived/score-points.ts';
+import { createScorePointsWorker } from '../../src/derived/score-points-worker.ts';
+import { fillScorePoints, foldScorePoints } from '../../src/derived/score-points.ts';
 import { testDatabaseKinds } from '../support/databases.ts';
 import { createRandom } from '../support/generate-data.ts';
 import { basicAuth, createTestApp, type TestApp } from '../support/test-app.ts';
 
 const day = (n: number) => new Date(Date.now() - n * 86_400_000).toISOString().slice(0, 10);
 
-/** Points rows of a project (zero rows left out: ingestion keeps one per touched day to lock). */
+/** Points rows of a project once every queued day is folded (zero rows left out: a fold keeps one per touched day to lock). */
 async function keptPoints(t: TestApp) {
   const db = t.app.store.db;
+  while ((await foldScorePoints(db, t.project.projectId)) > 0);
   const users = await db.selectFrom('user_day_points').selectAll().where('project_id', '=', t.project.projectId).where('points', '<>', 0).orderBy('version').orderBy('day').orderBy('user_id').execute();
   const accounts = await db.selectFrom('account_day_points').selectAll().where('project_id', '=', t.project.projectId).orderBy('version').orderBy('day').orderBy('account_id').orderBy('user_id').execute();
   return { users, accounts };
@@ -73,7 +76,11 @@ describe.each(testDatabaseKinds)('kept score points on %s', (kind) => {
     // no row (each names its own account), so only the points row orders their transactions.
     await send([{ type: 'identify', messageId: 'solo-link', userId: 'u1', anonymousId: 'anon-solo', timestamp: `${day(5)}T12:00:00.000Z` }]);
     const solo = Array.from({ length: 80 }, (_, i) => [{ type: 'track', messageId: `solo-${i}`, anonymousId: 'anon-solo', event: 'Export', timestamp: `${day(2)}T12:00:00.000Z`, context: { groupId: `solo-${i}` } }]);
+    // The worker folds while the batches arrive (and two folds at once at the end).
+    t.app.scorePoints.start();
     await Promise.all([...contendedBatches(1, 40), ...solo].map(send));
+    await Promise.all([foldScorePoints(t.app.store.db, t.project.projectId, 50), foldScorePoints(t.app.store.db, t.project.projectId, 50)]);
+    await t.app.scorePoints.close();
     const kept = await keptPoints(t);
     expect(new Set(kept.users.map((row) => row.version))).toEqual(new Set([1, 2]));
     expect(kept.accounts.length).toBeGreaterThan(0);
@@ -110,10 +117,10 @@ describe.each(testDatabaseKinds)('kept score points on %s', (kind) => {
     });
     expect(activated.statusCode, activated.body).toBe(201);
     await send([{ type: 'track', messageId: 'after-retirement', userId: 'u9', event: 'Report Created', timestamp: `${day(1)}T12:00:00.000Z` }]);
-    await t.app.scorePoints.idle();
-    t.app.scorePoints.start();
+    const worker = createScorePointsWorker(t.app.store.db, { run: true, intervalMs: 10_000 }, pino({ level: 'silent' }));
+    worker.start();
     await new Promise((resolve) => setTimeout(resolve, 50));
-    await t.app.scorePoints.idle();
+    await worker.close();
     const versions = await t.app.store.db.selectFrom('score_point_versions').select(['version', 'state']).where('project_id', '=', t.project.projectId).orderBy('version').execute();
     // Version 1 retired: dropped; 2 and 3 (shadow) and 4 (active, filled by the worker) kept.
     expect(versions).toEqual([2, 3, 4].map((version) => ({ version, state: 'ready' })));

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { rebuildDerivedTables } from '../../src/derived/rebuild.ts';
-import { fillScorePoints } from '../../src/derived/score-points.ts';
+import { fillScorePoints, foldScorePoints } from '../../src/derived/score-points.ts';
 import { testDatabaseKinds } from '../support/databases.ts';
 import { generateDataset, generateProjectPair } from '../support/generate-data.ts';
 import { ingestEvents, ingestProjects } from '../support/ingest.ts';
@@ -100,6 +100,8 @@ describe.each(testDatabaseKinds)('query API against the oracle on %s', (kind) =>
 
   it('answers the same from kept score points filled afterwards', async () => {
     expect(await fillScorePoints(t.app.store.db, t.project.projectId, 1)).toBe('ready');
+    // The days ingestion queued are folded (nothing left to recompute at query time).
+    while ((await foldScorePoints(t.app.store.db, t.project.projectId, 500)) > 0);
     t.app.changeTracker.markProjectChanged(t.project.projectId);
     expect(await keptVersions(t)).toEqual(['1:ready']);
     await compareEverything(t, t.project.secretKey, data.events, asOfDays);
@@ -118,19 +120,29 @@ describe.each(testDatabaseKinds)('score points kept by ingestion, against the or
 
   beforeAll(async () => {
     t = await createTestApp(kind, { scorePoints: { run: false } });
-    // Filled before any event: every point below is written by ingestion (late events, links and joins in a shuffled order).
+    // Filled before any event: every point below is queued by ingestion (late events, links and joins in a shuffled order) and folded.
     expect(await fillScorePoints(t.app.store.db, t.project.projectId, 1)).toBe('ready');
     await ingestEvents(t.app, t.project.writeKey, data.events, { batchSize: 120, seed: 9 });
   });
   afterAll(async () => t?.close());
 
-  it('answers every score as the oracle does, as of today and of days before later links and joins', async () => {
+  const beforeLinks = () => {
     // The day before an identify that links earlier anonymous visits: the kept points (links as
     // they are now) hold those visits, the answer as of that day must not.
     const linkDays = [...new Set(data.events.filter((event) => event.type === 'identify' && event.anonymousId).map((event) => event.timestamp.slice(0, 10)))].sort();
     expect(linkDays.length).toBeGreaterThan(2);
-    const beforeLinks = [addDays(linkDays[Math.floor(linkDays.length / 2)]!, -1), addDays(linkDays.at(-1)!, -1)];
-    await compareEverything(t, t.project.secretKey, data.events, [yesterday, ...new Set(beforeLinks)]);
+    return [...new Set([addDays(linkDays[Math.floor(linkDays.length / 2)]!, -1), addDays(linkDays.at(-1)!, -1)])];
+  };
+
+  it('answers every score as the oracle does while the days are still queued', async () => {
+    expect(await t.app.store.db.selectFrom('score_point_queue').select('day').where('project_id', '=', t.project.projectId).execute()).not.toEqual([]);
+    await compareEverything(t, t.project.secretKey, data.events, [yesterday]);
+  });
+
+  it('answers every score as the oracle does once folded, as of today and of days before later links and joins', async () => {
+    while ((await foldScorePoints(t.app.store.db, t.project.projectId, 300)) > 0);
+    t.app.changeTracker.markProjectChanged(t.project.projectId);
+    await compareEverything(t, t.project.secretKey, data.events, [yesterday, ...beforeLinks()]);
   });
 
   it('keeps exactly the points a rebuild makes from the stored events', async () => {

@@ -98,3 +98,11 @@ export type AccountDayPointsTable = {
   user_id: string;
   points: number;
 };
+
+/** Days whose points are not folded yet (a user's, an anonymousId's, or with day -infinity every day of a user). */
+export type ScorePointQueueTable = {
+  project_id: string;
+  anonymous: boolean;
+  subject_id: string;
+  day: string;
+};
