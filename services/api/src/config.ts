@@ -114,6 +114,12 @@ export type Config = Readonly<{
    * from every event and ingestion warning before it is stored (docs/privacy.md).
    */
   storeIp?: boolean;
+  /**
+   * The bearer token `GET /metrics` needs from clients not on this machine (`UPTAKE_METRICS_TOKEN`,
+   * 16 to 256 printable characters); unset: metrics are answered to direct loopback clients only
+   * (docs/operations.md).
+   */
+  metricsToken?: string | undefined;
 }>;
 
 const flag = z.preprocess(
@@ -179,6 +185,14 @@ const envSchema = z.object({
   // Unset (or empty): on.
   UPTAKE_SEGMENT_WATCH: flag,
   UPTAKE_SEGMENT_WATCH_POLL_MS: z.coerce.number().int().min(50).max(60_000).default(500),
+  // A header value with no spaces; long enough that guessing it is hopeless (openssl rand -hex 32).
+  UPTAKE_METRICS_TOKEN: z.preprocess(
+    (value) => (value === '' ? undefined : value),
+    z
+      .string()
+      .regex(/^[\x21-\x7e]{16,256}$/, { error: 'must be 16 to 256 printable ASCII characters without spaces (e.g. openssl rand -hex 32)' })
+      .optional(),
+  ),
 });
 
 /** Command-line flags; each wins over the environment. */
@@ -247,5 +261,6 @@ export function loadConfig(env: Record<string, string | undefined>, overrides: C
     segmentWatchPollMs: e.UPTAKE_SEGMENT_WATCH_POLL_MS,
     retention: Object.freeze({ run: e.UPTAKE_RETENTION ?? true, batchSize: e.UPTAKE_RETENTION_BATCH }),
     storeIp: e.UPTAKE_STORE_IP ?? false,
+    metricsToken: e.UPTAKE_METRICS_TOKEN,
   });
 }
