@@ -157,7 +157,7 @@ describe.each(testDatabaseKinds)('GET /metrics on %s', (kind) => {
     expect(await none.json()).toEqual({ error: 'missing_metrics_token', message: expect.stringContaining('Authorization: Bearer <UPTAKE_METRICS_TOKEN>'), path: 'authorization' });
     const wrong = await from({ authorization: `Bearer ${TOKEN}x` });
     expect(wrong.status).toBe(401);
-    expect((await wrong.json()).error).toBe('invalid_metrics_token');
+    expect(((await wrong.json()) as { error: string }).error).toBe('invalid_metrics_token');
     // X-Forwarded-For never makes a client local, whatever it says.
     expect((await from({ 'x-forwarded-for': '127.0.0.1' })).status).toBe(401);
     const right = await from({ authorization: `Bearer ${TOKEN}` });
