@@ -28,7 +28,8 @@ export const metricsRoute: FastifyPluginAsync<MetricsRouteOptions> = async (app,
         headers: access.status === 401 ? { 'www-authenticate': 'Bearer realm="uptake-metrics"' } : {},
       });
     }
-    const text = await metrics.registry.metrics();
-    return reply.header('content-type', metrics.registry.contentType).header('cache-control', 'no-store').send(text);
+    const registry = metrics.scrapeRegistry();
+    const text = await registry.metrics();
+    return reply.header('content-type', registry.contentType).header('cache-control', 'no-store').send(text);
   });
 };

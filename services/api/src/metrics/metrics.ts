@@ -65,7 +65,10 @@ export type WebhookBacklog = { due: number; scheduled: number; oldestDueSeconds:
 export type PoolState = { totalCount: number; idleCount: number; waitingCount: number; options: { max?: number | undefined } };
 
 export type Metrics = {
+  /** This app's instruments only. */
   registry: Registry;
+  /** What a scrape answers: this app's instruments and the process's (CPU, memory, event loop, GC). */
+  scrapeRegistry(): Registry;
   ingestion: IngestionMetrics;
   groupCommit: GroupCommitMetrics;
   widgets: WidgetMetrics;
@@ -79,23 +82,38 @@ export type Metrics = {
   webhookBacklogFrom(read: () => Promise<WebhookBacklog>): void;
 };
 
+let processRegistry: Registry | undefined;
+
+/**
+ * The process's own metrics (prom-client's defaults, prefixed `uptake_`), made once per process:
+ * they describe the process, not an app, and each set starts an event-loop monitor and a GC
+ * observer that live as long as the process. Not prom-client's global registry.
+ */
+function processMetrics(): Registry {
+  if (!processRegistry) {
+    processRegistry = new Registry();
+    collectDefaultMetrics({ register: processRegistry, prefix: 'uptake_' });
+  }
+  return processRegistry;
+}
+
 const SECONDS_FAST = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
 const SECONDS_SLOW = [0.001, 0.005, 0.025, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120];
 const SECONDS_LAG = [0.1, 0.5, 1, 2.5, 5, 15, 60, 300, 900, 3600, 6 * 3600, 86_400];
 
 /**
  * The registry of one app and its named instruments. Each app has its own (two apps in one
- * process share nothing); nothing is registered in prom-client's global registry.
+ * process share nothing); nothing is registered in prom-client's global registry. A scrape adds
+ * the process's metrics (`scrapeRegistry`).
  *
  * @example
  * const metrics = createMetrics();
  * metrics.ingestion.request('accepted', 'ok', 0.012);
- * await metrics.registry.metrics(); // the text a Prometheus scrape gets
+ * await metrics.scrapeRegistry().metrics(); // the text a Prometheus scrape gets
  */
 export function createMetrics(): Metrics {
   const registry = new Registry();
   const registers = [registry];
-  collectDefaultMetrics({ register: registry, prefix: 'uptake_' });
 
   const requests = new Counter({ name: 'uptake_ingestion_requests_total', help: 'Ingestion requests answered, by outcome and reason (the answer\'s error code; ok for 200)', labelNames: ['outcome', 'reason'], registers });
   const events = new Counter({ name: 'uptake_ingestion_events_total', help: 'Events in answered ingestion requests, by outcome (accepted, duplicate, rejected) and rejection reason', labelNames: ['outcome', 'reason'], registers });
@@ -199,6 +217,7 @@ export function createMetrics(): Metrics {
 
   return {
     registry,
+    scrapeRegistry: () => Registry.merge([registry, processMetrics()]),
     ingestion: {
       request(outcome, reason, seconds) {
         requests.inc({ outcome, reason });

@@ -16,7 +16,7 @@ function metricNames(text: string, defined: Set<string>): Set<string> {
 
 describe('the Grafana dashboard and docs/operations.md', () => {
   it('the dashboard is valid JSON whose every panel queries metrics the service defines', async () => {
-    const defined = new Set((await createMetrics().registry.getMetricsAsJSON()).map((metric) => metric.name));
+    const defined = new Set((await createMetrics().scrapeRegistry().getMetricsAsJSON()).map((metric) => metric.name));
     const dashboard = JSON.parse(readFileSync(new URL('grafana/uptake.json', docs), 'utf8'));
     const queries: string[] = dashboard.panels.flatMap((panel: { targets?: Array<{ expr: string }> }) => (panel.targets ?? []).map((target) => target.expr));
     expect(queries.length).toBeGreaterThan(20);
@@ -28,7 +28,7 @@ describe('the Grafana dashboard and docs/operations.md', () => {
   });
 
   it('docs/operations.md lists every metric of the service, and names none it does not define', async () => {
-    const defined = new Set((await createMetrics().registry.getMetricsAsJSON()).map((metric) => metric.name));
+    const defined = new Set((await createMetrics().scrapeRegistry().getMetricsAsJSON()).map((metric) => metric.name));
     const page = readFileSync(new URL('operations.md', docs), 'utf8');
     const own = [...defined].filter((name) => !/^uptake_(process|nodejs)_/.test(name));
     expect(own.filter((name) => !page.includes(`\`${name}\``))).toEqual([]);
