@@ -126,10 +126,10 @@ export function createFigureCache({ versions, maxStalenessMs, unchangedRefreshMs
   };
 
   const start = <T>(fullKey: string, version: string, compute: () => Promise<T>): Entry => {
+    const started = performance.now();
     const entry: Entry = { version, startedAt: Date.now(), value: compute(), refreshing: false };
     if (metrics) {
       const figure = figureOf(fullKey);
-      const started = performance.now();
       entry.value.then(
         () => metrics.computed(figure, (performance.now() - started) / 1000, true),
         () => metrics.computed(figure, (performance.now() - started) / 1000, false),
