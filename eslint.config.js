@@ -20,6 +20,11 @@ const LAYERS = [
     why: 'figure-sql/ holds the SQL form of the figures, shared by the side that writes them (derived/) and the side that reads them (query/): fragments over db/ and domain/ only',
   },
   {
+    folder: 'metrics',
+    forbidden: ['db', 'query', 'figure-sql', 'ingestion', 'derived', 'projects', 'auth', 'widgets', 'webhooks', 'plays', 'privacy', 'domain', 'demo', 'examples', 'dashboard', 'config', 'app', 'cli', 'server'],
+    why: 'metrics/ owns the registry and the named instruments; the parts are handed its small interfaces by buildApp, and what must be read at a scrape (pool, webhook backlog) is handed to it as a function',
+  },
+  {
     folder: 'domain',
     forbidden: ['db', 'query', 'figure-sql', 'ingestion', 'derived', 'http', 'projects', 'auth', 'widgets', 'webhooks', 'plays', 'privacy', 'demo', 'examples', 'dashboard', 'config', 'app', 'cli', 'server'],
     packages: ['pg', '@electric-sql/pglite', 'fastify', 'pino', 'node:fs', 'node:child_process', 'node:net'],
@@ -93,6 +98,16 @@ export default tseslint.config(
     rules: {
       'no-restricted-properties': ['error', { object: 'process', property: 'env', message: 'read configuration in config.ts and pass it down' }],
       'no-console': 'error',
+    },
+  },
+  {
+    // Only metrics/ talks to prom-client: the parts record through metrics/metrics.ts's small
+    // interfaces, so one registry per app holds every instrument (a different rule name from the
+    // layer rules, so both apply).
+    files: ['services/api/src/**/*.ts'],
+    ignores: ['services/api/src/metrics/**'],
+    rules: {
+      '@typescript-eslint/no-restricted-imports': ['error', { paths: [{ name: 'prom-client', message: 'only services/api/src/metrics/ imports prom-client: record through the interfaces of metrics/metrics.ts.' }] }],
     },
   },
   ...layerRules,

@@ -14,6 +14,8 @@ import { healthRoutes } from './http/health.route.ts';
 import { registerOpenApi } from './http/openapi.ts';
 import { redactingLogger } from './http/redact.ts';
 import { OneLinePerRequest } from './http/request-log.ts';
+import { createMetrics, type Metrics } from './metrics/metrics.ts';
+import { metricsRoute } from './metrics/metrics.route.ts';
 import { exportRoutes } from './privacy/export.route.ts';
 import { projectRoutes } from './projects/project.route.ts';
 import { ingestionRoutes } from './ingestion/ingestion.route.ts';
@@ -25,6 +27,7 @@ import { segmentHistoryRoutes } from './plays/segment-history.route.ts';
 import { createSegmentWatcher, type SegmentWatcher } from './plays/segment-watcher.ts';
 import { DEFAULT_FIGURE_CACHE_BYTES } from './query/figure-cache.ts';
 import { queryRoutes } from './query/query.route.ts';
+import { deliveryBacklog } from './webhooks/backlog.queries.ts';
 import { createDispatcher } from './webhooks/dispatcher.ts';
 import { webhookSettings } from './webhooks/settings.ts';
 import { webhookRoutes } from './webhooks/webhooks.route.ts';
@@ -39,6 +42,8 @@ declare module 'fastify' {
     segmentWatcher: SegmentWatcher | null;
     /** Fills the kept score points of new model versions (docs/architecture.md, "Scores at scale"). */
     scorePoints: ScorePointsWorker;
+    /** This app's Prometheus registry and instruments (`GET /metrics`, docs/operations.md). */
+    metrics: Metrics;
   }
 }
 
@@ -79,11 +84,15 @@ export async function buildApp(config: Config, options: { logger?: Logger } = {}
   });
   // One per app: two apps in one process (tests) never share cached figures' versions.
   const changeTracker = createChangeTracker();
+  // One registry per app as well: nothing goes to prom-client's global registry.
+  const metrics = createMetrics();
+  metrics.poolFrom(config.database.kind, store.pool);
+  metrics.webhookBacklogFrom(() => deliveryBacklog(store.db));
   // Other instances sharing a Postgres (and `uptake rebuild`) announce what they changed.
   const changes = config.database.kind === 'postgres' ? await listenForChanges(config.database.url, changeTracker, logger) : undefined;
   // Webhook deliveries (docs/webhooks.md): sent by this app's dispatcher unless the config turns it off.
   const webhooks = webhookSettings(config.webhooks);
-  const dispatcher = createDispatcher(store.db, webhooks, logger);
+  const dispatcher = createDispatcher(store.db, webhooks, logger, metrics.webhooks);
   // Raw events past each project's retentionDays (docs/privacy.md): expired by this app unless the config turns it off.
   const retention = retentionSettings(config.retention);
   const retentionWorker = createRetentionWorker(store.db, retention, logger);
@@ -96,6 +105,7 @@ export async function buildApp(config: Config, options: { logger?: Logger } = {}
   app.decorate('store', store);
   app.decorate('changeTracker', changeTracker);
   app.decorate('scorePoints', scorePointsWorker);
+  app.decorate('metrics', metrics);
   app.addHook('onClose', async () => {
     await scorePointsWorker.close();
     await deletionWorker.close();
@@ -116,8 +126,9 @@ export async function buildApp(config: Config, options: { logger?: Logger } = {}
     widgets: { perSecond: config.widgetRateLimitPerSecond ?? 0, burst: config.widgetRateLimitBurst ?? 1 },
     authFailures: { perSecond: config.authFailuresPerSecond ?? 0, burst: config.authFailureBurst ?? 1 },
     ...(config.keyCacheTtlMs !== undefined ? { keyCache: { ttlMs: config.keyCacheTtlMs } } : {}),
-  });
+  }, metrics.rateLimits);
   await app.register(healthRoutes, { db: store.db, retryAfterSeconds: config.retryAfterSeconds });
+  await app.register(metricsRoute, { metrics, token: config.metricsToken });
   await app.register(ingestionRoutes, {
     db: store.db,
     auth,
@@ -126,10 +137,11 @@ export async function buildApp(config: Config, options: { logger?: Logger } = {}
     announceChanges: config.database.kind === 'postgres',
     maxEventNames: config.maxEventNamesPerProject,
     storeIp: config.storeIp ?? false,
+    metrics,
   });
-  await app.register(queryRoutes, { db: store.db, auth, dataVersions: changeTracker, figureMaxStalenessMs: config.figureMaxStalenessMs, figureCacheMaxBytes: config.figureCacheMaxBytes, warmFigures: config.warmFigures ?? false });
+  await app.register(queryRoutes, { db: store.db, auth, dataVersions: changeTracker, figureMaxStalenessMs: config.figureMaxStalenessMs, figureCacheMaxBytes: config.figureCacheMaxBytes, warmFigures: config.warmFigures ?? false, figureMetrics: metrics.figures('query') });
   await app.register(segmentHistoryRoutes, { db: store.db, auth });
-  await app.register(widgetRoutes, { db: store.db, auth });
+  await app.register(widgetRoutes, { db: store.db, auth, metrics: metrics.widgets });
   // An export holds a connection until it ends: on PGlite (one connection) one at a time, on
   // Postgres at most half the pool, so ingestion and queries always have connections left.
   await app.register(exportRoutes, { db: store.db, auth, maxConcurrent: config.database.kind === 'pglite' ? 1 : Math.max(1, Math.floor(config.database.poolSize / 2)) });
@@ -147,6 +159,7 @@ export async function buildApp(config: Config, options: { logger?: Logger } = {}
         log: logger,
         ...(config.segmentWatchPollMs !== undefined ? { pollMs: config.segmentWatchPollMs } : {}),
         figureCacheMaxBytes: Math.round((config.figureCacheMaxBytes ?? DEFAULT_FIGURE_CACHE_BYTES) / 4),
+        figureMetrics: metrics.figures('segment_watch'),
       })
     : null;
   app.decorate('segmentWatcher', segmentWatcher);

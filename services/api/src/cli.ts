@@ -5,6 +5,8 @@ import { loadConfig, type Config } from './config.ts';
 import { openStore } from './db/connect.ts';
 import { migrateToLatest } from './db/migrate.ts';
 import { DEMO_DEFAULTS } from './demo/demo-data.ts';
+import { doctorExitCode, formatChecks } from './doctor/check.ts';
+import { runDoctor } from './doctor/doctor.ts';
 import { DEMO_PROJECT_FILE, ensureDemoProject, type DemoProjectFile } from './demo/demo-project.ts';
 import { loadDemoProject, type DemoRun } from './demo/load-demo.ts';
 import { createChangeTracker } from './derived/change-tracker.ts';
@@ -25,6 +27,9 @@ Commands:
                               data (as \`demo\` does)
   serve                       migrate, then serve the API (example pages only with --examples)
   migrate                     run migrations and exit
+  doctor [--json]             check this deployment (database reachable and migrated, Citus,
+                              clock skew, projects' allowed origins, demo keys, settings) and
+                              print what to fix; exit 1 when something must be fixed
   project create --name <n>   create a project and print its keys (the secret key is shown once)
   project rotate-key --write|--secret|--identity [--overlap 24] [--project <id>]
                               replace a key and print the new one (shown once); the old one
@@ -56,7 +61,7 @@ Options:
   --name <n>        project name (project create)
   --project <id>    the project (project rotate-key, set, expire, export); default: the only project
                     (expire: every project with a retentionDays)
-  --json            print machine-readable JSON (project create, rotate-key, set)
+  --json            print machine-readable JSON (project create, rotate-key, set, doctor)
   --days <n>        days of demo data, ending today (demo, first start; default 90)
   --accounts <n>    customer accounts in the demo data (demo, first start; default 100)
 
@@ -177,6 +182,12 @@ async function main(argv: string[]): Promise<number> {
         await store.close();
       }
       return 0;
+    }
+    case 'doctor': {
+      // Changes nothing: no migration, no data dir created (doctor/doctor.ts).
+      const checks = await runDoctor(config, { keysDir: demoKeysDir(config) });
+      print(values.json ? JSON.stringify(checks) : formatChecks(checks));
+      return doctorExitCode(checks);
     }
     case 'rebuild': {
       // A rebuild reads every event: no per-query time limit.

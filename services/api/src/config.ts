@@ -122,6 +122,12 @@ export type Config = Readonly<{
    * from every event and ingestion warning before it is stored (docs/privacy.md).
    */
   storeIp?: boolean;
+  /**
+   * The bearer token `GET /metrics` needs from clients not on this machine (`UPTAKE_METRICS_TOKEN`,
+   * 16 to 256 printable characters); unset: metrics are answered to direct loopback clients only
+   * (docs/operations.md).
+   */
+  metricsToken?: string | undefined;
 }>;
 
 const flag = z.preprocess(
@@ -189,6 +195,14 @@ const envSchema = z.object({
   // Unset (or empty): on.
   UPTAKE_SEGMENT_WATCH: flag,
   UPTAKE_SEGMENT_WATCH_POLL_MS: z.coerce.number().int().min(50).max(60_000).default(500),
+  // A header value with no spaces; long enough that guessing it is hopeless (openssl rand -hex 32).
+  UPTAKE_METRICS_TOKEN: z.preprocess(
+    (value) => (value === '' ? undefined : value),
+    z
+      .string()
+      .regex(/^[\x21-\x7e]{16,256}$/, { error: 'must be 16 to 256 printable ASCII characters without spaces (e.g. openssl rand -hex 32)' })
+      .optional(),
+  ),
 });
 
 /** Command-line flags; each wins over the environment. */
@@ -258,5 +272,6 @@ export function loadConfig(env: Record<string, string | undefined>, overrides: C
     retention: Object.freeze({ run: e.UPTAKE_RETENTION ?? true, batchSize: e.UPTAKE_RETENTION_BATCH }),
     storeIp: e.UPTAKE_STORE_IP ?? false,
     scorePoints: Object.freeze({ run: e.UPTAKE_SCORE_POINTS ?? true, intervalMs: e.UPTAKE_SCORE_POINTS_POLL_MS }),
+    metricsToken: e.UPTAKE_METRICS_TOKEN,
   });
 }

@@ -2,6 +2,7 @@ import type { FastifyRequest } from 'fastify';
 import type { Kysely } from 'kysely';
 import type { Database } from '../db/database.ts';
 import { HttpError } from '../http/errors.ts';
+import type { RateLimitMetrics } from '../metrics/metrics.ts';
 import { writeKeyOf } from './write-key.ts';
 import type { Project } from '../projects/projects.queries.ts';
 import { checkKeyFormat, checkOrigin } from './credentials.ts';
@@ -50,7 +51,7 @@ const MISSING = {
  * const auth = createAuth(db, limits);
  * app.addHook('onRequest', async (request) => { request.project = await auth.secretKey(request); });
  */
-export function createAuth(db: Kysely<Database>, limits: AuthLimits): Auth {
+export function createAuth(db: Kysely<Database>, limits: AuthLimits, metrics?: RateLimitMetrics): Auth {
   const keys = createKeyCache(db, limits.keyCache);
   const failures = createRateLimiter(limits.authFailures);
   const perProject = {
@@ -66,6 +67,7 @@ export function createAuth(db: Kysely<Database>, limits: AuthLimits): Auth {
     if (waitSeconds > 0) {
       const project = key === undefined ? undefined : keys.known(kind, key);
       if (project) return project;
+      metrics?.refused('auth_failures');
       throw rateLimited('failed authentications from this address', limits.authFailures, waitSeconds);
     }
     try {
@@ -98,7 +100,10 @@ export function createAuth(db: Kysely<Database>, limits: AuthLimits): Auth {
   const limit = (family: keyof typeof perProject, project: Project) => {
     const { limiter, limit: rate, what } = perProject[family];
     const taken = limiter.take(project.projectId, Date.now());
-    if (!taken.allowed) throw rateLimited(what, rate, taken.retryAfterSeconds);
+    if (!taken.allowed) {
+      metrics?.refused(family);
+      throw rateLimited(what, rate, taken.retryAfterSeconds);
+    }
   };
 
   const writeKeyed = (family: 'ingestion' | 'widgets', missing: string) => async (request: FastifyRequest, fallback: unknown) => {

@@ -1,6 +1,7 @@
 import type { Kysely } from 'kysely';
 import type { Database } from '../db/database.ts';
 import { isStorageUnavailable } from '../http/errors.ts';
+import type { GroupCommitMetrics } from '../metrics/metrics.ts';
 import type { PreparedBatch } from './prepare-batch.ts';
 import { storeBatches, type StoreJob, type StoredBatch, type StoreOptions } from './store-batch.ts';
 
@@ -21,9 +22,11 @@ type Pending = StoreJob & { events: number; resolve(outcome: StoredBatch): void;
  * const writer = createBatchWriter(db, { writers: 2, maxEvents: 1000, changeTracker, announceChanges: true });
  * const { accepted, duplicates } = await writer.write(projectId, prepareBatch(body, new Date()));
  */
-export function createBatchWriter(db: Kysely<Database>, options: StoreOptions & { writers: number; maxEvents: number }): BatchWriter {
+export function createBatchWriter(db: Kysely<Database>, options: StoreOptions & { writers: number; maxEvents: number; metrics?: GroupCommitMetrics | undefined }): BatchWriter {
   const queue: Pending[] = [];
+  let queuedEvents = 0;
   let running = 0;
+  const { metrics } = options;
 
   const pump = () => {
     while (running < options.writers && queue.length > 0) {
@@ -33,6 +36,8 @@ export function createBatchWriter(db: Kysely<Database>, options: StoreOptions & 
         events += queue[0]!.events;
         group.push(queue.shift()!);
       }
+      queuedEvents -= events;
+      metrics?.queued(queue.length, queuedEvents);
       running++;
       commit(group).finally(() => {
         running--;
@@ -42,10 +47,15 @@ export function createBatchWriter(db: Kysely<Database>, options: StoreOptions & 
   };
 
   const commit = async (group: Pending[]) => {
+    const started = performance.now();
+    const ended = (ok: boolean) =>
+      metrics?.committed(group.length, group.reduce((sum, job) => sum + job.events, 0), (performance.now() - started) / 1000, ok);
     try {
       const outcomes = await storeBatches(db, group, options);
+      ended(true);
       group.forEach((job, index) => job.resolve(outcomes[index]!));
     } catch (error) {
+      ended(false);
       // An outage fails every request alike (each is retried by its sender). Any other error
       // may come from one request's data: store the others alone so it cannot fail them.
       if (group.length === 1 || isStorageUnavailable(error)) group.forEach((job) => job.reject(error));
@@ -56,7 +66,10 @@ export function createBatchWriter(db: Kysely<Database>, options: StoreOptions & 
   return {
     write(projectId, batch) {
       return new Promise((resolve, reject) => {
-        queue.push({ projectId, batch, events: batch.rows.length + batch.warnings.length, resolve, reject });
+        const events = batch.rows.length + batch.warnings.length;
+        queue.push({ projectId, batch, events, resolve, reject });
+        queuedEvents += events;
+        metrics?.queued(queue.length, queuedEvents);
         pump();
       });
     },

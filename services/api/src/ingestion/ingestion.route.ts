@@ -1,5 +1,5 @@
 import cors from '@fastify/cors';
-import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyPluginAsync, FastifyRequest } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import type { Kysely } from 'kysely';
 import { z } from 'zod';
@@ -9,10 +9,12 @@ import type { Auth } from '../auth/authenticate.ts';
 import { isEchoableOrigin } from '../auth/credentials.ts';
 import type { ChangeTracker } from '../derived/change-tracker.ts';
 import { HttpError } from '../http/errors.ts';
+import type { GroupCommitMetrics, IngestionMetrics, RequestOutcome } from '../metrics/metrics.ts';
 import type { Project } from '../projects/projects.queries.ts';
 import { createBatchWriter } from './batch-writer.ts';
 import { acceptCompressedBodies } from './decompress.ts';
 import { prepareBatch } from './prepare-batch.ts';
+import { rejectionReason } from './rejection-reason.ts';
 import { userVerificationOf } from './user-hash.ts';
 
 export type IngestionOptions = {
@@ -29,6 +31,8 @@ export type IngestionOptions = {
   maxEventNames?: number | undefined;
   /** Keep `context.ip` in stored events and warnings (`UPTAKE_STORE_IP`); off: removed (docs/privacy.md). */
   storeIp?: boolean | undefined;
+  /** Requests, events and acknowledgement latency; the group commit's queue and transactions (docs/operations.md). */
+  metrics?: { ingestion: IngestionMetrics; groupCommit: GroupCommitMetrics } | undefined;
 };
 
 declare module 'fastify' {
@@ -44,7 +48,16 @@ const errorResponses = { 400: errorResponseSchema, 401: errorResponseSchema, 403
  * `POST /v1/track|identify|group|page`. JSON or text/plain (sendBeacon), optionally gzipped.
  */
 export const ingestionRoutes: FastifyPluginAsync<IngestionOptions> = async (app, options) => {
-  const writer = createBatchWriter(options.db, { writers: options.writers, maxEvents: 1000, changeTracker: options.changeTracker, announceChanges: options.announceChanges, maxEventNames: options.maxEventNames });
+  const writer = createBatchWriter(options.db, {
+    writers: options.writers,
+    maxEvents: 1000,
+    changeTracker: options.changeTracker,
+    announceChanges: options.announceChanges,
+    maxEventNames: options.maxEventNames,
+    metrics: options.metrics?.groupCommit,
+  });
+  const metrics = options.metrics?.ingestion;
+  if (metrics) countRequests(app, metrics);
 
   // Any origin may send (the project's origin list is checked per request below); one that
   // cannot be a header value is not echoed, and the check below refuses it by name.
@@ -75,6 +88,11 @@ export const ingestionRoutes: FastifyPluginAsync<IngestionOptions> = async (app,
       request.log.warn({ projectId: request.project.projectId, refused: stored.rejected.length, reasons }, 'events refused while storing: a project limit was reached');
     }
     const rejected = stored.rejected.length === 0 ? prepared.rejected : [...prepared.rejected, ...stored.rejected].sort((a, b) => a.index - b.index);
+    if (metrics) {
+      metrics.events('accepted', stored.accepted);
+      metrics.events('duplicate', stored.duplicates);
+      for (const event of rejected) metrics.rejected(rejectionReason(event.errors[0]!), 1);
+    }
     return { accepted: stored.accepted, duplicates: stored.duplicates, rejected };
   };
 
@@ -114,3 +132,31 @@ export const ingestionRoutes: FastifyPluginAsync<IngestionOptions> = async (app,
     });
   }
 };
+
+/**
+ * Counts every answered POST of these routes by outcome and reason (the `error` code the client
+ * got: the central error handler's body), and the time from received to 200.
+ */
+function countRequests(app: FastifyInstance, metrics: IngestionMetrics): void {
+  const reasons = new WeakMap<FastifyRequest, string>();
+  app.addHook('onSend', async (request, reply, payload) => {
+    if (reply.statusCode >= 400 && typeof payload === 'string') reasons.set(request, errorCodeOf(payload));
+    return payload;
+  });
+  app.addHook('onResponse', async (request, reply) => {
+    if (request.method !== 'POST') return;
+    const status = reply.statusCode;
+    const outcome: RequestOutcome = status < 400 ? 'accepted' : status < 500 ? 'refused' : status === 503 ? 'unavailable' : 'failed';
+    metrics.request(outcome, status < 400 ? 'ok' : (reasons.get(request) ?? 'unknown'), reply.elapsedTime / 1000);
+  });
+}
+
+/** The `error` of an error body `{ error, message }`: a short code, or `unknown`. */
+function errorCodeOf(body: string): string {
+  try {
+    const code = (JSON.parse(body) as { error?: unknown }).error;
+    return typeof code === 'string' && /^[A-Za-z0-9_]{1,64}$/.test(code) ? code : 'unknown';
+  } catch {
+    return 'unknown';
+  }
+}

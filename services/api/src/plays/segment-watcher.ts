@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 import type { Database } from '../db/database.ts';
 import type { ChangeTracker } from '../derived/change-tracker.ts';
 import { today } from '../domain/days.ts';
+import type { FigureMetrics } from '../metrics/metrics.ts';
 import { createFigureCache } from '../query/figure-cache.ts';
 import { checkProjectSegments } from './check-segments.ts';
 import type { RecordOutcome } from './record-transitions.ts';
@@ -21,6 +22,8 @@ export type SegmentWatcherOptions = {
   figureCacheMaxBytes?: number;
   /** The clock: the UTC day of `now()` is the as-of day of every check (tests drive it). */
   now?: () => Date;
+  /** The metrics of the watcher's figure cache (docs/operations.md). */
+  figureMetrics?: FigureMetrics | undefined;
 };
 
 export type SegmentWatcher = {
@@ -46,8 +49,8 @@ type Seen = { version: string; day: string; definitions: string };
  * watcher.start();
  * await watcher.stop();
  */
-export function createSegmentWatcher({ db, changeTracker, log, pollMs = 500, fullPassMs = 60_000, figureCacheMaxBytes = 64 * 2 ** 20, now = () => new Date() }: SegmentWatcherOptions): SegmentWatcher {
-  const cache = createFigureCache({ versions: changeTracker, maxStalenessMs: 0, maxBytes: figureCacheMaxBytes });
+export function createSegmentWatcher({ db, changeTracker, log, pollMs = 500, fullPassMs = 60_000, figureCacheMaxBytes = 64 * 2 ** 20, now = () => new Date(), figureMetrics }: SegmentWatcherOptions): SegmentWatcher {
+  const cache = createFigureCache({ versions: changeTracker, maxStalenessMs: 0, maxBytes: figureCacheMaxBytes, metrics: figureMetrics });
   const seen = new Map<string, Seen>();
   // A project whose check failed waits before the next try (1 s, doubling to a minute): one broken project must not flood the log.
   const failing = new Map<string, { retryAt: number; waitMs: number }>();

@@ -1,4 +1,5 @@
 import { today } from '../domain/days.ts';
+import type { FigureMetrics } from '../metrics/metrics.ts';
 import { estimateBytes } from './estimate-bytes.ts';
 import { createNumbering, type Numbering } from './id-numbers.ts';
 
@@ -41,6 +42,8 @@ export type FigureCacheOptions = {
   numberingMaxBytes?: number;
   /** How many day parts compute at once (each is one query). */
   dayConcurrency?: number;
+  /** Computation times, lookups, staleness served and bytes held (docs/operations.md). */
+  metrics?: FigureMetrics | undefined;
 };
 
 type Entry = {
@@ -65,7 +68,7 @@ type Entry = {
  * const cache = createFigureCache({ versions: changeTracker, maxStalenessMs: 4000 });
  * const scores = await cache.get(projectId, `users:${version}:${asOf}`, () => computeScores());
  */
-export function createFigureCache({ versions, maxStalenessMs, unchangedRefreshMs = 60_000, maxBytes = DEFAULT_FIGURE_CACHE_BYTES, numberingMaxBytes = maxBytes / 4, dayConcurrency = 2 }: FigureCacheOptions) {
+export function createFigureCache({ versions, maxStalenessMs, unchangedRefreshMs = 60_000, maxBytes = DEFAULT_FIGURE_CACHE_BYTES, numberingMaxBytes = maxBytes / 4, dayConcurrency = 2, metrics }: FigureCacheOptions) {
   // In use order: the least recently used first.
   const entries = new Map<string, Entry>();
   // Bumped when a day part is replaced by a newer one: figures assembled from parts then reassemble.
@@ -123,7 +126,15 @@ export function createFigureCache({ versions, maxStalenessMs, unchangedRefreshMs
   };
 
   const start = <T>(fullKey: string, version: string, compute: () => Promise<T>): Entry => {
+    const started = performance.now();
     const entry: Entry = { version, startedAt: Date.now(), value: compute(), refreshing: false };
+    if (metrics) {
+      const figure = figureOf(fullKey);
+      entry.value.then(
+        () => metrics.computed(figure, (performance.now() - started) / 1000, true),
+        () => metrics.computed(figure, (performance.now() - started) / 1000, false),
+      );
+    }
     entry.value.then(
       (value) => {
         const numberings = new Set<Numbering>();
@@ -146,6 +157,7 @@ export function createFigureCache({ versions, maxStalenessMs, unchangedRefreshMs
     const age = hit ? Date.now() - hit.startedAt : Infinity;
     const unchanged = hit?.version === version;
     if (hit && (unchanged || (maxStalenessMs > 0 && age <= maxStalenessMs))) {
+      metrics?.looked(figureOf(fullKey), unchanged ? 'fresh' : 'stale', age / 1000);
       // Used now: the last to be dropped.
       entries.delete(fullKey);
       entries.set(fullKey, hit);
@@ -165,10 +177,12 @@ export function createFigureCache({ versions, maxStalenessMs, unchangedRefreshMs
       }
       return hit.value as Promise<T>;
     }
+    metrics?.looked(figureOf(fullKey), 'computed', 0);
     const entry = start(fullKey, version, () => compute(true));
     put(fullKey, entry);
     return entry.value as Promise<T>;
   };
+  metrics?.sizeFrom(accountedBytes);
 
   return {
     get<T>(projectId: string, key: string, compute: () => Promise<T>): Promise<T> {
@@ -209,6 +223,13 @@ export function createFigureCache({ versions, maxStalenessMs, unchangedRefreshMs
 }
 
 export type FigureCache = ReturnType<typeof createFigureCache>;
+
+/** The kind of figure a cache key holds (`users`, `active-users`, `segment-facts` …): its first part, for metric labels. */
+function figureOf(fullKey: string): string {
+  const key = fullKey.split('\u0000')[1] ?? '';
+  const kind = key.split(':')[0]!;
+  return /^[a-z-]{1,40}$/.test(kind) ? kind : 'other';
+}
 
 /**
  * Runs at most `concurrency` of the given tasks at once, the others in the order they came —

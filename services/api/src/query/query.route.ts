@@ -4,6 +4,7 @@ import type { Auth } from '../auth/authenticate.ts';
 import { secretKeyAuthenticator } from '../auth/secret-key.ts';
 import type { Database } from '../db/database.ts';
 import { today } from '../domain/days.ts';
+import type { FigureMetrics } from '../metrics/metrics.ts';
 import { accountRoutes } from './accounts.route.ts';
 import { createFigureCache, type DataVersions } from './figure-cache.ts';
 import { metricsRoutes } from './metrics.route.ts';
@@ -24,6 +25,8 @@ export type QueryRoutesOptions = {
   figureCacheMaxBytes?: number | undefined;
   /** Compute the headline figures of every project in the background at start and each new UTC day. */
   warmFigures?: boolean;
+  /** The figure cache's metrics (docs/operations.md). */
+  figureMetrics?: FigureMetrics | undefined;
 };
 
 /**
@@ -32,8 +35,13 @@ export type QueryRoutesOptions = {
  * they share. Figures come from the derived tables ingestion keeps up to date, never from a scan
  * of raw events.
  */
-export const queryRoutes: FastifyPluginAsync<QueryRoutesOptions> = async (app, { db, auth, dataVersions, figureMaxStalenessMs, figureCacheMaxBytes, warmFigures: warm = false }) => {
-  const cache = createFigureCache({ versions: dataVersions, maxStalenessMs: figureMaxStalenessMs, ...(figureCacheMaxBytes === undefined ? {} : { maxBytes: figureCacheMaxBytes }) });
+export const queryRoutes: FastifyPluginAsync<QueryRoutesOptions> = async (app, { db, auth, dataVersions, figureMaxStalenessMs, figureCacheMaxBytes, warmFigures: warm = false, figureMetrics }) => {
+  const cache = createFigureCache({
+    versions: dataVersions,
+    maxStalenessMs: figureMaxStalenessMs,
+    ...(figureCacheMaxBytes === undefined ? {} : { maxBytes: figureCacheMaxBytes }),
+    metrics: figureMetrics,
+  });
   if (warm) {
     let warmedFor = '';
     let timer: NodeJS.Timeout | undefined;

@@ -1,5 +1,6 @@
 import { sql, type Kysely, type UpdateObject } from 'kysely';
 import type { Database } from '../db/database.ts';
+import type { WebhookAttemptOutcome, WebhookMetrics } from '../metrics/metrics.ts';
 import { nextRetryDelayMs, retryAfterMs } from './retry-schedule.ts';
 import { sendAttempt, type AttemptResult } from './send-attempt.ts';
 import type { WebhookSettings } from './settings.ts';
@@ -26,6 +27,7 @@ type Claimed = {
   payload: unknown;
   attempts: number;
   claimed_until: Date;
+  created_at: Date;
 };
 
 type Endpoint = {
@@ -55,7 +57,7 @@ export type Dispatcher = {
  * ends. The lease outlasts an attempt's timeout, and a result is only recorded by the claim that
  * made it.
  */
-export function createDispatcher(db: Kysely<Database>, settings: WebhookSettings, log: Logger): Dispatcher {
+export function createDispatcher(db: Kysely<Database>, settings: WebhookSettings, log: Logger, metrics?: WebhookMetrics): Dispatcher {
   const leaseMs = settings.timeoutMs + 5_000;
   const closing = new AbortController();
   let timer: NodeJS.Timeout | undefined;
@@ -107,7 +109,7 @@ export function createDispatcher(db: Kysely<Database>, settings: WebhookSettings
       set claimed_until = date_trunc('milliseconds', now() + ${leaseMs} * interval '1 millisecond')
       from due
       where w.project_id = due.project_id and w.endpoint_id = due.endpoint_id and w.message_id = due.message_id
-      returning w.project_id, w.endpoint_id, w.message_id, w.payload, w.attempts, w.claimed_until`.execute(db);
+      returning w.project_id, w.endpoint_id, w.message_id, w.payload, w.attempts, w.claimed_until, w.created_at`.execute(db);
     return result.rows;
   }
 
@@ -172,6 +174,12 @@ export function createDispatcher(db: Kysely<Database>, settings: WebhookSettings
       .execute();
 
   async function record(delivery: Claimed, endpoint: Endpoint, result: AttemptResult): Promise<void> {
+    const outcome = await recordOutcome(delivery, endpoint, result);
+    metrics?.attempt(outcome, result.latencyMs / 1000);
+    if (outcome === 'delivered') metrics?.delivered((Date.now() - new Date(delivery.created_at).getTime()) / 1000);
+  }
+
+  async function recordOutcome(delivery: Claimed, endpoint: Endpoint, result: AttemptResult): Promise<WebhookAttemptOutcome> {
     const attempts = delivery.attempts + 1;
     const status = result.statusCode;
     const outcome = {
@@ -190,7 +198,7 @@ export function createDispatcher(db: Kysely<Database>, settings: WebhookSettings
         await updateOwn(trx, delivery, { ...outcome, status: 'delivered', delivered_at: sql<Date>`now()` });
         await endpointKey(trx).set({ failing_since: null }).where('failing_since', 'is not', null).execute();
       });
-      return;
+      return 'delivered';
     }
     if (status === 410) {
       await db.transaction().execute(async (trx) => {
@@ -201,7 +209,7 @@ export function createDispatcher(db: Kysely<Database>, settings: WebhookSettings
           .execute();
       });
       log.info({ endpointId: endpoint.endpoint_id }, 'webhook endpoint answered 410 Gone: disabled');
-      return;
+      return 'gone';
     }
     const delayMs = nextRetryDelayMs(attempts, { scale: settings.retryScale, retryAfterMs: retryAfterMs(result.retryAfter, new Date()), random: Math.random });
     await db.transaction().execute(async (trx) => {
@@ -223,6 +231,7 @@ export function createDispatcher(db: Kysely<Database>, settings: WebhookSettings
         log.info({ endpointId: endpoint.endpoint_id }, 'webhook endpoint failing for days: disabled');
       }
     });
+    return delayMs === undefined ? 'failed' : 'retry';
   }
 
   return {

@@ -14,13 +14,19 @@ import type { Auth } from '../auth/authenticate.ts';
 import { secretKeyAuthenticator } from '../auth/secret-key.ts';
 import type { Database } from '../db/database.ts';
 import { HttpError } from '../http/errors.ts';
+import type { WidgetMetrics } from '../metrics/metrics.ts';
 import { decideNpsPrompt } from './nps-prompt.queries.ts';
 import { widgetProgress } from './progress.queries.ts';
 import { widgetAccountOf } from './user-account.queries.ts';
 import { widgetAuthenticator } from './widget-auth.ts';
 import { readWidgetSettings, replaceWidgetSettings } from './widget-settings.queries.ts';
 
-export type WidgetRoutesOptions = { db: Kysely<Database>; auth: Auth };
+export type WidgetRoutesOptions = {
+  db: Kysely<Database>;
+  auth: Auth;
+  /** NPS prompt decisions by reason, progress answers (docs/operations.md). */
+  metrics?: WidgetMetrics | undefined;
+};
 
 const errors = { 400: errorResponseSchema, 401: errorResponseSchema, 403: errorResponseSchema, 429: errorResponseSchema };
 
@@ -29,12 +35,12 @@ const errors = { 400: errorResponseSchema, 401: errorResponseSchema, 403: errorR
  * widgets (write key + verified user, any origin unless the project lists some), and
  * `GET|PUT /v1/widgets/settings` for the project's widget settings (secret key).
  */
-export const widgetRoutes: FastifyPluginAsync<WidgetRoutesOptions> = async (app, { db, auth }) => {
-  await app.register(widgetReadRoutes, { db, auth });
+export const widgetRoutes: FastifyPluginAsync<WidgetRoutesOptions> = async (app, { db, auth, metrics }) => {
+  await app.register(widgetReadRoutes, { db, auth, metrics });
   await app.register(widgetSettingsRoutes, { db, auth });
 };
 
-const widgetReadRoutes: FastifyPluginAsync<WidgetRoutesOptions> = async (app, { db, auth }) => {
+const widgetReadRoutes: FastifyPluginAsync<WidgetRoutesOptions> = async (app, { db, auth, metrics }) => {
   // CORS preflights are answered by the service-wide OPTIONS route (ingestion's CORS plugin:
   // any origin, Authorization allowed); GET is a simple method. Answers here name the origin.
   app.addHook('preValidation', widgetAuthenticator(auth));
@@ -73,6 +79,7 @@ const widgetReadRoutes: FastifyPluginAsync<WidgetRoutesOptions> = async (app, { 
       const { userId, surveyId } = request.query;
       const [settings, accountId] = await Promise.all([readWidgetSettings(db, projectId), accountFor(projectId, userId, request.query.accountId)]);
       const decision = await decideNpsPrompt(db, projectId, { userId, accountId, surveyId, now: new Date() }, settings.nps);
+      metrics?.npsDecision(decision.reason);
       return { show: decision.show, surveyId, question: settings.nps.question, reason: decision.reason };
     },
   });
@@ -89,7 +96,9 @@ const widgetReadRoutes: FastifyPluginAsync<WidgetRoutesOptions> = async (app, { 
       const { projectId } = request.project;
       const { userId } = request.query;
       const [settings, accountId] = await Promise.all([readWidgetSettings(db, projectId), accountFor(projectId, userId, request.query.accountId)]);
-      return widgetProgress(db, projectId, { userId, accountId, now: new Date(), maxMissing: settings.progress.maxMissing });
+      const progress = await widgetProgress(db, projectId, { userId, accountId, now: new Date(), maxMissing: settings.progress.maxMissing });
+      metrics?.progressAnswered();
+      return progress;
     },
   });
 };
