@@ -11,7 +11,7 @@ import { rollup, type OutputChunk, type Plugin } from 'rollup';
 import { minify } from '../../browser/scripts/bundle.ts';
 
 // The plugin ships CommonJS-style typings; at run time (ESM) the default import is the function.
-const typescript = ((typescriptModule as { default?: unknown }).default ?? typescriptModule) as typeof typescriptModule;
+const typescript = ((typescriptModule as { default?: unknown }).default ?? typescriptModule) as typeof typescriptModule.default;
 
 export const packageDir = join(dirname(fileURLToPath(import.meta.url)), '..');
 export const distDir = join(packageDir, 'dist');

@@ -19,7 +19,7 @@ afterEach(() => {
 const pagehideListeners = () => {
   const added: AbortSignal[] = [];
   const addEventListener = window.addEventListener.bind(window);
-  vi.spyOn(window, 'addEventListener').mockImplementation((type: string, listener: any, options?: any) => {
+  vi.spyOn(window, 'addEventListener').mockImplementation((type: string, listener: EventListenerOrEventListenerObject, options?: boolean | AddEventListenerOptions) => {
     if (type === 'pagehide') added.push((options as AddEventListenerOptions).signal!);
     addEventListener(type, listener, options);
   });

@@ -42,7 +42,7 @@ const server = setupServer(
 
 /** Registers msw and a clean page and localStorage for a test file. */
 export const useFakeService = (): void => {
-  beforeAll(() => server.listen({ onUnhandledRequest: 'error' }));
+  beforeAll(() => server.listen({ onUnhandledFrame: 'error' }));
   beforeEach(() => {
     localStorage.clear();
     batches.length = 0;
