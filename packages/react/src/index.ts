@@ -6,3 +6,4 @@ export { UptakeProvider, type UptakeProviderProps } from './provider.js';
 export { useUptake, useTrack, usePageViews, type RouterLocation } from './hooks.js';
 export { NpsPrompt, ProgressCard, type NpsPromptProps, type ProgressCardProps } from './widgets.js';
 export type { UptakeCalls } from './deferred-uptake.js';
+export type { WidgetHandle } from '@uptake/browser/nps';
