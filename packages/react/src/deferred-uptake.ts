@@ -6,7 +6,9 @@ type Method = keyof UptakeCalls;
 
 /**
  * Calls kept before the SDK instance exists. React runs children's effects before their parent's,
- * so a child's first `track` comes before the provider's effect makes the instance.
+ * so a child's first `track` comes before the provider's effect makes the instance. The same bound
+ * as the SDK's own for calls before `init` (`MAX_PENDING_CALLS` in packages/browser/src/limits.ts,
+ * which its public API does not export: exporting it would add to every app's core bundle).
  */
 const MAX_WAITING = 100;
 
