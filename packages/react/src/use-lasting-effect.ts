@@ -5,8 +5,8 @@ type Running = { key: string; stop: () => void; stopping?: ReturnType<typeof set
 /**
  * `useEffect` for work that must happen once per mount and `key`: making the SDK instance, asking
  * the service for a widget. StrictMode (in development) unmounts and mounts every component again
- * at once; a plain effect would stop and start its work twice (two instances, two page views, a
- * widget shown then dismissed). Here the stop is put off to the next task, and a mount with the same
+ * at once; a plain effect would stop and start its work again (two instances, two page views, a
+ * widget asked for twice). Here the stop is put off to the next task, and a mount with the same
  * `key` right after cancels it, so the work goes on. A real unmount stops it; a new `key` stops the
  * old work and starts anew.
  */

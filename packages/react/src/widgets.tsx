@@ -34,11 +34,15 @@ const useWidget = (
     () => {
       let handle: WidgetHandle | undefined;
       let stopped = false;
-      void show((props.inline && slot.current) || undefined).then((shown) => {
-        handle = shown;
-        if (stopped) shown.close();
-        else props.onResult?.(shown);
-      });
+      // The entry could not be downloaded (offline, a new deploy removed the old chunk): no widget, as when the service cannot be asked.
+      const failed = (): WidgetHandle => ({ shown: false, reason: 'error', close: () => {}, closed: Promise.resolve('closed') });
+      void show((props.inline && slot.current) || undefined)
+        .catch(failed)
+        .then((shown) => {
+          handle = shown;
+          if (stopped) shown.close();
+          else props.onResult?.(shown);
+        });
       return () => {
         stopped = true;
         handle?.close();
