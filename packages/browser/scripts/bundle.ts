@@ -22,7 +22,7 @@ export const distDir = join(packageDir, 'dist');
 const tsconfig = join(packageDir, 'tsconfig.json');
 
 /** terser as an app's bundler would minify the ESM build (only options that are safe for any code). */
-const minify = (): Plugin => terser({ ecma: 2020, compress: { passes: 3 }, format: { comments: false } }) as Plugin;
+export const minify = (): Plugin => terser({ ecma: 2020, compress: { passes: 3 }, format: { comments: false } }) as Plugin;
 
 /**
  * Property names that exist only inside the single-file script tag (the transport's, public in the

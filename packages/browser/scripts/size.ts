@@ -7,7 +7,7 @@ import { bundleApp } from './bundle.ts';
 
 export type SizeRow = { name: string; minified: number; gzip: number; brotli: number };
 
-const measure = (name: string, code: string): SizeRow => ({
+export const measure = (name: string, code: string): SizeRow => ({
   name,
   minified: Buffer.byteLength(code),
   gzip: gzipSync(code, { level: 9 }).length,

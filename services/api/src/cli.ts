@@ -395,6 +395,7 @@ function banner(config: Config, url: string, demo: DemoProjectFile): string {
       ? [
           `  Examples      ${url}/examples/script-tag/    (the script tag, NPS prompt, progress card)`,
           `                ${url}/examples/bundler-app/   (import from '@uptake/browser', bundled with Vite)`,
+          `                ${url}/examples/react/         (@uptake/react: a provider, hooks, the widgets as components)`,
           `  Browser SDK   ${url}/examples/sdk/uptake.min.js   (SRI: ${url}/examples/sdk/sri.json)`,
         ]
       : []),

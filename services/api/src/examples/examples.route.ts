@@ -49,11 +49,12 @@ const INDEX = `<!doctype html><html lang="en"><head><meta charset="utf-8"><title
 <body style="font:16px/1.6 system-ui,sans-serif;max-width:40rem;margin:3rem auto;padding:0 1rem">
 <h1>Uptake browser examples</h1>
 <ul><li><a href="/examples/script-tag/">Script tag</a>: the snippet, <code>uptake.nps()</code> and <code>uptake.progress()</code> (examples/script-tag)</li>
-<li><a href="/examples/bundler-app/">Bundler app</a>: <code>import { … } from '@uptake/browser'</code>, bundled with Vite (examples/bundler-app)</li></ul>
-<p>Both sign you in as a demo user of the demo project. See docs/examples.md.</p></body></html>`;
+<li><a href="/examples/bundler-app/">Bundler app</a>: <code>import { … } from '@uptake/browser'</code>, bundled with Vite (examples/bundler-app)</li>
+<li><a href="/examples/react/">React app</a>: <code>&lt;UptakeProvider&gt;</code>, <code>useTrack</code> and the widgets as components from <code>@uptake/react</code> (examples/react)</li></ul>
+<p>All sign you in as a demo user of the demo project. See docs/examples.md.</p></body></html>`;
 
 /**
- * `/examples/…`: the two runnable browser examples of `./uptake start`, for the local demo only.
+ * `/examples/…`: the runnable browser examples of `./uptake start`, for the local demo only.
  * A page is rendered for a user of the demo project (the one in `<keysDir>/demo-project.json`, no
  * other project) with the user's `userHash` computed here from the identity secret, as a
  * product's backend would; the secret never reaches the page. Also serves the built script-tag
@@ -63,7 +64,6 @@ const INDEX = `<!doctype html><html lang="en"><head><meta charset="utf-8"><title
 export const exampleRoutes: FastifyPluginAsync<ExampleRoutesOptions> = async (app, options) => {
   const repo = options.repoDir ?? join(import.meta.dirname, '../../../..');
   const scriptTagDir = join(repo, 'examples/script-tag');
-  const bundlerDist = join(repo, 'examples/bundler-app/dist');
   const sdkDist = join(repo, 'packages/browser/dist');
 
   const send = (reply: FastifyReply, status: number, contentType: string, body: string | Buffer, nonce?: string) =>
@@ -136,17 +136,28 @@ export const exampleRoutes: FastifyPluginAsync<ExampleRoutesOptions> = async (ap
     return file(reply, join(scriptTagDir, request.params.file));
   });
 
-  app.get('/examples/bundler-app', page, async (_request, reply) => reply.redirect('/examples/bundler-app/', 302));
-  app.get<{ Querystring: { user?: string } }>('/examples/bundler-app/', page, async (request, reply) => {
-    const indexPath = join(bundlerDist, 'index.html');
-    if (!existsSync(indexPath)) return notBuilt(reply, 'The bundler example', 'pnpm --dir examples/bundler-app build');
-    const user = await demoUser(request, reply);
-    if (!user) return reply;
-    const html = readFileSync(indexPath, 'utf8').replace('__UPTAKE_DEMO_USER__', () => scriptJson({ ...user, host: hostOf(request) }));
-    return send(reply, 200, CONTENT_TYPES['.html']!, html);
-  });
-  app.get<{ Params: { file: string } }>('/examples/bundler-app/assets/:file', page, async (request, reply) => {
-    if (!/^[\w.-]+$/.test(request.params.file) || !CONTENT_TYPES[extname(request.params.file)]) return reply.status(404).send({ error: 'not_found', message: `no example file ${request.params.file}` });
-    return file(reply, join(bundlerDist, 'assets', request.params.file));
-  });
+  /**
+   * An example built with Vite (its `dist/`): the index rendered for the demo user, its assets, and
+   * the index again for the client-side routes in `routes` (so a reload there works).
+   */
+  const viteApp = (name: string, routes: string[]) => {
+    const dist = join(repo, 'examples', name, 'dist');
+    const index = async (request: FastifyRequest<{ Querystring: { user?: string } }>, reply: FastifyReply) => {
+      const indexPath = join(dist, 'index.html');
+      if (!existsSync(indexPath)) return notBuilt(reply, `The ${name} example`, `pnpm --dir examples/${name} build`);
+      const user = await demoUser(request, reply);
+      if (!user) return reply;
+      const html = readFileSync(indexPath, 'utf8').replace('__UPTAKE_DEMO_USER__', () => scriptJson({ ...user, host: hostOf(request) }));
+      return send(reply, 200, CONTENT_TYPES['.html']!, html);
+    };
+    app.get(`/examples/${name}`, page, async (_request, reply) => reply.redirect(`/examples/${name}/`, 302));
+    app.get<{ Querystring: { user?: string } }>(`/examples/${name}/`, page, index);
+    for (const route of routes) app.get<{ Querystring: { user?: string } }>(`/examples/${name}/${route}`, page, index);
+    app.get<{ Params: { file: string } }>(`/examples/${name}/assets/:file`, page, async (request, reply) => {
+      if (!/^[\w.-]+$/.test(request.params.file) || !CONTENT_TYPES[extname(request.params.file)]) return reply.status(404).send({ error: 'not_found', message: `no example file ${request.params.file}` });
+      return file(reply, join(dist, 'assets', request.params.file));
+    });
+  };
+  viteApp('bundler-app', []);
+  viteApp('react', ['feedback']);
 };

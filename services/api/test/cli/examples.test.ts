@@ -157,17 +157,25 @@ describe('the example pages (/examples/…)', () => {
       ];
       expect((await app.app.inject({ method: 'POST', url: '/v1/batch', headers: { authorization: `Bearer ${demo.writeKey}` }, payload: { batch } })).statusCode).toBe(200);
       const index = await app.app.inject({ method: 'GET', url: '/examples/' });
-      const page = await app.app.inject({ method: 'GET', url: '/examples/bundler-app/?user=ana' });
+      // The bundled apps, and the React app's client-side route (served the same page, so a reload there works).
+      const pages = await Promise.all(
+        ['/examples/bundler-app/?user=ana', '/examples/react/?user=ana', '/examples/react/feedback?user=ana'].map((url) => app.app.inject({ method: 'GET', url })),
+      );
       if (examples) {
         expect(index.statusCode).toBe(200);
         expect(index.body).toContain('Uptake browser examples');
-        // Rendered for ana (200), or "not built" (503) on a clone that has not run `./uptake start`.
-        expect([200, 503]).toContain(page.statusCode);
-        if (page.statusCode === 200) expect(page.body).toContain('"userHash"');
+        expect(index.body).toContain('/examples/react/');
+        for (const page of pages) {
+          // Rendered for ana (200), or "not built" (503) on a clone that has not run `./uptake start`.
+          expect([200, 503]).toContain(page.statusCode);
+          if (page.statusCode === 200) expect(page.body).toContain('"userHash"');
+        }
       } else {
         expect(index.statusCode).toBe(404);
-        expect(page.statusCode).toBe(404);
-        expect(page.body).not.toContain('userHash');
+        for (const page of pages) {
+          expect(page.statusCode).toBe(404);
+          expect(page.body).not.toContain('userHash');
+        }
       }
     } finally {
       await app.close();

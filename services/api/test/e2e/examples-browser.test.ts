@@ -1,8 +1,10 @@
 /**
- * End to end: the two browser examples as `./uptake start` serves them (/examples/script-tag/,
- * /examples/bundler-app/), in real Chromium, against the real service and database: a click on a
- * tracked button lands in the database exactly once, the NPS prompt appears for a due user, the
- * progress card shows in the sidebar. Skipped when /usr/bin/chromium is absent.
+ * End to end: the browser examples as `./uptake start` serves them (/examples/script-tag/,
+ * /examples/bundler-app/, /examples/react/), in real Chromium, against the real service and
+ * database: a click on a tracked button lands in the database exactly once, the NPS prompt appears
+ * for a due user, the progress card shows in the sidebar; the React app sends one page view per
+ * location and downloads the NPS prompt's code only on the page that renders it.
+ * Skipped when /usr/bin/chromium is absent.
  */
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
@@ -24,6 +26,7 @@ type Page = {
   evaluate<R, A = undefined>(fn: (arg: A) => R, arg?: A): Promise<R>;
   waitForFunction(fn: () => unknown, arg?: unknown, options?: { timeout?: number }): Promise<unknown>;
   on(event: 'pageerror' | 'console', listener: (error: unknown) => void): void;
+  on(event: 'request', listener: (request: { url(): string }) => void): void;
   url(): string;
 };
 type Context = { newPage(): Promise<Page>; close(): Promise<void> };
@@ -66,6 +69,8 @@ describe.skipIf(!hasChromium)('browser examples in Chromium → service → data
     };
     build(browserPackage, 'scripts/build.ts', 'dist/sri.json');
     build(join(repo, 'examples/bundler-app'), 'build.ts', 'dist/index.html');
+    build(join(repo, 'packages/react'), 'scripts/build.ts', 'dist/index.js');
+    build(join(repo, 'examples/react'), 'build.ts', 'dist/index.html');
     // As `uptake start`: PGlite in a data dir holding demo-project.json, example pages on.
     dataDir = mkdtempSync(join(tmpdir(), 'uptake-examples-'));
     t = await createTestApp('pglite', { database: { kind: 'pglite', dataDir }, examples: true });
@@ -75,12 +80,14 @@ describe.skipIf(!hasChromium)('browser examples in Chromium → service → data
       const response = await t.app.inject({ method: 'POST', url: '/v1/batch', headers: { authorization: `Bearer ${demo.writeKey}` }, payload: { batch } });
       expect(response.json()).toMatchObject({ rejected: [] });
     };
-    // Two users due for the NPS prompt (first seen 60 days ago) with reports created lately; one per example.
-    const users = ['maya.chen', 'omar.haddad'];
+    // Users due for the NPS prompt (first seen 60 days ago) with reports created lately: one per example
+    // the service picks (the most active due user first), and lena.berg, whom the React test names.
+    const names: Record<string, string> = { 'maya.chen': 'Maya Chen', 'omar.haddad': 'Omar Haddad', 'lena.berg': 'Lena Berg' };
+    const users = Object.keys(names);
     await ingest([
       { type: 'group', messageId: 'ex-g', userId: users[0], groupId: 'cedar-robotics', traits: { name: 'Cedar Robotics', seats: 20 }, timestamp: daysAgo(60) },
       ...users.flatMap((userId, index) => [
-        { type: 'identify', messageId: `ex-i${index}`, userId, traits: { name: userId === 'maya.chen' ? 'Maya Chen' : 'Omar Haddad', email: `${userId}@cedar.example` }, timestamp: daysAgo(60) },
+        { type: 'identify', messageId: `ex-i${index}`, userId, traits: { name: names[userId], email: `${userId}@cedar.example` }, timestamp: daysAgo(60) },
         { type: 'group', messageId: `ex-g${index}`, userId, groupId: 'cedar-robotics', timestamp: daysAgo(60) },
         track(userId, 'Report Created', 60),
         ...times(12 - index, () => track(userId, 'Report Created', 3)),
@@ -135,6 +142,57 @@ describe.skipIf(!hasChromium)('browser examples in Chromium → service → data
       await context.close();
     }, 45_000);
   }
+
+  it('react: one page view per location, a click stored once, the NPS code downloaded only where it renders', async () => {
+    const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+    const page = await context.newPage();
+    const errors: unknown[] = [];
+    page.on('pageerror', (error) => errors.push(error));
+    const scripts: string[] = [];
+    page.on('request', (request) => {
+      const file = /\/examples\/react\/assets\/([\w.-]+\.js)$/.exec(request.url());
+      if (file) scripts.push(file[1]!);
+    });
+    const userId = 'lena.berg';
+    const pageViews = async () =>
+      (await t.app.store.db.selectFrom('events').select('properties').where('project_id', '=', projectId).where('user_id', '=', userId).where('type', '=', 'page').orderBy('timestamp').execute())
+        .map((row) => row.properties?.['path'])
+        .filter((path) => typeof path === 'string' && path.startsWith('/examples/react/'));
+    const waitForPageViews = async (count: number) => {
+      const deadline = Date.now() + 15_000;
+      while ((await pageViews()).length < count && Date.now() < deadline) await sleep(150);
+    };
+
+    await page.goto(`${origin}/examples/react/?user=${userId}`);
+    // The progress card (rendered in the sidebar on load) asked the service and showed.
+    await page.waitForFunction(() => (globalThis as unknown as Dom).document.querySelector('#progress-status')?.dataset['reason'] !== undefined, undefined, { timeout: 15_000 });
+    expect(await statusOf(page, 'progress-status')).toBe('shown');
+    expect(await widgetText(page, 'aside [data-uptake-widget]')).toBe('Your last 30 days');
+
+    // A button using useTrack: exactly one stored event, with its properties.
+    await page.click('#set-alert');
+    const stored = await waitForEvents(userId, 'Alert Set', 1);
+    expect(stored.map((row) => row.properties)).toEqual([{ channel: 'email' }]);
+    // The provider's page view, once (the layout's usePageViews leaves the first location to it).
+    await waitForPageViews(1);
+    await sleep(1_500); // anything sent twice would have arrived by now
+    expect(await eventsOf(userId, 'Alert Set')).toHaveLength(1);
+    expect(await pageViews()).toEqual(['/examples/react/']);
+    // The progress entry was downloaded (its card is on this page); the NPS entry was not.
+    expect(scripts.some((file) => file.startsWith('progress-'))).toBe(true);
+    expect(scripts.filter((file) => file.startsWith('nps-'))).toEqual([]);
+
+    // A client-side navigation to the page that renders <NpsPrompt>: one more page view, the NPS code downloaded now, the prompt shown.
+    await page.click('nav a[href^="/examples/react/feedback"]');
+    await page.waitForFunction(() => (globalThis as unknown as Dom).document.querySelector('#nps-status')?.dataset['reason'] !== undefined, undefined, { timeout: 15_000 });
+    expect(await statusOf(page, 'nps-status')).toBe('eligible');
+    expect(scripts.filter((file) => file.startsWith('nps-'))).toHaveLength(1);
+    expect(await waitForEvents(userId, '$nps_shown', 1)).toHaveLength(1);
+    await waitForPageViews(2);
+    expect(await pageViews()).toEqual(['/examples/react/', '/examples/react/feedback']);
+    expect(errors).toEqual([]);
+    await context.close();
+  }, 45_000);
 
   it('serves the built SDK with its SRI hashes, and no page without the demo project', async () => {
     const sri = (await t.app.inject({ method: 'GET', url: '/examples/sdk/sri.json' })).json() as Record<string, string>;
