@@ -1,4 +1,8 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ensureDemoProject } from '../../src/demo/demo-project.ts';
 import { inHoldout } from '../../src/domain/campaigns/eligibility.ts';
 import { userHash, type ProjectKeys } from '../../src/projects/keys.ts';
 import { createScoreModel } from '../../src/query/score-models.queries.ts';
@@ -103,6 +107,22 @@ describe.each(testDatabaseKinds)('campaigns on %s', (kind) => {
     });
   });
 
+  it('the demo project has the playbook campaigns on, and keeps what its user changed', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'uptake-campaigns-demo-'));
+    try {
+      const demo = await ensureDemoProject(t.app.store.db, dir);
+      const listed = async () => (await api('GET', '/v1/campaigns', undefined, demo.secretKey)).body!.campaigns as Array<Record<string, any>>;
+      const campaigns = await listed();
+      expect(campaigns).toHaveLength(6);
+      expect(campaigns.every((campaign) => campaign['enabled'] === true)).toBe(true);
+      await api('PATCH', `/v1/campaigns/${campaigns[0]!['id']}`, { enabled: false }, demo.secretKey);
+      await ensureDemoProject(t.app.store.db, dir);
+      expect((await listed()).map((campaign) => campaign['enabled'])).toEqual([false, true, true, true, true, true]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   describe('CRUD', () => {
     it('makes, reads, changes and deletes a campaign, defaults filled', async () => {
       const created = await create(validCampaign);
@@ -175,6 +195,13 @@ describe.each(testDatabaseKinds)('campaigns on %s', (kind) => {
       const welcome = (await api('GET', '/v1/campaigns')).body!.campaigns.find((campaign: any) => campaign.kind === 'welcome');
       expect((await api('GET', `/v1/campaigns/${welcome.id}/preview?userId=ada`)).body).toMatchObject({ eligible: false, reason: 'not_in_audience', message: { title: 'Welcome aboard' } });
       expect((await api('GET', `/v1/campaigns/${welcome.id}/preview`)).body).toMatchObject({ path: 'userId' });
+    });
+
+    it('checks trait conditions against the user traits', async () => {
+      const named = await create({ ...validCampaign, name: 'Named', audience: { segments: ['feature-unused:Alert Set'], traits: [{ trait: 'name', op: 'exists' }] } });
+      expect((await api('GET', `/v1/campaigns/${named.id}/preview?userId=ada`)).body).toMatchObject({ eligible: true, reason: 'eligible' });
+      expect((await api('GET', `/v1/campaigns/${named.id}/preview?userId=racer`)).body).toMatchObject({ eligible: false, reason: 'trait_mismatch' });
+      await api('DELETE', `/v1/campaigns/${named.id}`);
     });
   });
 
