@@ -94,6 +94,10 @@ const reservedProperties: Record<string, z.ZodType> = {
     comment: z.string().max(LIMITS.maxEventBytes).nullish(),
     surveyId: name.nullish(),
   }),
+  // In-app campaign messages (docs/campaigns.md): the campaign is what results count them by.
+  $message_shown: z.looseObject({ campaignId: name }),
+  $message_clicked: z.looseObject({ campaignId: name, url: z.string().max(2000).optional() }),
+  $message_dismissed: z.looseObject({ campaignId: name }),
 };
 
 export const eventSchema = z

@@ -36,6 +36,9 @@ export const RESERVED_EVENTS = [
   '$nps_shown',
   '$nps_response',
   '$nps_dismissed',
+  '$message_shown',
+  '$message_clicked',
+  '$message_dismissed',
 ] as const;
 export type ReservedEvent = (typeof RESERVED_EVENTS)[number];
 
