@@ -6,7 +6,7 @@ import type { Uptake } from '../types.js';
  */
 export type NpsPromptAnswer = { show: boolean; surveyId: string; question: string; reason: string };
 
-/** `GET /v1/widgets/messages` (`@uptake/protocol` `WidgetMessage`): title and body arrive filled, as plain text. */
+/** `GET /v1/widgets/messages` (`@uptake/protocol` `MessageAnswer`): title and body arrive filled, as plain text. */
 export type MessageAnswer = {
   show: boolean;
   reason: string;
