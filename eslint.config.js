@@ -8,15 +8,20 @@ import tseslint from 'typescript-eslint';
  * back-and-forth fails `pnpm lint`. Relative imports only: the service has no path aliases.
  */
 const LAYERS = [
-  { folder: 'query', forbidden: ['ingestion', 'derived', 'widgets', 'webhooks', 'plays', 'privacy'], why: 'queries read the derived tables; ingestion and derived/ write them (ingestion → derived, never back)' },
-  { folder: 'ingestion', forbidden: ['query', 'widgets'], why: 'ingestion writes through derived/; it never imports the query side' },
-  { folder: 'derived', forbidden: ['query', 'ingestion', 'widgets', 'http'], why: 'derived/ is written by ingestion and read through SQL by queries; it imports only db/ and domain/' },
-  { folder: 'webhooks', forbidden: ['query', 'ingestion', 'derived', 'widgets', 'plays'], why: 'webhooks/ stores endpoints and the outbox and sends deliveries; its causes (derived/, plays/) call it, never back' },
-  { folder: 'plays', forbidden: ['ingestion', 'widgets'], why: 'plays/ records segment transitions from the figures queries compute; it never writes events' },
-  { folder: 'privacy', forbidden: ['query', 'ingestion', 'widgets', 'webhooks', 'plays'], why: 'privacy/ deletes and exports through the tables (db/), the derived tables\' change tracker (derived/) and the pure definitions (domain/); ingestion calls its suppression check, never the other way' },
+  { folder: 'query', forbidden: ['ingestion', 'derived', 'widgets', 'webhooks', 'plays', 'privacy', 'campaigns'], why: 'queries read the derived tables; ingestion and derived/ write them (ingestion → derived, never back)' },
+  { folder: 'ingestion', forbidden: ['query', 'widgets', 'campaigns'], why: 'ingestion writes through derived/; it never imports the query side' },
+  { folder: 'derived', forbidden: ['query', 'ingestion', 'widgets', 'http', 'campaigns'], why: 'derived/ is written by ingestion and read through SQL by queries; it imports only db/ and domain/' },
+  { folder: 'webhooks', forbidden: ['query', 'ingestion', 'derived', 'widgets', 'plays', 'campaigns'], why: 'webhooks/ stores endpoints and the outbox and sends deliveries; its causes (derived/, plays/) call it, never back' },
+  { folder: 'plays', forbidden: ['ingestion', 'widgets', 'campaigns'], why: 'plays/ records segment transitions from the figures queries compute; it never writes events' },
+  { folder: 'privacy', forbidden: ['query', 'ingestion', 'widgets', 'webhooks', 'plays', 'campaigns'], why: 'privacy/ deletes and exports through the tables (db/), the derived tables\' change tracker (derived/) and the pure definitions (domain/); ingestion calls its suppression check, never the other way' },
+  {
+    folder: 'campaigns',
+    forbidden: ['ingestion', 'derived', 'webhooks', 'plays', 'privacy'],
+    why: 'campaigns/ reads figures through query/ and the widget gate and ledger through widgets/; it never writes events or derived tables, and nothing below it imports it',
+  },
   {
     folder: 'domain',
-    forbidden: ['db', 'query', 'ingestion', 'derived', 'http', 'projects', 'auth', 'widgets', 'webhooks', 'plays', 'privacy', 'demo', 'examples', 'dashboard', 'config', 'app', 'cli', 'server'],
+    forbidden: ['db', 'query', 'ingestion', 'derived', 'http', 'projects', 'auth', 'widgets', 'webhooks', 'plays', 'privacy', 'campaigns', 'demo', 'examples', 'dashboard', 'config', 'app', 'cli', 'server'],
     packages: ['pg', '@electric-sql/pglite', 'fastify', 'pino', 'node:fs', 'node:child_process', 'node:net'],
     why: 'domain/ holds pure definitions: nothing with effects (database, HTTP, files, logging)',
   },

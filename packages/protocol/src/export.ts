@@ -89,6 +89,7 @@ export const USER_EXPORT_KINDS = [
   'event_span',
   'nps_response',
   'widget_contact',
+  'campaign_assignment',
   'segment_membership',
   'segment_transition',
   'webhook_delivery',

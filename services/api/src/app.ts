@@ -7,6 +7,7 @@ import { openStore, type Store } from './db/connect.ts';
 import { migrateToLatest } from './db/migrate.ts';
 import { listenForChanges } from './derived/change-feed.ts';
 import { createChangeTracker, type ChangeTracker } from './derived/change-tracker.ts';
+import { campaignApi } from './campaigns/campaign-api.ts';
 import { dashboardRoutes } from './dashboard/dashboard.route.ts';
 import { exampleRoutes } from './examples/examples.route.ts';
 import { installErrorHandler } from './http/error-handler.ts';
@@ -122,6 +123,7 @@ export async function buildApp(config: Config, options: { logger?: Logger } = {}
   await app.register(queryRoutes, { db: store.db, auth, dataVersions: changeTracker, figureMaxStalenessMs: config.figureMaxStalenessMs, figureCacheMaxBytes: config.figureCacheMaxBytes, warmFigures: config.warmFigures ?? false });
   await app.register(segmentHistoryRoutes, { db: store.db, auth });
   await app.register(widgetRoutes, { db: store.db, auth });
+  await app.register(campaignApi, { db: store.db, auth, dataVersions: changeTracker, figureMaxStalenessMs: config.figureMaxStalenessMs, figureCacheMaxBytes: config.figureCacheMaxBytes });
   // An export holds a connection until it ends: on PGlite (one connection) one at a time, on
   // Postgres at most half the pool, so ingestion and queries always have connections left.
   await app.register(exportRoutes, { db: store.db, auth, maxConcurrent: config.database.kind === 'pglite' ? 1 : Math.max(1, Math.floor(config.database.poolSize / 2)) });

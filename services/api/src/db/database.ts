@@ -1,4 +1,5 @@
 import type { DeletionSuppressionsTable, DeletionsTable, PrivacyKeysTable } from './tables/deletions.table.ts';
+import type { CampaignAssignmentsTable, CampaignsTable } from './tables/campaigns.table.ts';
 import type { AccountsTable } from './tables/accounts.table.ts';
 import type { AnonymousMembershipsTable } from './tables/anonymous-memberships.table.ts';
 import type { EventNameCountsTable, EventNamesTable } from './tables/event-names.table.ts';
@@ -48,4 +49,6 @@ export type Database = {
   deletions: DeletionsTable;
   privacy_keys: PrivacyKeysTable;
   deletion_suppressions: DeletionSuppressionsTable;
+  campaigns: CampaignsTable;
+  campaign_assignments: CampaignAssignmentsTable;
 };

@@ -2,6 +2,7 @@ import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from '
 import { join } from 'node:path';
 import type { Kysely } from 'kysely';
 import type { Database } from '../db/database.ts';
+import { insertPlaybookCampaigns } from '../campaigns/campaigns.queries.ts';
 import { createProject } from '../projects/projects.queries.ts';
 
 export type DemoKeys = { projectId: string; writeKey: string; secretKey: string; identitySecret: string };
@@ -33,9 +34,13 @@ export async function ensureDemoProject(db: Kysely<Database>, keysDir: string): 
   if (existsSync(keysPath)) {
     const file = JSON.parse(readFileSync(keysPath, 'utf8')) as DemoProjectFile;
     const found = await db.selectFrom('projects').select('project_id').where('project_id', '=', file.projectId).executeTakeFirst();
-    if (found) return { ...file, created: false };
+    if (found) {
+      await ensureDemoCampaigns(db, file.projectId);
+      return { ...file, created: false };
+    }
   }
   const project = await createProject(db, { name: 'Demo' });
+  await ensureDemoCampaigns(db, project.projectId);
   const file: DemoProjectFile = {
     projectId: project.projectId,
     writeKey: project.writeKey,
@@ -62,4 +67,19 @@ function writeDemoProjectFile(keysDir: string, file: DemoProjectFile): void {
   const keysPath = join(keysDir, DEMO_PROJECT_FILE);
   writeFileSync(`${keysPath}.tmp`, `${JSON.stringify(file, null, 2)}\n`, { mode: 0o600 });
   renameSync(`${keysPath}.tmp`, keysPath);
+}
+
+/**
+ * The demo project shows the playbook's campaigns (docs/campaigns.md) switched on: a new demo
+ * project's templates are switched on once; a demo project from before campaigns gets them, on.
+ * Once any is on (or edited), later runs leave them as they are.
+ */
+async function ensureDemoCampaigns(db: Kysely<Database>, projectId: string): Promise<void> {
+  const rows = await db.selectFrom('campaigns').select(['enabled', 'created_at', 'updated_at']).where('project_id', '=', projectId).execute();
+  if (rows.length === 0) {
+    await insertPlaybookCampaigns(db, projectId, { enabled: true });
+    return;
+  }
+  const untouched = rows.every((row) => !row.enabled && row.created_at.getTime() === row.updated_at.getTime());
+  if (untouched) await db.updateTable('campaigns').set({ enabled: true }).where('project_id', '=', projectId).execute();
 }

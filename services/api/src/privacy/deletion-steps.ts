@@ -157,6 +157,7 @@ export const DELETION_STEPS: readonly DeletionStep[] = [
   { name: 'nps_responses.user', table: 'nps_responses', subject: 'user', run: rekey('nps_responses', 'user_id', subjectPair) },
   { name: 'nps_responses.anonymous', table: 'nps_responses', subject: 'user', run: rekey('nps_responses', 'anonymous_id', anonymousPairs) },
   { name: 'widget_contacts', table: 'widget_contacts', subject: 'user', run: remove('widget_contacts', (target) => sql`user_id = ${target.id}`) },
+  { name: 'campaign_assignments', table: 'campaign_assignments', subject: 'user', run: rekey('campaign_assignments', 'user_id', subjectPair) },
   { name: 'ingestion_warnings', table: 'ingestion_warnings', subject: 'user', run: remove('ingestion_warnings', payloadNames(sql`payload`)) },
   ...segmentHistorySteps('user', 'users'),
   { name: 'webhook_deliveries', table: 'webhook_deliveries', subject: 'user', run: remove('webhook_deliveries', payloadNames(sql`payload::text`)) },

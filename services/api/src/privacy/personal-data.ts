@@ -45,6 +45,7 @@ export const PERSONAL_DATA_TABLES: readonly PersonalDataTable[] = [
   { table: 'account_seats', columns: ['account_id'], user: 'none', account: 're-key', how: 'account_id re-keyed' },
   { table: 'nps_responses', columns: ['user_id', 'anonymous_id', 'account_id'], user: 're-key', account: 're-key', how: "the subject's ids re-keyed (the comment lives in the event's properties, emptied there)" },
   { table: 'widget_contacts', columns: ['user_id', 'account_id'], user: 'delete', account: 're-key', how: "user: the person's prompt ledger deleted (no figure reads it back); account: account_id re-keyed" },
+  { table: 'campaign_assignments', columns: ['user_id'], user: 're-key', account: 'none', how: "user_id re-keyed (a campaign's results keep counting the person, as nobody)" },
   { table: 'ingestion_warnings', columns: ['payload', 'message_id'], user: 'delete', account: 'delete', how: 'every warning whose payload holds one of the ids deleted (they make no figure)' },
   {
     table: 'segment_memberships',
@@ -64,6 +65,7 @@ export const TABLES_WITHOUT_PERSONAL_DATA: Readonly<Record<string, string>> = {
   score_models: 'score model definitions',
   segments: 'custom segment definitions',
   widget_settings: 'widget settings',
+  campaigns: 'campaign definitions (who, what, when) of the operator',
   segment_watches: 'which segments the watcher tracks and their definitions',
   webhook_endpoints: 'endpoint URLs and secrets of the operator',
   event_names: 'distinct event names of a project',

@@ -22,6 +22,7 @@ export const USER_EXPORT_TABLES = {
   event_spans: 'subject_id',
   nps_responses: 'user_id, anonymous_id (linked)',
   widget_contacts: 'user_id',
+  campaign_assignments: 'user_id',
   segment_memberships: 'member_id (user segments)',
   segment_transitions: 'member_id (user segments)',
   webhook_deliveries: "payload data.userId",
@@ -109,6 +110,8 @@ export async function* userExportRecords(db: Trx, projectId: string, userId: str
     yield { kind: 'nps_response', messageId: row.message_id, anonymousId: row.anonymous_id, accountId: row.account_id, timestamp: iso(row.timestamp), score: row.score };
   for await (const row of paged(db.selectFrom('widget_contacts').selectAll().where('project_id', '=', projectId).where('user_id', '=', userId).orderBy(['shown_at', 'contact_id'])))
     yield { kind: 'widget_contact', widget: row.kind, surveyId: row.survey_id, accountId: row.account_id, status: row.status, shownAt: iso(row.shown_at) };
+  for await (const row of paged(db.selectFrom('campaign_assignments').selectAll().where('project_id', '=', projectId).where('user_id', '=', userId).orderBy(['assigned_at', 'campaign_id', 'assignment_id'])))
+    yield { kind: 'campaign_assignment', campaignId: row.campaign_id, group: row.group, assignedAt: iso(row.assigned_at) };
 
   for await (const row of paged(
     db

@@ -1,4 +1,5 @@
 import { sql, type Kysely } from 'kysely';
+import { insertPlaybookCampaigns } from '../campaigns/campaigns.queries.ts';
 import type { Database } from '../db/database.ts';
 import { generateProjectKeys, hashSecretKey, type ProjectKeys } from './keys.ts';
 
@@ -17,8 +18,8 @@ export type Project = {
 export type KeyMatch = { project: Project; expiresAt: number | undefined };
 
 /**
- * Creates a project and returns its keys; the secret key is stored only as a hash, so this is
- * the one time it can be shown.
+ * Creates a project (with the playbook's campaigns, off) and returns its keys; the secret key is
+ * stored only as a hash, so this is the one time it can be shown.
  *
  * @example
  * const { projectId, writeKey, secretKey } = await createProject(db, { name: 'Acme' });
@@ -28,18 +29,22 @@ export async function createProject(
   input: { name: string; allowedOrigins?: string[] },
 ): Promise<ProjectKeys & { name: string }> {
   const keys = generateProjectKeys();
-  await db
-    .insertInto('projects')
-    .values({
-      project_id: keys.projectId,
-      name: input.name,
-      write_key: keys.writeKey,
-      secret_key_hash: hashSecretKey(keys.secretKey),
-      identity_secret: keys.identitySecret,
-      allowed_origins: JSON.stringify(input.allowedOrigins ?? []),
-      settings: JSON.stringify({}),
-    })
-    .execute();
+  // The playbook's campaigns come with every project, switched off (docs/campaigns.md).
+  await db.transaction().execute(async (trx) => {
+    await trx
+      .insertInto('projects')
+      .values({
+        project_id: keys.projectId,
+        name: input.name,
+        write_key: keys.writeKey,
+        secret_key_hash: hashSecretKey(keys.secretKey),
+        identity_secret: keys.identitySecret,
+        allowed_origins: JSON.stringify(input.allowedOrigins ?? []),
+        settings: JSON.stringify({}),
+      })
+      .execute();
+    await insertPlaybookCampaigns(trx, keys.projectId, { enabled: false });
+  });
   return { ...keys, name: input.name };
 }
 

@@ -1,6 +1,7 @@
 import { sql, type Kysely } from 'kysely';
 import type { Database } from '../db/database.ts';
 import { addDays, today } from '../domain/days.ts';
+import { ledgerFacts, lockLedger, recordContact } from './contact-ledger.queries.ts';
 import { npsPromptDecision, type NpsPromptFacts, type NpsPromptReason, type NpsPromptSettings } from '../domain/widgets/nps-eligibility.ts';
 
 const DAY_MS = 86_400_000;
@@ -9,7 +10,6 @@ const startOfDay = (day: string) => new Date(`${day}T00:00:00.000Z`);
 export type NpsPromptRequest = { userId: string; accountId: string | null; surveyId: string; now: Date };
 
 type StoredFacts = Omit<NpsPromptFacts, 'lastPromptShownAt' | 'accountPromptsToday'>;
-type LedgerFacts = Pick<NpsPromptFacts, 'lastPromptShownAt' | 'accountPromptsToday'>;
 
 /**
  * What storage says about the user, from the derived tables (never a scan of raw events):
@@ -74,30 +74,6 @@ async function storedFacts(db: Kysely<Database>, projectId: string, request: Nps
   };
 }
 
-/** The contact-pressure ledger's facts: the user's last prompt (any kind, any device) and the account's prompts today. */
-async function ledgerFacts(db: Kysely<Database>, projectId: string, request: NpsPromptRequest): Promise<LedgerFacts> {
-  const dayStart = startOfDay(today(request.now));
-  const [user, account] = await Promise.all([
-    db
-      .selectFrom('widget_contacts')
-      .select((eb) => eb.fn.max('shown_at').as('at'))
-      .where('project_id', '=', projectId)
-      .where('user_id', '=', request.userId)
-      .executeTakeFirst(),
-    request.accountId === null
-      ? undefined
-      : db
-          .selectFrom('widget_contacts')
-          .select((eb) => eb.fn.countAll<number>().as('prompts'))
-          .where('project_id', '=', projectId)
-          .where('account_id', '=', request.accountId)
-          .where('shown_at', '>=', dayStart)
-          .where('shown_at', '<', new Date(dayStart.getTime() + DAY_MS))
-          .executeTakeFirst(),
-  ]);
-  return { lastPromptShownAt: user?.at ?? undefined, accountPromptsToday: Number(account?.prompts ?? 0) };
-}
-
 /**
  * Decides whether the user gets the NPS prompt now (docs/widgets.md, `npsPromptDecision`) and,
  * when so, records the offer in the contact-pressure ledger in the same transaction, under
@@ -119,18 +95,9 @@ export async function decideNpsPrompt(
   const unlocked = npsPromptDecision({ ...stored, ...(await ledgerFacts(db, projectId, request)) }, settings);
   if (!unlocked.show) return unlocked;
   return db.transaction().execute(async (trx) => {
-    // User first, then account: every request takes them in this order, so none waits in a cycle.
-    await sql`select pg_advisory_xact_lock(hashtext(${`widget_contacts:${projectId}:user:${request.userId}`}))`.execute(trx);
-    if (request.accountId !== null) {
-      await sql`select pg_advisory_xact_lock(hashtext(${`widget_contacts:${projectId}:account:${request.accountId}`}))`.execute(trx);
-    }
+    await lockLedger(trx, projectId, request);
     const decision = npsPromptDecision({ ...stored, ...(await ledgerFacts(trx, projectId, request)) }, settings);
-    if (decision.show) {
-      await trx
-        .insertInto('widget_contacts')
-        .values({ project_id: projectId, user_id: request.userId, account_id: request.accountId, kind: 'nps', survey_id: request.surveyId, status: 'offered', shown_at: request.now })
-        .execute();
-    }
+    if (decision.show) await recordContact(trx, projectId, request, 'nps', request.surveyId);
     return decision;
   });
 }

@@ -13,10 +13,9 @@ import {
 import type { Auth } from '../auth/authenticate.ts';
 import { secretKeyAuthenticator } from '../auth/secret-key.ts';
 import type { Database } from '../db/database.ts';
-import { HttpError } from '../http/errors.ts';
 import { decideNpsPrompt } from './nps-prompt.queries.ts';
 import { widgetProgress } from './progress.queries.ts';
-import { widgetAccountOf } from './user-account.queries.ts';
+import { widgetAccountOrThrow } from './user-account.queries.ts';
 import { widgetAuthenticator } from './widget-auth.ts';
 import { readWidgetSettings, replaceWidgetSettings } from './widget-settings.queries.ts';
 
@@ -45,18 +44,7 @@ const widgetReadRoutes: FastifyPluginAsync<WidgetRoutesOptions> = async (app, { 
   const typed = app.withTypeProvider<ZodTypeProvider>();
   const security = [{ writeKey: [] }];
 
-  const accountFor = async (projectId: string, userId: string, requested: string | undefined) => {
-    const accountId = await widgetAccountOf(db, projectId, userId, requested);
-    if (accountId === undefined) {
-      throw new HttpError(
-        403,
-        'not_a_member',
-        `accountId: user "${userId}" is not a verified member of account "${requested}" (only a group call carrying the user's context.userHash makes one)`,
-        { path: 'accountId' },
-      );
-    }
-    return accountId;
-  };
+  const accountFor = (projectId: string, userId: string, requested: string | undefined) => widgetAccountOrThrow(db, projectId, userId, requested);
 
   typed.get('/v1/widgets/nps', {
     schema: {

@@ -7,7 +7,8 @@ export type WidgetSettingsTable = {
   updated_at: Generated<Date>;
 };
 
-export const WIDGET_CONTACT_KINDS = ['nps'] as const;
+/** 'nps': the NPS prompt (survey_id: the survey); 'message': a campaign message (survey_id: the campaign id). */
+export const WIDGET_CONTACT_KINDS = ['nps', 'message'] as const;
 export type WidgetContactKind = (typeof WIDGET_CONTACT_KINDS)[number];
 
 /**

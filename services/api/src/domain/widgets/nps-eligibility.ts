@@ -1,4 +1,5 @@
 import type { NpsPromptReasonCode } from '@uptake/protocol';
+import { contactLedgerBlock } from './contact-ledger.ts';
 
 const DAY_MS = 86_400_000;
 
@@ -71,8 +72,8 @@ export function npsPromptDecision(facts: NpsPromptFacts, settings: NpsPromptSett
   if (!facts.accountPostOnboarding && !userOldEnough) return no('too_new');
   if (within(facts.lastResponseAt, now, settings.responseCooldownDays)) return no('answered_recently');
   if (within(facts.lastDismissedAt, now, settings.dismissCooldownDays)) return no('dismissed_recently');
-  if (within(facts.lastPromptShownAt, now, settings.userContactIntervalDays)) return no('user_contacted_recently');
-  if (facts.accountPromptsToday >= settings.accountDailyPromptLimit) return no('account_daily_limit');
+  const ledger = contactLedgerBlock(facts, settings);
+  if (ledger) return no(ledger);
   if (settings.responseQuota !== null && facts.projectResponsesInQuotaPeriod >= settings.responseQuota) return no('response_quota_met');
   if (samplePoint(facts.userId, facts.surveyId) >= settings.samplingRate) return no('not_sampled');
   return { show: true, reason: 'eligible' };
