@@ -13,6 +13,7 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { inHoldout } from '../../src/domain/campaigns/eligibility.ts';
 import { userHash } from '../../src/projects/keys.ts';
 import { chromiumAvailable, launchChromium } from '../support/chromium.ts';
 import { testDatabaseKinds } from '../support/databases.ts';
@@ -48,12 +49,8 @@ const listen = (server: Server): Promise<number> =>
     server.listen(0, '127.0.0.1', () => resolve((server.address() as AddressInfo).port));
   });
 
-/**
- * Users in the campaign's audience. Which of them the holdout takes is a stable hash of the campaign
- * and the user, and the campaign's id is new in every run: the test takes them in order until it
- * has one of each group (with a 50 % holdout, all 16 in one group has a chance of 2 × 2⁻¹⁶).
- */
-const CANDIDATES = Array.from({ length: 16 }, (_, index) => `user-${index}`);
+/** Users in the campaign's audience; which of them the holdout takes is decided once the campaign exists. */
+const CANDIDATES = Array.from({ length: 24 }, (_, index) => `user-${index}`);
 const VALUE_TEXT = 'Alerts tell you when a metric moves';
 const HOST_CSS = `body { margin: 0; background: #eef1f5; font: 15px system-ui; } header { background: #24324a; color: #fff; padding: 14px 20px; font-weight: 600; }
 main { padding: 20px; } .tile { background: #fff; border-radius: 8px; height: 110px; margin: 0 0 14px; }
@@ -206,21 +203,13 @@ show(${JSON.stringify(options)}).then((handle) => { window.result = { shown: han
     await t?.close();
   });
 
-  /** What the candidates were assigned, in the order the pages asked. */
-  const assigned: Array<{ userId: string; shown: boolean; reason: string }> = [];
-  let next = 0;
-  /** Opens the message page for the next candidate; a held-out one must see nothing. */
-  const nextCandidate = async (context: BrowserContext) => {
-    const userId = CANDIDATES[next++];
-    if (!userId) throw new Error('ran out of candidates');
-    const page = await open(context, 'messages', userId);
-    const answer = await result(page);
-    assigned.push({ userId, ...answer });
-    if (!answer.shown) {
-      expect(answer.reason).toBe('holdout');
-      expect(await inWidget(page, () => true)).toBeNull();
-    }
-    return { userId, page, answer };
+  /**
+   * The candidates split as the service's stable hash splits them (`inHoldout`, the function the
+   * widget route decides with): the campaign's id is new in every run, so the split is too.
+   */
+  const groups = () => {
+    const held = (userId: string) => inHoldout(t.project.projectId, campaignIds['missing']!, userId, 0.5);
+    return { exposed: CANDIDATES.filter((userId) => !held(userId)), holdout: CANDIDATES.filter(held) };
   };
   const title = 'Ann, you’re missing alerts set';
   const body = `${VALUE_TEXT}. Set your first one in a minute.`;
@@ -228,11 +217,9 @@ show(${JSON.stringify(options)}).then((handle) => { window.result = { shown: han
 
   it('a user in feature-unused sees the "you’re missing" card with the valueText; the click is stored; no NPS prompt after it, in a second context either', async () => {
     const first = await browser.newContext({ viewport: { width: 1024, height: 640 } });
-    let found = await nextCandidate(first);
-    while (!found.answer.shown) found = await nextCandidate(first);
-    exposedUser = found.userId;
-    const { page } = found;
-    expect(found.answer).toEqual({ shown: true, reason: 'eligible' });
+    exposedUser = groups().exposed[0]!;
+    const page = await open(first, 'messages', exposedUser);
+    expect(await result(page)).toEqual({ shown: true, reason: 'eligible' });
     const card = await inWidget(page, (root) => ({
       format: root.querySelector('[role=region]')?.getAttribute('data-format'),
       label: root.querySelector('[role=region]')?.getAttribute('aria-labelledby'),
@@ -267,25 +254,24 @@ show(${JSON.stringify(options)}).then((handle) => { window.result = { shown: han
   }, 120_000);
 
   it('a holdout user never sees it, and is counted in the results against the exposed users', async () => {
+    const { exposed, holdout } = groups();
+    expect(holdout.length).toBeGreaterThan(0);
     const context = await browser.newContext();
-    while (!assigned.some((entry) => !entry.shown)) {
-      const { page, answer } = await nextCandidate(context);
-      // Another exposed user: closes it with Escape (keyboard only).
-      if (answer.shown) {
-        await page.keyboard.press('Tab');
-        await page.keyboard.press('Escape');
-        await page.waitForSelector('[data-uptake-widget]', { state: 'detached' });
-      }
-    }
+    const held = await open(context, 'messages', holdout[0]!);
+    expect(await result(held)).toEqual({ shown: false, reason: 'holdout' });
+    expect(await inWidget(held, () => true)).toBeNull();
+    // A second exposed user closes the card with the keyboard: Tab into it, Escape.
+    const other = await open(context, 'messages', exposed[1]!);
+    expect(await result(other)).toEqual({ shown: true, reason: 'eligible' });
+    await other.keyboard.press('Tab');
+    await other.keyboard.press('Escape');
+    await other.waitForSelector('[data-uptake-widget]', { state: 'detached' });
+    expect(await other.evaluate(() => (globalThis as unknown as Dom).document.activeElement?.id)).toBe('save');
+    expect((await waitForEvent(exposed[1]!, '$message_dismissed')).map((row) => row.properties)).toEqual([{ campaignId: campaignIds['missing'] }]);
     await context.close();
-    const holdout = assigned.filter((entry) => !entry.shown).map((entry) => entry.userId);
-    const exposed = assigned.filter((entry) => entry.shown).map((entry) => entry.userId);
-    for (const userId of exposed.slice(1)) await waitForEvent(userId, '$message_dismissed');
-    for (const userId of holdout) {
-      expect(await eventsOf(userId, '$message_shown')).toEqual([]);
-      // Held out on every device.
-      expect(await widget('messages', userId)).toMatchObject({ show: false, reason: 'holdout' });
-    }
+    // Held out on every device (asked again, the campaign's frequency is used up: `no_campaign`).
+    expect(await widget('messages', holdout[0]!)).toMatchObject({ show: false });
+    expect(await eventsOf(holdout[0]!, '$message_shown')).toEqual([]);
 
     const results = await inject<{
       exposed: { users: number; shown: number; clicked: number; dismissed: number; converted: number; rate: number | null };
@@ -293,10 +279,10 @@ show(${JSON.stringify(options)}).then((handle) => { window.result = { shown: han
       lift: number | null;
       confidenceInterval: { level: number; low: number; high: number } | null;
     }>('GET', `/v1/campaigns/${campaignIds['missing']}/results`);
-    expect(results.exposed).toMatchObject({ users: exposed.length, shown: exposed.length, clicked: 1, dismissed: exposed.length - 1, converted: 1 });
-    expect(results.holdout).toMatchObject({ users: holdout.length, converted: 0, rate: 0 });
-    expect(results.exposed.rate).toBeCloseTo(1 / exposed.length, 10);
-    expect(results.lift).toBeCloseTo(1 / exposed.length, 10);
+    // Exposed: the user who clicked (and then set an alert) and the one who dismissed; holdout: one, not converted.
+    expect(results.exposed).toEqual({ users: 2, shown: 2, clicked: 1, dismissed: 1, converted: 1, rate: 0.5 });
+    expect(results.holdout).toEqual({ users: 1, converted: 0, rate: 0 });
+    expect(results.lift).toBe(0.5);
     expect(results.confidenceInterval).not.toBeNull();
     expect(results.confidenceInterval!.low).toBeLessThanOrEqual(results.lift!);
     expect(results.confidenceInterval!.high).toBeGreaterThanOrEqual(results.lift!);
@@ -320,12 +306,18 @@ show(${JSON.stringify(options)}).then((handle) => { window.result = { shown: han
     const results = await inject<{ lift: number; confidenceInterval: { low: number; high: number } }>('GET', `/v1/campaigns/${campaignIds['missing']}/results`);
     expect(await page.getAttribute('#campaign-results [data-metric=lift]', 'data-value')).toBe(String(results.lift));
     expect(await page.getAttribute('#campaign-results [data-metric=confidence-interval]', 'data-value')).toBe(`${results.confidenceInterval.low},${results.confidenceInterval.high}`);
-    expect(await page.textContent('#campaign-results tr[data-group=holdout]')).toContain(String(assigned.filter((entry) => !entry.shown).length));
+    expect(await page.textContent('#campaign-results tr[data-group=exposed]')).toBe('exposed2211150.0 %');
 
-    // Preview as the exposed user: the message filled for them.
+    // Preview as the exposed user: shown once already (frequency "once"), so not eligible again.
     await page.getByLabel('Preview as user').fill(exposedUser);
     await page.getByRole('button', { name: 'Preview' }).click();
+    await page.waitForSelector('#campaign-preview [data-eligible]');
+    expect(await page.textContent('#campaign-preview [data-eligible]')).toBe('Not eligible: frequency_cap.');
+    // As a user not asked yet: the message filled for them.
+    await page.getByLabel('Preview as user').fill(groups().exposed[2]!);
+    await page.getByRole('button', { name: 'Preview' }).click();
     await page.waitForSelector('#campaign-preview .message-title');
+    expect(await page.textContent('#campaign-preview [data-eligible]')).toBe('Eligible: this user would get the message.');
     expect(await page.textContent('#campaign-preview .message-title')).toBe(title);
     expect(await page.textContent('#campaign-preview .message-body')).toBe(body);
 
@@ -340,7 +332,7 @@ show(${JSON.stringify(options)}).then((handle) => { window.result = { shown: han
     // A new campaign from the form.
     await page.getByRole('link', { name: 'New campaign' }).click();
     await page.waitForSelector('#campaign-form');
-    await page.getByLabel('Name').fill('Welcome aboard');
+    await page.getByLabel('Name', { exact: true }).fill('Welcome aboard');
     await page.getByLabel('Segments').fill('new-users');
     await page.getByLabel('Title').fill('Welcome, {{firstName}}');
     await page.getByLabel('Body').fill('Three things to try first.');
