@@ -23,7 +23,8 @@ const MESSAGE_CSS = `.body{white-space:pre-line}
 a.go{display:inline-flex;align-items:center;text-decoration:none}
 .banner:not(.inline){top:0;right:0;bottom:auto;left:0;width:100%;border-width:0 0 1px;border-radius:0}
 .banner{display:flex;flex-wrap:wrap;align-items:center;gap:4px 16px;padding:10px 52px 10px 16px}
-.banner h2,.banner p{margin:0}`;
+.banner h2,.banner p{margin:0}
+.banner .body{flex:1 1 200px}`;
 
 /**
  * The call to action's link, only for http(s) or a path of this site: the service validates the

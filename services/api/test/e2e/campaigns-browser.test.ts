@@ -128,6 +128,8 @@ describe.skipIf(!hasChromium).each(testDatabaseKinds)('campaign messages in Chro
     await ingest([
       // Old enough for the NPS prompt (first seen 60 days ago), active this month, never set an alert.
       ...users.flatMap((userId) => [track(userId, 'Report Created', 60), track(userId, 'Report Created', 2)]),
+      // The banner's "{{monthCount}} reports this month": 12 for its screenshots.
+      ...users.filter((userId) => userId.startsWith('banner-')).flatMap((userId) => Array.from({ length: 11 }, () => track(userId, 'Report Created', 3))),
       ...users.map((userId) => identify(userId, { firstName: 'Ann', ...(userId.startsWith('card-') ? { shot: 'card' } : userId.startsWith('banner-') ? { shot: 'banner' } : {}) })),
     ]);
     // Built-in templates exist in a new project, off; this test makes its own.
