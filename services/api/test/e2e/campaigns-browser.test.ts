@@ -4,7 +4,8 @@
  * `feature-unused:Alert Set` sees the "you're missing" card with that feature's valueText; the
  * click on its call to action is stored; after it no NPS prompt appears within the user's contact
  * interval, in a second browser context too; a holdout user never sees it and is counted in the
- * results. `UPTAKE_SCREENSHOTS=1` also writes docs/img/campaign-{card,banner}-{light,dark,narrow}.png.
+ * results. `UPTAKE_SCREENSHOTS=1` also writes docs/img/campaign-{card,banner}-{light,dark,narrow}.png
+ * and docs/img/dashboard-campaigns.png.
  */
 import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
@@ -320,6 +321,7 @@ show(${JSON.stringify(options)}).then((handle) => { window.result = { shown: han
     await page.getByRole('button', { name: 'Preview' }).click();
     await page.waitForSelector('#campaign-preview .message-title');
     expect(await page.textContent('#campaign-preview [data-eligible]')).toBe('Eligible: this user would get the message.');
+    if (SCREENSHOTS && kind == 'pglite') await page.screenshot({ path: join(repo, 'docs/img/dashboard-campaigns.png'), fullPage: true });
     expect(await page.textContent('#campaign-preview .message-title')).toBe(title);
     expect(await page.textContent('#campaign-preview .message-body')).toBe(body);
 
