@@ -119,7 +119,7 @@ function campaignForm(api, campaign, id, announce) {
     title: el('input', { value: campaign.message.title, size: 60 }),
     body: el('textarea', { rows: 3, cols: 60 }, campaign.message.body),
     ctaLabel: el('input', { value: campaign.message.cta?.label ?? '' }),
-    ctaUrl: el('input', { value: campaign.message.cta?.url ?? '', size: 40, placeholder: 'https://… or /path' }),
+    ctaUrl: el('input', { value: campaign.message.cta?.url ?? '', size: 40, placeholder: '/path, or an https URL' }),
     startsAt: el('input', { type: 'datetime-local', value: toLocalInput(campaign.schedule.startsAt) }),
     endsAt: el('input', { type: 'datetime-local', value: toLocalInput(campaign.schedule.endsAt) }),
     frequency: el('select', {}, el('option', { value: 'once', selected: campaign.schedule.frequency.kind === 'once' }, 'once per user'), el('option', { value: 'every', selected: campaign.schedule.frequency.kind === 'every' }, 'every N days')),
