@@ -23,8 +23,8 @@ export async function mustKnowSegments(db: Kysely<Database>, projectId: string, 
   };
   for (const [index, key] of campaign.audience.segments.entries()) {
     if (kindOf(key) === undefined) {
-      throw new HttpError(400, 'unknown_segment', `audience.segments.${index}: this project has no segment "${key}" (GET /v1/segments lists them; ${ANY_FEATURE_UNUSED} means any feature-unused segment)`, {
-        path: `audience.segments.${index}`,
+      throw new HttpError(400, 'unknown_segment', `audience.segments[${index}]: this project has no segment "${key}" (GET /v1/segments lists them; ${ANY_FEATURE_UNUSED} means any feature-unused segment)`, {
+        path: `audience.segments[${index}]`,
       });
     }
   }

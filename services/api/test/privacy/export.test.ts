@@ -154,6 +154,8 @@ describe.each(testDatabaseKinds)('export on %s', (kind) => {
     const widget = await t.app.inject({ method: 'GET', url: `/v1/widgets/nps?userId=alice&userHash=${hash}`, headers: { authorization: `Bearer ${t.project.writeKey}` } });
     expect([widget.statusCode, widget.json().show], widget.body).toEqual([200, true]);
     expect((await send([{ type: 'track', messageId: id('al'), userId: 'alice', event: '$nps_response', timestamp: daysAgo(0), properties: { score: 4, comment: 'slow' } }])).rejected).toEqual([]);
+    // A campaign assignment, as GET /v1/widgets/messages records one (docs/campaigns.md).
+    await t.app.store.db.insertInto('campaign_assignments').values({ project_id: t.project.projectId, campaign_id: 'cmp_welcome', user_id: 'alice', group: 'holdout', assigned_at: new Date() }).execute();
 
     // The segment watcher records the user segments alice is in (a baseline).
     const watcher = createSegmentWatcher({ db: t.app.store.db, changeTracker: t.app.changeTracker, log: { warn: () => {}, debug: () => {} } });

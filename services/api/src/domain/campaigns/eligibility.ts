@@ -1,6 +1,6 @@
 import type { CampaignAudience, CampaignPlaceholder, CampaignSchedule, PreviewReasonCode, TraitCondition } from '@uptake/protocol';
 import { placeholdersOf } from '@uptake/protocol';
-import { samplePoint } from '../widgets/nps-eligibility.ts';
+import { createHash } from 'node:crypto';
 
 const DAY_MS = 86_400_000;
 
@@ -119,11 +119,15 @@ export function byPriority<T extends Pick<CampaignRule, 'id' | 'schedule' | 'cre
 }
 
 /**
- * A stable point in [0, 1) for a project, campaign and user (the same FNV-1a as NPS sampling), so
- * the holdout answer is the same on every device, every request and every instance.
+ * A stable point in [0, 1) for a project, campaign and user: the first 48 bits of
+ * SHA-256(projectId, campaignId, userId), so the holdout answer is the same on every device,
+ * request and instance, and the users of one campaign's holdout are unrelated to another's.
+ * (Not the NPS sampling's FNV-1a: its last characters barely reach the high bits, and user ids
+ * often differ only there.)
  */
 export function holdoutPoint(projectId: string, campaignId: string, userId: string): number {
-  return samplePoint(userId, `campaign\u0001${projectId}\u0001${campaignId}`);
+  const digest = createHash('sha256').update(`${projectId}\u0000${campaignId}\u0000${userId}`).digest();
+  return digest.readUIntBE(0, 6) / 2 ** 48;
 }
 
 /** Whether the stable hash puts the user in the campaign's holdout (the share of users below it). */
