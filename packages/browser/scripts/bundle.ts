@@ -127,7 +127,12 @@ const SCRIPT_TAG_OUTPUT = { format: 'iife', strict: false } as const;
 export const buildAll = async (): Promise<Record<string, string>> => {
   await mkdir(distDir, { recursive: true });
   const esm = await rollup({
-    input: { index: join(packageDir, 'src/index.ts'), nps: join(packageDir, 'src/nps.ts'), progress: join(packageDir, 'src/progress.ts') },
+    input: {
+      index: join(packageDir, 'src/index.ts'),
+      nps: join(packageDir, 'src/nps.ts'),
+      progress: join(packageDir, 'src/progress.ts'),
+      messages: join(packageDir, 'src/messages.ts'),
+    },
     plugins: [compile(true)],
   });
   const esmOut = await esm.write({ dir: distDir, format: 'es', sourcemap: true });
@@ -137,7 +142,7 @@ export const buildAll = async (): Promise<Record<string, string>> => {
   await iife.close();
   // The widgets for the script tag: one file each, loaded on first use by the widget loader snippet.
   const widgetOut = [];
-  for (const name of ['nps', 'progress']) {
+  for (const name of ['nps', 'progress', 'messages']) {
     const widget = await rollup({ input: join(packageDir, `src/widgets/${name}-tag.ts`), plugins: [compile(false), minifyScriptTag()] });
     widgetOut.push(...(await widget.write({ ...SCRIPT_TAG_OUTPUT, file: join(distDir, `uptake-${name}.min.js`), sourcemap: 'hidden' })).output);
     await widget.close();

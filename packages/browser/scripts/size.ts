@@ -40,8 +40,10 @@ identify('u1'); group('a1'); track('Report Created');`,
   // The widgets, on top of the core (an app that shows them has the core already).
   measure('nps: @uptake/browser/nps (ESM, no core)', await bundleApp(`export * from './nps.ts';`, 'es', isCore)),
   measure('progress: @uptake/browser/progress (ESM, no core)', await bundleApp(`export * from './progress.ts';`, 'es', isCore)),
+  measure('messages: @uptake/browser/messages (ESM, no core)', await bundleApp(`export * from './messages.ts';`, 'es', isCore)),
   measure('nps: uptake-nps.min.js (IIFE)', await bundleApp(`import './widgets/nps-tag.ts';`, 'iife')),
   measure('progress: uptake-progress.min.js (IIFE)', await bundleApp(`import './widgets/progress-tag.ts';`, 'iife')),
+  measure('messages: uptake-messages.min.js (IIFE)', await bundleApp(`import './widgets/messages-tag.ts';`, 'iife')),
 ];
 
 if (import.meta.url == `file://${process.argv[1]}`) {
@@ -49,5 +51,5 @@ if (import.meta.url == `file://${process.argv[1]}`) {
   const pad = (value: string | number, width: number) => String(value).padStart(width);
   console.log(`${'entry'.padEnd(46)}${pad('min B', 8)}${pad('gzip B', 8)}${pad('brotli B', 10)}`);
   for (const row of rows) console.log(`${row.name.padEnd(46)}${pad(row.minified, 8)}${pad(row.gzip, 8)}${pad(row.brotli, 10)}`);
-  console.log('\nbudget: core ≤ 2560 B brotli (goal), test fails above 3072 B; script tag ≤ 2640 B; each widget ≤ 4096 B brotli on top of the core');
+  console.log('\nbudget: core ≤ 2560 B brotli (goal), test fails above 3072 B; script tag ≤ 2640 B; each widget ≤ 4096 B brotli on top of the core (messages ≤ 3072 B)');
 }

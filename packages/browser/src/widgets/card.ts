@@ -107,6 +107,13 @@ export const mountCard = (
   };
 };
 
+/** The × in a widget's top corner; `label` is its accessible name ("Dismiss", "Close"). */
+export const closeButton = (label: string, onClose: () => void): HTMLButtonElement => {
+  const button = element('button', { type: 'button', class: 'x', 'aria-label': label }, '×');
+  button.onclick = onClose;
+  return button;
+};
+
 /** The handle of a widget that did not appear. */
 export const notShown = (reason: string): WidgetHandle => ({
   shown: false,

@@ -6,7 +6,7 @@
  */
 export const fetchWidget = async <T>(
   host: string,
-  route: 'nps' | 'progress',
+  route: 'nps' | 'progress' | 'messages',
   query: Record<string, string | undefined>,
 ): Promise<T | undefined> => {
   const params = new URLSearchParams();

@@ -1,5 +1,6 @@
-import { element, mountCard, notShown } from './card.js';
+import { closeButton as xButton, element, mountCard, notShown } from './card.js';
 import { fetchWidget } from './fetch-widget.js';
+import { eventSender } from './send-event.js';
 import type { NpsPromptAnswer, WidgetHandle, WidgetOptions, WidgetTracker } from './types.js';
 
 /** Every text of the NPS prompt; set any of them for another language or tone. */
@@ -72,15 +73,7 @@ export const openNps = async (options: NpsOptions, tracker: WidgetTracker): Prom
   if (!answer?.show) return notShown(answer?.reason || 'error');
 
   const text: NpsText = { ...DEFAULT_TEXT, question: answer.question, ...options.text };
-  const surveyId = answer.surveyId;
-  const send = (event: string, properties: Record<string, unknown>): void => {
-    try {
-      tracker.track(event, { surveyId, ...properties });
-      void tracker.flush?.();
-    } catch {
-      // never throw into the host page
-    }
-  };
+  const send = eventSender(tracker, { surveyId: answer.surveyId });
   let score: number | undefined;
   let answered = false;
 
@@ -89,8 +82,7 @@ export const openNps = async (options: NpsOptions, tracker: WidgetTracker): Prom
     view.close(answered ? 'response' : 'dismissed');
   };
   const view = mountCard(options, { role: 'dialog', 'aria-modal': 'false', 'aria-labelledby': 'q' }, NPS_CSS, dismiss);
-  const closeButton = element('button', { type: 'button', class: 'x', 'aria-label': text.dismiss }, '×');
-  closeButton.onclick = dismiss;
+  const closeButton = xButton(text.dismiss, dismiss);
 
   const radios = Array.from({ length: 11 }, (_, value) =>
     element('button', { type: 'button', role: 'radio', 'aria-checked': 'false', tabindex: value ? -1 : 0 }, String(value)),

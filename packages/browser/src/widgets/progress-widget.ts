@@ -1,4 +1,4 @@
-import { element, mountCard, notShown } from './card.js';
+import { closeButton as xButton, element, mountCard, notShown } from './card.js';
 import { fetchWidget } from './fetch-widget.js';
 import type { ProgressAnswer, ProgressItem, WidgetHandle, WidgetOptions } from './types.js';
 
@@ -96,8 +96,7 @@ export const openProgress = async (options: ProgressOptions): Promise<WidgetHand
     );
   const title = fill(text.title, 0, days);
   const view = mountCard(options, { role: 'region', 'aria-labelledby': 't' }, PROGRESS_CSS, () => view.close('dismissed'));
-  const closeButton = element('button', { type: 'button', class: 'x', 'aria-label': text.dismiss }, '×');
-  closeButton.onclick = () => view.close('dismissed');
+  const closeButton = xButton(text.dismiss, () => view.close('dismissed'));
   const list = (heading: string | false, lines: Node[]): Node[] => {
     const nodes: Node[] = heading ? [element('h3', {}, heading)] : [];
     return lines.length ? [...nodes, element('ul', {}, ...lines)] : [];

@@ -6,6 +6,20 @@ import type { Uptake } from '../types.js';
  */
 export type NpsPromptAnswer = { show: boolean; surveyId: string; question: string; reason: string };
 
+/** `GET /v1/widgets/messages` (`@uptake/protocol` `MessageAnswer`): title and body arrive filled, as plain text. */
+export type MessageAnswer = {
+  show: boolean;
+  reason: string;
+  message: {
+    campaignId: string;
+    kind: string;
+    format: 'card' | 'banner';
+    title: string;
+    body: string;
+    cta: { label: string; url: string } | null;
+  } | null;
+};
+
 export type ProgressItem = { event: string; label: string; count: number; previousCount: number; change: number };
 export type MissingFeature = { event: string; label: string; weight: number; valueText: string | null };
 export type ProgressAnswer = {
@@ -39,17 +53,18 @@ export type WidgetOptions = {
   uptake?: WidgetTracker;
 };
 
-/** What `showNps` and `showProgress` resolve to. */
+/** What `showNps`, `showProgress` and `showMessage` resolve to. */
 export type WidgetHandle = {
   /** `true` when the widget is on screen. */
   shown: boolean;
   /**
    * Why (not): the service's reason for the NPS prompt (`eligible`, `answered_recently` …),
-   * `shown` / `empty` for progress, `error` when the service could not be asked.
+   * `shown` / `empty` for progress, the service's reason for a message (`eligible`, `holdout` …),
+   * `error` when the service could not be asked.
    */
   reason: string;
   /** Removes the widget (as if closed; an unanswered NPS prompt counts as dismissed). */
   close(): void;
-  /** Resolves when the widget is gone: `response`, `dismissed` or `closed`. */
-  closed: Promise<'response' | 'dismissed' | 'closed'>;
+  /** Resolves when the widget is gone: `response`, `dismissed`, `clicked` (a message's call to action) or `closed`. */
+  closed: Promise<'response' | 'dismissed' | 'clicked' | 'closed'>;
 };

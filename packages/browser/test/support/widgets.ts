@@ -10,7 +10,7 @@ export type WidgetRequest = { route: string; query: Record<string, string>; auth
 export const widgetRequests: WidgetRequest[] = [];
 
 /** Serves `GET /v1/widgets/<route>` with `body` (or the status when a number). */
-export const serveWidget = (route: 'nps' | 'progress', body: JsonBodyType): void => {
+export const serveWidget = (route: 'nps' | 'progress' | 'messages', body: JsonBodyType): void => {
   server.use(
     http.get(`${HOST}/v1/widgets/${route}`, ({ request }) => {
       const url = new URL(request.url);

@@ -17,6 +17,8 @@ export class ApiError extends Error {
     super(body?.message ?? `HTTP ${status}`);
     this.status = status;
     this.code = body?.error ?? 'http_error';
+    /** The field a 400 names (`message.body`), when it names one. */
+    this.path = body?.path;
   }
 }
 
@@ -50,6 +52,7 @@ export function createApi(secretKey) {
     get: (path, query) => request('GET', path, { query }),
     post: (path, body) => request('POST', path, { body }),
     patch: (path, body) => request('PATCH', path, { body }),
+    delete: (path) => request('DELETE', path),
     /** Follows `nextCursor` until the last page; returns every item. */
     async getAll(path, query = {}) {
       const items = [];

@@ -4,6 +4,7 @@ import { forget } from './data.js';
 import { el, render } from './dom.js';
 import { accountPage } from './pages/account.js';
 import { accountsPage } from './pages/accounts.js';
+import { campaignsPage } from './pages/campaigns.js';
 import { modelPage } from './pages/model.js';
 import { overviewPage } from './pages/overview.js';
 import { playsPage } from './pages/plays.js';
@@ -12,7 +13,7 @@ import { webhooksPage } from './pages/webhooks.js';
 
 /**
  * The dashboard's shell: sign-in, navigation and hash routes
- * (#/overview, #/accounts, #/accounts/:id, #/segments, #/segments/:key, #/plays, #/model, #/webhooks, #/webhooks/:id).
+ * (#/overview, #/accounts, #/accounts/:id, #/segments, #/segments/:key, #/plays, #/model, #/webhooks, #/webhooks/:id, #/campaigns, #/campaigns/:id).
  */
 
 const main = document.getElementById('main');
@@ -32,6 +33,7 @@ const routes = [
   { pattern: /^\/plays$/, page: playsPage, section: 'plays' },
   { pattern: /^\/model$/, page: modelPage, section: 'model' },
   { pattern: /^\/webhooks(?:\/(.+))?$/, page: webhooksPage, section: 'webhooks' },
+  { pattern: /^\/campaigns(?:\/(.+))?$/, page: campaignsPage, section: 'campaigns' },
 ];
 
 function showSignIn(message) {
