@@ -11,7 +11,7 @@ import { execFileSync } from 'node:child_process';
 import { cpSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
 import pg from 'pg';
 import { pino } from 'pino';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -35,9 +35,9 @@ async function allPages(app: FastifyInstance, secretKey: string, url: string): P
   const items: unknown[] = [];
   let cursor: string | null = null;
   do {
-    const response = await app.inject({ method: 'GET', url: `${url}&limit=500${cursor ? `&cursor=${cursor}` : ''}`, headers: { authorization: `Bearer ${secretKey}` } });
+    const response: LightMyRequestResponse = await app.inject({ method: 'GET', url: `${url}&limit=500${cursor ? `&cursor=${cursor}` : ''}`, headers: { authorization: `Bearer ${secretKey}` } });
     expect(response.statusCode, `${url}: ${response.body}`).toBe(200);
-    const page = response.json<{ items: unknown[]; nextCursor: string | null }>();
+    const page: { items: unknown[]; nextCursor: string | null } = response.json();
     items.push(...page.items);
     cursor = page.nextCursor;
   } while (cursor);
