@@ -1,7 +1,8 @@
 /**
  * Request examples shown in the API reference (`/docs`): the schemas name them with
- * `.meta({ examples })`, the service's OpenAPI carries them, and a test sends every route's
- * example to the running service (services/api/test/http/api-docs.test.ts), so they stay valid.
+ * `.meta({ examples })` (`.meta({ example })` where the schema transforms its input), the service's
+ * OpenAPI carries them, and a test sends every route's example to the running service
+ * (services/api/test/http/api-docs.test.ts), so they stay valid.
  */
 
 export const EXAMPLE_USER_ID = 'user_42';
