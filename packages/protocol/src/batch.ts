@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { LIMITS } from './limits.ts';
 import { contextSchema } from './events.ts';
+import { EXAMPLE_EVENTS } from './examples.ts';
 
 /**
  * The batch envelope. Events are checked one by one afterwards (see `validateEvent`) so that one
@@ -16,7 +17,9 @@ export const batchEnvelopeSchema = z.looseObject({
     .array(z.unknown(), { error: 'must be an array of events' })
     .max(LIMITS.maxEventsPerBatch, `must hold at most ${LIMITS.maxEventsPerBatch} events`),
   context: contextSchema.optional(),
-});
+})
+  // `example`, not `examples`: zod leaves a transforming schema's examples out of its input JSON Schema.
+  .meta({ example: { batch: [EXAMPLE_EVENTS.identify, EXAMPLE_EVENTS.group, EXAMPLE_EVENTS.track, EXAMPLE_EVENTS.page] } });
 
 export const fieldErrorSchema = z.object({ path: z.string(), message: z.string() });
 

@@ -44,8 +44,8 @@ const rangeBound = (edge: 'start' | 'end') =>
 
 export const eventsExportQuerySchema = z
   .object({
-    from: rangeBound('start').describe('first UTC day (from its start) or ISO timestamp, inclusive'),
-    to: rangeBound('end').describe('last UTC day (to its end) or ISO timestamp, inclusive'),
+    from: rangeBound('start').describe('first UTC day (from its start) or ISO timestamp, inclusive').meta({ example: '2026-11-01' }),
+    to: rangeBound('end').describe('last UTC day (to its end) or ISO timestamp, inclusive').meta({ example: '2026-11-30' }),
     format: z.enum(EXPORT_FORMATS, { error: 'must be ndjson or csv' }).default('ndjson'),
   })
   .superRefine((query, ctx) => {

@@ -12,3 +12,4 @@ export * from './export.ts';
 export * from './segment-history.ts';
 export * from './deletions.ts';
 export * from './campaigns.ts';
+export * from './examples.ts';

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { EXAMPLE_ACCOUNT_ID, EXAMPLE_SEGMENT_KEY, EXAMPLE_SEGMENT_RULE, EXAMPLE_USER_ID } from './examples.ts';
 import { findUnstorableValue, stringProblem } from './storable.ts';
 
 /**
@@ -60,8 +61,8 @@ export const storableBody = <T extends z.ZodType>(schema: T) =>
     if (problem) ctx.addIssue({ code: 'custom', message: problem.message, path: problem.path === '(root)' ? [] : [problem.path] });
   });
 
-export const userParamsSchema = z.object({ userId: idParamSchema() });
-export const accountParamsSchema = z.object({ accountId: idParamSchema() });
+export const userParamsSchema = z.object({ userId: idParamSchema().meta({ examples: [EXAMPLE_USER_ID] }) });
+export const accountParamsSchema = z.object({ accountId: idParamSchema().meta({ examples: [EXAMPLE_ACCOUNT_ID] }) });
 
 export const asOfQuerySchema = z.object({
   asOf: isoDay.optional().describe('UTC day the figure is computed as of (default: today)'),
@@ -185,7 +186,8 @@ export const newScoreModelSchema = storableBody(
   z.object({
     features: z
       .record(z.string().min(1).max(200), scoreFeatureSchema)
-      .refine((features) => Object.keys(features).length > 0, 'must name at least one feature'),
+      .refine((features) => Object.keys(features).length > 0, 'must name at least one feature')
+      .meta({ examples: [{ 'Report Created': { weight: 2, label: 'Reports' }, Export: { weight: 5, label: 'Exports' } }] }),
     windowDays: z.number().int().min(1).max(365).default(30),
     dailyCap: z.number().int().min(1).max(100_000).default(20),
     activate: z.boolean().default(true).describe('false: keep it as a shadow model, queryable with ?model='),
@@ -369,7 +371,7 @@ export const newSegmentSchema = withRuleCheck(
     of: segmentKind,
     rule: segmentRuleSchema,
   }),
-);
+).meta({ examples: [{ key: EXAMPLE_SEGMENT_KEY, name: 'At risk', of: 'accounts', rule: EXAMPLE_SEGMENT_RULE }] });
 /** `PUT /v1/segments/:key`: replaces the segment (the key stays). */
 export const segmentUpdateSchema = withRuleCheck(
   z.strictObject({
@@ -378,7 +380,7 @@ export const segmentUpdateSchema = withRuleCheck(
     of: segmentKind,
     rule: segmentRuleSchema,
   }),
-);
+).meta({ examples: [{ name: 'At risk', of: 'accounts', rule: EXAMPLE_SEGMENT_RULE }] });
 
 export const segmentSchema = z.object({
   key: z.string(),

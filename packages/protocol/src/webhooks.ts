@@ -53,7 +53,9 @@ const npsCategoriesSchema = z
   .describe('NPS categories nps.response is sent for; null or absent: every one');
 
 const endpointFields = {
-  url: urlSchema.describe('where deliveries are POSTed (http or https; private addresses are refused, docs/webhooks.md)'),
+  url: urlSchema
+    .describe('where deliveries are POSTed (http or https; private addresses are refused, docs/webhooks.md)')
+    .meta({ examples: ['https://example.com/hooks/uptake'] }),
   description: z.string().max(WEBHOOK_LIMITS.maxDescriptionLength).describe('a note for people'),
   format: z.enum(WEBHOOK_FORMATS, { error: 'must be standard or slack' }).describe('standard: the JSON payload; slack: a message a Slack incoming webhook accepts'),
   events: eventsSchema.describe(`events to deliver: ${WEBHOOK_EVENTS.join(', ')}`),

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { EXAMPLE_USER_ID } from './examples.ts';
 import { idParamSchema, storableBody } from './query.ts';
 
 /**
@@ -7,8 +8,13 @@ import { idParamSchema, storableBody } from './query.ts';
  */
 
 export const widgetUserQuerySchema = z.object({
-  userId: idParamSchema().describe('the signed-in user, as sent in identify'),
-  userHash: z.string().min(1).max(200).describe('hex(HMAC-SHA256(identitySecret, userId)), computed by your backend'),
+  userId: idParamSchema().describe('the signed-in user, as sent in identify').meta({ examples: [EXAMPLE_USER_ID] }),
+  userHash: z
+    .string()
+    .min(1)
+    .max(200)
+    .describe('hex(HMAC-SHA256(identitySecret, userId)), computed by your backend')
+    .meta({ examples: ['9f2c4e1a7b3d5f608192a3b4c5d6e7f8091a2b3c4d5e6f708192a3b4c5d6e7f8'] }),
   writeKey: z.string().min(1).max(200).optional().describe('the write key, when it cannot be sent as Authorization: Bearer <writeKey>'),
   accountId: idParamSchema()
     .optional()

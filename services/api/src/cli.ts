@@ -402,7 +402,7 @@ function banner(config: Config, url: string, demo: DemoProjectFile): string {
     '',
     `  Try:  curl -s ${url}/v1/segments/champion-disengaged/members -H 'authorization: Bearer ${demo.secretKey}'`,
     `        pnpm --dir examples/backend-plays start   (this week's plays; see docs/examples.md)`,
-    `  OpenAPI: ${url}/docs/json     Stop: Ctrl-C`,
+    `  API reference: ${url}/docs   (OpenAPI: ${url}/docs/json)     Stop: Ctrl-C`,
     '',
   ].join('\n');
 }

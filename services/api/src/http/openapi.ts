@@ -1,8 +1,24 @@
 import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
 import type { FastifyInstance } from 'fastify';
 import { jsonSchemaTransform, jsonSchemaTransformObject } from 'fastify-type-provider-zod';
+import { DASHBOARD_CSP } from '../dashboard/dashboard.route.ts';
+import { addRequestExamples } from './openapi-examples.ts';
 
-/** OpenAPI 3.1 generated from the routes' zod schemas, served at `GET /docs/json`. */
+/**
+ * The API reference's page security policy: the dashboard's (only this origin's scripts, styles,
+ * images and API; no inline code, no eval). Swagger UI's page loads its scripts and styles as
+ * files and sets styles through the CSSOM, so it needs no hash, nonce or `'unsafe-*'`: the one
+ * inline `<style>` it would add is in the Swagger logo of its top bar, which the base layout
+ * (below) leaves out.
+ */
+export const DOCS_CSP = DASHBOARD_CSP;
+
+/**
+ * OpenAPI 3.1 generated from the routes' zod schemas, with a request example for every route
+ * (`openapi-examples.ts`): the JSON at `GET /docs/json` (and `/docs/yaml`), and the interactive
+ * reference (Swagger UI, served from node_modules: nothing is loaded from another origin) at `GET /docs`.
+ */
 export async function registerOpenApi(app: FastifyInstance): Promise<void> {
   await app.register(swagger, {
     openapi: {
@@ -15,8 +31,18 @@ export async function registerOpenApi(app: FastifyInstance): Promise<void> {
         },
       },
     },
-    transform: jsonSchemaTransform,
+    transform: (input) => {
+      const transformed = jsonSchemaTransform(input);
+      return { ...transformed, schema: addRequestExamples(transformed.schema) };
+    },
     transformObject: jsonSchemaTransformObject,
   });
-  app.get('/docs/json', { schema: { hide: true } }, async () => app.swagger());
+  await app.register(swaggerUi, {
+    routePrefix: '/docs',
+    // Every answer under /docs, the page and its files alike, carries the strict policy.
+    staticCSP: DOCS_CSP,
+    // Unset, the plugin's validatorUrl is null: no call to the public validator service.
+    uiConfig: { layout: 'BaseLayout', deepLinking: true, displayRequestDuration: true },
+    theme: { title: 'Uptake API reference' },
+  });
 }

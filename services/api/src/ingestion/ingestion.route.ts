@@ -3,7 +3,7 @@ import type { FastifyInstance, FastifyPluginAsync, FastifyRequest } from 'fastif
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import type { Kysely } from 'kysely';
 import { z } from 'zod';
-import { batchEnvelopeSchema, batchResponseSchema, errorResponseSchema, EVENT_TYPES, LIMITS, type BatchResponse } from '@uptake/protocol';
+import { batchEnvelopeSchema, batchResponseSchema, errorResponseSchema, EVENT_TYPES, EXAMPLE_EVENTS, LIMITS, type BatchResponse } from '@uptake/protocol';
 import type { Database } from '../db/database.ts';
 import type { Auth } from '../auth/authenticate.ts';
 import { isEchoableOrigin } from '../auth/credentials.ts';
@@ -116,7 +116,9 @@ export const ingestionRoutes: FastifyPluginAsync<IngestionOptions> = async (app,
       schema: {
         summary: `Send one ${type} event`,
         tags: ['ingestion'],
-        body: z.looseObject({ type: z.literal(type).optional(), writeKey: z.string().optional(), sentAt: batchEnvelopeSchema.shape.sentAt }),
+        body: z
+          .looseObject({ type: z.literal(type).optional(), writeKey: z.string().optional(), sentAt: batchEnvelopeSchema.shape.sentAt })
+          .meta({ example: EXAMPLE_EVENTS[type] }),
         response: { 200: batchResponseSchema, ...errorResponses },
       },
       handler: async (request) => {

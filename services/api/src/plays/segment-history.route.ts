@@ -11,6 +11,7 @@ import {
   segmentHistoryQuerySchema,
   userParamsSchema,
   type SegmentTransition,
+  EXAMPLE_SEGMENT_KEY,
 } from '@uptake/protocol';
 import type { Auth } from '../auth/authenticate.ts';
 import { secretKeyAuthenticator } from '../auth/secret-key.ts';
@@ -45,7 +46,7 @@ export const segmentHistoryRoutes: FastifyPluginAsync<SegmentHistoryRoutesOption
       summary: 'Who entered and left a segment on some days, in the order recorded',
       tags,
       security,
-      params: z.object({ key: idParamSchema(300) }),
+      params: z.object({ key: idParamSchema(300).meta({ examples: [EXAMPLE_SEGMENT_KEY] }) }),
       querystring: segmentChangesQuerySchema,
       response: { 200: segmentChangesSchema, ...errors },
     },

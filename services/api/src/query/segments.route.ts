@@ -13,6 +13,7 @@ import {
   segmentUpdateSchema,
   type ScoreModel,
   idParamSchema,
+  EXAMPLE_SEGMENT_KEY,
 } from '@uptake/protocol';
 import { today } from '../domain/days.ts';
 import { builtInSegment, FEATURE_UNUSED_PREFIX, isReservedSegmentKey } from '../domain/segments/built-in.ts';
@@ -37,7 +38,7 @@ import {
 } from './segments.queries.ts';
 
 const errors = { ...queryErrors, 409: errorResponseSchema };
-const keyParams = z.object({ key: idParamSchema(300) });
+const keyParams = z.object({ key: idParamSchema(300).meta({ examples: [EXAMPLE_SEGMENT_KEY] }) });
 
 // The cursor is the id of the previous page's last member; the next page starts after that id.
 const memberCursor = (id: string) => encodeCursor([id]);
