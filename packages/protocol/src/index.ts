@@ -11,3 +11,6 @@ export * from './webhooks.ts';
 export * from './export.ts';
 export * from './segment-history.ts';
 export * from './deletions.ts';
+export * from './groups.ts';
+export * from './retention-cohorts.ts';
+export * from './score-model-compare.ts';
