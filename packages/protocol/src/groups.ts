@@ -31,6 +31,5 @@ export const groupsSchema = z.object({
   groups: z.array(groupSchema).describe('by score descending, then value (the missing group last among equals)'),
 });
 
-export type GroupsQuery = Partial<z.input<typeof groupsQuerySchema>>;
 export type Groups = z.output<typeof groupsSchema>;
 export type Group = z.output<typeof groupSchema>;

@@ -31,6 +31,5 @@ export const retentionSchema = z.object({
   cohorts: z.array(retentionCohortSchema).describe('oldest first; periods without new users are left out'),
 });
 
-export type RetentionQuery = Partial<z.input<typeof retentionQuerySchema>>;
 export type Retention = z.output<typeof retentionSchema>;
 export type RetentionCohort = z.output<typeof retentionCohortSchema>;

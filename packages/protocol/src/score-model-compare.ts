@@ -33,5 +33,4 @@ export const scoreModelComparisonSchema = z.object({
   down: z.array(scoreModelMoverSchema).describe('the biggest moves down, biggest first, then id'),
 });
 
-export type ScoreModelCompareQuery = z.input<typeof scoreModelCompareQuerySchema>;
 export type ScoreModelComparison = z.output<typeof scoreModelComparisonSchema>;

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createUptakeClient, UptakeApiError } from '@uptake/client';
 import { testDatabaseKinds } from '../support/databases.ts';
 import { generateDataset } from '../support/generate-data.ts';
 import { ingestEvents } from '../support/ingest.ts';
@@ -109,6 +110,21 @@ describe.each(testDatabaseKinds)('score-model comparison on %s', (kind) => {
     const today = new Date().toISOString().slice(0, 10);
     const answer = await get('/v1/score-models/compare?a=1&b=2');
     expect(answer).toEqual(onWire(expectedComparison('users', models[0]!, models[1]!, today, 10)));
+  });
+
+  it('the typed client answers what the routes answer (compare, groups, retention), and throws the 400s', async () => {
+    const host = await t.app.listen({ port: 0, host: '127.0.0.1' });
+    const client = createUptakeClient({ host, secretKey: t.project.secretKey });
+    const account = data.accounts[0]!.accountId;
+    expect(await client.compareScoreModels({ a: 1, b: 3, of: 'accounts', asOf: yesterday, limit: 3 })).toEqual(await get(`/v1/score-models/compare?a=1&b=3&of=accounts&asOf=${yesterday}&limit=3`));
+    expect(await client.accountGroups(account, { trait: 'role', asOf: yesterday, model: 2 })).toEqual(await get(`/v1/accounts/${account}/groups?trait=role&asOf=${yesterday}&model=2`));
+    expect(await client.groups({ asOf: yesterday })).toEqual(await get(`/v1/groups?asOf=${yesterday}`));
+    const retention = await client.retention({ by: 'month', to: yesterday, accountId: account });
+    expect(retention).toEqual(await get(`/v1/retention?by=month&to=${yesterday}&accountId=${account}`));
+    expect(retention.cohorts.length).toBeGreaterThan(0);
+    const refused = await client.compareScoreModels({ a: 1, b: 9 }).catch((error: unknown) => error);
+    expect(refused).toBeInstanceOf(UptakeApiError);
+    expect(refused).toMatchObject({ status: 400, path: 'b' });
   });
 
   it('refuses hostile parameters with a 400 naming them', async () => {
