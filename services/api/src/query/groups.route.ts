@@ -5,7 +5,6 @@ import { today } from '../domain/days.ts';
 import { scoresByGroup } from './groups.queries.ts';
 import { mustHaveAccount, scoreModelFor } from './route-lookups.ts';
 import { errors, security, type ResourceRoutesOptions } from './route-schema.ts';
-import { segmentThresholds } from './segments.queries.ts';
 
 /**
  * Scores by group of users (docs/api.md, "Scores by group"): one account's users, or every user,
@@ -17,9 +16,9 @@ export const groupRoutes: FastifyPluginAsync<ResourceRoutesOptions> = async (app
 
   const answer = async (projectId: string, query: { trait: string; asOf?: string | undefined; model?: number | undefined }, accountId?: string) => {
     const asOf = query.asOf ?? today();
-    const [model, thresholds] = await Promise.all([scoreModelFor(db, projectId, query.model), segmentThresholds(db, projectId)]);
+    const model = await scoreModelFor(db, projectId, query.model);
     if (accountId !== undefined) await mustHaveAccount(db, projectId, accountId);
-    const { window, groups } = await scoresByGroup(db, cache, projectId, model, thresholds, { trait: query.trait, asOf, accountId });
+    const { window, groups } = await scoresByGroup(db, cache, projectId, model, { trait: query.trait, asOf, accountId });
     return { accountId: accountId ?? null, trait: query.trait, asOf, model: { version: model.version }, window, groups };
   };
 

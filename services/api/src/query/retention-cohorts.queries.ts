@@ -1,13 +1,12 @@
 import { sql, type Kysely } from 'kysely';
-import type { ScoreModel, SegmentThresholds } from '@uptake/protocol';
 import type { Database } from '../db/database.ts';
 import { daysBetween } from '../domain/days.ts';
 import { retentionCohorts, type CohortPeriod, type RetentionCohort } from '../domain/retention-cohorts.ts';
 import { accountRows, isActivity } from './activity-rows.queries.ts';
 import type { FigureCache } from './figure-cache.ts';
+import { membershipHistory } from './groups.queries.ts';
 import { inOneNumbering } from './id-numbers.ts';
 import { activeUsersOfDays } from './metrics.queries.ts';
-import { segmentFacts } from './segments-facts.queries.ts';
 
 /** Each user's active days in from … to, as of `to`: the project's (per-day parts shared with the DAU series), or in one account's events. */
 async function activeDaysOf(db: Kysely<Database>, cache: FigureCache, projectId: string, range: { from: string; to: string; accountId?: string | undefined }): Promise<Map<string, string[]>> {
@@ -33,27 +32,25 @@ async function activeDaysOf(db: Kysely<Database>, cache: FigureCache, projectId:
 
 /**
  * Retention cohorts (domain/retention-cohorts.ts `retentionCohorts`) as of `to`: the users first
- * seen in from … to (first seen in the project, as the segment facts give it; with `accountId`,
+ * seen in from … to (first seen in the project, from the whole history the segment facts fold too; with `accountId`,
  * only the account's users, and only activity in the account's events counts). Cached until the
  * project stores new events.
  *
  * @example
- * await retention(db, cache, projectId, model, thresholds, { by: 'week', from: '2026-01-05', to: '2026-03-29' })
+ * await retention(db, cache, projectId, { by: 'week', from: '2026-01-05', to: '2026-03-29' })
  */
 export function retention(
   db: Kysely<Database>,
   cache: FigureCache,
   projectId: string,
-  model: ScoreModel,
-  thresholds: SegmentThresholds,
   range: { by: CohortPeriod; from: string; to: string; accountId?: string | undefined },
 ): Promise<RetentionCohort[]> {
   const { by, from, to, accountId } = range;
   return cache.get(projectId, `retention:${JSON.stringify([by, from, to, accountId ?? null])}`, async () => {
-    const [facts, activeDays] = await Promise.all([segmentFacts(db, cache, projectId, model, thresholds, to), activeDaysOf(db, cache, projectId, range)]);
-    const members = accountId === undefined ? undefined : new Set(facts.accounts.find((account) => account.accountId === accountId)?.memberIds ?? []);
+    const [history, activeDays] = await Promise.all([membershipHistory(db, projectId, to), activeDaysOf(db, cache, projectId, range)]);
+    const members = accountId === undefined ? undefined : history.members.get(accountId);
     const firstSeen = new Map<string, string>();
-    for (const user of facts.users) if (members === undefined || members.has(user.userId)) firstSeen.set(user.userId, user.firstSeen);
+    for (const [userId, user] of history.users) if (members === undefined || members.has(userId)) firstSeen.set(userId, user.firstSeen);
     return retentionCohorts({ by, from, to, firstSeen, activeDays });
   });
 }

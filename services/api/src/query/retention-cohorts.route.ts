@@ -4,9 +4,8 @@ import { retentionQuerySchema, retentionSchema } from '@uptake/protocol';
 import { addDays, today } from '../domain/days.ts';
 import { dateRange } from './date-range.ts';
 import { retention } from './retention-cohorts.queries.ts';
-import { mustHaveAccountIfNamed, scoreModelFor } from './route-lookups.ts';
+import { mustHaveAccountIfNamed } from './route-lookups.ts';
 import { errors, security, type ResourceRoutesOptions } from './route-schema.ts';
-import { segmentThresholds } from './segments.queries.ts';
 
 /** Days of the default range: 12 weeks, or about 6 months, to `to`. */
 const DEFAULT_DAYS = { week: 84, month: 183 } as const;
@@ -30,8 +29,7 @@ export const retentionRoutes: FastifyPluginAsync<ResourceRoutesOptions> = async 
       // At most 400 days, as every range (date-range.ts); a refused range names `from`.
       const { from } = dateRange({ from: request.query.from ?? addDays(to, -(DEFAULT_DAYS[by] - 1)), to }, DEFAULT_DAYS[by]);
       await mustHaveAccountIfNamed(db, projectId, accountId);
-      const [model, thresholds] = await Promise.all([scoreModelFor(db, projectId, undefined), segmentThresholds(db, projectId)]);
-      const cohorts = await retention(db, cache, projectId, model, thresholds, { by, from, to, accountId });
+      const cohorts = await retention(db, cache, projectId, { by, from, to, accountId });
       return { by, from, to, accountId: accountId ?? null, cohorts };
     },
   });
