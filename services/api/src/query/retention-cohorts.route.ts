@@ -28,8 +28,9 @@ export const retentionRoutes: FastifyPluginAsync<ResourceRoutesOptions> = async 
       const to = request.query.to ?? today();
       // At most 400 days, as every range (date-range.ts); a refused range names `from`.
       const { from } = dateRange({ from: request.query.from ?? addDays(to, -(DEFAULT_DAYS[by] - 1)), to }, DEFAULT_DAYS[by]);
-      await mustHaveAccountIfNamed(db, projectId, accountId);
       const cohorts = await retention(db, cache, projectId, { by, from, to, accountId });
+      // Checked only without cohorts: an account whose users were seen exists, and a warm answer stays one read.
+      if (cohorts.length === 0) await mustHaveAccountIfNamed(db, projectId, accountId);
       return { by, from, to, accountId: accountId ?? null, cohorts };
     },
   });
