@@ -48,7 +48,8 @@ export function retention(
   const { by, from, to, accountId } = range;
   return cache.get(projectId, `retention:${JSON.stringify([by, from, to, accountId ?? null])}`, async () => {
     const [history, activeDays] = await Promise.all([membershipHistory(db, projectId, to), activeDaysOf(db, cache, projectId, range)]);
-    const members = accountId === undefined ? undefined : history.members.get(accountId);
+    // An account nobody had joined by then has no users, not everyone.
+    const members = accountId === undefined ? undefined : (history.members.get(accountId) ?? new Map<string, unknown>());
     const firstSeen = new Map<string, string>();
     for (const [userId, user] of history.users) if (members === undefined || members.has(userId)) firstSeen.set(userId, user.firstSeen);
     return retentionCohorts({ by, from, to, firstSeen, activeDays });

@@ -105,9 +105,14 @@ describe.each(testDatabaseKinds)('retention cohorts on %s', (kind) => {
     expect(inCohort(ranges[1]!)).toBeUndefined();
   });
 
-  it('answers each account’s cohorts (its users, activity in its events)', async () => {
+  it('answers each account’s cohorts (its users, activity in its events); an account nobody had joined by `to` has none', async () => {
+    // Before some accounts had users: their cohorts are empty, not the project's.
+    const early = { by: 'week' as const, from: addDays(yesterday, -99), to: addDays(yesterday, -60) };
+    const empty = data.accounts.filter((account) => expectedCohorts('week', early.from, early.to, account.accountId).length === 0);
+    expect(empty.length).toBeGreaterThan(0);
+    expect(empty.length).toBeLessThan(data.accounts.length);
     for (const account of data.accounts) {
-      for (const range of [ranges[0]!, ranges[3]!]) {
+      for (const range of [ranges[0]!, ranges[3]!, early]) {
         const answer = await get(`/v1/retention?by=${range.by}&from=${range.from}&to=${range.to}&accountId=${encodeURIComponent(account.accountId)}`);
         expect(answer, `${account.accountId} ${JSON.stringify(range)}`).toEqual({ ...range, accountId: account.accountId, cohorts: expectedCohorts(range.by, range.from, range.to, account.accountId) });
       }
