@@ -10,6 +10,12 @@ import type {
   AccountUser,
   AccountUsers,
   AccountUsersQuery,
+  Groups,
+  GroupsQuery,
+  Retention,
+  RetentionQuery,
+  ScoreModelCompareQuery,
+  ScoreModelComparison,
   ActiveMetrics,
   AsOfQuery,
   BatchResponse,
@@ -229,6 +235,45 @@ export type UptakeClient = {
    * });
    */
   createScoreModel(model: NewScoreModel): Promise<ScoreModel>;
+
+  /**
+   * How two score model versions rank the same users (or accounts, `of: 'accounts'`) as of a day:
+   * Spearman rank correlation (ties averaged), how many moved up, down or not, and the biggest
+   * movers each way. `GET /v1/score-models/compare`; an unknown version is a 400 naming `a` or `b`.
+   *
+   * @example
+   * const { spearman, up, down } = await client.compareScoreModels({ a: 1, b: 2, of: 'accounts' });
+   */
+  compareScoreModels(query: ScoreModelCompareQuery): Promise<ScoreModelComparison>;
+
+  /**
+   * An account's users grouped by a user trait (default `role`) as of a day: per group its users,
+   * active users, score in the account, score per active user and top features; users without
+   * the trait in a group with `value: null, missing: true`. `GET /v1/accounts/:accountId/groups`.
+   *
+   * @example
+   * const { groups } = await client.accountGroups('acme', { trait: 'role' });
+   */
+  accountGroups(accountId: string, query?: GroupsQuery): Promise<Groups>;
+
+  /**
+   * Every user of the project grouped by a user trait (default `role`), as `accountGroups` does
+   * for one account. `GET /v1/groups`.
+   *
+   * @example
+   * const { groups } = await client.groups({ trait: 'plan', asOf: '2026-01-31' });
+   */
+  groups(query?: GroupsQuery): Promise<Groups>;
+
+  /**
+   * Retention cohorts: users by the ISO week (or month) they were first seen, and the share of
+   * each cohort active in every later period, for the project or one account (at most 400 days).
+   * `GET /v1/retention`.
+   *
+   * @example
+   * const { cohorts } = await client.retention({ by: 'week', from: '2026-01-05', to: '2026-03-29' });
+   */
+  retention(query?: RetentionQuery): Promise<Retention>;
 
   /**
    * Every segment of the project, built-in then custom, with the built-in thresholds in effect.
@@ -625,6 +670,10 @@ export function createUptakeClient(options: UptakeClientOptions): UptakeClient {
     nps: (rangeQuery = {}) => query('nps', { method: 'GET', path: '/v1/nps', query: rangeQuery }),
     scoreModels: () => query('scoreModels', { method: 'GET', path: '/v1/score-models' }),
     createScoreModel: (model) => query('createScoreModel', { method: 'POST', path: '/v1/score-models', body: model }),
+    compareScoreModels: (compareQuery) => query('compareScoreModels', { method: 'GET', path: '/v1/score-models/compare', query: compareQuery }),
+    accountGroups: (accountId, groupsQuery = {}) => query('accountGroups', { method: 'GET', path: path`/v1/accounts/${accountId}/groups`, query: groupsQuery }),
+    groups: (groupsQuery = {}) => query('groups', { method: 'GET', path: '/v1/groups', query: groupsQuery }),
+    retention: (retentionQuery = {}) => query('retention', { method: 'GET', path: '/v1/retention', query: retentionQuery }),
     segments: () => query('segments', { method: 'GET', path: '/v1/segments' }),
     segmentMembers: (key, membersQuery = {}) =>
       query('segmentMembers', { method: 'GET', path: path`/v1/segments/${key}/members`, query: membersQuery }),

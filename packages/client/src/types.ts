@@ -1,5 +1,8 @@
 import type { z } from 'zod';
 import type {
+  groupsQuerySchema,
+  retentionQuerySchema,
+  scoreModelCompareQuerySchema,
   accountListQuerySchema,
   accountListSchema,
   accountUsersQuerySchema,
@@ -64,6 +67,12 @@ export type SegmentMembersQuery = Partial<z.output<typeof segmentMembersQuerySch
 export type AccountListQuery = Partial<z.output<typeof accountListQuerySchema>>;
 /** `asOf`, `model`, `limit` (1–500, default 100), `cursor` (a previous `nextCursor`). */
 export type AccountUsersQuery = Partial<z.output<typeof accountUsersQuerySchema>>;
+/** `trait` (a user trait, default `role`), `asOf`, `model`. */
+export type GroupsQuery = Partial<z.output<typeof groupsQuerySchema>>;
+/** `by` (`week` | `month`, default `week`), `from`, `to` (at most 400 days; default 84 or 183 days to today), `accountId`. */
+export type RetentionQuery = Partial<z.output<typeof retentionQuerySchema>>;
+/** `a` and `b` (the two model versions), `asOf`, `of` (`users` | `accounts`, default `users`), `limit` (movers each way, 1–100, default 10). */
+export type ScoreModelCompareQuery = Pick<z.output<typeof scoreModelCompareQuerySchema>, 'a' | 'b'> & Partial<Omit<z.output<typeof scoreModelCompareQuerySchema>, 'a' | 'b'>>;
 /** A new score model version (POST /v1/score-models). */
 export type NewScoreModel = z.input<typeof newScoreModelSchema>;
 
@@ -119,6 +128,7 @@ export type SegmentSettingsUpdate = z.input<typeof segmentSettingsUpdateSchema>;
 
 // ── Project settings and keys (docs/security.md) ──
 
+export type { Group, Groups, Retention, RetentionCohort, ScoreModelComparison } from '@uptake/protocol';
 export type { KeyKind, KeyRotation, KeyRotationInput, ProjectInfo, ProjectSettingsUpdate } from '@uptake/protocol';
 
 // ── Webhooks (docs/webhooks.md) ──

@@ -13,3 +13,6 @@ export * from './segment-history.ts';
 export * from './deletions.ts';
 export * from './campaigns.ts';
 export * from './examples.ts';
+export * from './groups.ts';
+export * from './retention-cohorts.ts';
+export * from './score-model-compare.ts';

@@ -90,6 +90,16 @@ try {
       const response = await app.inject({ method: 'POST', url: '/v1/batch', payload: { writeKey: project.writeKey, batch } });
       if (response.statusCode !== 200 || response.json<{ accepted: number }>().accepted !== batch.length) throw new Error(`group calls: ${response.statusCode} ${response.body}`);
     }
+    // One identify per user with a role (one user in 9 without), for the scores by group.
+    const roles = ['admin', 'analyst', 'manager', 'viewer'];
+    for (let first = 0; first < USERS; first += LIMITS.maxEventsPerBatch) {
+      const batch = [];
+      for (let u = first; u < Math.min(USERS, first + LIMITS.maxEventsPerBatch); u++) {
+        batch.push({ type: 'identify', messageId: `i-${u}`, userId: `user-${u}`, timestamp: joinedAt, traits: u % 9 === 0 ? {} : { role: roles[u % roles.length] } });
+      }
+      const response = await app.inject({ method: 'POST', url: '/v1/batch', payload: { writeKey: project.writeKey, batch } });
+      if (response.statusCode !== 200 || response.json<{ accepted: number }>().accepted !== batch.length) throw new Error(`identify calls: ${response.statusCode} ${response.body}`);
+    }
     // Skewed activity: a user's events fall on ~1/3 of days; features Zipf-like.
     await sql`
       insert into events (project_id, message_id, type, event, user_id, account_id, timestamp, received_at, properties)
@@ -119,6 +129,16 @@ try {
   const auth = { authorization: `Bearer ${project.secretKey}` };
   const from = new Date(Date.parse(lastDay) - 29 * 86_400_000).toISOString().slice(0, 10);
   const from90 = new Date(Date.parse(lastDay) - 89 * 86_400_000).toISOString().slice(0, 10);
+  // A shadow model to compare with version 1 (a kept database gets one more version each run).
+  const shadow = await app.inject({
+    method: 'POST',
+    url: '/v1/score-models',
+    headers: auth,
+    payload: { features: { 'Feature 1': { weight: 3, label: 'One' }, 'Feature 5': { weight: 1, label: 'Five' }, 'Feature 9': { weight: 5, label: 'Nine' } }, activate: false },
+  });
+  if (shadow.statusCode !== 201) throw new Error(`shadow model: ${shadow.statusCode} ${shadow.body}`);
+  const shadowVersion = shadow.json<{ version: number }>().version;
+  const from12Weeks = addDays(lastDay, -83);
   const routes: Array<[string, string]> = [
     ['user score', `/v1/users/user-123/score?asOf=${lastDay}`],
     ['account score', `/v1/accounts/acct-7/score?asOf=${lastDay}`],
@@ -133,6 +153,13 @@ try {
     ['NPS, account', `/v1/nps?asOf=${lastDay}&accountId=acct-7`],
     ['segment first page (accounts: low-utilization)', `/v1/segments/low-utilization/members?asOf=${lastDay}`],
     ['segment first page (users: dormant)', `/v1/segments/dormant/members?asOf=${lastDay}`],
+    ['scores by role, account', `/v1/accounts/acct-7/groups?asOf=${lastDay}`],
+    ['scores by role, project', `/v1/groups?asOf=${lastDay}`],
+    ['retention by week (12 weeks), project', `/v1/retention?by=week&from=${from12Weeks}&to=${lastDay}`],
+    ['retention by week (12 weeks), account', `/v1/retention?by=week&from=${from12Weeks}&to=${lastDay}&accountId=acct-7`],
+    ['retention by month (90 days), project', `/v1/retention?by=month&from=${from90}&to=${lastDay}`],
+    [`score-model comparison v1 ↔ v${shadowVersion}, users`, `/v1/score-models/compare?a=1&b=${shadowVersion}&asOf=${lastDay}&of=users`],
+    [`score-model comparison v1 ↔ v${shadowVersion}, accounts`, `/v1/score-models/compare?a=1&b=${shadowVersion}&asOf=${lastDay}&of=accounts`],
   ];
   const call = async (path: string) => {
     const t0 = process.hrtime.bigint();
@@ -182,6 +209,9 @@ try {
       { name: 'NPS, project', path: `/v1/nps?asOf=${lastDay}`, value: (a) => a.body['responses'] },
       { name: 'utilisation', path: `/v1/accounts/acct-7/utilisation?asOf=${lastDay}`, value: (a) => a.body['activeUsers30d'] },
       { name: "a user's segments (new-users)", path: `/v1/users/${fresh}/segments?asOf=${lastDay}`, value: (a) => JSON.stringify(a.body) },
+      { name: 'scores by role, account', path: `/v1/accounts/acct-7/groups?asOf=${lastDay}`, value: (a) => JSON.stringify(a.body['groups']) },
+      { name: 'retention by week, project', path: `/v1/retention?by=week&from=${from12Weeks}&to=${lastDay}`, value: (a) => JSON.stringify(a.body['cohorts']) },
+      { name: 'score-model comparison, users', path: `/v1/score-models/compare?a=1&b=${shadowVersion}&asOf=${lastDay}&of=users`, value: (a) => a.body['count'] },
     ];
     const before = await Promise.all(probes.map(async (probe) => probe.value(await get(probe.path))));
     const message = (suffix: string, event: string, properties: Record<string, unknown>) => ({ type: 'track', event, userId: fresh, messageId: `${fresh}-${suffix}`, timestamp: at, properties, context: { groupId: 'acct-7' } });

@@ -9,6 +9,20 @@ import { seatsAsOf } from '../figure-sql/figures.ts';
 import { inOneNumbering, numberOf, type NumberedIds } from './id-numbers.ts';
 
 /**
+ * Each day's distinct active users of the project (in the order of `days`), with identity links as
+ * of the end of `asOf`, as numbers; kept per day in the figure cache, so new events recompute only
+ * the days they fell on (the DAU series and the retention cohorts share these parts).
+ */
+export function activeUsersOfDays(db: Kysely<Database>, cache: FigureCache, projectId: string, days: string[], asOf: string): Promise<NumberedIds[]> {
+  return cache.days(projectId, `active-users:${asOf}`, days, async (day): Promise<NumberedIds> => {
+    const active = await sql<{ user_id: string }>`
+      select distinct r.user_id from (${userRows(projectId, { from: day, to: day }, asOf)}) r where ${isActivity('r')}`.execute(db);
+    const users = cache.numbering(projectId, 'users');
+    return { numbering: users, numbers: Int32Array.from(active.rows, (row) => numberOf(users, row.user_id)) };
+  });
+}
+
+/**
  * DAU / WAU / MAU / stickiness per day for the project or one account. The project's series is
  * assembled from each day's active users (kept per day, so new events recompute only their
  * days); an account's from one pass over its active user-days (see `ActiveDelta`).
@@ -27,12 +41,7 @@ export function activeMetrics(
   const first = addDays(range.from, -29);
   return cache.get(projectId, `active:${range.from}:${range.to}:${asOf}:${range.accountId ?? ''}`, async () => {
     if (range.accountId === undefined) {
-      const days = await cache.days(projectId, `active-users:${asOf}`, daysBetween(first, range.to), async (day): Promise<NumberedIds> => {
-        const active = await sql<{ user_id: string }>`
-          select distinct r.user_id from (${userRows(projectId, { from: day, to: day }, asOf)}) r where ${isActivity('r')}`.execute(db);
-        const users = cache.numbering(projectId, 'users');
-        return { numbering: users, numbers: Int32Array.from(active.rows, (row) => numberOf(users, row.user_id)) };
-      });
+      const days = await activeUsersOfDays(db, cache, projectId, daysBetween(first, range.to), asOf);
       return { days: activeSeriesOfDays(inOneNumbering(days).numbers, first, range.from, range.to) };
     }
     const deltas = await sql<ActiveDelta>`

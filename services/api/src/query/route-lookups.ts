@@ -5,10 +5,13 @@ import { HttpError } from '../http/errors.ts';
 import { findScoreModel } from './score-models.queries.ts';
 import { accountExists, userExists } from './scores.queries.ts';
 
-/** The score model a request names (the active one without `model`); an unknown version is a 400 naming `model`. */
-export async function scoreModelFor(db: Kysely<Database>, projectId: string, version: number | undefined): Promise<ScoreModel> {
+/**
+ * The score model a request names (the active one without `model`); an unknown version is a 400
+ * naming the parameter (`name`, default `model`).
+ */
+export async function scoreModelFor(db: Kysely<Database>, projectId: string, version: number | undefined, name = 'model'): Promise<ScoreModel> {
   const model = await findScoreModel(db, projectId, version);
-  if (!model) throw new HttpError(400, 'unknown_model', `model: this project has no score model version ${version}`, { path: 'model' });
+  if (!model) throw new HttpError(400, 'unknown_model', `${name}: this project has no score model version ${version}`, { path: name });
   return model;
 }
 

@@ -1,6 +1,7 @@
 import { lineChart } from '../charts.js';
 import { card, el } from '../dom.js';
 import { addDays, formatNumber, formatRatio, formatSigned, npsCategory, todayUtc } from '../format.js';
+import { accountGroupsSection } from './account-groups.js';
 
 const TREND_WEEKS = 13;
 
@@ -111,6 +112,7 @@ export async function accountPage({ api, params }) {
       }),
     ),
     el('section', { class: 'panel' }, breakdown),
+    accountGroupsSection(api, accountId),
     el('section', { class: 'panel' }, usersTable(api, accountId, users, listed?.memberCount)),
   );
 }

@@ -4,6 +4,7 @@ import { forget } from '../data.js';
 import { el, render } from '../dom.js';
 import { formatNumber, formatSigned } from '../format.js';
 import { percentiles, previewable, previewScore } from '../score-preview.js';
+import { modelCompareSection } from './model-compare.js';
 
 /**
  * #/model — the score model's versions (GET /v1/score-models) and an editor for weights and
@@ -126,6 +127,7 @@ export async function modelPage({ api, announce }) {
       message,
     ),
     el('section', { class: 'panel' }, previewHost),
+    modelCompareSection(api, models),
   );
 }
 

@@ -1,6 +1,7 @@
 import { lineChart } from '../charts.js';
 import { card, el } from '../dom.js';
 import { addDays, formatNumber, formatRatio, formatSigned, todayUtc } from '../format.js';
+import { retentionHeatmap } from './retention-heatmap.js';
 
 const RANGE_DAYS = 90;
 const NPS_PERIODS = 6;
@@ -101,5 +102,6 @@ export async function overviewPage({ api }) {
       }),
     ),
     el('section', { class: 'panel' }, npsTable),
+    retentionHeatmap(api, to),
   );
 }

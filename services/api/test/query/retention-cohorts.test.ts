@@ -1,0 +1,165 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { testDatabaseKinds } from '../support/databases.ts';
+import { generateDataset } from '../support/generate-data.ts';
+import { ingestEvents } from '../support/ingest.ts';
+import { addDays, oracleSnapshot, type OracleEvent } from '../support/oracle.ts';
+import { createTestApp, type TestApp } from '../support/test-app.ts';
+
+// GET /v1/retention against a computation written here from the events as sent (through the test
+// oracle's snapshot: who each event belongs to as of `to`), by week and by month, for the project
+// and each account, for several ranges, on both databases.
+const yesterday = addDays(new Date().toISOString().slice(0, 10), -1);
+const data = generateDataset({ seed: 81, asOf: yesterday, days: 100, accounts: 8 });
+const at = (day: string, time: string) => `${day}T${time}:00.000Z`;
+// An anonymous visitor identified later: before the identify, nobody; from it, first seen on the
+// first anonymous day (so `to` decides the cohort). A user seen only through an identify (no activity).
+const linkDay = addDays(yesterday, -10);
+const extra: OracleEvent[] = [
+  { type: 'page', messageId: 'r-1', timestamp: at(addDays(yesterday, -30), '10:00'), anonymousId: 'anon-late', name: 'Pricing' },
+  { type: 'page', messageId: 'r-2', timestamp: at(addDays(yesterday, -16), '10:00'), anonymousId: 'anon-late', name: 'Pricing' },
+  { type: 'identify', messageId: 'r-3', timestamp: at(linkDay, '10:00'), anonymousId: 'anon-late', userId: 'late-user', traits: { role: 'viewer' } },
+  { type: 'identify', messageId: 'r-4', timestamp: at(addDays(yesterday, -20), '10:00'), userId: 'silent-user' },
+];
+const events = [...data.events, ...extra];
+
+type Cohort = { start: string; size: number; periods: Array<{ period: number; start: string; active: number; share: number }> };
+
+/** The period's first day, computed differently from the service: days since Monday 2000-01-03, or the month's first. */
+function startOf(day: string, by: 'week' | 'month'): string {
+  if (by === 'month') return `${day.slice(0, 8)}01`;
+  const days = Math.round((Date.parse(day) - Date.parse('2000-01-03')) / 86_400_000);
+  return addDays('2000-01-03', days - (((days % 7) + 7) % 7));
+}
+function periodsFrom(start: string, to: string, by: 'week' | 'month'): string[] {
+  const starts: string[] = [];
+  for (let date = new Date(`${start}T00:00:00Z`); date.toISOString().slice(0, 10) <= to; by === 'week' ? date.setUTCDate(date.getUTCDate() + 7) : date.setUTCMonth(date.getUTCMonth() + 1)) {
+    starts.push(date.toISOString().slice(0, 10));
+  }
+  return starts;
+}
+
+/** The cohorts as docs/api.md defines them, computed from the events as of `to`. */
+function expectedCohorts(by: 'week' | 'month', from: string, to: string, accountId?: string): Cohort[] {
+  const snapshot = oracleSnapshot(events, to);
+  const users = accountId === undefined ? [...snapshot.userFirstSeen.keys()] : [...(snapshot.members.get(accountId) ?? [])];
+  const activePeriods = new Map<string, Set<string>>();
+  for (const event of snapshot.events) {
+    if (!event.isActivity || event.user === null || event.day < from || event.day > to) continue;
+    if (accountId !== undefined && !event.accounts.includes(accountId)) continue;
+    const set = activePeriods.get(event.user) ?? new Set<string>();
+    set.add(startOf(event.day, by));
+    activePeriods.set(event.user, set);
+  }
+  const cohorts = new Map<string, string[]>();
+  for (const user of users) {
+    const first = snapshot.userFirstSeen.get(user)!;
+    if (first < from || first > to) continue;
+    cohorts.set(startOf(first, by), [...(cohorts.get(startOf(first, by)) ?? []), user]);
+  }
+  return [...cohorts]
+    .sort(([a], [b]) => (a < b ? -1 : 1))
+    .map(([start, members]) => ({
+      start,
+      size: members.length,
+      periods: periodsFrom(start, to, by).map((periodStart, period) => {
+        const active = members.filter((user) => activePeriods.get(user)?.has(periodStart)).length;
+        return { period, start: periodStart, active, share: active / members.length };
+      }),
+    }));
+}
+
+describe.each(testDatabaseKinds)('retention cohorts on %s', (kind) => {
+  let t: TestApp;
+  const call = (url: string, key = t.project.secretKey) => t.app.inject({ method: 'GET', url, headers: { authorization: `Bearer ${key}` } });
+  const get = async (url: string) => {
+    const response = await call(url);
+    expect(response.statusCode, `${url}: ${response.body}`).toBe(200);
+    return response.json() as Record<string, any>;
+  };
+
+  beforeAll(async () => {
+    t = await createTestApp(kind);
+    await ingestEvents(t.app, t.project.writeKey, events);
+  });
+  afterAll(async () => t?.close());
+
+  const ranges: Array<{ by: 'week' | 'month'; from: string; to: string }> = [
+    { by: 'week', from: addDays(yesterday, -83), to: yesterday },
+    { by: 'week', from: addDays(yesterday, -40), to: addDays(yesterday, -12) }, // before the late link: anon-late is nobody yet
+    { by: 'month', from: addDays(yesterday, -99), to: yesterday },
+    { by: 'month', from: addDays(yesterday, -60), to: addDays(yesterday, -5) },
+  ];
+
+  it('answers the project’s cohorts as computed from the events, by week and by month, as of each range’s end', async () => {
+    for (const range of ranges) {
+      const answer = await get(`/v1/retention?by=${range.by}&from=${range.from}&to=${range.to}`);
+      expect(answer, JSON.stringify(range)).toEqual({ ...range, accountId: null, cohorts: expectedCohorts(range.by, range.from, range.to) });
+    }
+    const cohorts = expectedCohorts('week', addDays(yesterday, -83), yesterday);
+    expect(cohorts.length).toBeGreaterThan(5);
+    // Retention is not trivially all or nothing in the data.
+    expect(cohorts.flatMap((cohort) => cohort.periods.slice(1)).some((period) => period.share > 0 && period.share < 1)).toBe(true);
+    // The late-identified visitor counts from its first anonymous day, but only once linked.
+    const inCohort = (range: (typeof ranges)[number]) => oracleSnapshot(events, range.to).userFirstSeen.get('late-user');
+    expect(inCohort(ranges[0]!)).toBe(addDays(yesterday, -30));
+    expect(inCohort(ranges[1]!)).toBeUndefined();
+  });
+
+  it('answers each account’s cohorts (its users, activity in its events); an account nobody had joined by `to` has none', async () => {
+    // Before some accounts had users: their cohorts are empty, not the project's.
+    const early = { by: 'week' as const, from: addDays(yesterday, -99), to: addDays(yesterday, -60) };
+    const empty = data.accounts.filter((account) => expectedCohorts('week', early.from, early.to, account.accountId).length === 0);
+    expect(empty.length).toBeGreaterThan(0);
+    expect(empty.length).toBeLessThan(data.accounts.length);
+    for (const account of data.accounts) {
+      for (const range of [ranges[0]!, ranges[3]!, early]) {
+        const answer = await get(`/v1/retention?by=${range.by}&from=${range.from}&to=${range.to}&accountId=${encodeURIComponent(account.accountId)}`);
+        expect(answer, `${account.accountId} ${JSON.stringify(range)}`).toEqual({ ...range, accountId: account.accountId, cohorts: expectedCohorts(range.by, range.from, range.to, account.accountId) });
+      }
+    }
+  });
+
+  it('defaults: 84 days by week and 183 by month to today', async () => {
+    const today = new Date().toISOString().slice(0, 10);
+    expect(await get('/v1/retention')).toMatchObject({ by: 'week', from: addDays(today, -83), to: today });
+    expect(await get(`/v1/retention?by=month&to=${yesterday}`)).toEqual({ by: 'month', from: addDays(yesterday, -182), to: yesterday, accountId: null, cohorts: expectedCohorts('month', addDays(yesterday, -182), yesterday) });
+  });
+
+  it('a new user shows at once', async () => {
+    const url = `/v1/retention?by=week&from=${addDays(yesterday, -83)}&to=${yesterday}`;
+    const size = (answer: Record<string, any>) => (answer['cohorts'] as Cohort[]).reduce((sum, cohort) => sum + cohort.size, 0);
+    const before = size(await get(url));
+    const sent = await t.app.inject({
+      method: 'POST',
+      url: '/v1/batch',
+      headers: { authorization: `Bearer ${t.project.writeKey}` },
+      payload: { batch: [{ type: 'track', messageId: 'r-new', timestamp: at(yesterday, '23:00'), userId: 'brand-new', event: 'Report Created' }] },
+    });
+    expect(sent.statusCode, sent.body).toBe(200);
+    expect(size(await get(url))).toBe(before + 1);
+  });
+
+  it('refuses hostile parameters with a 400 naming them; an unknown account is a 404', async () => {
+    const cases: Array<[string, string]> = [
+      ['/v1/retention?by=day', 'by'],
+      ['/v1/retention?by=', 'by'],
+      ['/v1/retention?from=2026-13-01', 'from'],
+      ['/v1/retention?to=yesterday', 'to'],
+      ['/v1/retention?to=9999-12-31', 'to'],
+      ['/v1/retention?from=1999-01-01&to=2001-01-01', 'from'],
+      [`/v1/retention?from=${addDays(yesterday, -400)}&to=${yesterday}`, 'from'], // 401 days
+      [`/v1/retention?from=${yesterday}&to=${addDays(yesterday, -1)}`, 'from'],
+      ['/v1/retention?accountId=', 'accountId'],
+      ['/v1/retention?accountId=a%00b', 'accountId'],
+      [`/v1/retention?accountId=${'a'.repeat(201)}`, 'accountId'],
+    ];
+    for (const [url, path] of cases) {
+      const response = await call(url);
+      expect(response.statusCode, `${url}: ${response.body}`).toBe(400);
+      expect(response.json(), url).toMatchObject({ error: expect.any(String), path, message: expect.stringContaining(path) });
+    }
+    expect((await call(`/v1/retention?from=${addDays(yesterday, -399)}&to=${yesterday}`)).statusCode).toBe(200);
+    expect((await call('/v1/retention?accountId=nobody-here')).statusCode).toBe(404);
+    expect((await call('/v1/retention', t.project.writeKey)).statusCode).toBe(401);
+  });
+});
