@@ -11,3 +11,4 @@ export * from './webhooks.ts';
 export * from './export.ts';
 export * from './segment-history.ts';
 export * from './deletions.ts';
+export * from './health.ts';

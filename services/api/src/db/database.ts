@@ -10,6 +10,7 @@ import type { ProjectsTable, RetiredKeysTable } from './tables/projects.table.ts
 import type { UsersTable } from './tables/users.table.ts';
 import type { AccountSeatsTable, IdentityLinksTable, UserFirstSeenTable, AccountFirstSeenTable, AnonymousDayEventsTable, EventSpansTable, NpsResponsesTable, UserDayEventsTable } from './tables/derived.table.ts';
 import type { ScoreModelsTable } from './tables/score-models.table.ts';
+import type { HealthModelsTable } from './tables/health-models.table.ts';
 import type { SegmentMembershipsTable, SegmentTransitionsTable, SegmentWatchesTable } from './tables/segment-history.table.ts';
 import type { SegmentsTable } from './tables/segments.table.ts';
 import type { WebhookDeliveriesTable, WebhookEndpointsTable } from './tables/webhooks.table.ts';
@@ -37,6 +38,7 @@ export type Database = {
   identity_links: IdentityLinksTable;
   account_seats: AccountSeatsTable;
   score_models: ScoreModelsTable;
+  health_models: HealthModelsTable;
   segments: SegmentsTable;
   widget_settings: WidgetSettingsTable;
   widget_contacts: WidgetContactsTable;

@@ -62,6 +62,7 @@ export const TABLES_WITHOUT_PERSONAL_DATA: Readonly<Record<string, string>> = {
   projects: 'project settings and key hashes',
   retired_keys: 'hashes of replaced keys',
   score_models: 'score model definitions',
+  health_models: 'health model definitions',
   segments: 'custom segment definitions',
   widget_settings: 'widget settings',
   segment_watches: 'which segments the watcher tracks and their definitions',

@@ -18,6 +18,8 @@ import {
 import { today } from '../domain/days.ts';
 import type { AccountFacts, SegmentFacts } from '../domain/segments/facts.ts';
 import { decodeCursor, encodeCursor, pageAfter } from '../http/cursor-paging.ts';
+import { findHealthModel } from './health-models.queries.ts';
+import { healthOfAccounts } from './health.queries.ts';
 import { customDefinitions, segmentsOfOne } from './member-segments.ts';
 import { accountUtilisation } from './metrics.queries.ts';
 import { mustHaveAccount, scoreModelFor } from './route-lookups.ts';
@@ -121,10 +123,17 @@ export const accountRoutes: FastifyPluginAsync<ResourceRoutesOptions> = async (a
       const after = request.query.cursor === undefined ? undefined : readCursor(request.query.cursor, `${sort}:${order}`);
       const { asOf, model, thresholds, facts } = await factsFor(projectId, request.query);
       const needle = request.query.q?.toLowerCase();
+      // The health column under the active health model (docs/api.md, Health), from the same facts.
+      const healthModel = (await findHealthModel(db, projectId))!;
+      const health = await healthOfAccounts(db, cache, projectId, healthModel, model, facts);
+      const { band } = request.query;
       const matching = facts.accounts.filter(
-        (account) => needle === undefined || account.accountId.toLowerCase().includes(needle) || (textTrait(account.traits, 'name')?.toLowerCase().includes(needle) ?? false),
+        (account) =>
+          (needle === undefined || account.accountId.toLowerCase().includes(needle) || (textTrait(account.traits, 'name')?.toLowerCase().includes(needle) ?? false)) &&
+          (band === undefined || health.get(account.accountId)?.band === band),
       );
-      const valueOf = (account: AccountFacts): SortValue => (sort === 'name' ? (textTrait(account.traits, 'name')?.toLowerCase() ?? null) : account[sort]);
+      const valueOf = (account: AccountFacts): SortValue =>
+        sort === 'name' ? (textTrait(account.traits, 'name')?.toLowerCase() ?? null) : sort === 'health' ? (health.get(account.accountId)?.score ?? null) : account[sort];
       const page = pageOf(
         matching.map((account) => ({ key: { value: valueOf(account), id: account.accountId }, item: account })),
         { sort: `${sort}:${order}`, order, limit, after },
@@ -133,6 +142,7 @@ export const accountRoutes: FastifyPluginAsync<ResourceRoutesOptions> = async (a
       return {
         model: { version: model.version },
         asOf,
+        healthModel: { version: healthModel.version },
         total: matching.length,
         items: page.items.map((account) => ({
           accountId: account.accountId,
@@ -148,6 +158,8 @@ export const accountRoutes: FastifyPluginAsync<ResourceRoutesOptions> = async (a
           lastActive: account.lastActive,
           memberCount: account.memberCount,
           segments: segments.get(account.accountId) ?? [],
+          health: health.get(account.accountId)?.score ?? null,
+          healthBand: health.get(account.accountId)?.band ?? null,
         })),
         nextCursor: page.nextCursor,
       };

@@ -6,8 +6,10 @@ import type { Database } from '../db/database.ts';
 import { today } from '../domain/days.ts';
 import { accountRoutes } from './accounts.route.ts';
 import { createFigureCache, type DataVersions } from './figure-cache.ts';
+import { healthRoutes } from './health.route.ts';
 import { metricsRoutes } from './metrics.route.ts';
 import { npsRoutes } from './nps.route.ts';
+import { scoreChangeRoutes } from './score-changes.route.ts';
 import { scoreModelRoutes } from './score-models.route.ts';
 import { scoreRoutes } from './scores.route.ts';
 import { segmentRoutes } from './segments.route.ts';
@@ -60,4 +62,6 @@ export const queryRoutes: FastifyPluginAsync<QueryRoutesOptions> = async (app, {
   await app.register(npsRoutes, { db, cache });
   await app.register(segmentRoutes, { db, cache });
   await app.register(scoreModelRoutes, { db });
+  await app.register(healthRoutes, { db, cache });
+  await app.register(scoreChangeRoutes, { db, cache });
 };

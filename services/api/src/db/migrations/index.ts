@@ -15,6 +15,7 @@ import * as webhooks from './2026_12_05_140000_webhooks.ts';
 import * as segmentHistory from './2026_12_05_150000_segment_history.ts';
 import * as deletions from './2026_12_05_170000_deletions.ts';
 import * as retention from './2026_12_05_180000_retention.ts';
+import * as healthModels from './2026_12_06_110000_health_models.ts';
 
 /** Forward-only, in order. Names are timestamps so they sort the way they run. */
 export const migrations: Record<string, Migration> = {
@@ -34,4 +35,5 @@ export const migrations: Record<string, Migration> = {
   '2026_12_05_150000_segment_history': segmentHistory,
   '2026_12_05_170000_deletions': deletions,
   '2026_12_05_180000_retention': retention,
+  '2026_12_06_110000_health_models': healthModels,
 };
