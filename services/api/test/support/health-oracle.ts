@@ -89,13 +89,21 @@ export function oracleHealth(events: readonly OracleEvent[], options: { asOf: Da
 
 type Cells = Map<string, Map<string, number>>; // user → feature → Σ capped count
 
-/** user → feature → Σ over the days of [from, to] of min(count, cap), as of `asOf`, for one account's or one user's events. */
-function cellsIn(events: readonly OracleEvent[], of: { accountId?: string; userId?: string }, from: Day, to: Day, asOf: Day, model?: OracleScoreModel): Cells {
+const snapshots = new WeakMap<readonly OracleEvent[], Map<Day, ReturnType<typeof oracleSnapshot>>>();
+/** The oracle's snapshot as of a day, computed once per list of events and day. */
+function snapshotOf(events: readonly OracleEvent[], asOf: Day) {
+  const own = snapshots.get(events) ?? new Map<Day, ReturnType<typeof oracleSnapshot>>();
+  snapshots.set(events, own);
+  if (!own.has(asOf)) own.set(asOf, oracleSnapshot(events, asOf));
+  return own.get(asOf)!;
+}
+
+/** user → feature → Σ over the days in `days` of min(count, cap), as of `asOf`, for one account's or one user's events. */
+function cellsIn(events: readonly OracleEvent[], of: { accountId?: string; userId?: string }, days: ReadonlySet<Day>, asOf: Day, model?: OracleScoreModel): Cells {
   const cells: Cells = new Map();
-  if (from > to) return cells;
   const perDay = new Map<string, number>();
-  for (const event of oracleSnapshot(events, asOf).events) {
-    if (event.source.type !== 'track' || event.user === null || event.day < from || event.day > to) continue;
+  for (const event of snapshotOf(events, asOf).events) {
+    if (event.source.type !== 'track' || event.user === null || !days.has(event.day)) continue;
     if (of.accountId !== undefined && !event.accounts.includes(of.accountId)) continue;
     if (of.userId !== undefined && event.user !== of.userId) continue;
     const name = event.source.event ?? '';
@@ -114,7 +122,7 @@ function cellsIn(events: readonly OracleEvent[], of: { accountId?: string; userI
 
 function activeIn(events: readonly OracleEvent[], accountId: string, from: Day, to: Day, asOf: Day): Set<string> {
   const users = new Set<string>();
-  for (const event of oracleSnapshot(events, asOf).events) {
+  for (const event of snapshotOf(events, asOf).events) {
     if (event.isActivity && event.user !== null && event.day >= from && event.day <= to && event.accounts.includes(accountId)) users.add(event.user);
   }
   return users;
@@ -138,17 +146,20 @@ export function oracleScoreChanges(events: readonly OracleEvent[], of: { account
   const fromStart = addDays(from, -(length - 1));
   const toStart = addDays(to, -(length - 1));
   // Walk the days one by one: each day of either window is in exactly one part.
-  const ranges: Record<'entered' | 'left' | 'overlapTo' | 'overlapFrom', Cells[]> = { entered: [], left: [], overlapTo: [], overlapFrom: [] };
+  const days = { entered: new Set<Day>(), left: new Set<Day>(), overlap: new Set<Day>() };
   for (let day = fromStart < toStart ? fromStart : toStart; day <= to; day = addDays(day, 1)) {
     const inFrom = day >= fromStart && day <= from;
     const inTo = day >= toStart && day <= to;
-    if (inTo && !inFrom) ranges.entered.push(cellsIn(events, of, day, day, to, model));
-    if (inFrom && !inTo) ranges.left.push(cellsIn(events, of, day, day, from, model));
-    if (inFrom && inTo) {
-      ranges.overlapTo.push(cellsIn(events, of, day, day, to, model));
-      ranges.overlapFrom.push(cellsIn(events, of, day, day, from, model));
-    }
+    if (inTo && !inFrom) days.entered.add(day);
+    if (inFrom && !inTo) days.left.add(day);
+    if (inFrom && inTo) days.overlap.add(day);
   }
+  const ranges: Record<'entered' | 'left' | 'overlapTo' | 'overlapFrom', Cells[]> = {
+    entered: [cellsIn(events, of, days.entered, to, model)],
+    left: [cellsIn(events, of, days.left, from, model)],
+    overlapTo: [cellsIn(events, of, days.overlap, to, model)],
+    overlapFrom: [cellsIn(events, of, days.overlap, from, model)],
+  };
   const weightOf = (name: string) => (model?.features ? model.features[name]!.weight : 1);
   const features = new Map<string, { entered: number; left: number; overlapTo: number; overlapFrom: number }>();
   const users = new Map<string, { from: number; to: number }>();
