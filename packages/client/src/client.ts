@@ -259,7 +259,7 @@ export type UptakeClient = {
   accountHealth(accountId: string, query?: HealthQuery): Promise<AccountHealth>;
 
   /**
-   * An account's health per day (at most 90 days). `GET /v1/accounts/:accountId/health/series`.
+   * An account's health per day (at most 31 days). `GET /v1/accounts/:accountId/health/series`.
    *
    * @example
    * const { days } = await client.accountHealthSeries('acme', { from: '2026-03-01', to: '2026-03-31' });

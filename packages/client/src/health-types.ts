@@ -16,7 +16,7 @@ import type {
 
 /** `asOf`, `model` (score model version), `version` (health model version). */
 export type HealthQuery = Partial<z.output<typeof healthQuerySchema>>;
-/** `from`, `to` (at most 90 days; default the 30 days to today), `model`, `version`. */
+/** `from`, `to` (at most 31 days; default the 30 days to today), `model`, `version`. */
 export type HealthSeriesQuery = Partial<z.output<typeof healthSeriesQuerySchema>>;
 /** `from`, `to` (default the 30 days before today … today), `model`. */
 export type ScoreChangesQuery = Partial<z.output<typeof scoreChangesQuerySchema>>;

@@ -57,7 +57,7 @@ const healthVersion = z.coerce.number({ error: 'must be a health model version n
 /** `GET /v1/accounts/:accountId/health`. */
 export const healthQuerySchema = scoreQuerySchema.extend({ version: healthVersion });
 
-/** `GET /v1/accounts/:accountId/health/series`. */
+/** `GET /v1/accounts/:accountId/health/series` (at most 31 days). */
 export const healthSeriesQuerySchema = scoreQuerySchema.omit({ asOf: true }).extend({
   from: queryDaySchema.optional().describe('first day (default: 29 days before to)'),
   to: queryDaySchema.optional().describe('last day (default: today)'),

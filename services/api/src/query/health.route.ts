@@ -12,8 +12,8 @@ import { mustHaveAccount, scoreModelFor } from './route-lookups.ts';
 import { errors, security, type ResourceRoutesOptions } from './route-schema.ts';
 import { segmentThresholds } from './segments.queries.ts';
 
-/** The most days one health series may span (each day is a whole day's figures). */
-export const MAX_HEALTH_SERIES_DAYS = 90;
+/** The most days one health series may span: each day is a whole day's figures (the segment facts of that day), computed when first asked. */
+export const MAX_HEALTH_SERIES_DAYS = 31;
 
 /** The health model a request names (the active one without `version`); an unknown version is a 400 naming `version`. */
 async function healthModelFor(db: Kysely<Database>, projectId: string, version: number | undefined): Promise<HealthModel> {

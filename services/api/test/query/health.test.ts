@@ -149,10 +149,10 @@ describe.each(testDatabaseKinds)('account health and score changes against the o
         expect({ score: day.score, band: day.band }, `${accountId} on ${day.date}`).toEqual({ score: want.score, band: want.band });
       }
     }
-    const refused = await call('GET', `/v1/accounts/acct-01/health/series?from=${addDays(yesterday, -90)}&to=${yesterday}`);
+    const refused = await call('GET', `/v1/accounts/acct-01/health/series?from=${addDays(yesterday, -31)}&to=${yesterday}`);
     expect(refused.statusCode).toBe(400);
     expect(refused.json()).toMatchObject({ error: 'invalid_request', path: 'from' });
-    expect(refused.json().message).toContain('at most 90 days');
+    expect(refused.json().message).toContain('at most 31 days');
   });
 
   it('sorts and filters the accounts list by health and band (the active health model)', async () => {
