@@ -122,6 +122,12 @@ try {
     ['NPS, account', `/v1/nps?asOf=${lastDay}&accountId=acct-7`],
     ['segment first page (accounts: low-utilization)', `/v1/segments/low-utilization/members?asOf=${lastDay}`],
     ['segment first page (users: dormant)', `/v1/segments/dormant/members?asOf=${lastDay}`],
+    // Health and explained score changes (docs/api.md, Health and Why a score changed).
+    ['account health', `/v1/accounts/acct-7/health?asOf=${lastDay}`],
+    ['account health series, 30 days', `/v1/accounts/acct-7/health/series?from=${from}&to=${lastDay}`],
+    ['accounts by health (red band, first page)', `/v1/accounts?asOf=${lastDay}&sort=health&order=asc&band=red`],
+    ['account score changes, 30 days', `/v1/accounts/acct-7/score/changes?from=${from}&to=${lastDay}`],
+    ['user score changes, 30 days', `/v1/users/user-123/score/changes?from=${from}&to=${lastDay}`],
   ];
   const rows: string[] = ['| route | first call (cold) ms | p50 ms | p95 ms |', '|---|---|---|---|'];
   for (const [name, path] of routes) {

@@ -19,7 +19,6 @@ import { today } from '../domain/days.ts';
 import type { AccountFacts, SegmentFacts } from '../domain/segments/facts.ts';
 import { decodeCursor, encodeCursor, pageAfter } from '../http/cursor-paging.ts';
 import { findHealthModel } from './health-models.queries.ts';
-import { healthOfAccounts } from './health.queries.ts';
 import { customDefinitions, segmentsOfOne } from './member-segments.ts';
 import { accountUtilisation } from './metrics.queries.ts';
 import { mustHaveAccount, scoreModelFor } from './route-lookups.ts';
@@ -123,17 +122,16 @@ export const accountRoutes: FastifyPluginAsync<ResourceRoutesOptions> = async (a
       const after = request.query.cursor === undefined ? undefined : readCursor(request.query.cursor, `${sort}:${order}`);
       const { asOf, model, thresholds, facts } = await factsFor(projectId, request.query);
       const needle = request.query.q?.toLowerCase();
-      // The health column under the active health model (docs/api.md, Health), from the same facts.
+      // The health column: each account's health under the active health model, attached to the facts (docs/api.md, Health).
       const healthModel = (await findHealthModel(db, projectId))!;
-      const health = await healthOfAccounts(db, cache, projectId, healthModel, model, facts);
       const { band } = request.query;
       const matching = facts.accounts.filter(
         (account) =>
           (needle === undefined || account.accountId.toLowerCase().includes(needle) || (textTrait(account.traits, 'name')?.toLowerCase().includes(needle) ?? false)) &&
-          (band === undefined || health.get(account.accountId)?.band === band),
+          (band === undefined || account.health?.band === band),
       );
       const valueOf = (account: AccountFacts): SortValue =>
-        sort === 'name' ? (textTrait(account.traits, 'name')?.toLowerCase() ?? null) : sort === 'health' ? (health.get(account.accountId)?.score ?? null) : account[sort];
+        sort === 'name' ? (textTrait(account.traits, 'name')?.toLowerCase() ?? null) : sort === 'health' ? (account.health?.score ?? null) : account[sort];
       const page = pageOf(
         matching.map((account) => ({ key: { value: valueOf(account), id: account.accountId }, item: account })),
         { sort: `${sort}:${order}`, order, limit, after },
@@ -158,8 +156,8 @@ export const accountRoutes: FastifyPluginAsync<ResourceRoutesOptions> = async (a
           lastActive: account.lastActive,
           memberCount: account.memberCount,
           segments: segments.get(account.accountId) ?? [],
-          health: health.get(account.accountId)?.score ?? null,
-          healthBand: health.get(account.accountId)?.band ?? null,
+          health: account.health?.score ?? null,
+          healthBand: account.health?.band ?? null,
         })),
         nextCursor: page.nextCursor,
       };

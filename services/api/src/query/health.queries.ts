@@ -1,5 +1,5 @@
 import { sql, type Kysely } from 'kysely';
-import type { HealthModel, ScoreModel, SegmentThresholds } from '@uptake/protocol';
+import type { HealthModel, ScoreModel } from '@uptake/protocol';
 import type { Database } from '../db/database.ts';
 import { addDays, daysBetween, windowOf } from '../domain/days.ts';
 import { healthOf, type AccountHealthFigure, type HealthInputs } from '../domain/health.ts';
@@ -8,7 +8,6 @@ import { accountRows } from './activity-rows.queries.ts';
 import type { FigureCache } from './figure-cache.ts';
 import { cappedDailyCounts } from './figure-sql.ts';
 import { accountScoreTable } from './scores.queries.ts';
-import { segmentFacts } from './segments-facts.queries.ts';
 
 /** Per account, the scored features it used in the score window as of a day; and every feature any account used. */
 export type FeaturesUsed = { byAccount: Map<string, Set<string>>; project: Set<string> };
@@ -77,18 +76,4 @@ export async function healthOfAccounts(
   const inputsOf = await healthContext(db, cache, projectId, scoreModel, facts);
   const accounts = accountId === undefined ? facts.accounts : facts.accounts.filter((account) => account.accountId === accountId);
   return new Map(accounts.map((account) => [account.accountId, healthOf(healthModel, inputsOf(account))]));
-}
-
-/** One account's health as of a day (null score and band, no components, when it was not seen by then). */
-export async function accountHealth(
-  db: Kysely<Database>,
-  cache: FigureCache,
-  projectId: string,
-  models: { health: HealthModel; score: ScoreModel; thresholds: SegmentThresholds },
-  accountId: string,
-  asOf: string,
-): Promise<AccountHealthFigure> {
-  const facts = await segmentFacts(db, cache, projectId, models.score, models.thresholds, asOf);
-  const health = await healthOfAccounts(db, cache, projectId, models.health, models.score, facts, accountId);
-  return health.get(accountId) ?? { score: null, band: null, components: [] };
 }

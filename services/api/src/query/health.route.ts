@@ -7,7 +7,7 @@ import { daysBetween, today } from '../domain/days.ts';
 import { HttpError } from '../http/errors.ts';
 import { dateRange } from './date-range.ts';
 import { createHealthModel, findHealthModel, listHealthModels } from './health-models.queries.ts';
-import { accountHealth } from './health.queries.ts';
+import { accountHealth } from './health-account.queries.ts';
 import { mustHaveAccount, scoreModelFor } from './route-lookups.ts';
 import { errors, security, type ResourceRoutesOptions } from './route-schema.ts';
 import { segmentThresholds } from './segments.queries.ts';

@@ -3,7 +3,7 @@
  * Why a score changed), computed in plain TypeScript from the events as sent, through the
  * oracle's snapshot and facts (oracle.ts). Written from the docs, not from the service's code.
  */
-import { addDays, oracleAccountFacts, oracleAccountScore, oracleNps, oracleSnapshot, oracleUserFacts, type Day, type OracleEvent, type OracleScoreModel } from './oracle.ts';
+import { addDays, DEFAULT_SEGMENT_THRESHOLDS, oracleAccountFacts, oracleAccountScore, oracleNps, oracleSnapshot, oracleUserFacts, type Day, type OracleEvent, type OracleScoreModel, type SegmentOptions } from './oracle.ts';
 
 export type OracleHealthModel = {
   weights: Record<'engagement' | 'utilisation' | 'nps' | 'trend' | 'champions' | 'breadth', number>;
@@ -26,21 +26,35 @@ const twoDecimals = (value: number) => Math.round(Number((value * 100).toFixed(6
  *
  * @example
  * oracleHealth(events, { asOf: '2026-03-31' }).get('acct-01')?.score
+ *
+ * NPS and champion activity read the segment thresholds npsWindowDays and championQuietDays
+ * (`options.thresholds`, else the defaults), as the service does. Computed once per list of events and options.
  */
-export function oracleHealth(events: readonly OracleEvent[], options: { asOf: Day; model?: OracleScoreModel; health?: OracleHealthModel }): Map<string, OracleHealth> {
+export function oracleHealth(events: readonly OracleEvent[], options: SegmentOptions & { health?: OracleHealthModel }): Map<string, OracleHealth> {
+  const key = JSON.stringify([options.asOf, options.model ?? null, options.thresholds ?? null, options.health ?? null]);
+  const own = computed.get(events) ?? new Map<string, Map<string, OracleHealth>>();
+  computed.set(events, own);
+  if (!own.has(key)) own.set(key, computeHealth(events, options));
+  return own.get(key)!;
+}
+
+const computed = new WeakMap<readonly OracleEvent[], Map<string, Map<string, OracleHealth>>>();
+
+function computeHealth(events: readonly OracleEvent[], options: SegmentOptions & { health?: OracleHealthModel }): Map<string, OracleHealth> {
   const health = options.health ?? ORACLE_DEFAULT_HEALTH;
   const scoreModel = options.model;
   const { asOf } = options;
   const withModel = scoreModel ? { model: scoreModel } : {};
-  const facts = oracleAccountFacts(events, { asOf, ...withModel });
-  const users = new Map(oracleUserFacts(events, { asOf, ...withModel }).map((user) => [user.userId, user]));
+  const thresholds = { ...DEFAULT_SEGMENT_THRESHOLDS, ...options.thresholds };
+  const facts = oracleAccountFacts(events, { asOf, ...withModel, thresholds });
+  const users = new Map(oracleUserFacts(events, { asOf, ...withModel, thresholds }).map((user) => [user.userId, user]));
   const previousDay = addDays(asOf, -(scoreModel?.windowDays ?? 30));
   const featuresOf = new Map(facts.map((account) => [account.accountId, new Set(oracleAccountScore(events, account.accountId, { asOf, ...withModel }).breakdown.map((row) => row.event))]));
   const projectFeatures = new Set([...featuresOf.values()].flatMap((set) => [...set]));
   const result = new Map<string, OracleHealth>();
   for (const account of facts) {
     const previous = oracleAccountScore(events, account.accountId, { asOf: previousDay, ...withModel });
-    const nps = oracleNps(events, { asOf, accountId: account.accountId }).nps;
+    const nps = oracleNps(events, { asOf, from: addDays(asOf, -(thresholds.npsWindowDays - 1)), accountId: account.accountId }).nps;
     const champions = account.members.filter((id) => users.get(id)?.traits['isChampion'] === true);
     const activeChampions = champions.filter((id) => !account.quietChampions.includes(id));
     const before = previous.seen ? previous.score : 0;
