@@ -177,7 +177,7 @@ describe.each(testDatabaseKinds)('accounts table on %s', (kind) => {
     expect(rows.some((row) => row.segments.includes(notDetracting.key))).toBe(true);
     expect(rows.some((row) => !row.segments.includes(notDetracting.key))).toBe(true);
     expect(new Set(rows.flatMap((row) => row.segments)).size).toBeGreaterThan(5);
-  });
+  }, 300_000);
 
   it('gives each account the NPS GET /v1/nps answers for it', async () => {
     const { items } = await get(`/v1/accounts?asOf=${yesterday}&limit=500`);
