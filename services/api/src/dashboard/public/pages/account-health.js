@@ -1,5 +1,5 @@
 import { el } from '../dom.js';
-import { addDays, formatNumber, formatSigned, todayUtc } from '../format.js';
+import { addDays, formatNumber, formatRatio, formatSigned, todayUtc } from '../format.js';
 
 const BAND_CLASS = { green: 'band-green', yellow: 'band-amber', red: 'band-red' };
 const COMPONENT_LABELS = {
@@ -13,10 +13,12 @@ const COMPONENT_LABELS = {
 const CHANGE_DAYS = 30;
 const TOP_USERS = 8;
 
+/** A component's raw value as a reader sees it: ratios as percents (the trend signed), NPS and percentile as numbers. */
 const rawText = (component) => {
   if (component.raw === null) return 'unknown';
-  if (component.key === 'utilisation' || component.key === 'champions' || component.key === 'breadth' || component.key === 'trend') return `${formatSigned(Math.round(component.raw * 100))} %`.replace(/^\+/, component.key === 'trend' ? '+' : '');
-  return formatNumber(component.raw);
+  if (component.key === 'trend') return `${formatSigned(Math.round(component.raw * 100))} %`;
+  if (component.key === 'engagement' || component.key === 'nps') return formatNumber(component.raw);
+  return formatRatio(component.raw);
 };
 
 /**
