@@ -17,9 +17,14 @@ export type FeaturesUsed = { byAccount: Map<string, Set<string>>; project: Set<s
  * `cappedDailyCounts`) each account used in the score window, as of a day. Kept per day in the
  * figure cache, as score parts are, so new events recompute only their own day.
  */
-export async function featuresUsedByAccounts(db: Kysely<Database>, cache: FigureCache, projectId: string, model: ScoreModel, asOf: string): Promise<FeaturesUsed> {
+export function featuresUsedByAccounts(db: Kysely<Database>, cache: FigureCache, projectId: string, model: ScoreModel, asOf: string): Promise<FeaturesUsed> {
+  // The union is kept too, so a warm read does not fold the window's parts again.
+  return cache.get(projectId, `account-features:${model.version}:${asOf}`, () => featuresUsedOfDays(db, cache, projectId, model, asOf));
+}
+
+async function featuresUsedOfDays(db: Kysely<Database>, cache: FigureCache, projectId: string, model: ScoreModel, asOf: string): Promise<FeaturesUsed> {
   const { from, to } = windowOf(asOf, model.windowDays);
-  const parts = await cache.days(projectId, `account-features:${model.version}:${asOf}`, daysBetween(from, to), async (day) => {
+  const parts = await cache.days(projectId, `account-features-day:${model.version}:${asOf}`, daysBetween(from, to), async (day) => {
     const result = await sql<{ account_id: string; event: string }>`
       select distinct c.account_id, c.event from (${cappedDailyCounts(model, accountRows(projectId, { from: day, to: day }, asOf), ['account_id'])}) c where c.capped > 0`.execute(db);
     return result.rows.map((row) => [row.account_id, row.event] as const);
