@@ -3,7 +3,7 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import type { Kysely } from 'kysely';
 import { accountHealthSchema, accountParamsSchema, healthModelListSchema, healthModelSchema, healthQuerySchema, healthSeriesQuerySchema, healthSeriesSchema, newHealthModelSchema, type HealthModel } from '@uptake/protocol';
 import type { Database } from '../db/database.ts';
-import { daysBetween, today } from '../domain/days.ts';
+import { dayCount, daysBetween, today } from '../domain/days.ts';
 import { HttpError } from '../http/errors.ts';
 import { dateRange } from './date-range.ts';
 import { createHealthModel, findHealthModel, listHealthModels } from './health-models.queries.ts';
@@ -71,7 +71,7 @@ export const healthRoutes: FastifyPluginAsync<ResourceRoutesOptions> = async (ap
       const { projectId } = request.project;
       const { accountId } = request.params;
       const range = dateRange(request.query, 30);
-      if (daysBetween(range.from, range.to).length > MAX_HEALTH_SERIES_DAYS) {
+      if (dayCount(range.from, range.to) > MAX_HEALTH_SERIES_DAYS) {
         throw new HttpError(400, 'invalid_request', `from: at most ${MAX_HEALTH_SERIES_DAYS} days from … to`, { path: 'from' });
       }
       const models = await modelsFor(projectId, request.query);
