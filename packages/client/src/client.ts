@@ -73,6 +73,7 @@ import type {
   WebhookSend,
   WebhookUpdate,
 } from './types.ts';
+import type { AccountHealth, AccountScoreChanges, HealthModel, HealthModelList, HealthQuery, HealthSeries, HealthSeriesQuery, NewHealthModel, ScoreChangesQuery, UserScoreChanges } from './health-types.ts';
 
 export type UptakeClientOptions = {
   /** Where the service answers, e.g. `https://uptake.example.com` (a base path is kept). */
@@ -274,6 +275,58 @@ export type UptakeClient = {
    * const { cohorts } = await client.retention({ by: 'week', from: '2026-01-05', to: '2026-03-29' });
    */
   retention(query?: RetentionQuery): Promise<Retention>;
+
+  /**
+   * Every version of the project's health model (one `active`; version 1 without a write).
+   * `GET /v1/health-models`.
+   *
+   * @example
+   * const { models } = await client.healthModels();
+   */
+  healthModels(): Promise<HealthModelList>;
+
+  /**
+   * Makes the next health model version: active, or a shadow one with `activate: false` (query it
+   * with `{ version }`). `POST /v1/health-models`.
+   *
+   * @example
+   * await client.createHealthModel({ weights: { engagement: 40, utilisation: 30, nps: 10, trend: 10, champions: 5, breadth: 5 }, bands: { yellow: 45, green: 75 } });
+   */
+  createHealthModel(model: NewHealthModel): Promise<HealthModel>;
+
+  /**
+   * An account's health (0–100, its band) with each component's raw value, normalised value,
+   * weight and contribution (the contributions add up to the score). `GET /v1/accounts/:accountId/health`.
+   *
+   * @example
+   * const { score, band, components } = await client.accountHealth('acme', { asOf: '2026-03-31' });
+   */
+  accountHealth(accountId: string, query?: HealthQuery): Promise<AccountHealth>;
+
+  /**
+   * An account's health per day (at most 31 days). `GET /v1/accounts/:accountId/health/series`.
+   *
+   * @example
+   * const { days } = await client.accountHealthSeries('acme', { from: '2026-03-01', to: '2026-03-31' });
+   */
+  accountHealthSeries(accountId: string, query?: HealthSeriesQuery): Promise<HealthSeries>;
+
+  /**
+   * Why an account's score changed from `from` to `to`: by feature (entered, left, restated) and by
+   * user (who contributed how much, who stopped). `GET /v1/accounts/:accountId/score/changes`.
+   *
+   * @example
+   * const { change, byFeature, byUser } = await client.accountScoreChanges('acme', { from: '2026-03-01', to: '2026-03-31' });
+   */
+  accountScoreChanges(accountId: string, query?: ScoreChangesQuery): Promise<AccountScoreChanges>;
+
+  /**
+   * Why a user's score changed from `from` to `to`, by feature. `GET /v1/users/:userId/score/changes`.
+   *
+   * @example
+   * const { change, byFeature } = await client.userScoreChanges('u1');
+   */
+  userScoreChanges(userId: string, query?: ScoreChangesQuery): Promise<UserScoreChanges>;
 
   /**
    * Every segment of the project, built-in then custom, with the built-in thresholds in effect.
@@ -674,6 +727,14 @@ export function createUptakeClient(options: UptakeClientOptions): UptakeClient {
     accountGroups: (accountId, groupsQuery = {}) => query('accountGroups', { method: 'GET', path: path`/v1/accounts/${accountId}/groups`, query: groupsQuery }),
     groups: (groupsQuery = {}) => query('groups', { method: 'GET', path: '/v1/groups', query: groupsQuery }),
     retention: (retentionQuery = {}) => query('retention', { method: 'GET', path: '/v1/retention', query: retentionQuery }),
+    healthModels: () => query('healthModels', { method: 'GET', path: '/v1/health-models' }),
+    createHealthModel: (model) => query('createHealthModel', { method: 'POST', path: '/v1/health-models', body: model }),
+    accountHealth: (accountId, healthQuery = {}) => query('accountHealth', { method: 'GET', path: path`/v1/accounts/${accountId}/health`, query: healthQuery }),
+    accountHealthSeries: (accountId, seriesQuery = {}) =>
+      query('accountHealthSeries', { method: 'GET', path: path`/v1/accounts/${accountId}/health/series`, query: seriesQuery }),
+    accountScoreChanges: (accountId, changesQuery = {}) =>
+      query('accountScoreChanges', { method: 'GET', path: path`/v1/accounts/${accountId}/score/changes`, query: changesQuery }),
+    userScoreChanges: (userId, changesQuery = {}) => query('userScoreChanges', { method: 'GET', path: path`/v1/users/${userId}/score/changes`, query: changesQuery }),
     segments: () => query('segments', { method: 'GET', path: '/v1/segments' }),
     segmentMembers: (key, membersQuery = {}) =>
       query('segmentMembers', { method: 'GET', path: path`/v1/segments/${key}/members`, query: membersQuery }),

@@ -4,3 +4,4 @@ export { BATCH_LIMITS, splitBatch } from './batch-split.ts';
 export type { Fetch } from './http.ts';
 export type * from './types.ts';
 export { verifyWebhook, WebhookVerificationError, type VerifyWebhookOptions, type WebhookHeaders, type WebhookPayload } from './verify-webhook.ts';
+export type * from './health-types.ts';

@@ -63,7 +63,7 @@ export type RankedScoresQuery = Partial<z.output<typeof rankedScoresQuerySchema>
 export type DateRangeQuery = Partial<z.output<typeof dateRangeQuerySchema>> & AsOfQuery;
 /** `asOf`, `model`, `limit` (1–1000, default 100), `cursor` (a previous `nextCursor`). */
 export type SegmentMembersQuery = Partial<z.output<typeof segmentMembersQuerySchema>>;
-/** `asOf`, `model`, `limit` (1–500, default 50), `cursor`, `sort` (`score` | `utilisation` | `name` | `activeUsers30d` | `lastActive`), `order` (`desc` | `asc`), `q` (part of the accountId or name). */
+/** `asOf`, `model`, `limit` (1–500, default 50), `cursor`, `sort` (`score` | `utilisation` | `name` | `activeUsers30d` | `lastActive` | `health`), `order` (`desc` | `asc`), `q` (part of the accountId or name), `band` (`red` | `yellow` | `green`). */
 export type AccountListQuery = Partial<z.output<typeof accountListQuerySchema>>;
 /** `asOf`, `model`, `limit` (1–500, default 100), `cursor` (a previous `nextCursor`). */
 export type AccountUsersQuery = Partial<z.output<typeof accountUsersQuerySchema>>;

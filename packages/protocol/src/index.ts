@@ -16,3 +16,4 @@ export * from './examples.ts';
 export * from './groups.ts';
 export * from './retention-cohorts.ts';
 export * from './score-model-compare.ts';
+export * from './health.ts';

@@ -466,7 +466,8 @@ export type UserSegmentFacts = z.output<typeof userSegmentFactsSchema>;
 
 // ————————————————————————————————————————————————————————— accounts table (built from the segment facts)
 
-export const accountListSortFields = ['score', 'utilisation', 'name', 'activeUsers30d', 'lastActive'] as const;
+export const accountListSortFields = ['score', 'utilisation', 'name', 'activeUsers30d', 'lastActive', 'health'] as const;
+const accountHealthBand = z.enum(['red', 'yellow', 'green'], { error: 'must be red, yellow or green' });
 
 /** `GET /v1/accounts`. */
 export const accountListQuerySchema = scoreQuerySchema.extend({
@@ -478,6 +479,7 @@ export const accountListQuerySchema = scoreQuerySchema.extend({
     .describe('name sorts case-insensitively; ties by accountId ascending; nulls last in both orders'),
   order: z.enum(['desc', 'asc'], { error: 'must be desc or asc' }).default('desc'),
   q: z.string().max(200).optional().describe('only accounts whose accountId or name contains this (case-insensitive)'),
+  band: accountHealthBand.optional().describe('only accounts in this health band (under the active health model)'),
 });
 
 export const accountListItemSchema = z.object({
@@ -494,12 +496,15 @@ export const accountListItemSchema = z.object({
   lastActive: day.nullable().describe('last day a member was active in the account'),
   memberCount: z.number().int().describe('users with an event belonging to the account (GET /v1/accounts/:accountId/users)'),
   segments: z.array(z.string()).describe('keys of the built-in and custom account segments it is in, by key'),
+  health: z.number().int().nullable().describe('0–100 under the active health model, as GET /v1/accounts/:accountId/health'),
+  healthBand: accountHealthBand.nullable(),
 });
 
 export const accountListSchema = z.object({
   model: scoreModelRefSchema,
   asOf: day,
-  total: z.number().int().describe('accounts seen by asOf that match q'),
+  healthModel: z.object({ version: z.number().int() }).describe('the active health model the health column is computed under'),
+  total: z.number().int().describe('accounts seen by asOf that match q (and band)'),
   items: z.array(accountListItemSchema),
   nextCursor: z.string().nullable(),
 });

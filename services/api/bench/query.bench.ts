@@ -160,6 +160,12 @@ try {
     ['retention by month (90 days), project', `/v1/retention?by=month&from=${from90}&to=${lastDay}`],
     [`score-model comparison v1 ↔ v${shadowVersion}, users`, `/v1/score-models/compare?a=1&b=${shadowVersion}&asOf=${lastDay}&of=users`],
     [`score-model comparison v1 ↔ v${shadowVersion}, accounts`, `/v1/score-models/compare?a=1&b=${shadowVersion}&asOf=${lastDay}&of=accounts`],
+    // Health and explained score changes (docs/api.md, Health and Why a score changed).
+    ['account health', `/v1/accounts/acct-7/health?asOf=${lastDay}`],
+    ['account health series, 30 days', `/v1/accounts/acct-7/health/series?from=${from}&to=${lastDay}`],
+    ['accounts by health (red band, first page)', `/v1/accounts?asOf=${lastDay}&sort=health&order=asc&band=red`],
+    ['account score changes, 30 days', `/v1/accounts/acct-7/score/changes?from=${from}&to=${lastDay}`],
+    ['user score changes, 30 days', `/v1/users/user-123/score/changes?from=${from}&to=${lastDay}`],
   ];
   const call = async (path: string) => {
     const t0 = process.hrtime.bigint();

@@ -11,6 +11,7 @@ import type { ProjectsTable, RetiredKeysTable } from './tables/projects.table.ts
 import type { UsersTable } from './tables/users.table.ts';
 import type { AccountSeatsTable, IdentityLinksTable, UserFirstSeenTable, AccountFirstSeenTable, AnonymousDayEventsTable, EventSpansTable, NpsResponsesTable, UserDayEventsTable, ScorePointVersionsTable, UserDayPointsTable, AccountDayPointsTable, ScorePointQueueTable } from './tables/derived.table.ts';
 import type { ScoreModelsTable } from './tables/score-models.table.ts';
+import type { HealthModelsTable } from './tables/health-models.table.ts';
 import type { SegmentMembershipsTable, SegmentTransitionsTable, SegmentWatchesTable } from './tables/segment-history.table.ts';
 import type { SegmentsTable } from './tables/segments.table.ts';
 import type { WebhookDeliveriesTable, WebhookEndpointsTable } from './tables/webhooks.table.ts';
@@ -42,6 +43,7 @@ export type Database = {
   score_point_queue: ScorePointQueueTable;
   user_day_points: UserDayPointsTable;
   account_day_points: AccountDayPointsTable;
+  health_models: HealthModelsTable;
   segments: SegmentsTable;
   widget_settings: WidgetSettingsTable;
   widget_contacts: WidgetContactsTable;

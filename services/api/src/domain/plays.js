@@ -17,6 +17,7 @@ export const PLAYS = {
   'champion-disengaged': 'the champion went quiet: find out why, find a second champion',
   'trial-ready': 'trial accounts using the product most: sales follow-up now',
   'expansion-ready': 'nearly out of seats: propose more seats',
+  'health-red': 'health in the red: read which components pulled it down and plan a save',
   'new-users': 'welcome sequence; show the features that matter first',
   dormant: 'win-back message with what changed since they left',
   [FEATURE_UNUSED_PREFIX]: 'nudge towards a valuable feature they never used',

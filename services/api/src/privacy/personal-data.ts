@@ -67,6 +67,7 @@ export const TABLES_WITHOUT_PERSONAL_DATA: Readonly<Record<string, string>> = {
   retired_keys: 'hashes of replaced keys',
   score_models: 'score model definitions',
   score_point_versions: 'which score model versions have kept points',
+  health_models: 'health model definitions',
   segments: 'custom segment definitions',
   widget_settings: 'widget settings',
   campaigns: 'campaign definitions (who, what, when) of the operator',

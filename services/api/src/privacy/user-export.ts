@@ -30,7 +30,7 @@ export const USER_EXPORT_TABLES = {
 } as const;
 
 /** Tables with an id-like column that are not about a person: accounts (companies) and the project's own settings. */
-export const NOT_PERSONAL = ['accounts', 'account_seats', 'account_first_seen', 'projects', 'retired_keys', 'event_names', 'event_name_counts', 'score_models', 'segments', 'widget_settings', 'webhook_endpoints', 'segment_watches'] as const;
+export const NOT_PERSONAL = ['accounts', 'account_seats', 'account_first_seen', 'projects', 'retired_keys', 'event_names', 'event_name_counts', 'score_models', 'health_models', 'segments', 'widget_settings', 'webhook_endpoints', 'segment_watches'] as const;
 
 type Trx = Kysely<Database>;
 

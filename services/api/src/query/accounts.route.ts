@@ -18,6 +18,7 @@ import {
 import { today } from '../domain/days.ts';
 import type { AccountFacts, SegmentFacts } from '../domain/segments/facts.ts';
 import { decodeCursor, encodeCursor, pageAfter } from '../http/cursor-paging.ts';
+import { findHealthModel } from './health-models.queries.ts';
 import { customDefinitions, segmentsOfOne } from './member-segments.ts';
 import { accountUtilisation } from './metrics.queries.ts';
 import { mustHaveAccount, scoreModelFor } from './route-lookups.ts';
@@ -121,10 +122,16 @@ export const accountRoutes: FastifyPluginAsync<ResourceRoutesOptions> = async (a
       const after = request.query.cursor === undefined ? undefined : readCursor(request.query.cursor, `${sort}:${order}`);
       const { asOf, model, thresholds, facts } = await factsFor(projectId, request.query);
       const needle = request.query.q?.toLowerCase();
+      // The health column: each account's health under the active health model, attached to the facts (docs/api.md, Health).
+      const healthModel = (await findHealthModel(db, projectId))!;
+      const { band } = request.query;
       const matching = facts.accounts.filter(
-        (account) => needle === undefined || account.accountId.toLowerCase().includes(needle) || (textTrait(account.traits, 'name')?.toLowerCase().includes(needle) ?? false),
+        (account) =>
+          (needle === undefined || account.accountId.toLowerCase().includes(needle) || (textTrait(account.traits, 'name')?.toLowerCase().includes(needle) ?? false)) &&
+          (band === undefined || account.health?.band === band),
       );
-      const valueOf = (account: AccountFacts): SortValue => (sort === 'name' ? (textTrait(account.traits, 'name')?.toLowerCase() ?? null) : account[sort]);
+      const valueOf = (account: AccountFacts): SortValue =>
+        sort === 'name' ? (textTrait(account.traits, 'name')?.toLowerCase() ?? null) : sort === 'health' ? (account.health?.score ?? null) : account[sort];
       const page = pageOf(
         matching.map((account) => ({ key: { value: valueOf(account), id: account.accountId }, item: account })),
         { sort: `${sort}:${order}`, order, limit, after },
@@ -133,6 +140,7 @@ export const accountRoutes: FastifyPluginAsync<ResourceRoutesOptions> = async (a
       return {
         model: { version: model.version },
         asOf,
+        healthModel: { version: healthModel.version },
         total: matching.length,
         items: page.items.map((account) => ({
           accountId: account.accountId,
@@ -148,6 +156,8 @@ export const accountRoutes: FastifyPluginAsync<ResourceRoutesOptions> = async (a
           lastActive: account.lastActive,
           memberCount: account.memberCount,
           segments: segments.get(account.accountId) ?? [],
+          health: account.health?.score ?? null,
+          healthBand: account.health?.band ?? null,
         })),
         nextCursor: page.nextCursor,
       };

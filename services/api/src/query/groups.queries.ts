@@ -6,9 +6,9 @@ import { groupFigures, type GroupFigures } from '../domain/groups.ts';
 import { featureLabel, featureWeight } from '../domain/score.ts';
 import { historyOf, type History } from '../domain/segments/fold-history.ts';
 import { activityHistoryRows } from './activity-history.queries.ts';
-import { accountRows, isActivity, userRows } from './activity-rows.queries.ts';
+import { accountRows, isActivity, userRows } from '../figure-sql/activity-rows.ts';
 import type { FigureCache } from './figure-cache.ts';
-import { cappedDailyCounts } from './figure-sql.ts';
+import { cappedDailyCounts } from '../figure-sql/figures.ts';
 import { userScoreTable } from './scores.queries.ts';
 import { traitsAsOf } from './traits-as-of.queries.ts';
 

@@ -8,9 +8,11 @@ import type { FigureMetrics } from '../metrics/metrics.ts';
 import { accountRoutes } from './accounts.route.ts';
 import { createFigureCache, type DataVersions } from './figure-cache.ts';
 import { groupRoutes } from './groups.route.ts';
+import { healthRoutes } from './health.route.ts';
 import { metricsRoutes } from './metrics.route.ts';
 import { npsRoutes } from './nps.route.ts';
 import { retentionRoutes } from './retention-cohorts.route.ts';
+import { scoreChangeRoutes } from './score-changes.route.ts';
 import { scoreModelCompareRoutes } from './score-model-compare.route.ts';
 import { scoreModelRoutes } from './score-models.route.ts';
 import { scoreRoutes } from './scores.route.ts';
@@ -74,4 +76,6 @@ export const queryRoutes: FastifyPluginAsync<QueryRoutesOptions> = async (app, {
   await app.register(groupRoutes, { db, cache });
   await app.register(retentionRoutes, { db, cache });
   await app.register(scoreModelCompareRoutes, { db, cache });
+  await app.register(healthRoutes, { db, cache });
+  await app.register(scoreChangeRoutes, { db, cache });
 };

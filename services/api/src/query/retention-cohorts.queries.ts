@@ -2,7 +2,7 @@ import { sql, type Kysely } from 'kysely';
 import type { Database } from '../db/database.ts';
 import { daysBetween } from '../domain/days.ts';
 import { retentionCohorts, type CohortPeriod, type RetentionCohort } from '../domain/retention-cohorts.ts';
-import { accountRows, isActivity } from './activity-rows.queries.ts';
+import { accountRows, isActivity } from '../figure-sql/activity-rows.ts';
 import type { FigureCache } from './figure-cache.ts';
 import { membershipHistory } from './groups.queries.ts';
 import { inOneNumbering } from './id-numbers.ts';

@@ -10,6 +10,8 @@ import { accountsSeen } from './accounts-seen.queries.ts';
 import { activePairs, sameAttribution } from './active-pairs.queries.ts';
 import { activityHistoryRows } from './activity-history.queries.ts';
 import type { FigureCache } from './figure-cache.ts';
+import { findHealthModel } from './health-models.queries.ts';
+import { healthOfAccounts } from './health.queries.ts';
 import { latestNpsOfAccountUsers, latestNpsOfUsers } from './latest-nps.queries.ts';
 import { accountScoreTable, userScoreTable } from './scores.queries.ts';
 import { traitsAsOf } from './traits-as-of.queries.ts';
@@ -27,7 +29,7 @@ const ACCOUNT_FACT_TRAITS = ['name', 'onboardedAt', 'trial'];
  * const facts = await segmentFacts(db, cache, projectId, model, thresholds, '2026-03-31');
  * accountSegmentMembers('usage-drop', facts.accounts, thresholds, facts.asOf);
  */
-export function segmentFacts(
+export async function segmentFacts(
   db: Kysely<Database>,
   cache: FigureCache,
   projectId: string,
@@ -35,7 +37,9 @@ export function segmentFacts(
   t: SegmentThresholds,
   asOf: string,
 ): Promise<SegmentFacts> {
-  return cache.get(projectId, `segment-facts:${model.version}:${asOf}:${JSON.stringify(t)}`, async () => {
+  // Each account's health under the active health model (the health-red segment reads it).
+  const healthModel = (await findHealthModel(db, projectId))!;
+  return cache.get(projectId, `segment-facts:${model.version}:${asOf}:${JSON.stringify(t)}:health-${healthModel.version}`, async () => {
     const before = addDays(asOf, -30);
     const npsWindow = windowOf(asOf, t.npsWindowDays);
     const [userTraits, accountTraits, history, userScores, accountScores, userNps, accountNps, seen, seatsNow, seatsBefore, pairsNow, pairsBefore] = await Promise.all([
@@ -53,7 +57,7 @@ export function segmentFacts(
       // The days before keep their own parts only where a link or join since changed who they belong to.
       sameAttribution(db, projectId, before, asOf).then((same) => activePairs(db, cache, projectId, { window: windowOf(before, 30), asOf: same ? asOf : before })),
     ]);
-    return buildSegmentFacts({
+    const facts = buildSegmentFacts({
       asOf,
       thresholds: t,
       history,
@@ -65,5 +69,11 @@ export function segmentFacts(
       seats: { asOf: seatsNow, before: seatsBefore },
       activity: { asOf: pairsNow, before: pairsBefore },
     });
+    const health = await healthOfAccounts(db, cache, projectId, healthModel, model, facts);
+    for (const account of facts.accounts) {
+      const figure = health.get(account.accountId);
+      account.health = figure === undefined ? undefined : { score: figure.score, band: figure.band };
+    }
+    return facts;
   });
 }

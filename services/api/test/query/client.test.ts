@@ -207,12 +207,25 @@ describe('@uptake/client against the service', () => {
     const b = {
       accountId: 'B', name: 'Beta', score: 20, percentile: 100, seats: 1, activeUsers30d: 1, utilisation: 1, utilisationChange: null,
       nps: -100, npsResponses: 1, lastActive: '2026-01-15', memberCount: 1, segments: ['expansion-ready', 'post-onboarding', 'top'],
+      health: 75, healthBand: 'green',
     };
     const a = {
       accountId: 'A', name: 'Acme', score: 7, percentile: 0, seats: 4, activeUsers30d: 2, utilisation: 0.5, utilisationChange: null,
       nps: 50, npsResponses: 2, lastActive: '2026-01-20', memberCount: 2, segments: ['low-utilization', 'post-onboarding'],
+      health: 57, healthBand: 'yellow',
     };
-    expect(await client.accounts({ asOf: '2026-01-31' })).toEqual({ model: { version: 1 }, asOf: '2026-01-31', total: 2, items: [b, a], nextCursor: null });
+    expect(await client.accounts({ asOf: '2026-01-31' })).toEqual({ model: { version: 1 }, asOf: '2026-01-31', healthModel: { version: 1 }, total: 2, items: [b, a], nextCursor: null });
+    expect(await client.accounts({ asOf: '2026-01-31', sort: 'health', order: 'asc', band: 'yellow' })).toMatchObject({ total: 1, items: [{ accountId: 'A' }] });
+    // Health, its series and the explained change through the typed methods.
+    const health = await client.accountHealth('B', { asOf: '2026-01-31' });
+    expect(health).toMatchObject({ accountId: 'B', score: 75, band: 'green', healthModel: { version: 1 } });
+    expect(health.components.reduce((sum, component) => sum + component.contribution, 0)).toBe(75);
+    expect((await client.accountHealthSeries('B', { from: '2026-01-30', to: '2026-01-31' })).days.map((day) => day.date)).toEqual(['2026-01-30', '2026-01-31']);
+    expect((await client.healthModels()).models.map((model) => model.version)).toEqual([1]);
+    const changes = await client.accountScoreChanges('B', { from: '2026-01-01', to: '2026-01-31' });
+    expect(changes.byFeature.reduce((sum, feature) => sum + feature.change, 0)).toBe(changes.change);
+    expect((await client.userScoreChanges('u1', { from: '2026-01-01', to: '2026-01-31' })).userId).toBe('u1');
+    await expect(client.accountHealth('B', { version: 9 })).rejects.toMatchObject({ status: 400, path: 'version' });
     expect(await client.accounts({ asOf: '2026-01-31', q: 'BET' })).toMatchObject({ total: 1, items: [{ accountId: 'B' }] });
     const byName = [];
     for await (const account of client.allAccounts({ asOf: '2026-01-31', sort: 'name', order: 'asc', limit: 1 })) byName.push(account);

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { testDatabaseKinds } from '../support/databases.ts';
 import { generateProjectPair } from '../support/generate-data.ts';
+import { oracleHealth } from '../support/health-oracle.ts';
 import { ingestEvents, ingestProjects } from '../support/ingest.ts';
 import {
   addDays,
@@ -49,6 +50,8 @@ type Row = {
   lastActive: string | null;
   memberCount: number;
   segments: string[];
+  health: number | null;
+  healthBand: string | null;
 };
 const text = (value: unknown) => (typeof value === 'string' ? value : null);
 
@@ -62,6 +65,7 @@ const remember = <T>(key: string, compute: () => T): T => {
 const oracleRows = (data: readonly OracleEvent[], asOf: string, withCustom: boolean): Row[] =>
   remember(`rows|${data === events ? 1 : 2}|${asOf}`, () => {
     const lastActive = oracleAccountLastActive(data, { asOf });
+    const health = oracleHealth(data, { asOf });
     const segmentsOf = new Map<string, string[]>();
     for (const key of accountKeys) for (const id of oracleSegmentMembers(data, key, { asOf })) segmentsOf.set(id, [...(segmentsOf.get(id) ?? []), key]);
     return oracleAccountFacts(data, { asOf }).map((account) => {
@@ -81,6 +85,8 @@ const oracleRows = (data: readonly OracleEvent[], asOf: string, withCustom: bool
         lastActive: lastActive.get(account.accountId) ?? null,
         memberCount: account.members.length,
         segments: [...(segmentsOf.get(account.accountId) ?? []), ...custom].sort(),
+        health: health.get(account.accountId)!.score,
+        healthBand: health.get(account.accountId)!.band,
       };
     });
   });
@@ -156,6 +162,7 @@ describe.each(testDatabaseKinds)('accounts table on %s', (kind) => {
       expect(await get(`/v1/accounts?asOf=${asOf}&limit=500`), asOf).toEqual({
         model: { version: 1 },
         asOf,
+        healthModel: { version: 1 },
         total: rows.length,
         items: orderedIds(rows, 'score', 'desc').map((id) => onWire(rows.find((row) => row.accountId === id)!)),
         nextCursor: null,
@@ -170,7 +177,7 @@ describe.each(testDatabaseKinds)('accounts table on %s', (kind) => {
     expect(rows.some((row) => row.segments.includes(notDetracting.key))).toBe(true);
     expect(rows.some((row) => !row.segments.includes(notDetracting.key))).toBe(true);
     expect(new Set(rows.flatMap((row) => row.segments)).size).toBeGreaterThan(5);
-  });
+  }, 300_000);
 
   it('gives each account the NPS GET /v1/nps answers for it', async () => {
     const { items } = await get(`/v1/accounts?asOf=${yesterday}&limit=500`);

@@ -89,6 +89,8 @@
  * Every call is O(events × accounts) at worst, clear rather than clever (~20 k events: 10–100 ms).
  */
 
+import { oracleHealth } from './health-oracle.ts';
+
 // ————————————————————————————————————————————————————————— input
 
 /** One event as sent (protocol v1). The generator produces these; the ingest helper posts them. */
@@ -171,6 +173,7 @@ export const BUILT_IN_SEGMENTS = {
   'champion-disengaged': 'accounts',
   'trial-ready': 'accounts',
   'expansion-ready': 'accounts',
+  'health-red': 'accounts',
   'new-users': 'users',
   dormant: 'users',
   'nps-promoters': 'users',
@@ -868,6 +871,11 @@ function accountSegmentMembers(events: readonly OracleEvent[], key: string, opti
     }
     case 'expansion-ready':
       return ids(facts.filter((a) => a.utilisation !== null && atLeast(a.utilisation, t.expansionUtilisation)));
+    case 'health-red': {
+      // Under the default health model v1 (support/health-oracle.ts).
+      const health = oracleHealth(events, options);
+      return ids(facts.filter((a) => health.get(a.accountId)?.band === 'red'));
+    }
     default:
       throw new Error(`unknown account segment ${key}`);
   }

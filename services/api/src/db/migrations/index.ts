@@ -17,6 +17,7 @@ import * as deletions from './2026_12_05_170000_deletions.ts';
 import * as retention from './2026_12_05_180000_retention.ts';
 import * as scorePoints from './2026_12_06_090000_score_points.ts';
 import * as campaigns from './2026_12_06_100000_campaigns.ts';
+import * as healthModels from './2026_12_06_110000_health_models.ts';
 
 /** Forward-only, in order. Names are timestamps so they sort the way they run. */
 export const migrations: Record<string, Migration> = {
@@ -38,4 +39,5 @@ export const migrations: Record<string, Migration> = {
   '2026_12_05_180000_retention': retention,
   '2026_12_06_090000_score_points': scorePoints,
   '2026_12_06_100000_campaigns': campaigns,
+  '2026_12_06_110000_health_models': healthModels,
 };

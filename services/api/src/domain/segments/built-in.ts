@@ -21,6 +21,7 @@ export const BUILT_IN_SEGMENTS: readonly BuiltInSegment[] = [
   { key: 'champion-disengaged', of: 'accounts', name: 'Champion disengaged', description: 'a user with isChampion true not active in the account for championQuietDays (14)' },
   { key: 'trial-ready', of: 'accounts', name: 'Trial ready', description: 'trait trial true and score in the top quartile of trial accounts (percent_rank ≥ 0.75)' },
   { key: 'expansion-ready', of: 'accounts', name: 'Expansion ready', description: 'utilisation ≥ expansionUtilisation (90 %): upsell more seats' },
+  { key: 'health-red', of: 'accounts', name: 'Health red', description: 'health score in the red band of the active health model (below its yellow threshold, 40 by default)' },
   { key: 'new-users', of: 'users', name: 'New users', description: 'first seen within the last newUserDays (7) days' },
   { key: 'dormant', of: 'users', name: 'Dormant', description: 'active in the dormantLookbackDays (30) before the last dormantQuietDays (14), not in the last 14 (win-back)' },
   { key: `${FEATURE_UNUSED_PREFIX}<event>`, of: 'users', name: 'Feature unused', description: 'active in the last featureUnusedActiveDays (30) days and never sent the track event <event>' },
@@ -92,6 +93,8 @@ export function accountSegmentMembers(key: string, accounts: readonly AccountFac
     }
     case 'expansion-ready':
       return ids(accounts.filter((a) => a.utilisation !== null && atLeast(a.utilisation, t.expansionUtilisation)));
+    case 'health-red':
+      return ids(accounts.filter((a) => a.health?.band === 'red'));
     default:
       throw new Error(`not a built-in account segment: ${key}`);
   }

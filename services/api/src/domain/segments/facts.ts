@@ -1,4 +1,4 @@
-import type { AccountSegmentFacts, UserSegmentFacts } from '@uptake/protocol';
+import type { AccountSegmentFacts, HealthBand, UserSegmentFacts } from '@uptake/protocol';
 
 /** Everything the account segments look at, as of a day (the wire facts plus traits). */
 export type AccountFacts = AccountSegmentFacts & {
@@ -12,6 +12,12 @@ export type AccountFacts = AccountSegmentFacts & {
    * can be long, so GET /v1/accounts/:accountId/users pages it.
    */
   memberIds: readonly string[];
+  /**
+   * Its health under the project's active health model (domain/health.ts), which the `health-red`
+   * segment reads; attached by query/segments-facts.queries.ts. Not on the wire: GET
+   * /v1/accounts/:accountId/health answers it with its components.
+   */
+  health?: { score: number | null; band: HealthBand | null } | undefined;
 };
 
 /** Everything the user segments look at, as of a day. */
@@ -27,7 +33,7 @@ export type SegmentFacts = { asOf: string; accounts: AccountFacts[]; users: User
 
 /** Wire form of the facts (no traits, no feature set). */
 export function accountFactsForWire(facts: AccountFacts): AccountSegmentFacts {
-  const { traits: _traits, memberIds: _members, ...wire } = facts;
+  const { traits: _traits, memberIds: _members, health: _health, ...wire } = facts;
   return wire;
 }
 

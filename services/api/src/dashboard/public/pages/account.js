@@ -2,6 +2,7 @@ import { lineChart } from '../charts.js';
 import { card, el } from '../dom.js';
 import { addDays, formatNumber, formatRatio, formatSigned, npsCategory, todayUtc } from '../format.js';
 import { accountGroupsSection } from './account-groups.js';
+import { accountHealthSection } from './account-health.js';
 
 const TREND_WEEKS = 13;
 
@@ -16,7 +17,7 @@ export async function accountPage({ api, params }) {
   const id = encodeURIComponent(accountId);
   const to = addDays(todayUtc(), -1); // the last complete UTC day
   const trendDays = Array.from({ length: TREND_WEEKS }, (_, index) => addDays(to, -7 * (TREND_WEEKS - 1 - index)));
-  const [score, utilisation, nps, segments, metrics, trend, users, matching] = await Promise.all([
+  const [score, utilisation, nps, segments, metrics, trend, users, matching, health] = await Promise.all([
     api.get(`/v1/accounts/${id}/score`),
     api.get(`/v1/accounts/${id}/utilisation`),
     api.get('/v1/nps', { accountId }),
@@ -25,6 +26,7 @@ export async function accountPage({ api, params }) {
     Promise.all(trendDays.map((asOf) => api.get(`/v1/accounts/${id}/utilisation`, { asOf }))),
     api.get(`/v1/accounts/${id}/users`),
     api.get('/v1/accounts', { q: accountId, limit: 500 }), // q matches ids containing this one too
+    accountHealthSection(api, accountId),
   ]);
   const listed = matching.items.find((item) => item.accountId === accountId);
   const accountName = listed?.name ?? null;
@@ -111,6 +113,7 @@ export async function accountPage({ api, params }) {
         height: 220,
       }),
     ),
+    health,
     el('section', { class: 'panel' }, breakdown),
     accountGroupsSection(api, accountId),
     el('section', { class: 'panel' }, usersTable(api, accountId, users, listed?.memberCount)),
