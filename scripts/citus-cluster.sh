@@ -44,7 +44,7 @@ max_connections = 300
 fsync = off
 synchronous_commit = off
 full_page_writes = off
-citus.shard_count = 32
+citus.shard_count = 8
 CONF
       fi
       as_pg "$pgbin/pg_ctl" -D "$dir/$name" -l "$dir/$name.log" -w start >/dev/null
