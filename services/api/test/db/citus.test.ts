@@ -17,7 +17,9 @@ import { citusSkipReason, citusTestUrl, FAN_OUT_FAILS } from '../support/citus-d
 import { citusClusterSkipReason, startCitusCluster, type CitusCluster } from '../support/citus-cluster.ts';
 import { generateDataset } from '../support/generate-data.ts';
 import { ingestEvents } from '../support/ingest.ts';
-import { basicAuth, testConfig } from '../support/test-app.ts';
+import { basicAuth, createTestApp, testConfig } from '../support/test-app.ts';
+import { generateDemoData } from '../../src/demo/demo-data.ts';
+import { loadDemoEvents } from '../../src/demo/load-demo.ts';
 
 const PG_BIN = '/usr/lib/postgresql/15/bin';
 const CLI = new URL('../../src/cli.ts', import.meta.url).pathname;
@@ -123,6 +125,24 @@ describe.skipIf(citusSkipReason !== undefined)('moving an installation from one 
       await moved.close();
     }
   }, 300_000);
+});
+
+describe.skipIf(citusSkipReason !== undefined)('the demo load on Citus', () => {
+  it('loads one project’s demo without a query that fans out, and its figures answer', async () => {
+    // createTestApp's Citus database fails any fanned-out query (FAN_OUT_FAILS).
+    const t = await createTestApp('postgres');
+    try {
+      const data = generateDemoData({ accounts: 4, days: 20 });
+      await loadDemoEvents(t.app.store.db, t.app.changeTracker, t.project.projectId, data.events);
+      const stored = await t.app.store.db.selectFrom('events').select((eb) => eb.fn.countAll<number>().as('n')).where('project_id', '=', t.project.projectId).executeTakeFirstOrThrow();
+      expect(stored.n).toBe(data.events.length);
+      const scores = await t.app.inject({ method: 'GET', url: '/v1/scores/accounts?limit=10', headers: { authorization: `Bearer ${t.project.secretKey}` } });
+      expect(scores.statusCode, scores.body).toBe(200);
+      expect(scores.json().items.length).toBe(4);
+    } finally {
+      await t.close();
+    }
+  }, 180_000);
 });
 
 // Run with the Citus-path suites only (TEST_CITUS_URL), since it starts three servers of its own.
