@@ -193,7 +193,7 @@ const f = (n: number) => n.toFixed(1);
 console.log(`\n${EVENTS} events (${USERS} users, ${ACCOUNTS} accounts, ${DAYS} days), batches of ${BATCH}, ${CONCURRENCY} senders; medians of ${RUNS} runs, every run recomputed`);
 console.log(`\n| | ${single ? 'Postgres | ' : ''}Citus (coordinator + ${citus.cpuPerEvent.length - 1} workers) |${single ? ' Citus ÷ Postgres |' : ''}`);
 console.log(`|---|${single ? '---|' : ''}---|${single ? '---|' : ''}`);
-console.log(`| ingestion, events/s | ${single ? `${f(single.ingestPerSecond)} | ` : ''}${f(citus.ingestPerSecond)} |${single ? ` ${(single.ingestPerSecond / citus.ingestPerSecond).toFixed(2)}× slower |` : ''}`);
+console.log(`| ingestion, events/s | ${single ? `${f(single.ingestPerSecond)} | ` : ''}${f(citus.ingestPerSecond)} |${single ? ` ${(citus.ingestPerSecond / single.ingestPerSecond).toFixed(2)}× |` : ''}`);
 console.log(`| database CPU per event, µs | ${single ? `${f(single.cpuPerEvent[0]!)} | ` : ''}${citus.cpuPerEvent.map(f).join(' + ')} = ${f(citus.cpuPerEvent.reduce((a, b) => a + b, 0))} |${single ? ` ${(citus.cpuPerEvent.reduce((a, b) => a + b, 0) / single.cpuPerEvent[0]!).toFixed(2)}× |` : ''}`);
 for (const [url, ms] of citus.routes) {
   const base = single?.routes.get(url);
