@@ -127,6 +127,47 @@ describe.skipIf(citusSkipReason !== undefined)('moving an installation from one 
   }, 300_000);
 });
 
+describe.skipIf(citusSkipReason !== undefined)('two projects on the same shard and on different shards', () => {
+  it('each keeps its own events, ids and figures', async () => {
+    const t = await createTestApp('postgres');
+    try {
+      const shardOf = async (projectId: string) =>
+        (await t.app.store.pool.query<{ shard: string }>(`select get_shard_id_for_distribution_column('events', $1::text)::text as shard`, [projectId])).rows[0]!.shard;
+      const projects = [{ ...t.project, shard: await shardOf(t.project.projectId) }];
+      const pairs = () => ({
+        same: projects.slice(1).find((project) => project.shard === projects[0]!.shard),
+        other: projects.slice(1).find((project) => project.shard !== projects[0]!.shard),
+      });
+      while (!pairs().same || !pairs().other) {
+        const keys = await t.createProject(`p${projects.length}`);
+        projects.push({ ...keys, shard: await shardOf(keys.projectId) });
+      }
+      const first = projects[0]!;
+      const send = async (writeKey: string, users: string[]) => {
+        const batch = users.map((userId, i) => ({ type: 'track', event: 'Report Created', userId, messageId: `shared-${i}`, timestamp: `${yesterday}T10:00:00.000Z` }));
+        const response = await t.app.inject({ method: 'POST', url: '/v1/batch', headers: { authorization: basicAuth(writeKey) }, payload: { batch } });
+        expect(response.statusCode, response.body).toBe(200);
+        return response.json() as { accepted: number; duplicates: number };
+      };
+      const users = async (secretKey: string) => {
+        const response = await t.app.inject({ method: 'GET', url: `/v1/scores/users?asOf=${yesterday}&limit=100`, headers: { authorization: `Bearer ${secretKey}` } });
+        expect(response.statusCode, response.body).toBe(200);
+        return (response.json() as { items: Array<{ userId: string }> }).items.map((item) => item.userId).sort();
+      };
+      expect(await send(first.writeKey, ['u1', 'u2', 'u3'])).toMatchObject({ accepted: 3, duplicates: 0 });
+      const { same, other } = pairs();
+      // The same messageIds and user ids in another project: new events, on its shard or on another.
+      expect(await send(same!.writeKey, ['u1'])).toMatchObject({ accepted: 1, duplicates: 0 });
+      expect(await send(other!.writeKey, ['u1', 'u9'])).toMatchObject({ accepted: 2, duplicates: 0 });
+      expect(await users(first.secretKey)).toEqual(['u1', 'u2', 'u3']);
+      expect(await users(same!.secretKey)).toEqual(['u1']);
+      expect(await users(other!.secretKey)).toEqual(['u1', 'u9']);
+    } finally {
+      await t.close();
+    }
+  }, 180_000);
+});
+
 describe.skipIf(citusSkipReason !== undefined)('the demo load on Citus', () => {
   it('loads one project’s demo without a query that fans out, and its figures answer', async () => {
     // createTestApp's Citus database fails any fanned-out query (FAN_OUT_FAILS).
