@@ -22,7 +22,10 @@ const KEPT_BEFORE_EXPIRY = {
 
 /**
  * Recomputes every derived table from the stored events (all projects, or one), memberships
- * included, in one transaction: the answers afterwards equal those kept up to date by ingestion.
+ * included: the answers afterwards equal those kept up to date by ingestion. Each project is
+ * rebuilt in a transaction of its own, every statement filtered on its project_id, so on Citus
+ * each runs inside the project's shard (docs/scale-out.md); every project is one project after
+ * the other.
  * A project whose raw events expired (docs/privacy.md, "Retention") keeps its per-day rows
  * (per-day counts, NPS answers) of the days before `events_expired_before`, which no raw event
  * can give back; only the days from it on are recomputed, and everything made from the per-day
@@ -36,18 +39,24 @@ const KEPT_BEFORE_EXPIRY = {
  * await rebuildDerivedTables(db, changeTracker, 'prj_123');   // one project
  */
 export async function rebuildDerivedTables(db: Kysely<Database>, changeTracker: ChangeTracker, projectId?: string): Promise<void> {
-  const only = projectId === undefined ? sql`true` : sql`e.project_id = ${projectId}`;
+  if (projectId !== undefined) return rebuildProject(db, changeTracker, projectId);
+  const projects = await db.selectFrom('projects').select('project_id').orderBy('project_id').execute();
+  for (const project of projects) await rebuildProject(db, changeTracker, project.project_id);
+}
+
+async function rebuildProject(db: Kysely<Database>, changeTracker: ChangeTracker, projectId: string): Promise<void> {
+  const only = sql`e.project_id = ${projectId}`;
   await db.transaction().execute(async (trx) => {
-    const ofProject = projectId === undefined ? sql`true` : sql`project_id = ${projectId}`;
-    const ofRow = projectId === undefined ? sql`true` : sql`d.project_id = ${projectId}`;
+    const ofProject = sql`project_id = ${projectId}`;
+    const ofRow = sql`d.project_id = ${projectId}`;
+    // Read once and passed as a value: joined to the projects table (a reference table on Citus),
+    // the INSERT … SELECTs below would run on every shard instead of the project's.
+    const project = await trx.selectFrom('projects').select(sql<string | null>`events_expired_before::text`.as('expired_before')).where('project_id', '=', projectId).executeTakeFirst();
+    const expiredBefore = sql`${project?.expired_before ?? null}::date`;
     for (const table of DERIVED_TABLES) {
       if (table in KEPT_BEFORE_EXPIRY) {
-        // Written as joins (not a lookup per row) so a rebuild of every project stays one pass.
         const day = sql.raw(KEPT_BEFORE_EXPIRY[table as keyof typeof KEPT_BEFORE_EXPIRY]);
-        await sql`delete from ${sql.table(table)} d where ${ofRow}
-          and not exists (select from projects p where p.project_id = d.project_id and p.events_expired_before is not null)`.execute(trx);
-        await sql`delete from ${sql.table(table)} d using projects p
-          where ${ofRow} and p.project_id = d.project_id and p.events_expired_before is not null and ${day} >= p.events_expired_before`.execute(trx);
+        await sql`delete from ${sql.table(table)} d where ${ofRow} and (${expiredBefore} is null or ${day} >= ${expiredBefore})`.execute(trx);
       } else await sql`delete from ${sql.table(table)} where ${ofProject}`.execute(trx);
     }
     // Per-day rows come from the days whose raw events are all kept; the days before were kept above.
@@ -55,8 +64,8 @@ export async function rebuildDerivedTables(db: Kysely<Database>, changeTracker: 
       select e.project_id, e.user_id, e.anonymous_id, coalesce(e.account_id, '') as account_key,
              (e.timestamp at time zone 'UTC')::date as day,
              case e.type when 'track' then e.event when 'page' then '$page' else '$' || e.type end as event
-      from events e left join projects kp on kp.project_id = e.project_id
-      where ${only} and (e.timestamp at time zone 'UTC')::date >= coalesce(kp.events_expired_before, '-infinity'::date)`;
+      from events e
+      where ${only} and (e.timestamp at time zone 'UTC')::date >= coalesce(${expiredBefore}, '-infinity'::date)`;
     await sql`
       insert into user_day_events (project_id, user_id, account_key, day, event, count)
       select project_id, user_id, account_key, day, event, count(*)::int from (${keyed}) r
@@ -68,16 +77,16 @@ export async function rebuildDerivedTables(db: Kysely<Database>, changeTracker: 
     await sql`
       insert into event_spans (project_id, anonymous, subject_id, account_key, event, first_day, last_day)
       select project_id, false, user_id, account_key, event, min(day), max(day) from user_day_events
-      where ${projectId === undefined ? sql`true` : sql`project_id = ${projectId}`} group by project_id, user_id, account_key, event
+      where project_id = ${projectId} group by project_id, user_id, account_key, event
       union all
       select project_id, true, anonymous_id, account_key, event, min(day), max(day) from anonymous_day_events
-      where ${projectId === undefined ? sql`true` : sql`project_id = ${projectId}`} group by project_id, anonymous_id, account_key, event`.execute(trx);
+      where project_id = ${projectId} group by project_id, anonymous_id, account_key, event`.execute(trx);
     await sql`
       insert into identity_links (project_id, anonymous_id, user_id, link_day)
       select i.project_id, i.anonymous_id, i.user_id, min((e.timestamp at time zone 'UTC')::date)
       from identities i
       join events e on e.project_id = i.project_id and e.type = 'identify' and e.anonymous_id = i.anonymous_id and e.user_id = i.user_id
-      where ${projectId === undefined ? sql`true` : sql`i.project_id = ${projectId}`}
+      where i.project_id = ${projectId}
       group by i.project_id, i.anonymous_id, i.user_id`.execute(trx);
     // Memberships (as updateDerivedTables keeps them): a user's earliest own group call; an
     // anonymous-only group call joins the linked user from the later of the call and the link day.
@@ -95,7 +104,7 @@ export async function rebuildDerivedTables(db: Kysely<Database>, changeTracker: 
         select m.project_id, m.account_id, l.user_id, greatest(m.joined_at, l.link_day::timestamp at time zone 'UTC')
         from anonymous_memberships m
         join identity_links l on l.project_id = m.project_id and l.anonymous_id = m.anonymous_id
-        where ${projectId === undefined ? sql`true` : sql`m.project_id = ${projectId}`}
+        where m.project_id = ${projectId}
       ) joins
       group by project_id, account_id, user_id`.execute(trx);
     // Verified memberships (docs/widgets.md): group calls that carried the user's valid userHash.
@@ -120,7 +129,7 @@ export async function rebuildDerivedTables(db: Kysely<Database>, changeTracker: 
     await sql`
       insert into user_first_seen (project_id, user_id, first_day)
       select project_id, user_id, min(day) from user_day_events
-      where ${projectId === undefined ? sql`true` : sql`project_id = ${projectId}`} group by project_id, user_id`.execute(trx);
+      where project_id = ${projectId} group by project_id, user_id`.execute(trx);
     // An account's first day may be an expired one: its events are gone, its per-day rows kept.
     await sql`
       insert into account_first_seen (project_id, account_id, first_day)
@@ -128,26 +137,24 @@ export async function rebuildDerivedTables(db: Kysely<Database>, changeTracker: 
         select e.project_id, e.account_id, (e.timestamp at time zone 'UTC')::date as day from events e
         where ${only} and e.account_id is not null
         union all
-        select d.project_id, d.account_key, min(d.day) from user_day_events d join projects p on p.project_id = d.project_id
-        where ${ofRow} and d.account_key <> '' and d.day < p.events_expired_before group by d.project_id, d.account_key
+        select d.project_id, d.account_key, min(d.day) from user_day_events d
+        where ${ofRow} and d.account_key <> '' and d.day < ${expiredBefore} group by d.project_id, d.account_key
         union all
-        select d.project_id, d.account_key, min(d.day) from anonymous_day_events d join projects p on p.project_id = d.project_id
-        where ${ofRow} and d.account_key <> '' and d.day < p.events_expired_before group by d.project_id, d.account_key
+        select d.project_id, d.account_key, min(d.day) from anonymous_day_events d
+        where ${ofRow} and d.account_key <> '' and d.day < ${expiredBefore} group by d.project_id, d.account_key
       ) days
       group by project_id, account_id`.execute(trx);
     await sql`
       insert into nps_responses (project_id, message_id, user_id, anonymous_id, account_id, timestamp, score)
       select e.project_id, e.message_id, e.user_id, e.anonymous_id, e.account_id, e.timestamp, (e.properties->>'score')::int
-      from events e left join projects kp on kp.project_id = e.project_id
-      where ${only} and (e.timestamp at time zone 'UTC')::date >= coalesce(kp.events_expired_before, '-infinity'::date)
+      from events e
+      where ${only} and (e.timestamp at time zone 'UTC')::date >= coalesce(${expiredBefore}, '-infinity'::date)
         and e.type = 'track' and e.event = '$nps_response'
         and jsonb_typeof(e.properties->'score') = 'number' and (e.properties->>'score') ~ '^(10|[0-9])$'`.execute(trx);
-    // The kept score points, made again from the rebuilt per-day counts (one project at a time: each is a sum over its rows).
-    const projects = projectId === undefined ? (await trx.selectFrom('projects').select('project_id').execute()).map((row) => row.project_id) : [projectId];
-    for (const project of projects) await rebuildScorePoints(trx, project);
+    // The kept score points, made again from the rebuilt per-day counts.
+    await rebuildScorePoints(trx, projectId);
     // Running servers sharing the database recompute their figures from the rebuilt tables.
-    await announceChanges(trx, changeTracker, [projectId === undefined ? { everyProject: true } : { projectId }]);
+    await announceChanges(trx, changeTracker, [{ projectId }]);
   });
-  if (projectId === undefined) changeTracker.markAllProjectsChanged();
-  else changeTracker.markProjectChanged(projectId);
+  changeTracker.markProjectChanged(projectId);
 }

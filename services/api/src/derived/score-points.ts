@@ -1,5 +1,6 @@
 import { sql, type Kysely, type RawBuilder, type Transaction } from 'kysely';
 import type { ScoreModel } from '@uptake/protocol';
+import { acrossProjects } from '../db/across-projects.ts';
 import type { Database } from '../db/database.ts';
 import { accountRows, AS_OF_NOW, userRows } from '../figure-sql/activity-rows.ts';
 import { cappedDailyCounts } from '../figure-sql/figures.ts';
@@ -180,7 +181,7 @@ export async function foldScorePoints(db: Kysely<Database>, projectId: string, l
 
 /** The projects with queued days (named cross-project work, docs/scale-out.md). */
 export async function projectsWithQueuedDays(db: Kysely<Database>): Promise<string[]> {
-  const { rows } = await sql<{ project_id: string }>`select distinct project_id from score_point_queue`.execute(db);
+  const { rows } = await acrossProjects(db, (trx) => sql<{ project_id: string }>`select distinct project_id from score_point_queue`.execute(trx));
   return rows.map((row) => row.project_id);
 }
 
@@ -240,7 +241,7 @@ export async function rebuildScorePoints(trx: Transaction<Database>, projectId: 
  * every project (named cross-project work, docs/scale-out.md).
  */
 export async function scorePointsWork(db: Kysely<Database>): Promise<{ fill: Array<{ projectId: string; version: number }>; drop: Array<{ projectId: string; version: number }> }> {
-  const [fill, drop] = await Promise.all([
+  const [fill, drop] = await acrossProjects(db, (trx) => Promise.all([
     sql<{ project_id: string; version: number }>`
       select p.project_id, v.version from projects p
       cross join lateral (
@@ -249,11 +250,11 @@ export async function scorePointsWork(db: Kysely<Database>): Promise<{ fill: Arr
         select 1 where not exists (select from score_models m where m.project_id = p.project_id)
       ) v
       where not exists (select from score_point_versions s where s.project_id = p.project_id and s.version = v.version and s.state = 'ready')
-      order by p.project_id, v.version`.execute(db),
+      order by p.project_id, v.version`.execute(trx),
     sql<{ project_id: string; version: number }>`
       select s.project_id, s.version from score_point_versions s
-      join score_models m on m.project_id = s.project_id and m.version = s.version and m.status not in ('active', 'shadow')`.execute(db),
-  ]);
+      join score_models m on m.project_id = s.project_id and m.version = s.version and m.status not in ('active', 'shadow')`.execute(trx),
+  ]));
   const pairs = (rows: Array<{ project_id: string; version: number }>) => rows.map((row) => ({ projectId: row.project_id, version: row.version }));
   return { fill: pairs(fill.rows), drop: pairs(drop.rows) };
 }

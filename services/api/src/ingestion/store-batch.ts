@@ -166,11 +166,19 @@ function refuse(outcome: StoredBatch, { row, error }: RefusedCall, payload: unkn
 /** `plain`: any stored messageId fails the statement; `skip stored`: stored ones are left out. */
 type InsertMode = 'plain' | 'skip stored';
 
-/** A unique violation of the events' primary key: a messageId already stored (or being stored). */
+/**
+ * A unique violation of the events' primary key: a messageId already stored (or being stored).
+ * On Citus the violation happens in a shard, whose constraint carries the shard's number
+ * (`events_pkey_102009`), and an INSERT … SELECT passes it on as an internal error (XX000) with
+ * only the message naming the constraint.
+ */
 function isStoredMessageId(error: unknown): boolean {
-  const { code, constraint } = (error ?? {}) as { code?: unknown; constraint?: unknown };
-  return code === '23505' && constraint === 'events_pkey';
+  const { code, constraint, message } = (error ?? {}) as { code?: unknown; constraint?: unknown; message?: unknown };
+  if (code === '23505') return typeof constraint === 'string' && EVENTS_KEY.test(constraint);
+  return code === 'XX000' && typeof message === 'string' && SHARD_KEY_VIOLATION.test(message);
 }
+const EVENTS_KEY = /^events_pkey(_\d+)?$/;
+const SHARD_KEY_VIOLATION = /^duplicate key value violates unique constraint "events_pkey_\d+"$/;
 
 /** What a refused event said, for its ingestion warning, in the wire's field names (never its context). */
 function refusedPayload(row: EventRow): Record<string, unknown> {

@@ -136,11 +136,15 @@ export async function recordSegmentChanges(db: Kysely<Database>, input: RecordIn
       }
     }
 
+    // Read first and written as a value: on Citus, functions that are not IMMUTABLE may not appear
+    // in an upsert's DO UPDATE SET of a distributed table (docs/scale-out.md).
+    const { rows: clock } = await sql<{ now: string }>`select clock_timestamp()::text as now`.execute(trx);
+    const checkedAt = sql<Date>`${clock[0]!.now}::timestamptz`;
     for (const segment of input.segments) {
       const baseline = baselined.includes(segment);
       await trx
         .insertInto('segment_watches')
-        .values({ project_id: projectId, segment_key: segment.key, of: segment.of, name: segment.name, definition: segment.definition, model_version: input.modelVersion, baseline_day: asOf, checked_day: asOf, checked_at: sql`clock_timestamp()` })
+        .values({ project_id: projectId, segment_key: segment.key, of: segment.of, name: segment.name, definition: segment.definition, model_version: input.modelVersion, baseline_day: asOf, checked_day: asOf, checked_at: checkedAt })
         .onConflict((oc) =>
           oc.columns(['project_id', 'segment_key']).doUpdateSet({
             of: segment.of,
@@ -149,7 +153,7 @@ export async function recordSegmentChanges(db: Kysely<Database>, input: RecordIn
             model_version: input.modelVersion,
             ...(baseline ? { baseline_day: asOf } : {}),
             checked_day: asOf,
-            checked_at: sql`clock_timestamp()`,
+            checked_at: checkedAt,
           }),
         )
         .execute();

@@ -1,4 +1,5 @@
 import { sql, type Kysely } from 'kysely';
+import { acrossProjects } from '../db/across-projects.ts';
 import type { Database } from '../db/database.ts';
 import type { PendingDeletion } from '../db/tables/deletions.table.ts';
 import { announceChanges } from '../derived/change-feed.ts';
@@ -78,20 +79,38 @@ export function createDeletionWorker(
     }
   }
 
-  /** The oldest unfinished deletion of a project whose earlier ones are done, not leased by another worker. */
+  /**
+   * The oldest unfinished deletion of a project whose earlier ones are done, not leased by another
+   * worker. The projects with one due are found first (the only read across projects); each is
+   * then claimed inside its project, because `FOR UPDATE SKIP LOCKED` works inside one shard on
+   * Citus (docs/scale-out.md).
+   */
   async function claim(): Promise<Claimed | undefined> {
-    const { rows } = await sql<{ project_id: string; deletion_id: string }>`
-      update deletions set claimed_until = now() + ${settings.leaseMs} * interval '1 millisecond'
-      where (project_id, deletion_id) in (
-        select d.project_id, d.deletion_id from deletions d
-        where d.status = 'running' and (d.claimed_until is null or d.claimed_until < now())
-          and not exists (
-            select 1 from deletions o where o.project_id = d.project_id and o.status = 'running'
-              and (o.requested_at, o.deletion_id) < (d.requested_at, d.deletion_id))
-        order by d.requested_at limit 1 for update skip locked)
-      returning project_id, deletion_id`.execute(db);
-    const row = rows[0];
-    return row ? { projectId: row.project_id, deletionId: row.deletion_id } : undefined;
+    const projects = await acrossProjects(db, (trx) =>
+      trx
+        .selectFrom('deletions')
+        .select('project_id')
+        .where('status', '=', 'running')
+        .where((eb) => eb.or([eb('claimed_until', 'is', null), eb('claimed_until', '<', sql<Date>`now()`)]))
+        .groupBy('project_id')
+        .orderBy(sql`min(requested_at)`)
+        .execute(),
+    );
+    for (const { project_id: projectId } of projects) {
+      const { rows } = await sql<{ project_id: string; deletion_id: string }>`
+        update deletions set claimed_until = now() + ${settings.leaseMs} * interval '1 millisecond'
+        where project_id = ${projectId} and deletion_id in (
+          select d.deletion_id from deletions d
+          where d.project_id = ${projectId} and d.status = 'running' and (d.claimed_until is null or d.claimed_until < now())
+            and not exists (
+              select 1 from deletions o where o.project_id = d.project_id and o.status = 'running'
+                and (o.requested_at, o.deletion_id) < (d.requested_at, d.deletion_id))
+          order by d.requested_at limit 1 for update skip locked)
+        returning project_id, deletion_id`.execute(db);
+      const row = rows[0];
+      if (row) return { projectId: row.project_id, deletionId: row.deletion_id };
+    }
+    return undefined;
   }
 
   async function runToCompletion(claimed: Claimed): Promise<void> {

@@ -1,4 +1,5 @@
 import { sql, type Kysely, type UpdateObject } from 'kysely';
+import { acrossProjects } from '../db/across-projects.ts';
 import type { Database } from '../db/database.ts';
 import type { WebhookAttemptOutcome, WebhookMetrics } from '../metrics/metrics.ts';
 import { nextRetryDelayMs, retryAfterMs } from './retry-schedule.ts';
@@ -93,13 +94,34 @@ export function createDispatcher(db: Kysely<Database>, settings: WebhookSettings
     })();
   }
 
+  /**
+   * Claims up to `limit` due deliveries. The projects with some due are found first (the only
+   * read across projects); each project's are then claimed inside it, because `FOR UPDATE SKIP
+   * LOCKED` works inside one shard on Citus (docs/scale-out.md).
+   */
   async function claim(limit: number): Promise<Claimed[]> {
+    const projects = await acrossProjects(db, (trx) =>
+      sql<{ project_id: string }>`
+        select d.project_id from webhook_deliveries d
+        join webhook_endpoints e on e.project_id = d.project_id and e.endpoint_id = d.endpoint_id
+        where d.status = 'pending' and d.next_attempt_at <= now() and e.enabled and (d.claimed_until is null or d.claimed_until < now())
+        group by d.project_id order by min(d.next_attempt_at) limit ${limit}`.execute(trx),
+    );
+    const claimed: Claimed[] = [];
+    for (const { project_id: projectId } of projects.rows) {
+      if (claimed.length >= limit) break;
+      claimed.push(...(await claimInProject(projectId, limit - claimed.length)));
+    }
+    return claimed;
+  }
+
+  async function claimInProject(projectId: string, limit: number): Promise<Claimed[]> {
     const result = await sql<Claimed>`
       with due as (
         select d.project_id, d.endpoint_id, d.message_id
         from webhook_deliveries d
         join webhook_endpoints e on e.project_id = d.project_id and e.endpoint_id = d.endpoint_id
-        where d.status = 'pending' and d.next_attempt_at <= now() and e.enabled
+        where d.project_id = ${projectId} and d.status = 'pending' and d.next_attempt_at <= now() and e.enabled
           and (d.claimed_until is null or d.claimed_until < now())
         order by d.next_attempt_at
         limit ${limit}
@@ -108,19 +130,26 @@ export function createDispatcher(db: Kysely<Database>, settings: WebhookSettings
       update webhook_deliveries w
       set claimed_until = date_trunc('milliseconds', now() + ${leaseMs} * interval '1 millisecond')
       from due
-      where w.project_id = due.project_id and w.endpoint_id = due.endpoint_id and w.message_id = due.message_id
+      where w.project_id = ${projectId} and w.project_id = due.project_id and w.endpoint_id = due.endpoint_id and w.message_id = due.message_id
       returning w.project_id, w.endpoint_id, w.message_id, w.payload, w.attempts, w.claimed_until, w.created_at`.execute(db);
     return result.rows;
   }
 
+  /** The endpoints of the claimed deliveries, read project by project (each read inside one shard on Citus). */
   async function endpointsOf(claimed: Claimed[]): Promise<Map<string, Endpoint>> {
-    const keys = [...new Map(claimed.map((row) => [`${row.project_id}\u0000${row.endpoint_id}`, row])).values()];
-    const rows = await db
-      .selectFrom('webhook_endpoints')
-      .select(['project_id', 'endpoint_id', 'url', 'format', 'secret', 'previous_secret', 'previous_secret_expires_at'])
-      .where((eb) => eb.or(keys.map((key) => eb.and([eb('project_id', '=', key.project_id), eb('endpoint_id', '=', key.endpoint_id)]))))
-      .execute();
-    return new Map(rows.map((row) => [`${row.project_id}\u0000${row.endpoint_id}`, row]));
+    const endpointIds = new Map<string, Set<string>>();
+    for (const row of claimed) endpointIds.set(row.project_id, (endpointIds.get(row.project_id) ?? new Set()).add(row.endpoint_id));
+    const found = new Map<string, Endpoint>();
+    for (const [projectId, ids] of endpointIds) {
+      const rows = await db
+        .selectFrom('webhook_endpoints')
+        .select(['project_id', 'endpoint_id', 'url', 'format', 'secret', 'previous_secret', 'previous_secret_expires_at'])
+        .where('project_id', '=', projectId)
+        .where('endpoint_id', 'in', [...ids])
+        .execute();
+      for (const row of rows) found.set(`${row.project_id}\u0000${row.endpoint_id}`, row);
+    }
+    return found;
   }
 
   async function runOnce(): Promise<number> {

@@ -1,20 +1,26 @@
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import type { DatabaseConfig } from '../../src/config.ts';
+import { citusTestUrl, createCitusDatabase } from './citus-database.ts';
 
 export type TestDatabaseKind = 'pglite' | 'postgres';
 
 /**
  * The databases every route test runs on: embedded PGlite always, and the real Postgres server
- * named by TEST_DATABASE_URL when it is set (CI sets it).
+ * named by TEST_DATABASE_URL when it is set (CI sets it). With TEST_CITUS_URL set, the Postgres
+ * path runs on that Citus cluster instead, alone (the PGlite path has run without it).
  */
-export const testDatabaseKinds: TestDatabaseKind[] = process.env['TEST_DATABASE_URL'] ? ['pglite', 'postgres'] : ['pglite'];
+export const testDatabaseKinds: TestDatabaseKind[] = citusTestUrl ? ['postgres'] : process.env['TEST_DATABASE_URL'] ? ['pglite', 'postgres'] : ['pglite'];
 
 export type TestDatabase = { config: DatabaseConfig; drop(): Promise<void> };
 
 /** A fresh, empty database: in-memory PGlite, or a new database on the test server. */
 export async function createTestDatabase(kind: TestDatabaseKind): Promise<TestDatabase> {
   if (kind === 'pglite') return { config: { kind: 'pglite', dataDir: 'memory://' }, drop: async () => {} };
+  if (citusTestUrl) {
+    const citus = await createCitusDatabase(citusTestUrl);
+    return { config: { kind: 'postgres', url: citus.url, poolSize: 10, queryTimeoutMs: 30_000 }, drop: citus.drop };
+  }
   const serverUrl = process.env['TEST_DATABASE_URL'];
   if (!serverUrl) throw new Error('TEST_DATABASE_URL is not set');
   const name = `uptake_test_${randomBytes(6).toString('hex')}`;
