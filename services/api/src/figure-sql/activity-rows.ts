@@ -2,7 +2,7 @@ import { sql, type RawBuilder } from 'kysely';
 
 /** SQL condition on `event`: the row counts as activity (domain/activity.ts `isActivityEvent`). */
 export const isActivity = (alias: string) =>
-  sql`left(${sql.ref(`${alias}.event`)}, 5) <> '$nps_' and ${sql.ref(`${alias}.event`)} not in ('$identify', '$group')`;
+  sql`left(${sql.ref(`${alias}.event`)}, 5) <> '$nps_' and left(${sql.ref(`${alias}.event`)}, 9) <> '$message_' and ${sql.ref(`${alias}.event`)} not in ('$identify', '$group')`;
 
 /** SQL condition on `event`: the row is a track event's (domain/activity.ts `isTrackEvent`). */
 export const isTrackEventRow = (alias: string) => sql`${sql.ref(`${alias}.event`)} not in ('$identify', '$group', '$page')`;

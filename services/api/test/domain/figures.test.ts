@@ -58,7 +58,7 @@ describe('figure definitions', () => {
   });
 
   it('activity: track and page events, not $nps_* answers, identify or group calls', () => {
-    expect(['Export', '$page', '$session_start', '$nps_response', '$identify', '$group'].map(isActivityEvent)).toEqual([true, true, true, false, false, false]);
+    expect(['Export', '$page', '$session_start', '$nps_response', '$message_shown', '$message_clicked', '$identify', '$group'].map(isActivityEvent)).toEqual([true, true, true, false, false, false, false, false]);
   });
 
   it('features used: track events only, not page, identify or group calls', () => {

@@ -36,7 +36,7 @@
  *   breaks timestamp ties): seats (number; numeric text taken as number), onboardedAt (ISO date or
  *   date-time; compared by its UTC day), trial (boolean), name, plan. User traits from `identify`
  *   calls (of the resolved user) likewise: isChampion, role, email, createdAt.
- * - Active on day d: at least one `track` or `page` event that day, excluding `$nps_*` events
+ * - Active on day d: at least one `track` or `page` event that day, excluding `$nps_*` and `$message_*` events
  *   (`$session_*` count). Account activity = activity in the account's events.
  * - DAU(d) = distinct active users on d; WAU(d) over d−6…d; MAU(d) over d−29…d;
  *   stickiness = DAU/MAU (a ratio; 0 when MAU is 0). Per project, or per account (only that
@@ -235,7 +235,8 @@ export function percentileOf(score: number, allScores: readonly number[]): numbe
   return Math.round((100 * allScores.filter((other) => other < score).length) / (allScores.length - 1));
 }
 
-const isNpsEvent = (name: string) => name.startsWith('$nps_');
+/** Events of Uptake's own prompts: NPS answers and campaign messages (not use of the product). */
+const isPromptEvent = (name: string) => name.startsWith('$nps_') || name.startsWith('$message_');
 const sortedIds = (ids: Iterable<string>) => [...ids].sort();
 
 // ————————————————————————————————————————————————————————— snapshot: events resolved to users and accounts
@@ -252,7 +253,7 @@ export type ResolvedEvent = {
   namedAccount: string | null;
   /** The accounts it belongs to: [namedAccount], or the accounts its user joined. */
   accounts: string[];
-  /** A track or page event that is not `$nps_*`. */
+  /** A track or page event that is not `$nps_*` or `$message_*`. */
   isActivity: boolean;
 };
 
@@ -332,7 +333,7 @@ export function oracleSnapshot(events: readonly OracleEvent[], asOf: Day): Snaps
     const user = userOf(event);
     const namedAccount = namedAccountOf(event);
     const accounts = namedAccount !== null ? [namedAccount] : user !== null ? [...(joined.get(user) ?? [])] : [];
-    const isActivity = event.type === 'page' || (event.type === 'track' && !isNpsEvent(event.event ?? ''));
+    const isActivity = event.type === 'page' || (event.type === 'track' && !isPromptEvent(event.event ?? ''));
     const time = Date.parse(event.timestamp);
     return { source: event, order, time, day: dayOf(event.timestamp), user, namedAccount, accounts, isActivity };
   });
