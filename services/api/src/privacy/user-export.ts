@@ -20,6 +20,9 @@ export const USER_EXPORT_TABLES = {
   user_day_events: 'user_id',
   anonymous_day_events: 'anonymous_id (linked)',
   event_spans: 'subject_id',
+  user_day_points: 'user_id',
+  account_day_points: 'user_id',
+  score_point_queue: 'subject_id (user and linked anonymousIds)',
   nps_responses: 'user_id, anonymous_id (linked)',
   widget_contacts: 'user_id',
   campaign_assignments: 'user_id',
@@ -98,6 +101,19 @@ export async function* userExportRecords(db: Trx, projectId: string, userId: str
       .orderBy(['anonymous', 'subject_id', 'account_key', 'event']),
   ))
     yield { kind: 'event_span', ...(row.anonymous ? { anonymousId: row.subject_id } : {}), accountId: row.account_key === '' ? null : row.account_key, event: row.event, firstDay: row.first_day, lastDay: row.last_day };
+  for await (const row of paged(db.selectFrom('user_day_points').select(['version', 'day', 'points']).where('project_id', '=', projectId).where('user_id', '=', userId).orderBy(['version', 'day'])))
+    yield { kind: 'score_points', modelVersion: row.version, day: row.day, points: row.points };
+  for await (const row of paged(db.selectFrom('account_day_points').select(['version', 'day', 'account_id', 'points']).where('project_id', '=', projectId).where('user_id', '=', userId).orderBy(['version', 'day', 'account_id'])))
+    yield { kind: 'account_score_points', modelVersion: row.version, day: row.day, accountId: row.account_id, points: row.points };
+  for await (const row of paged(
+    db
+      .selectFrom('score_point_queue')
+      .select(['anonymous', 'subject_id', 'day'])
+      .where('project_id', '=', projectId)
+      .where((eb) => eb.or([eb.and([eb('anonymous', '=', false), eb('subject_id', '=', userId)]), eb.and([eb('anonymous', '=', true), eb('subject_id', 'in', linked)])]))
+      .orderBy(['anonymous', 'subject_id', 'day']),
+  ))
+    yield { kind: 'queued_score_day', ...(row.anonymous ? { anonymousId: row.subject_id } : {}), day: row.day };
 
   for await (const row of paged(
     db

@@ -17,6 +17,7 @@ import { EXPORT_PAGE_ROWS, eventRows } from '../../src/privacy/events-export.ts'
 import { inSnapshot } from '../../src/privacy/snapshot.ts';
 import { PERSONAL_DATA_TABLES, TABLES_WITHOUT_PERSONAL_DATA } from '../../src/privacy/personal-data.ts';
 import { NOT_PERSONAL, USER_EXPORT_TABLES } from '../../src/privacy/user-export.ts';
+import { fillScorePoints, foldScorePoints } from '../../src/derived/score-points.ts';
 import { testDatabaseKinds } from '../support/databases.ts';
 import { createTestApp, type TestApp } from '../support/test-app.ts';
 
@@ -69,7 +70,9 @@ describe.each(testDatabaseKinds)('export on %s', (kind) => {
   const get = (url: string, key = t.project.secretKey) => t.app.inject({ method: 'GET', url, headers: { authorization: `Bearer ${key}` } });
 
   beforeAll(async () => {
-    t = await createTestApp(kind, { webhooks: { dispatch: false, allowPrivate: true } });
+    // Score points filled and folded by the test itself (below), so their records are certain.
+    t = await createTestApp(kind, { webhooks: { dispatch: false, allowPrivate: true }, scorePoints: { run: false } });
+    await fillScorePoints(t.app.store.db, t.project.projectId, 1);
     other = await t.createProject('Other');
   });
   afterAll(async () => t?.close());
@@ -156,6 +159,10 @@ describe.each(testDatabaseKinds)('export on %s', (kind) => {
     expect((await send([{ type: 'track', messageId: id('al'), userId: 'alice', event: '$nps_response', timestamp: daysAgo(0), properties: { score: 4, comment: 'slow' } }])).rejected).toEqual([]);
     // A campaign assignment, as GET /v1/widgets/messages records one (docs/campaigns.md).
     await t.app.store.db.insertInto('campaign_assignments').values({ project_id: t.project.projectId, campaign_id: 'cmp_welcome', user_id: 'alice', group: 'holdout', assigned_at: new Date() }).execute();
+
+    // Her score points folded; one more day of hers still queued (docs/architecture.md, "Scores at scale").
+    while ((await foldScorePoints(t.app.store.db, t.project.projectId)) > 0);
+    await t.app.store.db.insertInto('score_point_queue').values({ project_id: t.project.projectId, anonymous: false, subject_id: 'alice', day: dayOf(daysAgo(2)) }).execute();
 
     // The segment watcher records the user segments alice is in (a baseline).
     const watcher = createSegmentWatcher({ db: t.app.store.db, changeTracker: t.app.changeTracker, log: { warn: () => {}, debug: () => {} } });
