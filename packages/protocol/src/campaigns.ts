@@ -107,7 +107,8 @@ export const campaignAudienceSchema = z.strictObject({
     .array(name, { error: 'must be an array of segment keys' })
     .min(1, 'must name at least one segment')
     .max(CAMPAIGN_LIMITS.maxSegments, `must name at most ${CAMPAIGN_LIMITS.maxSegments} segments`)
-    .describe('user segment keys as GET /v1/segments/:key takes (built-in or custom); the user must be in one of them'),
+    .describe('user segment keys as GET /v1/segments/:key takes (built-in or custom); the user must be in one of them')
+    .meta({ examples: [['dormant']] }),
   traits: z
     .array(traitConditionSchema)
     .max(CAMPAIGN_LIMITS.maxTraitConditions, `must hold at most ${CAMPAIGN_LIMITS.maxTraitConditions} conditions`)

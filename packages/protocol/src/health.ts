@@ -46,7 +46,9 @@ export const healthModelListSchema = z.object({ models: z.array(healthModelSchem
 
 export const newHealthModelSchema = storableBody(
   z.strictObject({
-    weights: healthWeightsSchema.refine((weights) => Object.values(weights).some((value) => value > 0), 'at least one weight must be above 0'),
+    weights: healthWeightsSchema
+      .refine((weights) => Object.values(weights).some((value) => value > 0), 'at least one weight must be above 0')
+      .meta({ examples: [{ engagement: 30, utilisation: 25, nps: 10, trend: 15, champions: 10, breadth: 10 }] }),
     bands: healthBandsSchema.default({ yellow: 40, green: 70 }),
     activate: z.boolean().default(true).describe('false: keep it as a shadow model, queryable with ?version='),
   }),
