@@ -21,6 +21,9 @@ const DECIDING_FACTS: Record<string, readonly string[]> = {
   'nps-promoters': ['nps', 'npsCategory'],
   'nps-passives': ['nps', 'npsCategory'],
   'nps-detractors': ['nps', 'npsCategory'],
+  // Health itself is not among the wire facts (GET /v1/accounts/:id/health answers it with its
+  // components): the facts behind its components that are.
+  'health-red': ['percentile', 'utilisation', 'nps', 'activeUsers30d', 'quietChampions'],
 };
 
 /**
