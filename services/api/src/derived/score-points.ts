@@ -164,11 +164,15 @@ async function updateScorePoints(trx: Transaction<Database>, projectId: string, 
 export async function foldScorePoints(db: Kysely<Database>, projectId: string, limit = 2000): Promise<number> {
   return db.transaction().execute(async (trx) => {
     const { rows } = await sql<{ anonymous: boolean; subject_id: string; day: string }>`
-      delete from score_point_queue q
-      using (select anonymous, subject_id, day from score_point_queue where project_id = ${projectId}
-             order by anonymous, subject_id, day limit ${limit} for update skip locked) c
-      where q.project_id = ${projectId} and q.anonymous = c.anonymous and q.subject_id = c.subject_id and q.day = c.day
-      returning q.anonymous, q.subject_id, q.day::text as day`.execute(trx);
+      with taken as (
+        delete from score_point_queue q
+        using (select anonymous, subject_id, day from score_point_queue where project_id = ${projectId}
+               order by anonymous, subject_id, day limit ${limit} for update skip locked) c
+        where q.project_id = ${projectId} and q.anonymous = c.anonymous and q.subject_id = c.subject_id and q.day = c.day
+        returning q.anonymous, q.subject_id, q.day
+      )
+      -- The day as text outside RETURNING (Citus allows only immutable functions there).
+      select anonymous, subject_id, day::text as day from taken`.execute(trx);
     const touched: TouchedDays = { userDays: [], anonymousDays: [], everyDayOf: [] };
     for (const row of rows) {
       if (row.day === EVERY_DAY) touched.everyDayOf.push(row.subject_id);
