@@ -245,20 +245,26 @@ export async function rebuildScorePoints(trx: Transaction<Database>, projectId: 
  * every project (named cross-project work, docs/scale-out.md).
  */
 export async function scorePointsWork(db: Kysely<Database>): Promise<{ fill: Array<{ projectId: string; version: number }>; drop: Array<{ projectId: string; version: number }> }> {
-  const [fill, drop] = await acrossProjects(db, (trx) => Promise.all([
-    sql<{ project_id: string; version: number }>`
-      select p.project_id, v.version from projects p
-      cross join lateral (
-        select m.version from score_models m where m.project_id = p.project_id and m.status in ('active', 'shadow')
-        union all
-        select 1 where not exists (select from score_models m where m.project_id = p.project_id)
-      ) v
-      where not exists (select from score_point_versions s where s.project_id = p.project_id and s.version = v.version and s.state = 'ready')
-      order by p.project_id, v.version`.execute(trx),
-    sql<{ project_id: string; version: number }>`
-      select s.project_id, s.version from score_point_versions s
-      join score_models m on m.project_id = s.project_id and m.version = s.version and m.status not in ('active', 'shadow')`.execute(trx),
-  ]));
+  // Plain scans joined here, not in SQL: on Citus a lateral join from the projects (a reference
+  // table) to the distributed score models is not supported across shards.
+  const [projects, models, kept, drop] = await acrossProjects(db, (trx) =>
+    Promise.all([
+      trx.selectFrom('projects').select('project_id').orderBy('project_id').execute(),
+      trx.selectFrom('score_models').select(['project_id', 'version', 'status']).execute(),
+      trx.selectFrom('score_point_versions').select(['project_id', 'version', 'state']).execute(),
+      sql<{ project_id: string; version: number }>`
+        select s.project_id, s.version from score_point_versions s
+        join score_models m on m.project_id = s.project_id and m.version = s.version and m.status not in ('active', 'shadow')`.execute(trx),
+    ]),
+  );
+  const ready = new Set(kept.filter((row) => row.state === 'ready').map((row) => `${row.project_id}\u0000${row.version}`));
+  const withModels = new Set(models.map((row) => row.project_id));
+  const counted = [
+    ...models.filter((row) => row.status === 'active' || row.status === 'shadow'),
+    // A project that never stored a model answers with version 1, the default.
+    ...projects.filter((row) => !withModels.has(row.project_id)).map((row) => ({ project_id: row.project_id, version: 1 })),
+  ];
+  const fill = { rows: counted.filter((row) => !ready.has(`${row.project_id}\u0000${row.version}`)).sort((a, b) => (a.project_id < b.project_id ? -1 : a.project_id > b.project_id ? 1 : a.version - b.version)) };
   const pairs = (rows: Array<{ project_id: string; version: number }>) => rows.map((row) => ({ projectId: row.project_id, version: row.version }));
   return { fill: pairs(fill.rows), drop: pairs(drop.rows) };
 }
