@@ -199,8 +199,9 @@ describe.each(testDatabaseKinds)('retention of raw events on %s', (kind) => {
       expect(response.json()).toMatchObject({ path: 'retentionDays' });
       expect(response.json().message).toContain('retentionDays');
     }
+    // NaN and ±Infinity are left out: JSON sends them as null, which turns retention off (below).
     await fc.assert(
-      fc.asyncProperty(fc.oneof(fc.integer({ max: 0 }), fc.integer({ min: 3651 }), fc.double({ noInteger: true }), fc.string(), fc.boolean()), async (value) => {
+      fc.asyncProperty(fc.oneof(fc.integer({ max: 0 }), fc.integer({ min: 3651 }), fc.double({ noInteger: true, noNaN: true, noDefaultInfinity: true }), fc.string(), fc.boolean()), async (value) => {
         const response = await patch(secretKey, { retentionDays: value });
         expect(response.statusCode).toBe(400);
         expect(response.json().path).toBe('retentionDays');
