@@ -88,6 +88,7 @@ export const USER_EXPORT_KINDS = [
   'anonymous_day_events',
   'event_span',
   'score_points',
+  'active_day',
   'account_score_points',
   'queued_score_day',
   'nps_response',

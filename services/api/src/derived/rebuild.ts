@@ -3,6 +3,7 @@ import type { Database } from '../db/database.ts';
 import { seatsOf } from '../domain/seats.ts';
 import { announceChanges } from './change-feed.ts';
 import type { ChangeTracker } from './change-tracker.ts';
+import { rebuildActiveDays } from './active-days.ts';
 import { rebuildScorePoints } from './score-points.ts';
 
 const DERIVED_TABLES = [
@@ -151,7 +152,9 @@ async function rebuildProject(db: Kysely<Database>, changeTracker: ChangeTracker
       where ${only} and (e.timestamp at time zone 'UTC')::date >= coalesce(${expiredBefore}, '-infinity'::date)
         and e.type = 'track' and e.event = '$nps_response'
         and jsonb_typeof(e.properties->'score') = 'number' and (e.properties->>'score') ~ '^(10|[0-9])$'`.execute(trx);
-    // The kept score points, made again from the rebuilt per-day counts.
+    // The kept activity and score points, made again from the rebuilt per-day counts (the
+    // activity first: it takes the lock a fold takes first, active-days.ts).
+    await rebuildActiveDays(trx, projectId);
     await rebuildScorePoints(trx, projectId);
     // Running servers sharing the database recompute their figures from the rebuilt tables.
     await announceChanges(trx, changeTracker, [{ projectId }]);

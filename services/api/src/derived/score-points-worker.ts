@@ -1,6 +1,7 @@
 import type { Kysely } from 'kysely';
 import type { Logger } from 'pino';
 import type { Database } from '../db/database.ts';
+import { fillActiveDays, projectsWithoutActiveDays } from './active-days.ts';
 import { dropScorePoints, fillScorePoints, foldScorePoints, projectsWithQueuedDays, scorePointsWork } from './score-points.ts';
 
 /** How the score-points worker runs (docs/architecture.md, "Scores at scale"); `config.ts` reads them from the environment. */
@@ -22,11 +23,11 @@ export type ScorePointsWorker = {
 };
 
 /**
- * Two loops: one folds the days ingestion queued into the kept points (every `intervalMs`, all
- * of them each time); the other fills the points of every active or shadow score model version
- * that has none yet (a new version, a new project, a database from before the points existed)
- * and forgets those of retired versions (every ten intervals), so a long fill never holds up the
- * folds. Until a version is ready its answers are computed from the per-day counts, as exact and
+ * Two loops: one folds the days ingestion queued into the kept points and the kept activity
+ * (every `intervalMs`, all of them each time); the other fills the points of every active or
+ * shadow score model version that has none yet (a new version, a new project, a database from
+ * before the points existed), forgets those of retired versions, and fills the kept activity of
+ * projects without it (every ten intervals), so a long fill never holds up the folds. Until a version is ready its answers are computed from the per-day counts, as exact and
  * slower. Several instances may run it: a fold takes its days off the queue, a fill keeps the
  * rows another wrote.
  */
@@ -44,6 +45,12 @@ export function createScorePointsWorker(db: Kysely<Database>, settings: ScorePoi
       if (closing) return;
       const started = Date.now();
       if ((await fillScorePoints(db, projectId, version)) === 'ready') logger.info({ projectId, version, ms: Date.now() - started }, 'score points ready');
+    }
+    for (const projectId of await projectsWithoutActiveDays(db)) {
+      if (closing) return;
+      const started = Date.now();
+      await fillActiveDays(db, projectId);
+      logger.info({ projectId, ms: Date.now() - started }, 'kept activity ready');
     }
   };
   const loops = [

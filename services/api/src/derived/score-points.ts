@@ -1,6 +1,7 @@
 import { sql, type Kysely, type RawBuilder, type Transaction } from 'kysely';
 import type { ScoreModel } from '@uptake/protocol';
 import { acrossProjects } from '../db/across-projects.ts';
+import { foldActiveDays, lockActiveDays } from './active-days.ts';
 import type { Database } from '../db/database.ts';
 import { accountRows, AS_OF_NOW, userRows } from '../figure-sql/activity-rows.ts';
 import { cappedDailyCounts } from '../figure-sql/figures.ts';
@@ -105,6 +106,21 @@ function pointWrites(projectId: string, model: ScoreModel, span: { from: string;
   ];
 }
 
+/** The (user, day) pairs whose rows a batch of queued days changed, as a relation with columns u, d. */
+function touchedPairs(projectId: string, touched: TouchedDays): RawBuilder<unknown> {
+  return sql`
+    select u, d from unnest(${touched.userDays.map((p) => p.id)}::text[], ${touched.userDays.map((p) => p.day)}::date[]) as input(u, d)
+    union
+    select l.user_id, x.d from unnest(${touched.anonymousDays.map((p) => p.id)}::text[], ${touched.anonymousDays.map((p) => p.day)}::date[]) as x(a, d)
+    join identity_links l on l.project_id = ${projectId} and l.anonymous_id = x.a
+    union
+    select user_id, day from user_day_events where project_id = ${projectId} and user_id = any(${touched.everyDayOf}::text[])
+    union
+    select l.user_id, a.day from anonymous_day_events a
+    join identity_links l on l.project_id = a.project_id and l.anonymous_id = a.anonymous_id and l.user_id = any(${touched.everyDayOf}::text[])
+    where a.project_id = ${projectId}`;
+}
+
 /**
  * Brings the kept points of every kept version up to date for the touched days: locks each
  * touched (version, day, user) row (in one order, so concurrent folds cannot deadlock), then
@@ -112,20 +128,8 @@ function pointWrites(projectId: string, model: ScoreModel, span: { from: string;
  * those locks before and every event committed by then.
  */
 async function updateScorePoints(trx: Transaction<Database>, projectId: string, touched: TouchedDays): Promise<void> {
-  if (touched.userDays.length === 0 && touched.anonymousDays.length === 0 && touched.everyDayOf.length === 0) return;
   const { rows } = await sql<KeptRow & { pairs: Array<{ u: string; d: string }> | null }>`
-    with t as (
-      select u, d from unnest(${touched.userDays.map((p) => p.id)}::text[], ${touched.userDays.map((p) => p.day)}::date[]) as input(u, d)
-      union
-      select l.user_id, x.d from unnest(${touched.anonymousDays.map((p) => p.id)}::text[], ${touched.anonymousDays.map((p) => p.day)}::date[]) as x(a, d)
-      join identity_links l on l.project_id = ${projectId} and l.anonymous_id = x.a
-      union
-      select user_id, day from user_day_events where project_id = ${projectId} and user_id = any(${touched.everyDayOf}::text[])
-      union
-      select l.user_id, a.day from anonymous_day_events a
-      join identity_links l on l.project_id = a.project_id and l.anonymous_id = a.anonymous_id and l.user_id = any(${touched.everyDayOf}::text[])
-      where a.project_id = ${projectId}
-    ),
+    with t as (${touchedPairs(projectId, touched)}),
     -- Only days with rows: a queued day of an id deleted since (docs/privacy.md) makes no row.
     active as (
       select t.u, t.d from t
@@ -154,8 +158,9 @@ async function updateScorePoints(trx: Transaction<Database>, projectId: string, 
 }
 
 /**
- * Folds up to `limit` queued days of a project into the kept points, in one transaction that
- * takes them off the queue (other workers skip them meanwhile): none is lost if it fails.
+ * Folds up to `limit` queued days of a project into the kept points and the kept activity
+ * (active-days.ts), in one transaction that takes them off the queue (other workers skip them
+ * meanwhile): none is lost if it fails.
  * Answers how many entries it took.
  *
  * @example
@@ -163,6 +168,7 @@ async function updateScorePoints(trx: Transaction<Database>, projectId: string, 
  */
 export async function foldScorePoints(db: Kysely<Database>, projectId: string, limit = 2000): Promise<number> {
   return db.transaction().execute(async (trx) => {
+    await lockActiveDays(trx, projectId);
     const { rows } = await sql<{ anonymous: boolean; subject_id: string; day: string }>`
       with taken as (
         delete from score_point_queue q
@@ -178,6 +184,8 @@ export async function foldScorePoints(db: Kysely<Database>, projectId: string, l
       if (row.day === EVERY_DAY) touched.everyDayOf.push(row.subject_id);
       else (row.anonymous ? touched.anonymousDays : touched.userDays).push({ id: row.subject_id, day: row.day });
     }
+    if (rows.length === 0) return 0;
+    await foldActiveDays(trx, projectId, touchedPairs(projectId, touched));
     await updateScorePoints(trx, projectId, touched);
     return rows.length;
   });

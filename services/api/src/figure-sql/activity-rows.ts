@@ -54,6 +54,22 @@ export function userRows(projectId: string, window: { from: string; to: string }
 export const AS_OF_NOW = '9999-12-30';
 
 /**
+ * The users whose kept figures (made with the links as they are now, from the days folded so
+ * far: derived/score-points.ts, derived/active-days.ts) may differ from their rows as of `asOf`:
+ * users linked after `asOf`, and users with queued days (their own, or an anonymousId's they are
+ * linked to). An answer from kept figures recomputes these few from the per-day counts.
+ */
+export function usersKeptDiffer(projectId: string, asOf: string): RawBuilder<unknown> {
+  return sql`
+    select user_id from identity_links where project_id = ${projectId} and link_day > ${asOf}::date
+    union
+    select subject_id from score_point_queue where project_id = ${projectId} and not anonymous
+    union
+    select l.user_id from score_point_queue q join identity_links l on l.project_id = q.project_id and l.anonymous_id = q.subject_id
+    where q.project_id = ${projectId} and q.anonymous`;
+}
+
+/**
  * Rows `(account_id, user_id, day, event, count)` of the events that belong to accounts
  * (docs/api.md, Definitions) as of `asOf`: the account the event names, else every account its user had joined by then
  * (memberships.joined_at: a group call sent before the identify that linked its anonymousId

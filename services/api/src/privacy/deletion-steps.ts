@@ -156,6 +156,7 @@ export const DELETION_STEPS: readonly DeletionStep[] = [
   { name: 'user_first_seen', table: 'user_first_seen', subject: 'user', run: rekey('user_first_seen', 'user_id', subjectPair) },
   { name: 'score_point_queue', table: 'score_point_queue', subject: 'user', run: remove('score_point_queue', (target) => sql`subject_id = any(${[target.id, ...target.anonymous.from]}::text[])`) },
   { name: 'user_day_points', table: 'user_day_points', subject: 'user', run: rekey('user_day_points', 'user_id', subjectPair) },
+  { name: 'user_active_days', table: 'user_active_days', subject: 'user', run: rekey('user_active_days', 'user_id', subjectPair) },
   { name: 'account_day_points', table: 'account_day_points', subject: 'user', run: rekey('account_day_points', 'user_id', subjectPair) },
   { name: 'nps_responses.user', table: 'nps_responses', subject: 'user', run: rekey('nps_responses', 'user_id', subjectPair) },
   { name: 'nps_responses.anonymous', table: 'nps_responses', subject: 'user', run: rekey('nps_responses', 'anonymous_id', anonymousPairs) },

@@ -3,7 +3,8 @@ import type { Database } from '../db/database.ts';
 import { activeSeries, activeSeriesOfDays, type ActiveDelta } from '../domain/active-series.ts';
 import { addDays, daysBetween, windowOf } from '../domain/days.ts';
 import { utilisationChange, utilisationOf } from '../domain/utilisation.ts';
-import { accountRows, isActivity, userRows } from '../figure-sql/activity-rows.ts';
+import { activeDeltas } from '../figure-sql/active-counts.ts';
+import { accountRows, isActivity, userRows, usersKeptDiffer } from '../figure-sql/activity-rows.ts';
 import type { FigureCache } from './figure-cache.ts';
 import { seatsAsOf } from '../figure-sql/figures.ts';
 import { inOneNumbering, numberOf, type NumberedIds } from './id-numbers.ts';
@@ -22,15 +23,44 @@ export function activeUsersOfDays(db: Kysely<Database>, cache: FigureCache, proj
   });
 }
 
+/** Whether a project's kept activity is complete (derived/active-days.ts); else its series comes from the per-day counts. */
+async function activeDaysKept(db: Kysely<Database>, projectId: string): Promise<boolean> {
+  return (await db.selectFrom('active_day_projects').select('project_id').where('project_id', '=', projectId).executeTakeFirst()) !== undefined;
+}
+
+/**
+ * The project's series from the kept daily counts (links as they are now, the days folded so
+ * far), corrected in the same statement (one snapshot) for the few users whose kept days may
+ * differ from their rows as of `asOf` (`usersKeptDiffer`): their kept days taken out, their
+ * days as of `asOf` put in.
+ */
+async function keptActiveSeries(db: Kysely<Database>, projectId: string, range: { from: string; to: string }, asOf: string) {
+  const first = addDays(range.from, -29);
+  const corrections = sql`
+    select -1 as sign, a.user_id, a.day from user_active_days a
+    where a.project_id = ${projectId} and a.user_id in (select user_id from changed) and a.day between ${first}::date and ${range.to}::date
+    union all
+    select distinct 1, r.user_id, r.day from (${userRows(projectId, { from: first, to: range.to }, asOf, sql`select user_id from changed`)}) r where ${isActivity('r')}`;
+  // The kept counts as deltas too (on at their day, off the day after), so one running sum adds all.
+  const deltas = await sql<ActiveDelta>`
+    with changed as (${usersKeptDiffer(projectId, asOf)}),
+    kept as (select day, dau, wau, mau from daily_active_users where project_id = ${projectId} and day between ${range.from}::date and ${range.to}::date)
+    select d::text as day, dau, wau, mau from (${activeDeltas(corrections)}) x
+    union all select day::text, dau, wau, mau from kept
+    union all select (day + 1)::text, -dau, -wau, -mau from kept`.execute(db);
+  return activeSeries(deltas.rows, range.from, range.to);
+}
+
 /**
  * DAU / WAU / MAU / stickiness per day for the project or one account. The project's series is
- * assembled from each day's active users (kept per day, so new events recompute only their
- * days); an account's from one pass over its active user-days (see `ActiveDelta`).
+ * read from the kept daily counts once they are filled (not cached: exact at every call), else
+ * assembled from each day's active users (kept per day in the figure cache, so new events
+ * recompute only their days); an account's from one pass over its active user-days.
  *
  * @example
  * await activeMetrics(db, cache, projectId, { from: '2026-01-01', to: '2026-01-31' })
  */
-export function activeMetrics(
+export async function activeMetrics(
   db: Kysely<Database>,
   cache: FigureCache,
   projectId: string,
@@ -39,22 +69,15 @@ export function activeMetrics(
   // Identity links and memberships as the project stood at the end of `asOf` (default `to`).
   const asOf = range.asOf ?? range.to;
   const first = addDays(range.from, -29);
+  if (range.accountId === undefined && (await activeDaysKept(db, projectId))) return { days: await keptActiveSeries(db, projectId, range, asOf) };
   return cache.get(projectId, `active:${range.from}:${range.to}:${asOf}:${range.accountId ?? ''}`, async () => {
     if (range.accountId === undefined) {
       const days = await activeUsersOfDays(db, cache, projectId, daysBetween(first, range.to), asOf);
       return { days: activeSeriesOfDays(inOneNumbering(days).numbers, first, range.from, range.to) };
     }
     const deltas = await sql<ActiveDelta>`
-      with ud as (select distinct r.user_id, r.day from (${accountRows(projectId, { from: first, to: range.to }, asOf, range.accountId)}) r where ${isActivity('r')}),
-      l as (select user_id, day, lag(day) over (partition by user_id order by day) as prev from ud)
-      select d::text as day, sum(dau)::int as dau, sum(wau)::int as wau, sum(mau)::int as mau from (
-        select day as d, 1 as dau, 0 as wau, 0 as mau from l
-        union all select day + 1, -1, 0, 0 from l
-        union all select greatest(day, prev + 7), 0, 1, 0 from l
-        union all select day + 7, 0, -1, 0 from l
-        union all select greatest(day, prev + 30), 0, 0, 1 from l
-        union all select day + 30, 0, 0, -1 from l
-      ) x group by d`.execute(db);
+      select d::text as day, dau, wau, mau from (${activeDeltas(sql`
+        select distinct 1 as sign, r.user_id, r.day from (${accountRows(projectId, { from: first, to: range.to }, asOf, range.accountId)}) r where ${isActivity('r')}`)}) x`.execute(db);
     return { days: activeSeries(deltas.rows, range.from, range.to) };
   });
 }

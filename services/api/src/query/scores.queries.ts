@@ -3,7 +3,7 @@ import type { ScoreModel } from '@uptake/protocol';
 import type { Database } from '../db/database.ts';
 import { daysBetween, windowOf } from '../domain/days.ts';
 import { featureLabel, featureWeight, percentileAgainst, scoreBreakdown } from '../domain/score.ts';
-import { accountRows, AS_OF_NOW, endOfDay, isActivity, userRows } from '../figure-sql/activity-rows.ts';
+import { accountRows, AS_OF_NOW, endOfDay, isActivity, userRows, usersKeptDiffer } from '../figure-sql/activity-rows.ts';
 import type { FigureCache } from './figure-cache.ts';
 import { cappedDailyCounts } from '../figure-sql/figures.ts';
 
@@ -74,28 +74,20 @@ async function pointsReady(db: Kysely<Database>, projectId: string, model: Score
 async function scoresFromPoints(db: Kysely<Database>, projectId: string, model: ScoreModel, asOf: string, of: 'users' | 'accounts'): Promise<Array<{ id: string; score: number }>> {
   const window = windowOf(asOf, model.windowDays);
   const inWindow = sql`project_id = ${projectId} and version = ${model.version} and day between ${window.from}::date and ${window.to}::date`;
-  const changedUsers = sql`
-    select user_id from identity_links where project_id = ${projectId} and link_day > ${asOf}::date
-    union
-    select subject_id from score_point_queue where project_id = ${projectId} and not anonymous
-    union
-    select l.user_id from score_point_queue q join identity_links l on l.project_id = q.project_id and l.anonymous_id = q.subject_id
-    where q.project_id = ${projectId} and q.anonymous`;
-  const [sums, changed] = await Promise.all(
+  const changedUsers = usersKeptDiffer(projectId, asOf);
+  // The ids to recompute first, the sums after: a fold commits its points and takes its days off
+  // the queue at once, so sums read later are at least as current as every id not recomputed.
+  const changed =
     of === 'users'
-      ? [
-          sql<{ id: string; score: number }>`select user_id as id, sum(points)::float8 as score from user_day_points where ${inWindow} group by user_id having sum(points) <> 0`.execute(db),
-          sql<{ id: string }>`select user_id as id from (${changedUsers}) c`.execute(db),
-        ]
-      : [
-          sql<{ id: string; score: number }>`select account_id as id, sum(points)::float8 as score from account_day_points where ${inWindow} group by account_id having sum(points) <> 0`.execute(db),
-          sql<{ id: string }>`
-            with changed as (${changedUsers})
-            select account_id as id from memberships where project_id = ${projectId} and joined_at >= ${endOfDay(asOf)}
-            union
-            select r.account_id from (${accountRows(projectId, window, AS_OF_NOW, undefined, sql`select user_id from changed`)}) r`.execute(db),
-        ],
-  );
+      ? await sql<{ id: string }>`select user_id as id from (${changedUsers}) c`.execute(db)
+      : await sql<{ id: string }>`
+          with changed as (${changedUsers})
+          select account_id as id from memberships where project_id = ${projectId} and joined_at >= ${endOfDay(asOf)}
+          union
+          select r.account_id from (${accountRows(projectId, window, AS_OF_NOW, undefined, sql`select user_id from changed`)}) r`.execute(db);
+  const sums = await sql<{ id: string; score: number }>`
+    select ${sql.ref(of === 'users' ? 'user_id' : 'account_id')} as id, sum(points)::float8 as score
+    from ${sql.table(of === 'users' ? 'user_day_points' : 'account_day_points')} where ${inWindow} group by 1 having sum(points) <> 0`.execute(db);
   if (changed.rows.length === 0) return sums.rows;
   const ids = changed.rows.map((row) => row.id);
   const exact = await dayPoints(db, model, of, of === 'users' ? userRows(projectId, window, asOf, ids) : accountRows(projectId, window, asOf, ids));

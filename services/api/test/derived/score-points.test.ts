@@ -1,13 +1,14 @@
 /**
- * The kept score points (docs/architecture.md, "Scores at scale"): concurrent batches touching
- * the same users' days folded while they arrive, a fill racing ingestion, and retired versions. Each time the points kept
- * must be exactly those a rebuild makes from the stored events, and the answers those of the
- * per-day counts.
+ * The kept score points and activity (docs/architecture.md, "Scores at scale"): concurrent
+ * batches touching the same users' days folded while they arrive, fills racing ingestion, and
+ * retired versions. Each time the points and active days kept must be exactly those a rebuild
+ * makes from the stored events, and the answers those of the per-day counts.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { pino } from 'pino';
 import { rebuildDerivedTables } from '../../src/derived/rebuild.ts';
 import { createScorePointsWorker } from '../../src/derived/score-points-worker.ts';
+import { fillActiveDays } from '../../src/derived/active-days.ts';
 import { fillScorePoints, foldScorePoints } from '../../src/derived/score-points.ts';
 import { testDatabaseKinds } from '../support/databases.ts';
 import { createRandom } from '../support/generate-data.ts';
@@ -15,13 +16,15 @@ import { basicAuth, createTestApp, type TestApp } from '../support/test-app.ts';
 
 const day = (n: number) => new Date(Date.now() - n * 86_400_000).toISOString().slice(0, 10);
 
-/** Points rows of a project once every queued day is folded (zero rows left out: a fold keeps one per touched day to lock). */
+/** Points rows (and kept activity) of a project once every queued day is folded (zero rows left out: a fold keeps one per touched day to lock). */
 async function keptPoints(t: TestApp) {
   const db = t.app.store.db;
   while ((await foldScorePoints(db, t.project.projectId)) > 0);
   const users = await db.selectFrom('user_day_points').selectAll().where('project_id', '=', t.project.projectId).where('points', '<>', 0).orderBy('version').orderBy('day').orderBy('user_id').execute();
   const accounts = await db.selectFrom('account_day_points').selectAll().where('project_id', '=', t.project.projectId).orderBy('version').orderBy('day').orderBy('account_id').orderBy('user_id').execute();
-  return { users, accounts };
+  const activeDays = await db.selectFrom('user_active_days').select(['user_id', 'day']).where('project_id', '=', t.project.projectId).orderBy('user_id').orderBy('day').execute();
+  const counts = await db.selectFrom('daily_active_users').select(['day', 'dau', 'wau', 'mau']).where('project_id', '=', t.project.projectId).orderBy('day').execute();
+  return { users, accounts, activeDays, counts };
 }
 
 /** Batches of feature uses by a few users on a few days, naming one of two accounts or none, with joins and links among them. */
@@ -59,6 +62,7 @@ describe.each(testDatabaseKinds)('kept score points on %s', (kind) => {
   beforeAll(async () => {
     t = await createTestApp(kind, { scorePoints: { run: false } });
     expect(await fillScorePoints(t.app.store.db, t.project.projectId, 1)).toBe('ready');
+    await fillActiveDays(t.app.store.db, t.project.projectId);
     // A shadow version with other weights and a low cap: both versions are kept by every batch.
     const created = await t.app.inject({
       method: 'POST',
@@ -84,13 +88,14 @@ describe.each(testDatabaseKinds)('kept score points on %s', (kind) => {
     const kept = await keptPoints(t);
     expect(new Set(kept.users.map((row) => row.version))).toEqual(new Set([1, 2]));
     expect(kept.accounts.length).toBeGreaterThan(0);
+    expect(kept.counts.length).toBeGreaterThan(30);
     const before = [await ranking(), await ranking(2)];
     await rebuildDerivedTables(t.app.store.db, t.app.changeTracker);
     expect(await keptPoints(t)).toEqual(kept);
     expect([await ranking(), await ranking(2)]).toEqual(before);
   });
 
-  it('misses nothing stored while a new version is being filled', async () => {
+  it('misses nothing stored while a new version and the kept activity are being filled', async () => {
     const created = await t.app.inject({
       method: 'POST',
       url: '/v1/score-models',
@@ -99,10 +104,24 @@ describe.each(testDatabaseKinds)('kept score points on %s', (kind) => {
     });
     expect(created.statusCode, created.body).toBe(201);
     const batches = contendedBatches(2, 30);
-    const [filled] = await Promise.all([fillScorePoints(t.app.store.db, t.project.projectId, 3), ...batches.map(send)]);
+    const [filled] = await Promise.all([fillScorePoints(t.app.store.db, t.project.projectId, 3), fillActiveDays(t.app.store.db, t.project.projectId), ...batches.map(send)]);
     expect(filled).toBe('ready');
     const kept = await keptPoints(t);
     expect(kept.users.some((row) => row.version === 3)).toBe(true);
+    await rebuildDerivedTables(t.app.store.db, t.app.changeTracker);
+    expect(await keptPoints(t)).toEqual(kept);
+  });
+
+  it('counts each active day once when folds add days of the same user side by side', async () => {
+    // Each user active on two days close together, queued apart: folds taking one day each run
+    // at once (on Postgres in parallel), each reading the user's other day to count its own.
+    const users = Array.from({ length: 12 }, (_, i) => `side-${i}`);
+    await send(users.flatMap((userId) => [8, 10].map((n) => ({ type: 'track', messageId: `${userId}-${n}`, userId, event: 'Export', timestamp: `${day(n)}T12:00:00.000Z` }))));
+    const foldOneByOne = async () => {
+      while ((await foldScorePoints(t.app.store.db, t.project.projectId, 1)) > 0);
+    };
+    await Promise.all(Array.from({ length: 4 }, foldOneByOne));
+    const kept = await keptPoints(t);
     await rebuildDerivedTables(t.app.store.db, t.app.changeTracker);
     expect(await keptPoints(t)).toEqual(kept);
   });

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { rebuildDerivedTables } from '../../src/derived/rebuild.ts';
+import { fillActiveDays } from '../../src/derived/active-days.ts';
 import { fillScorePoints, foldScorePoints } from '../../src/derived/score-points.ts';
 import { testDatabaseKinds } from '../support/databases.ts';
 import { generateDataset, generateProjectPair } from '../support/generate-data.ts';
@@ -78,6 +79,9 @@ async function compareEverything(t: TestApp, secretKey: string, events: OracleEv
   }
 }
 
+const activityKept = async (t: TestApp) =>
+  (await t.app.store.db.selectFrom('active_day_projects').select('project_id').where('project_id', '=', t.project.projectId).executeTakeFirst()) !== undefined;
+
 const keptVersions = async (t: TestApp) =>
   (await t.app.store.db.selectFrom('score_point_versions').select(['version', 'state']).where('project_id', '=', t.project.projectId).execute()).map((row) => `${row.version}:${row.state}`);
 
@@ -93,17 +97,20 @@ describe.each(testDatabaseKinds)('query API against the oracle on %s', (kind) =>
   });
   afterAll(async () => t?.close());
 
-  it('answers every figure as the oracle does, for several days (scores from the per-day counts)', async () => {
+  it('answers every figure as the oracle does, for several days (scores and the active series from the per-day counts)', async () => {
     expect(await keptVersions(t)).toEqual([]);
+    expect(await activityKept(t)).toBe(false);
     await compareEverything(t, t.project.secretKey, data.events, asOfDays);
   });
 
-  it('answers the same from kept score points filled afterwards', async () => {
+  it('answers the same from kept score points and activity filled afterwards', async () => {
     expect(await fillScorePoints(t.app.store.db, t.project.projectId, 1)).toBe('ready');
+    await fillActiveDays(t.app.store.db, t.project.projectId);
     // The days ingestion queued are folded (nothing left to recompute at query time).
     while ((await foldScorePoints(t.app.store.db, t.project.projectId, 500)) > 0);
     t.app.changeTracker.markProjectChanged(t.project.projectId);
     expect(await keptVersions(t)).toEqual(['1:ready']);
+    expect(await activityKept(t)).toBe(true);
     await compareEverything(t, t.project.secretKey, data.events, asOfDays);
   });
 
@@ -114,14 +121,15 @@ describe.each(testDatabaseKinds)('query API against the oracle on %s', (kind) =>
   });
 });
 
-describe.each(testDatabaseKinds)('score points kept by ingestion, against the oracle on %s', (kind) => {
+describe.each(testDatabaseKinds)('score points and activity kept by ingestion, against the oracle on %s', (kind) => {
   let t: TestApp;
   const data = generateDataset({ seed: 12, asOf: yesterday, days: 60, accounts: 8 });
 
   beforeAll(async () => {
     t = await createTestApp(kind, { scorePoints: { run: false } });
-    // Filled before any event: every point below is queued by ingestion (late events, links and joins in a shuffled order) and folded.
+    // Filled before any event: every point and active day below is queued by ingestion (late events, links and joins in a shuffled order) and folded.
     expect(await fillScorePoints(t.app.store.db, t.project.projectId, 1)).toBe('ready');
+    await fillActiveDays(t.app.store.db, t.project.projectId);
     await ingestEvents(t.app, t.project.writeKey, data.events, { batchSize: 120, seed: 9 });
   });
   afterAll(async () => t?.close());
@@ -145,16 +153,20 @@ describe.each(testDatabaseKinds)('score points kept by ingestion, against the or
     await compareEverything(t, t.project.secretKey, data.events, [yesterday, ...beforeLinks()]);
   });
 
-  it('keeps exactly the points a rebuild makes from the stored events', async () => {
+  it('keeps exactly the points and activity a rebuild makes from the stored events', async () => {
     const points = async () => {
       const db = t.app.store.db;
       const users = await db.selectFrom('user_day_points').selectAll().where('project_id', '=', t.project.projectId).where('points', '<>', 0).orderBy('version').orderBy('day').orderBy('user_id').execute();
       const accounts = await db.selectFrom('account_day_points').selectAll().where('project_id', '=', t.project.projectId).orderBy('version').orderBy('day').orderBy('account_id').orderBy('user_id').execute();
-      return { users, accounts };
+      const activeDays = await db.selectFrom('user_active_days').select(['user_id', 'day']).where('project_id', '=', t.project.projectId).orderBy('user_id').orderBy('day').execute();
+      const counts = await db.selectFrom('daily_active_users').select(['day', 'dau', 'wau', 'mau']).where('project_id', '=', t.project.projectId).orderBy('day').execute();
+      return { users, accounts, activeDays, counts };
     };
     const kept = await points();
     expect(kept.users.length).toBeGreaterThan(100);
     expect(kept.accounts.length).toBeGreaterThan(100);
+    expect(kept.activeDays.length).toBeGreaterThan(100);
+    expect(kept.counts.length).toBeGreaterThan(60);
     await rebuildDerivedTables(t.app.store.db, t.app.changeTracker);
     expect(await points()).toEqual(kept);
   });

@@ -106,3 +106,25 @@ export type ScorePointQueueTable = {
   subject_id: string;
   day: string;
 };
+
+/** A day with activity of an identified user, with the links as they are now (kept activity). */
+export type UserActiveDaysTable = {
+  project_id: string;
+  user_id: string;
+  day: string;
+};
+
+/** The project's DAU / WAU / MAU on a UTC day, made of user_active_days. */
+export type DailyActiveUsersTable = {
+  project_id: string;
+  day: string;
+  dau: number;
+  wau: number;
+  mau: number;
+};
+
+/** Projects whose kept activity is complete (filled once by the score-points worker). */
+export type ActiveDayProjectsTable = {
+  project_id: string;
+  filled_at: ColumnType<Date, never, never>;
+};
