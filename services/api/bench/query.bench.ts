@@ -20,6 +20,7 @@ import { generateProjectKeys, hashSecretKey } from '../src/projects/keys.ts';
 import { createProject } from '../src/projects/projects.queries.ts';
 import { createChangeTracker } from '../src/derived/change-tracker.ts';
 import { rebuildDerivedTables } from '../src/derived/rebuild.ts';
+import { fillActiveDays } from '../src/derived/active-days.ts';
 import { fillScorePoints } from '../src/derived/score-points.ts';
 import { addDays } from '../src/domain/days.ts';
 import { LIMITS } from '@uptake/protocol';
@@ -118,11 +119,12 @@ try {
     started = process.hrtime.bigint();
     await fillScorePoints(db, p, 1);
     await sql`analyze`.execute(db);
-    log(`load ${(loadMs / 1000).toFixed(1)} s (${Math.round(N / (loadMs / 1000)).toLocaleString('en')} events/s), rebuild ${(rebuildMs / 1000).toFixed(1)} s, score points filled ${(ms(started) / 1000).toFixed(1)} s`);
+    log(`load ${(loadMs / 1000).toFixed(1)} s (${Math.round(N / (loadMs / 1000)).toLocaleString('en')} events/s), rebuild (kept activity included) ${(rebuildMs / 1000).toFixed(1)} s, score points filled ${(ms(started) / 1000).toFixed(1)} s`);
   } else {
     // A database kept from before the score points: filled once.
     const ready = await db.selectFrom('score_point_versions').select('state').where('project_id', '=', p).where('version', '=', 1).executeTakeFirst();
     if (ready?.state !== 'ready') await fillScorePoints(db, p, 1);
+    await fillActiveDays(db, p);
     log(`reusing the loaded database ${dbName}`);
   }
 

@@ -1,7 +1,8 @@
 /**
- * The SQL forms of the figures (src/figure-sql/figures.ts) compute what their pure definitions in
+ * The SQL forms of the figures (src/figure-sql/) compute what their pure definitions in
  * src/domain/ say, on every database: the scored events with their weights and the capped daily
- * counts (domain/score.ts), and each user's latest NPS answer (domain/nps.ts).
+ * counts (domain/score.ts), each user's latest NPS answer (domain/nps.ts), and DAU / WAU / MAU
+ * from active user-days (domain/active-series.ts).
  */
 import fc from 'fast-check';
 import { sql } from 'kysely';
@@ -10,6 +11,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { latestAnswerPerUser } from '../../src/domain/nps.ts';
 import { cappedDailyCount, countsTowardScore, featureWeight } from '../../src/domain/score.ts';
 import { cappedDailyCounts, latestNpsPerUser } from '../../src/figure-sql/figures.ts';
+import { activeCountChanges } from '../../src/figure-sql/active-counts.ts';
+import { activeSeriesOfDays } from '../../src/domain/active-series.ts';
+import { addDays, daysBetween } from '../../src/domain/days.ts';
 import { testDatabaseKinds } from '../support/databases.ts';
 import { createTestApp, type TestApp } from '../support/test-app.ts';
 
@@ -79,7 +83,39 @@ describe.each(testDatabaseKinds)('figure SQL against the domain definitions on %
         const result = await sql<{ user_id: string; score: number }>`${latestNpsPerUser(projectId, { from: '2026-03-01', to: '2026-03-03' }, '2026-03-03')}`.execute(db);
         expect(new Map(result.rows.map((r) => [r.user_id, r.score]))).toEqual(latestAnswerPerUser(stored));
       }),
-      { numRuns: 40 },
+      { numRuns: 25 },
+    );
+  });
+  it('counts DAU / WAU / MAU from active user-days as activeSeriesOfDays does, and a signed part takes away its own counts', async () => {
+    const first = '2026-01-01';
+    const activeDay = fc.record({ user: fc.integer({ min: 0, max: 5 }), day: fc.integer({ min: 0, max: 69 }) });
+    const counts = async (rows: Array<{ sign: number; user: number; day: number }>) => {
+      const input = sql`select * from unnest(${rows.map((r) => r.sign)}::int[], ${rows.map((r) => `u${r.user}`)}::text[], ${rows.map((r) => addDays(first, r.day))}::date[]) as r(sign, user_id, day)`;
+      const result = await sql<{ day: string; dau: number; wau: number; mau: number }>`select day::text, dau, wau, mau from (${activeCountChanges(input)}) c`.execute(t.app.store.db);
+      return new Map(result.rows.map((r) => [r.day, { dau: r.dau, wau: r.wau, mau: r.mau }]));
+    };
+    const byDomain = (days: Array<{ user: number; day: number }>, from: string, to: string) => {
+      const perDay = Array.from({ length: 70 }, (_, index) => Int32Array.from(new Set(days.filter((d) => d.day === index).map((d) => d.user))));
+      return activeSeriesOfDays(perDay, first, from, to);
+    };
+    const unique = (days: Array<{ user: number; day: number }>) => [...new Map(days.map((d) => [`${d.user}:${d.day}`, d])).values()];
+    await fc.assert(
+      fc.asyncProperty(fc.array(activeDay, { maxLength: 40 }), fc.array(activeDay, { maxLength: 15 }), async (kept, taken) => {
+        const plus = unique(kept);
+        const minus = unique(taken);
+        // Every day a count can change: the 70 days and the 30 after.
+        const from = first;
+        const to = addDays(first, 99);
+        const got = await counts([...plus.map((d) => ({ sign: 1, ...d })), ...minus.map((d) => ({ sign: -1, ...d }))]);
+        const less = byDomain(minus, from, to);
+        const want = byDomain(plus, from, to).map((day, index) => {
+          const { dau, wau, mau } = less[index]!;
+          return { day: day.date, dau: day.dau - dau, wau: day.wau - wau, mau: day.mau - mau };
+        });
+        for (const { day, ...expected } of want) expect(got.get(day) ?? { dau: 0, wau: 0, mau: 0 }, day).toEqual(expected);
+        expect([...got.keys()].every((day) => daysBetween(from, to).includes(day))).toBe(true);
+      }),
+      { numRuns: 25 },
     );
   });
 });
