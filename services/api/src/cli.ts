@@ -134,12 +134,17 @@ async function main(argv: string[]): Promise<number> {
         const keysDir = demoKeysDir(config);
         // The segment watcher waits while the demo data loads, so the demo project's segment
         // history starts with a baseline of the loaded data (docs/plays.md) rather than every
-        // account "entering" its segments as the days load.
-        await app.segmentWatcher?.stop();
+        // account "entering" its segments as the days load. So does the score-points worker: the
+        // load makes the kept figures once at its end, far cheaper than folding every day it adds.
+        await Promise.all([app.segmentWatcher?.stop(), app.scorePoints.close()]);
+        const resume = () => {
+          app.segmentWatcher?.start();
+          if (config.scorePoints?.run !== false) app.scorePoints.start();
+        };
         const demo = await ensureDemoProject(app.store.db, keysDir);
         print(banner(config, url, demo));
         if (demo.demoData) {
-          app.segmentWatcher?.start();
+          resume();
           print(`  Demo data     ${describeDemoData(demo.demoData)}\n`);
           return;
         }
@@ -152,7 +157,7 @@ async function main(argv: string[]): Promise<number> {
           if (!stopLoading.signal.aborted) throw error;
         } finally {
           loading = false;
-          if (!stopLoading.signal.aborted) app.segmentWatcher?.start();
+          if (!stopLoading.signal.aborted) resume();
         }
       });
       return -1;

@@ -1,4 +1,4 @@
-import { sql, type Kysely, type RawBuilder, type Transaction } from 'kysely';
+import { sql, type Kysely, type Transaction } from 'kysely';
 import { acrossProjects } from '../db/across-projects.ts';
 import type { Database } from '../db/database.ts';
 import { activeCountChanges } from '../figure-sql/active-counts.ts';
@@ -12,7 +12,7 @@ import { AS_OF_NOW, isActivity, userRows } from '../figure-sql/activity-rows.ts'
 // A user's active days only grow: events are never taken away, and an anonymousId is linked to
 // one user for good (a deletion re-keys the rows, docs/privacy.md).
 
-const EVERY_DAY_SPAN = { from: '-infinity', to: 'infinity' };
+const ALL_DAYS = { from: '-infinity', to: 'infinity' };
 
 /**
  * Serialises the writers of a project's kept activity (folds, fills, rebuilds) for the rest of
@@ -24,15 +24,19 @@ export async function lockActiveDays(trx: Transaction<Database>, projectId: stri
 }
 
 /**
- * Adds the active days among `pairs` (a relation with columns u, d: users and days whose rows
- * changed) and moves the daily counts by what they add. Call under `lockActiveDays`.
+ * Adds the active days among `pairs` (users and days whose rows changed) and moves the daily
+ * counts by what they add. Call under `lockActiveDays`.
  */
-export async function foldActiveDays(trx: Transaction<Database>, projectId: string, pairs: RawBuilder<unknown>): Promise<void> {
+export async function foldActiveDays(trx: Transaction<Database>, projectId: string, pairs: ReadonlyArray<{ u: string; d: string }>): Promise<void> {
+  if (pairs.length === 0) return;
+  const days = pairs.map((pair) => pair.d).sort();
+  const span = { from: days[0]!, to: days.at(-1)! };
+  const users = [...new Set(pairs.map((pair) => pair.u))];
   const { rows: added } = await sql<{ user_id: string; day: string }>`
-    with t as (${pairs}),
+    with t as (select * from unnest(${pairs.map((pair) => pair.u)}::text[], ${pairs.map((pair) => pair.d)}::date[]) as t(u, d)),
     added as (
       insert into user_active_days (project_id, user_id, day)
-      select distinct ${projectId}, r.user_id, r.day from (${userRows(projectId, EVERY_DAY_SPAN, AS_OF_NOW, sql`select u from t`)}) r
+      select distinct ${projectId}, r.user_id, r.day from (${userRows(projectId, span, AS_OF_NOW, users)}) r
       join t on t.u = r.user_id and t.d = r.day
       where ${isActivity('r')}
       order by 2, 3
@@ -68,7 +72,7 @@ export async function rebuildActiveDays(trx: Transaction<Database>, projectId: s
   await trx.deleteFrom('daily_active_users').where('project_id', '=', projectId).execute();
   await sql`
     insert into user_active_days (project_id, user_id, day)
-    select distinct ${projectId}, r.user_id, r.day from (${userRows(projectId, EVERY_DAY_SPAN, AS_OF_NOW)}) r where ${isActivity('r')}`.execute(trx);
+    select distinct ${projectId}, r.user_id, r.day from (${userRows(projectId, ALL_DAYS, AS_OF_NOW)}) r where ${isActivity('r')}`.execute(trx);
   await sql`
     insert into daily_active_users (project_id, day, dau, wau, mau)
     select ${projectId}, c.day, c.dau, c.wau, c.mau

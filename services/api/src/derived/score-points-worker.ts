@@ -70,14 +70,18 @@ export function createScorePointsWorker(db: Kysely<Database>, settings: ScorePoi
   };
   return {
     start: () => {
-      for (const loop of loops) if (!closing && loop.timer === undefined) loop.timer = setTimeout(() => tick(loop), 0).unref();
+      closing = false;
+      for (const loop of loops) if (loop.timer === undefined) loop.timer = setTimeout(() => tick(loop), 0).unref();
     },
     idle: async () => {
       await Promise.all(loops.map((loop) => loop.running));
     },
     close: async () => {
       closing = true;
-      for (const loop of loops) clearTimeout(loop.timer);
+      for (const loop of loops) {
+        clearTimeout(loop.timer);
+        loop.timer = undefined;
+      }
       await Promise.all(loops.map((loop) => loop.running));
     },
   };

@@ -106,7 +106,7 @@ function pointWrites(projectId: string, model: ScoreModel, span: { from: string;
   ];
 }
 
-/** The (user, day) pairs whose rows a batch of queued days changed, as a relation with columns u, d. */
+/** The (user, day) pairs whose rows a batch of queued days changed (columns u, d). */
 function touchedPairs(projectId: string, touched: TouchedDays): RawBuilder<unknown> {
   return sql`
     select u, d from unnest(${touched.userDays.map((p) => p.id)}::text[], ${touched.userDays.map((p) => p.day)}::date[]) as input(u, d)
@@ -127,9 +127,9 @@ function touchedPairs(projectId: string, touched: TouchedDays): RawBuilder<unkno
  * recomputes them in a statement of its own, whose snapshot sees every fold that held one of
  * those locks before and every event committed by then.
  */
-async function updateScorePoints(trx: Transaction<Database>, projectId: string, touched: TouchedDays): Promise<void> {
+async function updateScorePoints(trx: Transaction<Database>, projectId: string, touched: RawBuilder<unknown>): Promise<void> {
   const { rows } = await sql<KeptRow & { pairs: Array<{ u: string; d: string }> | null }>`
-    with t as (${touchedPairs(projectId, touched)}),
+    with t as (${touched}),
     -- Only days with rows: a queued day of an id deleted since (docs/privacy.md) makes no row.
     active as (
       select t.u, t.d from t
@@ -185,8 +185,11 @@ export async function foldScorePoints(db: Kysely<Database>, projectId: string, l
       else (row.anonymous ? touched.anonymousDays : touched.userDays).push({ id: row.subject_id, day: row.day });
     }
     if (rows.length === 0) return 0;
-    await foldActiveDays(trx, projectId, touchedPairs(projectId, touched));
-    await updateScorePoints(trx, projectId, touched);
+    const { rows: pairs } = await sql<{ u: string; d: string }>`select u, d::text as d from (${touchedPairs(projectId, touched)}) t`.execute(trx);
+    if (pairs.length > 0) {
+      await foldActiveDays(trx, projectId, pairs);
+      await updateScorePoints(trx, projectId, sql`select * from unnest(${pairs.map((p) => p.u)}::text[], ${pairs.map((p) => p.d)}::date[]) as t(u, d)`);
+    }
     return rows.length;
   });
 }
