@@ -5,7 +5,8 @@
  *
  *   pnpm bench:query [--events 10000000] [--users 50000] [--accounts 2000] [--days 90] [--runs 30] [--keep] [--no-naive]
  *
- * DATABASE_URL set → that server (a fresh database is created on it); unset → a throwaway cluster.
+ * DATABASE_URL set → that server (a fresh database is created on it; on a Citus coordinator, on every
+ * node, and the tables are distributed); unset → a throwaway cluster.
  * --keep (with DATABASE_URL): load into a database named for the sizes and keep it, so a later run
  * with the same sizes skips the minutes of loading and measures only the routes. --no-naive skips the
  * naive-SQL reference (minutes at 10 M events).
@@ -25,6 +26,7 @@ import { fillScorePoints } from '../src/derived/score-points.ts';
 import { addDays } from '../src/domain/days.ts';
 import { LIMITS } from '@uptake/protocol';
 import { startPostgresCluster } from '../test/support/postgres-cluster.ts';
+import { createBenchDatabase } from './bench-database.ts';
 
 const { values } = parseArgs({
   allowNegative: true,
@@ -55,7 +57,9 @@ const dbName = keep ? `uptake_bench_${N}_${USERS}_${ACCOUNTS}_${DAYS}` : `uptake
 const admin = new pg.Client({ connectionString: serverUrl });
 await admin.connect();
 const kept = keep && (await admin.query('select 1 from pg_database where datname = $1', [dbName])).rowCount === 1;
-if (!kept) await admin.query(`create database ${dbName}`);
+await admin.end();
+// On a Citus coordinator the database is made on every node, so the tables are distributed.
+const created = kept ? undefined : await createBenchDatabase(serverUrl, dbName);
 const url = new URL(serverUrl);
 url.pathname = `/${dbName}`;
 
@@ -270,7 +274,6 @@ try {
   log(await freshness());
 } finally {
   await app.close();
-  if (!keep) await admin.query(`drop database if exists ${dbName} with (force)`);
-  await admin.end();
+  if (!keep) await created?.drop();
   cluster?.destroy();
 }

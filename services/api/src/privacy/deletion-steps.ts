@@ -32,8 +32,11 @@ const finished = (rows: number, limit: number): StepOutcome => ({ rows, done: ro
 /**
  * Re-keys up to `limit` rows whose `column` is one of `from` to the matching `to`. The rows are
  * picked by ctid (a TID scan), so one statement touches at most `limit` rows whatever the table.
+ * Every statement picking by ctid names the project in its own WHERE too: on Citus that routes
+ * it, subquery included, to the project's one shard, where a ctid means something (Citus refuses
+ * ctid in a modification it would plan across shards).
  */
-function rekey(table: string, column: string, pairs: (target: DeletionTarget) => { from: string[]; to: string[] }, alsoSet?: RawBuilder<unknown>, where?: RawBuilder<unknown>): DeletionStep['run'] {
+function rekey(table: string, column: string, pairs: (target: DeletionTarget) => { from: string[]; to: string[] }, alsoSet?: RawBuilder<unknown>, where?: (target: DeletionTarget) => RawBuilder<unknown>): DeletionStep['run'] {
   return async (trx, target, limit) => {
     const { from, to } = pairs(target);
     if (from.length === 0) return { rows: 0, done: true };
@@ -44,8 +47,8 @@ function rekey(table: string, column: string, pairs: (target: DeletionTarget) =>
       sql`
         update ${t} set ${c} = m.to_id ${alsoSet ? sql`, ${alsoSet}` : sql``}
         from unnest(${from}::text[], ${to}::text[]) as m(from_id, to_id)
-        where ${t}.ctid = any(array(
-            select ctid from ${t} where project_id = ${target.projectId} and ${c} = any(${from}::text[]) ${where ? sql`and ${where}` : sql``} limit ${limit}))
+        where ${t}.project_id = ${target.projectId} and ${t}.ctid = any(array(
+            select ctid from ${t} where project_id = ${target.projectId} and ${c} = any(${from}::text[]) ${where ? sql`and ${where(target)}` : sql``} limit ${limit}))
           and ${sql.ref(`${table}.${column}`)} = m.from_id`,
     );
     return finished(rows, limit);
@@ -56,7 +59,7 @@ function rekey(table: string, column: string, pairs: (target: DeletionTarget) =>
 function remove(table: string, where: (target: DeletionTarget) => RawBuilder<unknown>): DeletionStep['run'] {
   return async (trx, target, limit) => {
     const t = sql.table(table);
-    const rows = await count(trx, sql`delete from ${t} where ctid = any(array(select ctid from ${t} where project_id = ${target.projectId} and ${where(target)} limit ${limit}))`);
+    const rows = await count(trx, sql`delete from ${t} where project_id = ${target.projectId} and ctid = any(array(select ctid from ${t} where project_id = ${target.projectId} and ${where(target)} limit ${limit}))`);
     return finished(rows, limit);
   };
 }
@@ -65,7 +68,7 @@ function remove(table: string, where: (target: DeletionTarget) => RawBuilder<unk
 function scrub(table: string, column: string, emptied: RawBuilder<unknown>, where: (target: DeletionTarget) => RawBuilder<unknown>): DeletionStep['run'] {
   return async (trx, target, limit) => {
     const t = sql.table(table);
-    const rows = await count(trx, sql`update ${t} set ${sql.ref(column)} = ${emptied} where ctid = any(array(select ctid from ${t} where project_id = ${target.projectId} and ${where(target)} limit ${limit}))`);
+    const rows = await count(trx, sql`update ${t} set ${sql.ref(column)} = ${emptied} where project_id = ${target.projectId} and ctid = any(array(select ctid from ${t} where project_id = ${target.projectId} and ${where(target)} limit ${limit}))`);
     return finished(rows, limit);
   };
 }
@@ -103,6 +106,9 @@ function walkEvents(match: (target: DeletionTarget) => RawBuilder<unknown>, set:
 
 const userEvents = (target: DeletionTarget) => sql`(user_id = ${target.id} or anonymous_id = any(${target.anonymous.from}::text[]))`;
 
+// The kept objects are made with jsonb_set (IMMUTABLE), not jsonb_build_object (STABLE): Citus
+// refuses a function that is not IMMUTABLE inside CASE in an UPDATE (docs/scale-out.md).
+
 /** The person's own events lose what describes them; events of others that carry a linked anonymousId keep theirs. */
 const userEventChanges = (target: DeletionTarget) => {
   const own = sql`(user_id = ${target.id} or (user_id is null and anonymous_id = any(${target.anonymous.from}::text[])))`;
@@ -111,20 +117,23 @@ const userEventChanges = (target: DeletionTarget) => {
     anonymous_id = case when anonymous_id = any(${target.anonymous.from}::text[])
       then (${target.anonymous.to}::text[])[array_position(${target.anonymous.from}::text[], anonymous_id)] else anonymous_id end,
     properties = case when not ${own} or type = 'group' then properties
-      when event = '$nps_response' and properties ? 'score' then jsonb_build_object('score', properties->'score') else null end,
+      when event = '$nps_response' and properties ? 'score' then jsonb_set('{}', '{score}', properties->'score') else null end,
     context = case when ${own} then null else context end,
     extra = case when ${own} then null else extra end`;
 };
 
 const accountEventChanges = (target: DeletionTarget) => sql`
     account_id = ${target.pseudonym},
-    properties = case when type = 'group' then jsonb_strip_nulls(jsonb_build_object('seats', properties->'seats', 'onboardedAt', properties->'onboardedAt'))
+    properties = case when type = 'group' then jsonb_strip_nulls(jsonb_set(jsonb_set('{}', '{seats}', coalesce(properties->'seats', 'null')), '{onboardedAt}', coalesce(properties->'onboardedAt', 'null')))
       else properties - 'accountId' end,
     context = context - 'groupId'`;
 
 const emptyTraits = sql`traits = '{}'::jsonb, trait_stamps = '{}'::jsonb`;
 const emptyFacts = sql`facts = '{}'::jsonb`;
-const segmentsOf = (of: 'users' | 'accounts') => sql`segment_key in (select w.segment_key from segment_watches w where w.project_id = segment_memberships.project_id and w."of" = ${of})`;
+// The watches of the subject's project named as a value, not through the outer row: on Citus a
+// correlated subquery is not routed to the project's one shard.
+const segmentsOf = (of: 'users' | 'accounts') => (target: DeletionTarget) =>
+  sql`segment_key in (select w.segment_key from segment_watches w where w.project_id = ${target.projectId} and w."of" = ${of})`;
 
 /**
  * Segment history (docs/plays.md): the subject's memberships and transitions re-keyed with their
@@ -134,7 +143,7 @@ const segmentsOf = (of: 'users' | 'accounts') => sql`segment_key in (select w.se
 const segmentHistorySteps = (subject: DeletionSubjectKind, of: 'users' | 'accounts'): DeletionStep[] => [
   { name: 'segment_memberships', table: 'segment_memberships', subject, run: rekey('segment_memberships', 'member_id', subjectPair, emptyFacts, segmentsOf(of)) },
   { name: 'segment_memberships.facts', table: 'segment_memberships', subject, run: scrub('segment_memberships', 'facts', sql`'{}'::jsonb`, payloadNames(sql`facts::text`)) },
-  { name: 'segment_transitions', table: 'segment_transitions', subject, run: rekey('segment_transitions', 'member_id', subjectPair, emptyFacts, sql`"of" = ${of}`) },
+  { name: 'segment_transitions', table: 'segment_transitions', subject, run: rekey('segment_transitions', 'member_id', subjectPair, emptyFacts, () => sql`"of" = ${of}`) },
   { name: 'segment_transitions.facts', table: 'segment_transitions', subject, run: scrub('segment_transitions', 'facts', sql`'{}'::jsonb`, payloadNames(sql`facts::text`)) },
 ];
 
@@ -151,8 +160,8 @@ export const DELETION_STEPS: readonly DeletionStep[] = [
   { name: 'anonymous_memberships', table: 'anonymous_memberships', subject: 'user', run: rekey('anonymous_memberships', 'anonymous_id', anonymousPairs) },
   { name: 'user_day_events', table: 'user_day_events', subject: 'user', run: rekey('user_day_events', 'user_id', subjectPair) },
   { name: 'anonymous_day_events', table: 'anonymous_day_events', subject: 'user', run: rekey('anonymous_day_events', 'anonymous_id', anonymousPairs) },
-  { name: 'event_spans.user', table: 'event_spans', subject: 'user', run: rekey('event_spans', 'subject_id', subjectPair, undefined, sql`not anonymous`) },
-  { name: 'event_spans.anonymous', table: 'event_spans', subject: 'user', run: rekey('event_spans', 'subject_id', anonymousPairs, undefined, sql`anonymous`) },
+  { name: 'event_spans.user', table: 'event_spans', subject: 'user', run: rekey('event_spans', 'subject_id', subjectPair, undefined, () => sql`not anonymous`) },
+  { name: 'event_spans.anonymous', table: 'event_spans', subject: 'user', run: rekey('event_spans', 'subject_id', anonymousPairs, undefined, () => sql`anonymous`) },
   { name: 'user_first_seen', table: 'user_first_seen', subject: 'user', run: rekey('user_first_seen', 'user_id', subjectPair) },
   { name: 'score_point_queue', table: 'score_point_queue', subject: 'user', run: remove('score_point_queue', (target) => sql`subject_id = any(${[target.id, ...target.anonymous.from]}::text[])`) },
   { name: 'user_day_points', table: 'user_day_points', subject: 'user', run: rekey('user_day_points', 'user_id', subjectPair) },

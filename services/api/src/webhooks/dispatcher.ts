@@ -243,8 +243,11 @@ export function createDispatcher(db: Kysely<Database>, settings: WebhookSettings
     const delayMs = nextRetryDelayMs(attempts, { scale: settings.retryScale, retryAfterMs: retryAfterMs(result.retryAfter, new Date()), random: Math.random });
     await db.transaction().execute(async (trx) => {
       await updateOwn(trx, delivery, delayMs === undefined ? { ...outcome, status: 'failed' } : { ...outcome, next_attempt_at: sql<Date>`now() + ${delayMs} * interval '1 millisecond'` });
+      // The transaction's time read first and written as a value: Citus refuses now() inside
+      // coalesce in an UPDATE of a distributed table (docs/scale-out.md).
+      const { rows: [clock] } = await sql<{ now: Date }>`select now() as now`.execute(trx);
       const failing = await endpointKey(trx)
-        .set({ failing_since: sql<Date>`coalesce(failing_since, now())` })
+        .set({ failing_since: sql<Date>`coalesce(failing_since, ${clock!.now})` })
         .returning(['failing_since', 'enabled'])
         .executeTakeFirst();
       const since = failing?.failing_since ? new Date(failing.failing_since) : undefined;

@@ -17,6 +17,7 @@ import { citusSkipReason, citusTestUrl, FAN_OUT_FAILS } from '../support/citus-d
 import { citusClusterSkipReason, startCitusCluster, type CitusCluster } from '../support/citus-cluster.ts';
 import { generateDataset } from '../support/generate-data.ts';
 import { ingestEvents } from '../support/ingest.ts';
+import { routeAnswers } from '../support/route-answers.ts';
 import { basicAuth, createTestApp, testConfig } from '../support/test-app.ts';
 import { generateDemoData } from '../../src/demo/demo-data.ts';
 import { loadDemoEvents } from '../../src/demo/load-demo.ts';
@@ -37,26 +38,6 @@ async function query<T extends pg.QueryResultRow>(url: string, text: string, val
   }
 }
 const inDatabase = (url: string, name: string) => Object.assign(new URL(url), { pathname: `/${name}` }).toString();
-
-/** Every query route's answer for a project, to compare before and after the move. */
-async function figures(app: FastifyInstance, secretKey: string, accountIds: string[]): Promise<Record<string, unknown>> {
-  const urls = [
-    `/v1/scores/users?asOf=${yesterday}&limit=500`,
-    `/v1/scores/accounts?asOf=${yesterday}&limit=500`,
-    `/v1/metrics/active?from=2026-01-01&to=${yesterday}`,
-    `/v1/nps?asOf=${yesterday}`,
-    `/v1/accounts?asOf=${yesterday}&limit=500`,
-    `/v1/segments/trial-ready/members?asOf=${yesterday}&limit=500`,
-    ...accountIds.flatMap((id) => [`/v1/accounts/${encodeURIComponent(id)}/utilisation?asOf=${yesterday}`, `/v1/accounts/${encodeURIComponent(id)}/users?asOf=${yesterday}`]),
-  ];
-  const answers: Record<string, unknown> = {};
-  for (const url of urls) {
-    const response = await app.inject({ method: 'GET', url, headers: { authorization: `Bearer ${secretKey}` } });
-    expect(response.statusCode, `${url}: ${response.body}`).toBe(200);
-    answers[url] = response.json();
-  }
-  return answers;
-}
 
 describe.skipIf(citusSkipReason !== undefined)('moving an installation from one Postgres to Citus', () => {
   const coordinatorUrl = citusTestUrl!;
@@ -85,7 +66,7 @@ describe.skipIf(citusSkipReason !== undefined)('moving an installation from one 
     try {
       keys = await createProject(single.store.db, { name: 'Moving' });
       await ingestEvents(single, keys.writeKey, data.events, { batchSize: 200, seed: 3 });
-      before = await figures(single, keys.secretKey, accountIds);
+      before = await routeAnswers(single, keys.secretKey, accountIds, yesterday);
     } finally {
       await single.close();
     }
@@ -118,7 +99,7 @@ describe.skipIf(citusSkipReason !== undefined)('moving an installation from one 
     await query(coordinatorUrl, `alter database ${name} set ${FAN_OUT_FAILS}`);
     const moved = await buildApp(testConfig({ kind: 'postgres', url: movedUrl, poolSize: 5, queryTimeoutMs: 30_000 }), { logger: silent });
     try {
-      expect(await figures(moved, keys.secretKey, accountIds)).toEqual(before);
+      expect(await routeAnswers(moved, keys.secretKey, accountIds, yesterday)).toEqual(before);
       const [{ events }] = (await moved.store.db.selectFrom('events').select((eb) => eb.fn.countAll<number>().as('events')).where('project_id', '=', keys.projectId).execute()) as [{ events: number }];
       expect(events).toBe(new Set(data.events.map((event) => event.messageId)).size);
     } finally {

@@ -9,6 +9,7 @@ import { Migrator } from 'kysely/migration';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createCore } from '../../../../packages/browser/src/core.ts';
 import { memoryStore } from '../../../../packages/browser/src/memory-store.ts';
+import { acrossProjects } from '../../src/db/across-projects.ts';
 import { openStore } from '../../src/db/connect.ts';
 import type { Database } from '../../src/db/database.ts';
 import { migrateToLatest } from '../../src/db/migrate.ts';
@@ -33,6 +34,11 @@ const sentHashes = new Set<string>();
  * of `needles` (case-insensitive), as `table.column`.
  */
 async function columnsHolding(db: Kysely<Database>, needles: string[]): Promise<string[]> {
+  // Every project's rows of every table: a read across projects (on Citus, across shards).
+  return acrossProjects(db, (trx) => columnsHoldingIn(trx, needles));
+}
+
+async function columnsHoldingIn(db: Kysely<Database>, needles: string[]): Promise<string[]> {
   const columns = await sql<{ table_name: string; column_name: string }>`
     select c.table_name, c.column_name from information_schema.columns c
     join information_schema.tables t on t.table_schema = c.table_schema and t.table_name = c.table_name and t.table_type = 'BASE TABLE'
@@ -299,14 +305,14 @@ describe.each(testDatabaseKinds)('migration 2026_12_05_110000_verified_membershi
       expect(await migrateToLatest(db)).toContain('2026_12_05_110000_verified_memberships');
 
       const rows = await sql<{ message_id: string; user_verified: boolean; context: Record<string, unknown> }>`
-        select message_id, user_verified, context from events order by message_id`.execute(db);
+        select message_id, user_verified, context from events where project_id = 'prj_m' order by message_id`.execute(db);
       expect(rows.rows.map((row) => [row.message_id, row.user_verified])).toEqual([
         ['g-good', true], ['g-none', false], ['g-upper', true], ['g-wrong', false], ['t-good', false],
       ]);
       expect(rows.rows.find((row) => row.message_id === 'g-good')!.context).toEqual({ groupId: 'acme' });
-      const verified = await sql<{ account_id: string; user_id: string }>`select account_id, user_id from verified_memberships order by account_id`.execute(db);
+      const verified = await sql<{ account_id: string; user_id: string }>`select account_id, user_id from verified_memberships where project_id = 'prj_m' order by account_id`.execute(db);
       expect(verified.rows).toEqual([{ account_id: 'acme', user_id: 'u1' }, { account_id: 'beta', user_id: 'u1' }]);
-      const warnings = await sql<{ payload: string }>`select payload from ingestion_warnings order by event_index`.execute(db);
+      const warnings = await sql<{ payload: string }>`select payload from ingestion_warnings where project_id = 'prj_m' order by event_index`.execute(db);
       expect(JSON.parse(warnings.rows[0]!.payload)).toEqual({ type: 'track', userId: 'u1', event: '$bad', context: { seq: 1 } });
       expect(warnings.rows[1]!.payload).toBe('{"type":"track","userId":"u1","context":{"seq":1,"userHash":null');
       expect(await columnsHolding(db as Kysely<Database>, [good, wrong.slice(0, 20)])).toEqual([]);

@@ -8,6 +8,7 @@
 import { LIMITS, type BatchResponse } from '@uptake/protocol';
 import { sql, type Kysely } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { acrossProjects } from '../../src/db/across-projects.ts';
 import type { ProjectKeys } from '../../src/projects/keys.ts';
 import { createChangeTracker } from '../../src/derived/change-tracker.ts';
 import { createFigureCache } from '../../src/query/figure-cache.ts';
@@ -194,9 +195,12 @@ describe.each(testDatabaseKinds)('trait caps on %s', (kind) => {
     });
     const kept = await stamps();
     expect(kept.accounts.find((row) => row.account_id === 'A')?.trait_stamps).toMatchObject({ seats: [BASE + 5000, expect.any(Number), expect.any(String)] });
-    await sql`alter table users drop column trait_stamps`.execute(db);
-    await sql`alter table accounts drop column trait_stamps`.execute(db);
-    await traitStamps(db as unknown as Kysely<unknown>);
+    // The migration again, on every project's rows: work across projects (on Citus, across shards).
+    await acrossProjects(db, async (trx) => {
+      await sql`alter table users drop column trait_stamps`.execute(trx);
+      await sql`alter table accounts drop column trait_stamps`.execute(trx);
+      await traitStamps(trx as unknown as Kysely<unknown>);
+    });
     expect(await stamps()).toEqual(kept);
   });
 });

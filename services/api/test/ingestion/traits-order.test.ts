@@ -8,6 +8,7 @@
 import fc from 'fast-check';
 import { sql, type Kysely } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { acrossProjects } from '../../src/db/across-projects.ts';
 import { up as traitsByEventTime } from '../../src/db/migrations/2026_11_28_090000_traits_by_event_time.ts';
 import { userHash, type ProjectKeys } from '../../src/projects/keys.ts';
 import { testDatabaseKinds } from '../support/databases.ts';
@@ -272,15 +273,17 @@ describe.each(testDatabaseKinds)('trait order on %s', (kind) => {
       await send(project, ...batches);
       projects.push(project);
     }
-    // Back to the schema before the migration, rows wrong as arrival order could leave them.
-    const db = t.app.store.db;
-    await sql`drop index events_identify_by_user`.execute(db);
-    await sql`drop index events_group_by_account`.execute(db);
-    await sql`alter table users drop column traits_at`.execute(db);
-    await sql`alter table accounts drop column traits_at`.execute(db);
-    await sql`update users set traits = traits || '{"role": "stale"}'`.execute(db);
-    await sql`update accounts set traits = '{}', seats = 999, onboarded_at = now()`.execute(db);
-    await traitsByEventTime(db as unknown as Kysely<unknown>);
+    // Back to the schema before the migration, rows wrong as arrival order could leave them, then
+    // the migration again: every project's rows, so work across projects (on Citus, across shards).
+    await acrossProjects(t.app.store.db, async (db) => {
+      await sql`drop index events_identify_by_user`.execute(db);
+      await sql`drop index events_group_by_account`.execute(db);
+      await sql`alter table users drop column traits_at`.execute(db);
+      await sql`alter table accounts drop column traits_at`.execute(db);
+      await sql`update users set traits = traits || '{"role": "stale"}'`.execute(db);
+      await sql`update accounts set traits = '{}', seats = 999, onboarded_at = now()`.execute(db);
+      await traitsByEventTime(db as unknown as Kysely<unknown>);
+    });
     for (const [index, project] of projects.entries()) await checkAgainstFold(project, samples[index]!);
   });
 });

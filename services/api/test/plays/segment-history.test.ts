@@ -273,15 +273,23 @@ describe.each(testDatabaseKinds)('segment history on %s', (kind) => {
     await addEndpoint(third.projectId, 'ep_fail');
     const day = checkDays.at(-3)!;
     expect(await watcher.checkProject(third.projectId, day)).toMatchObject({ status: 'recorded', entered: 0 });
-    await sql`create function refuse_delivery() returns trigger language plpgsql as $$ begin raise exception 'outbox refused'; end $$`.execute(db());
-    await sql`create trigger refuse_delivery before insert on webhook_deliveries for each row execute function refuse_delivery()`.execute(db());
+    // Citus refuses a trigger on a distributed table unless told it is meant (this one only
+    // raises); elsewhere the setting is an unused placeholder.
+    await db().connection().execute(async (connection) => {
+      await sql`set citus.enable_unsafe_triggers = on`.execute(connection);
+      await sql`create function refuse_delivery() returns trigger language plpgsql as $$ begin raise exception 'outbox refused'; end $$`.execute(connection);
+      await sql`create trigger refuse_delivery before insert on webhook_deliveries for each row execute function refuse_delivery()`.execute(connection);
+    });
     const before = await transitions(third.projectId);
     const memberships = await db().selectFrom('segment_memberships').select(['segment_key', 'member_id']).where('project_id', '=', third.projectId).execute();
     await expect(watcher.checkProject(third.projectId, checkDays.at(-1)!)).rejects.toThrow(/outbox refused/);
     expect(await transitions(third.projectId)).toEqual(before);
     expect(await db().selectFrom('segment_memberships').select(['segment_key', 'member_id']).where('project_id', '=', third.projectId).execute()).toEqual(memberships);
-    await sql`drop trigger refuse_delivery on webhook_deliveries`.execute(db());
-    await sql`drop function refuse_delivery()`.execute(db());
+    await db().connection().execute(async (connection) => {
+      await sql`set citus.enable_unsafe_triggers = on`.execute(connection);
+      await sql`drop trigger refuse_delivery on webhook_deliveries`.execute(connection);
+      await sql`drop function refuse_delivery()`.execute(connection);
+    });
     const outcome = await watcher.checkProject(third.projectId, checkDays.at(-1)!);
     expect(outcome).toMatchObject({ status: 'recorded' });
     if (outcome.status !== 'recorded') return;

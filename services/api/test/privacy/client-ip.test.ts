@@ -2,6 +2,7 @@ import { Writable } from 'node:stream';
 import { pino } from 'pino';
 import { sql } from 'kysely';
 import { afterEach, describe, expect, it } from 'vitest';
+import { acrossProjects } from '../../src/db/across-projects.ts';
 import { buildApp } from '../../src/app.ts';
 import { createProject } from '../../src/projects/projects.queries.ts';
 import { createTestDatabase, testDatabaseKinds, type TestDatabase } from '../support/databases.ts';
@@ -49,10 +50,13 @@ describe.each(testDatabaseKinds)('client IP addresses on %s', (kind) => {
     // Every text column of every table of the database, as one text: where could the address hide?
     const tables = (await sql<{ table_name: string }>`select table_name from information_schema.tables where table_schema = current_schema() and table_type = 'BASE TABLE'`.execute(app.store.db)).rows;
     let everything = '';
-    for (const { table_name } of tables) {
-      const rows = await sql<{ row: string }>`select t::text as row from ${sql.table(table_name)} t`.execute(app.store.db);
-      everything += rows.rows.map((row) => row.row).join('\n');
-    }
+    // Every project's rows: a read across projects (on Citus, across shards).
+    await acrossProjects(app.store.db, async (trx) => {
+      for (const { table_name } of tables) {
+        const rows = await sql<{ row: string }>`select t::text as row from ${sql.table(table_name)} t`.execute(trx);
+        everything += rows.rows.map((row) => row.row).join('\n');
+      }
+    });
     return { events, warnings, everything, log: lines.join('') };
   }
 

@@ -88,7 +88,7 @@ describe.each(testDatabaseKinds)('a deletion interrupted mid-way on %s', (kind) 
     expect(receipt.rows.users).toBe(1);
     const traces = (await findAnywhere(second.store.db, ['u-gone', 'anon-gone', 'gone@example.com'])).filter((line) => !line.endsWith('(0 rows)'));
     expect(traces).toEqual([]);
-    const pending = await second.store.db.selectFrom('deletions').select(['pending']).execute();
+    const pending = await second.store.db.selectFrom('deletions').select(['pending']).where('project_id', '=', project.projectId).execute();
     expect(pending).toEqual([{ pending: null }]);
     expect((await second.inject({ method: 'GET', url: figuresUrl, headers: auth })).json()).toEqual(before);
     const accountAfter = JSON.stringify((await second.inject({ method: 'GET', url: '/v1/accounts/acct-1/score?asOf=2026-11-23', headers: auth })).json());

@@ -1,4 +1,5 @@
 import { sql, type Kysely } from 'kysely';
+import { acrossProjects } from '../../src/db/across-projects.ts';
 import type { Database } from '../../src/db/database.ts';
 
 /**
@@ -7,6 +8,12 @@ import type { Database } from '../../src/db/database.ts';
  * `table.column`. Used to prove a deleted person can no longer be found.
  */
 export async function findAnywhere(db: Kysely<Database>, needles: string[], projectId?: string): Promise<string[]> {
+  // Every table, and without projectId every project's rows: a read across projects (on Citus,
+  // across shards), named as such.
+  return acrossProjects(db, (trx) => findIn(trx, needles, projectId));
+}
+
+async function findIn(db: Kysely<Database>, needles: string[], projectId?: string): Promise<string[]> {
   const { rows: columns } = await sql<{ table_name: string; column_name: string }>`
     select table_name, column_name from information_schema.columns
     where table_schema = current_schema() and (data_type in ('text', 'jsonb', 'json', 'ARRAY', 'character varying'))

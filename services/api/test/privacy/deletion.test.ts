@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FastifyInstance } from 'fastify';
+import { acrossProjects } from '../../src/db/across-projects.ts';
 import { testDatabaseKinds } from '../support/databases.ts';
 import { basicAuth, createTestApp, type TestApp } from '../support/test-app.ts';
 import { findAnywhere } from './deletion-scan.ts';
@@ -100,7 +101,7 @@ describe.each(testDatabaseKinds)('deletion on %s', (kind) => {
     expect(response.headers['location']).toBe(`/v1/deletions/${receipt.deletionId}`);
 
     // In this project, no trace; in the other project, Alice is intact.
-    const otherProjectOnly = await t.app.store.db.selectFrom('events').select(['project_id']).where('user_id', '=', ALICE.userId).execute();
+    const otherProjectOnly = await acrossProjects(t.app.store.db, (trx) => trx.selectFrom('events').select(['project_id']).where('user_id', '=', ALICE.userId).execute());
     expect(new Set(otherProjectOnly.map((row) => row.project_id))).toEqual(new Set([other.projectId]));
     expect(await findAnywhereInProject(t, t.project.projectId, Object.values(ALICE))).toEqual([]);
     expect((await findAnywhereInProject(t, t.project.projectId, [BOB.userId, BOB.email])).length).toBeGreaterThan(0);

@@ -16,6 +16,8 @@ export type CitusCluster = {
   url: string;
   coordinator: PostgresCluster;
   workers: PostgresCluster[];
+  /** Starts one more worker and adds it (`citus_add_node`); it holds no shards until a rebalance. */
+  addWorker(): Promise<PostgresCluster>;
   destroy(): void;
 };
 
@@ -36,8 +38,10 @@ async function run(url: string, statements: string[]): Promise<void> {
  */
 export async function startCitusCluster(workerCount = 2): Promise<CitusCluster> {
   const nodes: PostgresCluster[] = [];
+  // wal_level = logical, as scripts/citus-cluster.sh sets: the rebalancer moves shards online.
+  const startNode = () => startPostgresCluster({ fsync: false, preloadCitus: true, logicalWal: true });
   try {
-    for (let i = 0; i <= workerCount; i++) nodes.push(await startPostgresCluster({ fsync: false, preloadCitus: true }));
+    for (let i = 0; i <= workerCount; i++) nodes.push(await startNode());
     for (const node of nodes) await run(node.url, ['create extension citus']);
     const [coordinator, ...workers] = nodes as [PostgresCluster, ...PostgresCluster[]];
     const portOf = (node: PostgresCluster) => Number(new URL(node.url).port);
@@ -46,7 +50,15 @@ export async function startCitusCluster(workerCount = 2): Promise<CitusCluster> 
       'alter database postgres set citus.shard_count = 8',
       ...workers.map((worker) => `select citus_add_node('127.0.0.1', ${portOf(worker)})`),
     ]);
-    return { url: coordinator.url, coordinator, workers, destroy: () => nodes.forEach((node) => node.destroy()) };
+    const addWorker = async () => {
+      const worker = await startNode();
+      nodes.push(worker);
+      workers.push(worker);
+      await run(worker.url, ['create extension citus']);
+      await run(coordinator.url, [`select citus_add_node('127.0.0.1', ${portOf(worker)})`]);
+      return worker;
+    };
+    return { url: coordinator.url, coordinator, workers, addWorker, destroy: () => nodes.forEach((node) => node.destroy()) };
   } catch (error) {
     for (const node of nodes) node.destroy();
     throw error;

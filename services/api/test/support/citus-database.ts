@@ -36,10 +36,13 @@ const withDatabase = (url: string, name: string) => {
 /**
  * A fresh database on every node of the cluster (Citus does not propagate CREATE DATABASE), the
  * extension in each, and the coordinator's copy told where its workers are. Fanned-out queries
- * fail on it (FAN_OUT_FAILS), set on the database so every connection of the app has it.
+ * fail on it (FAN_OUT_FAILS), set on the database so every connection of the app has it, unless
+ * `fanOutFails` is false (the benchmarks, which load and compare with naive SQL across shards).
  */
-export async function createCitusDatabase(coordinatorUrl: string): Promise<{ url: string; drop(): Promise<void> }> {
-  const name = `uptake_citus_${randomBytes(6).toString('hex')}`;
+export async function createCitusDatabase(
+  coordinatorUrl: string,
+  { name = `uptake_citus_${randomBytes(6).toString('hex')}`, fanOutFails = true }: { name?: string; fanOutFails?: boolean } = {},
+): Promise<{ url: string; drop(): Promise<void> }> {
   const admin = new pg.Client({ connectionString: coordinatorUrl });
   await admin.connect();
   let workers: Array<{ nodename: string; nodeport: number }>;
@@ -59,7 +62,7 @@ export async function createCitusDatabase(coordinatorUrl: string): Promise<{ url
   await run(url, [
     `select citus_set_coordinator_host('${new URL(coordinatorUrl).hostname}', ${coordinatorPort})`,
     ...workers.map((worker) => `select citus_add_node('${worker.nodename}', ${worker.nodeport})`),
-    `alter database ${name} set ${FAN_OUT_FAILS}`,
+    ...(fanOutFails ? [`alter database ${name} set ${FAN_OUT_FAILS}`] : []),
   ]);
   return {
     url,

@@ -37,14 +37,14 @@ async function freePort(): Promise<number> {
  * benchmark can stop and start at will (the shared test server must not be stopped under other
  * tests). Postgres refuses to run as root, so every command runs as the postgres user.
  */
-export async function startPostgresCluster(options: { fsync?: boolean; preloadCitus?: boolean } = {}): Promise<PostgresCluster> {
+export async function startPostgresCluster(options: { fsync?: boolean; preloadCitus?: boolean; logicalWal?: boolean } = {}): Promise<PostgresCluster> {
   const dir = mkdtempSync(join(tmpdir(), 'uptake-pg-'));
   chownSync(dir, Number(execFileSync('id', ['-u', 'postgres']).toString().trim()), 0);
   const port = await freePort();
   const asPostgres = (command: string, args: string[]) =>
     execFileSync(RUNUSER, ['-u', 'postgres', '--', join(PG_BIN, command), ...args], { stdio: 'pipe' });
   asPostgres('initdb', ['-D', join(dir, 'data'), '-A', 'trust', '-U', 'postgres']);
-  const serverOptions = `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c max_connections=100${options.fsync === false ? ' -c fsync=off' : ''}${options.preloadCitus ? ' -c shared_preload_libraries=citus' : ''}`;
+  const serverOptions = `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c max_connections=100${options.fsync === false ? ' -c fsync=off' : ''}${options.preloadCitus ? ' -c shared_preload_libraries=citus' : ''}${options.logicalWal ? ' -c wal_level=logical' : ''}`;
   const start = () => asPostgres('pg_ctl', ['-D', join(dir, 'data'), '-l', join(dir, 'log'), '-w', '-o', serverOptions, 'start']);
   const stop = () => asPostgres('pg_ctl', ['-D', join(dir, 'data'), '-m', 'fast', '-w', 'stop']);
   start();

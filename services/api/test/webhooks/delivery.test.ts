@@ -48,7 +48,7 @@ describe.each(testDatabaseKinds)('webhook delivery on %s', (kind) => {
   };
   const enqueue = (messages: WebhookMessage[], app: TestApp = t) => app.app.store.db.transaction().execute((trx) => enqueueWebhookMessages(trx, app.project.projectId, messages));
   const delivery = (endpointId: string, messageId: string, app: TestApp = t) =>
-    app.app.store.db.selectFrom('webhook_deliveries').selectAll().where('endpoint_id', '=', endpointId).where('message_id', '=', messageId).executeTakeFirstOrThrow();
+    app.app.store.db.selectFrom('webhook_deliveries').selectAll().where('project_id', '=', app.project.projectId).where('endpoint_id', '=', endpointId).where('message_id', '=', messageId).executeTakeFirstOrThrow();
   const until = async <T>(read: () => Promise<T>, done: (value: T) => boolean, timeoutMs = 20_000): Promise<T> => {
     const started = Date.now();
     for (;;) {
@@ -125,7 +125,7 @@ describe.each(testDatabaseKinds)('webhook delivery on %s', (kind) => {
       return { status: 200 };
     }, port);
     const delivered = await until(
-      () => t.app.store.db.selectFrom('webhook_deliveries').selectAll().where('endpoint_id', '=', id).execute(),
+      () => t.app.store.db.selectFrom('webhook_deliveries').selectAll().where('project_id', '=', t.project.projectId).where('endpoint_id', '=', id).execute(),
       (rows) => rows.length === sent.length && rows.every((row) => row.status === 'delivered'),
       30_000,
     );
@@ -152,7 +152,7 @@ describe.each(testDatabaseKinds)('webhook delivery on %s', (kind) => {
     expect(endpoint.disabledAt).not.toBeNull();
     expect(await delivery(id, sent.messageId)).toMatchObject({ status: 'failed', attempts: 1, last_status_code: 410 });
     await enqueue([message()]);
-    expect(await t.app.store.db.selectFrom('webhook_deliveries').select('message_id').where('endpoint_id', '=', id).execute()).toHaveLength(1);
+    expect(await t.app.store.db.selectFrom('webhook_deliveries').select('message_id').where('project_id', '=', t.project.projectId).where('endpoint_id', '=', id).execute()).toHaveLength(1);
     expect(hook.received).toHaveLength(1);
     const enabled = (await api('PATCH', `/v1/webhooks/${id}`, { enabled: true })).json();
     expect(enabled).toMatchObject({ enabled: true, disabledReason: null });

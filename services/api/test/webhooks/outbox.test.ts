@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { acrossProjects } from '../../src/db/across-projects.ts';
 import { enqueueWebhookMessages, type WebhookMessage } from '../../src/webhooks/outbox.ts';
 import { testDatabaseKinds } from '../support/databases.ts';
 import { createTestApp, type TestApp } from '../support/test-app.ts';
@@ -37,7 +38,8 @@ describe.each(testDatabaseKinds)('webhook outbox on %s', (kind) => {
     // The same causes again (a retried transaction) add nothing.
     expect(await t.app.store.db.transaction().execute((trx) => enqueueWebhookMessages(trx, projectId, messages))).toBe(0);
 
-    const rows = await t.app.store.db.selectFrom('webhook_deliveries').select(['project_id', 'endpoint_id', 'message_id', 'status', 'payload']).orderBy('endpoint_id').orderBy('message_id').execute();
+    // Every project's deliveries, to see that the other project got none: a read across projects.
+    const rows = await acrossProjects(t.app.store.db, (trx) => trx.selectFrom('webhook_deliveries').select(['project_id', 'endpoint_id', 'message_id', 'status', 'payload']).orderBy('endpoint_id').orderBy('message_id').execute());
     expect(rows.map((row) => `${row.endpoint_id}:${row.message_id}`)).toEqual(['wh_all:msg_1', 'wh_all:msg_2', 'wh_low:msg_1', 'wh_nps:msg_4']);
     expect(rows.every((row) => row.project_id === projectId && row.status === 'pending')).toBe(true);
     expect(rows[0]!.payload).toEqual({ type: 'segment.entered', timestamp: '2026-12-01T10:00:00.000Z', data: { segment: 'low-utilization' } });

@@ -4,14 +4,15 @@ import { pino } from 'pino';
 import { buildApp } from '../../src/app.ts';
 import { createProject } from '../../src/projects/projects.queries.ts';
 import { enqueueWebhookMessages } from '../../src/webhooks/outbox.ts';
+import { citusTestUrl } from '../support/citus-database.ts';
 import { createTestDatabase, type TestDatabase } from '../support/databases.ts';
 import { testConfig } from '../support/test-app.ts';
 import { startReceiver, type WebhookReceiver } from '../support/webhook-receiver.ts';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-// Two instances share one Postgres (PGlite has one process by design).
-describe.skipIf(!process.env['TEST_DATABASE_URL'])('two dispatchers on one Postgres', () => {
+// Two instances share one Postgres, or one Citus coordinator (PGlite has one process by design).
+describe.skipIf(!process.env['TEST_DATABASE_URL'] && !citusTestUrl)('two dispatchers on one Postgres', () => {
   let database: TestDatabase;
   let apps: FastifyInstance[] = [];
   let receiver: WebhookReceiver;

@@ -47,9 +47,15 @@ export async function up(db: Kysely<unknown>): Promise<void> {
       order by project_id, account_id, timestamp desc, received_at desc, message_id collate "C" desc
     ),
     onboarded as (
-      select distinct on (project_id, account_id) project_id, account_id, properties->>'onboardedAt' as onboarded_at
-      from events where type = 'group' and account_id is not null and jsonb_typeof(properties->'onboardedAt') = 'string'
-      order by project_id, account_id, timestamp desc, received_at desc, message_id collate "C" desc
+      select project_id, account_id, case
+          when length(onboarded_at) = 10 then (onboarded_at || 'T00:00:00Z')::timestamptz
+          else date_trunc('milliseconds', onboarded_at::timestamptz)
+        end as onboarded_at
+      from (
+        select distinct on (project_id, account_id) project_id, account_id, properties->>'onboardedAt' as onboarded_at
+        from events where type = 'group' and account_id is not null and jsonb_typeof(properties->'onboardedAt') = 'string'
+        order by project_id, account_id, timestamp desc, received_at desc, message_id collate "C" desc
+      ) latest_call
     ),
     calls as (
       select project_id, account_id, max(timestamp) as traits_at from events
@@ -59,10 +65,8 @@ export async function up(db: Kysely<unknown>): Promise<void> {
       traits = coalesce(f.traits, '{}'),
       traits_at = c.traits_at,
       seats = s.seats,
-      onboarded_at = case
-        when length(o.onboarded_at) = 10 then (o.onboarded_at || 'T00:00:00Z')::timestamptz
-        else date_trunc('milliseconds', o.onboarded_at::timestamptz)
-      end
+      -- Cast in the CTE, not here: Citus refuses a non-IMMUTABLE cast inside CASE in an UPDATE's SET.
+      onboarded_at = o.onboarded_at
     from calls c
     left join folded f on f.project_id = c.project_id and f.account_id = c.account_id
     left join seats s on s.project_id = c.project_id and s.account_id = c.account_id

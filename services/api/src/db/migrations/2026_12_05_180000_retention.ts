@@ -7,7 +7,10 @@ import { sql, type Kysely } from 'kysely';
 // oldest track and page events without scanning the table (identify and group calls have theirs,
 // events_trait_calls).
 export async function up(db: Kysely<unknown>): Promise<void> {
-  await sql`alter table projects add column retention_days integer check (retention_days between 1 and 3650)`.execute(db);
+  // The check added on its own: Citus refuses ADD COLUMN with a constraint on a distributed or
+  // reference table (same constraint name as the inline form).
+  await sql`alter table projects add column retention_days integer`.execute(db);
+  await sql`alter table projects add constraint projects_retention_days_check check (retention_days between 1 and 3650)`.execute(db);
   await sql`alter table projects add column events_expired_before date`.execute(db);
   await sql`create index events_activity_by_time on events (project_id, timestamp) where type in ('track', 'page')`.execute(db);
 }
