@@ -1,0 +1,81 @@
+import { sql, type Kysely } from 'kysely';
+import type { HealthBand, HealthModel, ScoreModel, SegmentThresholds } from '@uptake/protocol';
+import type { Database } from '../db/database.ts';
+import { windowOf } from '../domain/days.ts';
+import { percentileOf } from '../domain/score.ts';
+import { quietChampionsOf } from '../domain/segments/build-facts.ts';
+import { accountMemberRows } from './activity-history.queries.ts';
+import type { FigureCache } from './figure-cache.ts';
+import { healthOfAccountFacts, type HealthFacts } from './health.queries.ts';
+import { accountUtilisation } from './metrics.queries.ts';
+import { npsSummary } from './nps.queries.ts';
+import { accountScoreTable } from './scores.queries.ts';
+import { traitsAsOf } from './traits-as-of.queries.ts';
+
+export type HealthSeriesModels = { health: HealthModel; score: ScoreModel; thresholds: SegmentThresholds };
+
+/** How many days of a series are computed at once (each a handful of small queries). */
+const DAYS_AT_ONCE = 4;
+
+/**
+ * One account's facts as of a day, only those its health reads, as the segment facts of that day
+ * hold them (domain/segments/build-facts.ts), from the account's own rows and the project's
+ * score table (kept score points, query/scores.queries.ts); and which of its members are
+ * champions then.
+ */
+async function healthFactsOf(db: Kysely<Database>, cache: FigureCache, projectId: string, models: HealthSeriesModels, accountId: string, asOf: string) {
+  const npsWindow = windowOf(asOf, models.thresholds.npsWindowDays);
+  const [table, utilisation, nps, members, traits] = await Promise.all([
+    accountScoreTable(db, cache, projectId, models.score, asOf),
+    accountUtilisation(db, projectId, accountId, asOf),
+    npsSummary(db, cache, projectId, { ...npsWindow, asOf, accountId }),
+    accountMemberRows(db, projectId, asOf, accountId),
+    traitsAsOf(db, projectId, 'users', ['isChampion'], asOf),
+  ]);
+  const score = table.byId.get(accountId) ?? 0;
+  const facts: HealthFacts = {
+    accountId,
+    score,
+    percentile: percentileOf(table.ascending, score),
+    utilisation: utilisation.utilisation,
+    nps: nps.nps,
+    memberIds: members.map((member) => member.userId),
+    quietChampions: quietChampionsOf(members, traits, windowOf(asOf, models.thresholds.championQuietDays).from),
+  };
+  const champions = new Set(members.filter((member) => traits.get(member.userId)?.['isChampion'] === true).map((member) => member.userId));
+  return { facts, champions };
+}
+
+/**
+ * One account's health score and band on each of `days`: for each day the same answer as
+ * `GET /v1/accounts/:id/health?asOf=<day>` (query/health-account.queries.ts), null before the
+ * account was first seen. Each day reads only the account's own rows and the project-wide figures
+ * its health compares against (the day's and the previous window's account score tables from
+ * the kept score points, the features used, kept per day), never a whole day of every account's
+ * facts.
+ *
+ * @example
+ * await accountHealthSeries(db, cache, projectId, models, 'acme', ['2026-03-30', '2026-03-31'])
+ * // [{ date: '2026-03-30', score: 61, band: 'yellow' }, { date: '2026-03-31', score: 63, band: 'yellow' }]
+ */
+export async function accountHealthSeries(
+  db: Kysely<Database>,
+  cache: FigureCache,
+  projectId: string,
+  models: HealthSeriesModels,
+  accountId: string,
+  days: readonly string[],
+): Promise<Array<{ date: string; score: number | null; band: HealthBand | null }>> {
+  const seen = await sql<{ first_day: string }>`
+    select first_day::text as first_day from account_first_seen where project_id = ${projectId} and account_id = ${accountId}`.execute(db);
+  const firstDay = seen.rows[0]?.first_day ?? null;
+  const dayOf = async (date: string) => {
+    if (firstDay === null || firstDay > date) return { date, score: null, band: null };
+    const { facts, champions } = await healthFactsOf(db, cache, projectId, models, accountId, date);
+    const health = (await healthOfAccountFacts(db, cache, projectId, models, date, [facts], champions)).get(accountId)!;
+    return { date, score: health.score, band: health.band };
+  };
+  const answers = [];
+  for (let first = 0; first < days.length; first += DAYS_AT_ONCE) answers.push(...(await Promise.all(days.slice(first, first + DAYS_AT_ONCE).map(dayOf))));
+  return answers;
+}
