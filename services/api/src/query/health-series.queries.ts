@@ -66,15 +66,18 @@ export async function accountHealthSeries(
   accountId: string,
   days: readonly string[],
 ): Promise<Array<{ date: string; score: number | null; band: HealthBand | null }>> {
-  const seen = await sql<{ first_day: string }>`
-    select first_day::text as first_day from account_first_seen where project_id = ${projectId} and account_id = ${accountId}`.execute(db);
-  const firstDay = seen.rows[0]?.first_day ?? null;
-  const dayOf = async (date: string) => {
-    if (firstDay === null || firstDay > date) return { date, score: null, band: null };
-    const { facts, champions } = await healthFactsOf(db, cache, projectId, models, accountId, date);
-    const health = (await healthOfAccountFacts(db, cache, projectId, models, date, [facts], champions)).get(accountId)!;
-    return { date, score: health.score, band: health.band };
-  };
+  const key = `account-health:${JSON.stringify([accountId, models.health.version, models.score.version, models.thresholds])}`;
+  // Each day is kept (until the project stores new events), so a warm series is read from memory.
+  const dayOf = (date: string) =>
+    cache.get(projectId, `${key}:${date}`, async () => {
+      // Not seen by the day: not among that day's accounts (query/accounts-seen.queries.ts).
+      const seen = await sql<{ seen: boolean }>`
+        select exists (select 1 from account_first_seen where project_id = ${projectId} and account_id = ${accountId} and first_day <= ${date}::date) as seen`.execute(db);
+      if (seen.rows[0]?.seen !== true) return { date, score: null, band: null };
+      const { facts, champions } = await healthFactsOf(db, cache, projectId, models, accountId, date);
+      const health = (await healthOfAccountFacts(db, cache, projectId, models, date, [facts], champions)).get(accountId)!;
+      return { date, score: health.score, band: health.band };
+    });
   const answers = [];
   for (let first = 0; first < days.length; first += DAYS_AT_ONCE) answers.push(...(await Promise.all(days.slice(first, first + DAYS_AT_ONCE).map(dayOf))));
   return answers;
