@@ -1,9 +1,10 @@
 import { sql, type Kysely } from 'kysely';
 import type { HealthBand, HealthModel, ScoreModel, SegmentThresholds } from '@uptake/protocol';
 import type { Database } from '../db/database.ts';
-import { windowOf } from '../domain/days.ts';
+import { addDays, windowOf } from '../domain/days.ts';
 import { percentileOf } from '../domain/score.ts';
 import { quietChampionsOf } from '../domain/segments/build-facts.ts';
+import { accountScoresByDay, type DayScores } from './account-scores-by-day.queries.ts';
 import { accountMemberRows } from './activity-history.queries.ts';
 import type { FigureCache } from './figure-cache.ts';
 import { healthOfAccountFacts, type HealthFacts } from './health.queries.ts';
@@ -23,10 +24,10 @@ const DAYS_AT_ONCE = 4;
  * score table (kept score points, query/scores.queries.ts); and which of its members are
  * champions then.
  */
-async function healthFactsOf(db: Kysely<Database>, cache: FigureCache, projectId: string, models: HealthSeriesModels, accountId: string, asOf: string) {
+async function healthFactsOf(db: Kysely<Database>, cache: FigureCache, projectId: string, models: HealthSeriesModels, accountId: string, asOf: string, scores: DayScores | undefined) {
   const npsWindow = windowOf(asOf, models.thresholds.npsWindowDays);
   const [table, utilisation, nps, members, traits] = await Promise.all([
-    accountScoreTable(db, cache, projectId, models.score, asOf),
+    scores ?? accountScoreTable(db, cache, projectId, models.score, asOf),
     accountUtilisation(db, projectId, accountId, asOf),
     npsSummary(db, cache, projectId, { ...npsWindow, asOf, accountId }),
     accountMemberRows(db, projectId, asOf, accountId),
@@ -50,9 +51,9 @@ async function healthFactsOf(db: Kysely<Database>, cache: FigureCache, projectId
  * One account's health score and band on each of `days`: for each day the same answer as
  * `GET /v1/accounts/:id/health?asOf=<day>` (query/health-account.queries.ts), null before the
  * account was first seen. Each day reads only the account's own rows and the project-wide figures
- * its health compares against (the day's and the previous window's account score tables from
- * the kept score points, the features used, kept per day), never a whole day of every account's
- * facts.
+ * its health compares against (every account's score on the day and a window before, for all the
+ * days in one read of the kept score points: query/account-scores-by-day.queries.ts; the features
+ * used, kept per day), never a whole day of every account's facts.
  *
  * @example
  * await accountHealthSeries(db, cache, projectId, models, 'acme', ['2026-03-30', '2026-03-31'])
@@ -67,6 +68,14 @@ export async function accountHealthSeries(
   days: readonly string[],
 ): Promise<Array<{ date: string; score: number | null; band: HealthBand | null }>> {
   const key = `account-health:${JSON.stringify([accountId, models.health.version, models.score.version, models.thresholds])}`;
+  const windowDays = models.score.windowDays;
+  // Every account's score on each day and on the day a window before, from one read of the kept
+  // points (null: not ready, each day's score table then), read only when some day is computed.
+  let scores: Promise<Map<string, DayScores> | null> | undefined;
+  const scoresOfDays = () =>
+    (scores ??= cache.get(projectId, `account-scores-by-day:${models.score.version}:${JSON.stringify(days)}`, () =>
+      accountScoresByDay(db, projectId, models.score, [...days, ...days.map((day) => addDays(day, -windowDays))]),
+    ));
   // Each day is kept (until the project stores new events), so a warm series is read from memory.
   const dayOf = (date: string) =>
     cache.get(projectId, `${key}:${date}`, async () => {
@@ -74,8 +83,10 @@ export async function accountHealthSeries(
       const seen = await sql<{ seen: boolean }>`
         select exists (select 1 from account_first_seen where project_id = ${projectId} and account_id = ${accountId} and first_day <= ${date}::date) as seen`.execute(db);
       if (seen.rows[0]?.seen !== true) return { date, score: null, band: null };
-      const { facts, champions } = await healthFactsOf(db, cache, projectId, models, accountId, date);
-      const health = (await healthOfAccountFacts(db, cache, projectId, models, date, [facts], champions)).get(accountId)!;
+      const byDay = await scoresOfDays();
+      const { facts, champions } = await healthFactsOf(db, cache, projectId, models, accountId, date, byDay?.get(date));
+      const previous = byDay?.get(addDays(date, -windowDays))?.byId;
+      const health = (await healthOfAccountFacts(db, cache, projectId, models, date, [facts], champions, previous)).get(accountId)!;
       return { date, score: health.score, band: health.band };
     });
   const answers = [];

@@ -53,9 +53,9 @@ export type HealthFacts = Pick<AccountFacts, 'accountId' | 'percentile' | 'utili
  * What the health of accounts as of a day needs besides their facts: the score table of the
  * previous window, the features used, and which users are champions (the isChampion trait).
  */
-async function healthContext(db: Kysely<Database>, cache: FigureCache, projectId: string, scoreModel: ScoreModel, asOf: string, champions: ReadonlySet<string>) {
+async function healthContext(db: Kysely<Database>, cache: FigureCache, projectId: string, scoreModel: ScoreModel, asOf: string, champions: ReadonlySet<string>, previousScores?: ReadonlyMap<string, number>) {
   const [previous, features] = await Promise.all([
-    accountScoreTable(db, cache, projectId, scoreModel, addDays(asOf, -scoreModel.windowDays)),
+    previousScores === undefined ? accountScoreTable(db, cache, projectId, scoreModel, addDays(asOf, -scoreModel.windowDays)) : { byId: previousScores },
     featuresUsedByAccounts(db, cache, projectId, scoreModel, asOf),
   ]);
   return (account: HealthFacts): HealthInputs => {
@@ -76,7 +76,8 @@ async function healthContext(db: Kysely<Database>, cache: FigureCache, projectId
 
 /**
  * The health (domain/health.ts `healthOf`) of some accounts as of a day under a health model,
- * from their facts as of that day and the ids of the users who are champions then.
+ * from their facts as of that day and the ids of the users who are champions then; the previous
+ * window's account scores (as of the day − windowDays) when the caller has them, else read.
  */
 export async function healthOfAccountFacts(
   db: Kysely<Database>,
@@ -86,8 +87,9 @@ export async function healthOfAccountFacts(
   asOf: string,
   accounts: readonly HealthFacts[],
   champions: ReadonlySet<string>,
+  previousScores?: ReadonlyMap<string, number>,
 ): Promise<Map<string, AccountHealthFigure>> {
-  const inputsOf = await healthContext(db, cache, projectId, models.score, asOf, champions);
+  const inputsOf = await healthContext(db, cache, projectId, models.score, asOf, champions, previousScores);
   return new Map(accounts.map((account) => [account.accountId, healthOf(models.health, inputsOf(account))]));
 }
 
