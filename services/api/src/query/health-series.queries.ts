@@ -16,7 +16,7 @@ import { traitsAsOf } from './traits-as-of.queries.ts';
 export type HealthSeriesModels = { health: HealthModel; score: ScoreModel; thresholds: SegmentThresholds };
 
 /** How many days of a series are computed at once (each a handful of small queries). */
-const DAYS_AT_ONCE = 4;
+const DAYS_AT_ONCE = 2;
 
 /**
  * One account's facts as of a day, only those its health reads, as the segment facts of that day
@@ -67,29 +67,27 @@ export async function accountHealthSeries(
   accountId: string,
   days: readonly string[],
 ): Promise<Array<{ date: string; score: number | null; band: HealthBand | null }>> {
-  const key = `account-health:${JSON.stringify([accountId, models.health.version, models.score.version, models.thresholds])}`;
   const windowDays = models.score.windowDays;
-  // Every account's score on each day and on the day a window before, from one read of the kept
-  // points (null: not ready, each day's score table then), read only when some day is computed.
-  let scores: Promise<Map<string, DayScores> | null> | undefined;
-  const scoresOfDays = () =>
-    (scores ??= cache.get(projectId, `account-scores-by-day:${models.score.version}:${JSON.stringify(days)}`, () =>
-      accountScoresByDay(db, projectId, models.score, [...days, ...days.map((day) => addDays(day, -windowDays))]),
-    ));
-  // Each day is kept (until the project stores new events), so a warm series is read from memory.
-  const dayOf = (date: string) =>
-    cache.get(projectId, `${key}:${date}`, async () => {
-      // Not seen by the day: not among that day's accounts (query/accounts-seen.queries.ts).
-      const seen = await sql<{ seen: boolean }>`
-        select exists (select 1 from account_first_seen where project_id = ${projectId} and account_id = ${accountId} and first_day <= ${date}::date) as seen`.execute(db);
-      if (seen.rows[0]?.seen !== true) return { date, score: null, band: null };
-      const byDay = await scoresOfDays();
-      const { facts, champions } = await healthFactsOf(db, cache, projectId, models, accountId, date, byDay?.get(date));
-      const previous = byDay?.get(addDays(date, -windowDays))?.byId;
-      const health = (await healthOfAccountFacts(db, cache, projectId, models, date, [facts], champions, previous)).get(accountId)!;
-      return { date, score: health.score, band: health.band };
-    });
-  const answers = [];
-  for (let first = 0; first < days.length; first += DAYS_AT_ONCE) answers.push(...(await Promise.all(days.slice(first, first + DAYS_AT_ONCE).map(dayOf))));
-  return answers;
+  const dayOf = async (date: string, byDay: Map<string, DayScores> | null) => {
+    // Not seen by the day: not among that day's accounts (query/accounts-seen.queries.ts).
+    const seen = await sql<{ seen: boolean }>`
+      select exists (select 1 from account_first_seen where project_id = ${projectId} and account_id = ${accountId} and first_day <= ${date}::date) as seen`.execute(db);
+    if (seen.rows[0]?.seen !== true) return { date, score: null, band: null };
+    const { facts, champions } = await healthFactsOf(db, cache, projectId, models, accountId, date, byDay?.get(date));
+    const previous = byDay?.get(addDays(date, -windowDays))?.byId;
+    const health = (await healthOfAccountFacts(db, cache, projectId, models, date, [facts], champions, previous)).get(accountId)!;
+    return { date, score: health.score, band: health.band };
+  };
+  // The series is kept as one figure (until the project stores new events), so a warm series is
+  // read from memory and a refresh is one computation, a few days at a time: it never takes
+  // every pooled connection from ingestion.
+  const key = `account-health-series:${JSON.stringify([accountId, models.health.version, models.score.version, models.thresholds, days])}`;
+  return cache.get(projectId, key, async () => {
+    // Every account's score on each day and on the day a window before, from one read of the
+    // kept points (null: not ready, each day's score table then).
+    const byDay = await accountScoresByDay(db, projectId, models.score, [...days, ...days.map((day) => addDays(day, -windowDays))]);
+    const answers = [];
+    for (let first = 0; first < days.length; first += DAYS_AT_ONCE) answers.push(...(await Promise.all(days.slice(first, first + DAYS_AT_ONCE).map((day) => dayOf(day, byDay)))));
+    return answers;
+  });
 }
