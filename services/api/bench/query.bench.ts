@@ -63,8 +63,10 @@ const created = kept ? undefined : await createBenchDatabase(serverUrl, dbName);
 const url = new URL(serverUrl);
 url.pathname = `/${dbName}`;
 
-// The score-points worker is off: the bench fills the points itself and times it.
-const startApp = () => buildApp(loadConfig({ DATABASE_URL: url.toString(), DATABASE_QUERY_TIMEOUT_MS: '0', LOG_LEVEL: 'silent', UPTAKE_SCORE_POINTS: '0' }), { logger: pino({ level: 'silent' }) });
+// The score-points worker is off: the bench fills the points itself and times it. The query
+// API's rate limit is off too: warm calls come faster than its 50 a second.
+const startApp = () =>
+  buildApp(loadConfig({ DATABASE_URL: url.toString(), DATABASE_QUERY_TIMEOUT_MS: '0', LOG_LEVEL: 'silent', UPTAKE_SCORE_POINTS: '0', UPTAKE_QUERY_RATE_LIMIT_PER_SECOND: '0' }), { logger: pino({ level: 'silent' }) });
 let app = await startApp();
 try {
   const db = app.store.db;
@@ -202,8 +204,8 @@ try {
   }
 
   /**
-   * How long after its 200 a new user's first events (a feature use naming acct-7, an NPS answer)
-   * show in each figure, while the figures are cached: the staleness bound plus a recomputation.
+   * How long after its 200 a new user's first events (a feature use naming acct-7, an NPS answer,
+   * an identify making them a champion) and one more feature use of user-123 show in each figure, while the figures are cached: the staleness bound plus a recomputation.
    */
   async function freshness(): Promise<string> {
     const fresh = `fresh-${Date.now()}`;
@@ -224,13 +226,26 @@ try {
       { name: 'scores by role, account', path: `/v1/accounts/acct-7/groups?asOf=${lastDay}`, value: (a) => JSON.stringify(a.body['groups']) },
       { name: 'retention by week, project', path: `/v1/retention?by=week&from=${from12Weeks}&to=${lastDay}`, value: (a) => JSON.stringify(a.body['cohorts']) },
       { name: 'score-model comparison, users', path: `/v1/score-models/compare?a=1&b=${shadowVersion}&asOf=${lastDay}&of=users`, value: (a) => a.body['count'] },
+      // The new user is a champion of acct-7 (none before), so its health surely moves.
+      { name: 'account health', path: `/v1/accounts/acct-7/health?asOf=${lastDay}`, value: (a) => JSON.stringify(a.body['components']) },
+      { name: 'account health series, 30 days', path: `/v1/accounts/acct-7/health/series?from=${from}&to=${lastDay}`, value: (a) => JSON.stringify((a.body['days'] as unknown[] | undefined)?.at(-1)) },
+      { name: 'account score changes, 30 days', path: `/v1/accounts/acct-7/score/changes?from=${from}&to=${lastDay}`, value: (a) => a.body['change'] },
+      { name: 'user score changes, 30 days (user-123)', path: `/v1/users/user-123/score/changes?from=${from}&to=${lastDay}`, value: (a) => a.body['change'] },
     ];
     const before = await Promise.all(probes.map(async (probe) => probe.value(await get(probe.path))));
     const message = (suffix: string, event: string, properties: Record<string, unknown>) => ({ type: 'track', event, userId: fresh, messageId: `${fresh}-${suffix}`, timestamp: at, properties, context: { groupId: 'acct-7' } });
     const sent = await app.inject({
       method: 'POST',
       url: '/v1/batch',
-      payload: { writeKey: project.writeKey, batch: [message('use', 'Feature 1', {}), message('nps', '$nps_response', { score: 10 })] },
+      payload: {
+        writeKey: project.writeKey,
+        batch: [
+          message('use', 'Feature 1', {}),
+          message('nps', '$nps_response', { score: 10 }),
+          { type: 'identify', userId: fresh, messageId: `${fresh}-champion`, timestamp: at, traits: { isChampion: true } },
+          { type: 'track', event: 'Feature 2', userId: 'user-123', messageId: `${fresh}-user-123`, timestamp: at },
+        ],
+      },
     });
     if (sent.statusCode !== 200) throw new Error(`batch: ${sent.statusCode} ${sent.body}`);
     const acknowledged = process.hrtime.bigint();

@@ -21,17 +21,27 @@ function spansAsOf(projectId: string, asOf: string) {
     where a.project_id = ${projectId} and a.anonymous and a.first_day <= ${asOf}::date`;
 }
 
+/**
+ * Per account (every one, or one) and member, from every day of its rows to `asOf` as of then:
+ * the first day of any event belonging to it and the last day of activity in it (the members of
+ * fold-history.ts).
+ */
+export async function accountMemberRows(db: Kysely<Database>, projectId: string, asOf: string, accountId?: string): Promise<MemberRow[]> {
+  const result = await sql<MemberRow>`
+    select r.account_id as "accountId", r.user_id as "userId", min(r.day)::text as "firstDay", (max(r.day) filter (where ${isActivity('r')}))::text as "lastActive"
+    from (${accountRows(projectId, { from: EVER, to: asOf }, asOf, accountId)}) r group by r.account_id, r.user_id`.execute(db);
+  return result.rows;
+}
+
 /** From every day of the activity rows to `asOf` (any `asOf`, at the cost of reading every day). */
 async function historyOfDays(db: Kysely<Database>, projectId: string, asOf: string): Promise<HistoryRows> {
   const [events, members] = await Promise.all([
     sql<UserEventRow>`
       select r.user_id as "userId", r.account_key as "accountKey", r.event, min(r.day)::text as "firstDay", max(r.day)::text as "lastDay"
       from (${userRows(projectId, { from: EVER, to: asOf }, asOf)}) r group by r.user_id, r.account_key, r.event`.execute(db),
-    sql<MemberRow>`
-      select r.account_id as "accountId", r.user_id as "userId", min(r.day)::text as "firstDay", (max(r.day) filter (where ${isActivity('r')}))::text as "lastActive"
-      from (${accountRows(projectId, { from: EVER, to: asOf }, asOf)}) r group by r.account_id, r.user_id`.execute(db),
+    accountMemberRows(db, projectId, asOf),
   ]);
-  return { from: 'days', events: events.rows, members: members.rows };
+  return { from: 'days', events: events.rows, members };
 }
 
 /**

@@ -8,6 +8,7 @@ import { accountRows } from '../figure-sql/activity-rows.ts';
 import type { FigureCache } from './figure-cache.ts';
 import { cappedDailyCounts } from '../figure-sql/figures.ts';
 import { accountScoreTable } from './scores.queries.ts';
+import { attributionDay } from './attribution-day.queries.ts';
 
 /** Per account, the scored features it used in the score window as of a day; and every feature any account used. */
 export type FeaturesUsed = { byAccount: Map<string, Set<string>>; project: Set<string> };
@@ -24,9 +25,12 @@ export function featuresUsedByAccounts(db: Kysely<Database>, cache: FigureCache,
 
 async function featuresUsedOfDays(db: Kysely<Database>, cache: FigureCache, projectId: string, model: ScoreModel, asOf: string): Promise<FeaturesUsed> {
   const { from, to } = windowOf(asOf, model.windowDays);
-  const parts = await cache.days(projectId, `account-features-day:${model.version}:${asOf}`, daysBetween(from, to), async (day) => {
+  // The parts are kept as of the last day with the same links and joins, so the days of a health
+  // series (and any asOf between two links or joins) share them.
+  const partsAsOf = await attributionDay(db, projectId, asOf);
+  const parts = await cache.days(projectId, `account-features-day:${model.version}:${partsAsOf}`, daysBetween(from, to), async (day) => {
     const result = await sql<{ account_id: string; event: string }>`
-      select distinct c.account_id, c.event from (${cappedDailyCounts(model, accountRows(projectId, { from: day, to: day }, asOf), ['account_id'])}) c where c.capped > 0`.execute(db);
+      select distinct c.account_id, c.event from (${cappedDailyCounts(model, accountRows(projectId, { from: day, to: day }, partsAsOf), ['account_id'])}) c where c.capped > 0`.execute(db);
     return result.rows.map((row) => [row.account_id, row.event] as const);
   });
   const byAccount = new Map<string, Set<string>>();
@@ -42,14 +46,19 @@ async function featuresUsedOfDays(db: Kysely<Database>, cache: FigureCache, proj
   return { byAccount, project };
 }
 
-/** What the health of the accounts of `facts` needs besides the facts: the score table of the previous window and the features used. */
-async function healthContext(db: Kysely<Database>, cache: FigureCache, projectId: string, scoreModel: ScoreModel, facts: SegmentFacts) {
+/** The facts of an account its health reads (domain/segments/facts.ts). */
+export type HealthFacts = Pick<AccountFacts, 'accountId' | 'percentile' | 'utilisation' | 'nps' | 'score' | 'memberIds' | 'quietChampions'>;
+
+/**
+ * What the health of accounts as of a day needs besides their facts: the score table of the
+ * previous window, the features used, and which users are champions (the isChampion trait).
+ */
+async function healthContext(db: Kysely<Database>, cache: FigureCache, projectId: string, scoreModel: ScoreModel, asOf: string, champions: ReadonlySet<string>, previousScores?: ReadonlyMap<string, number>) {
   const [previous, features] = await Promise.all([
-    accountScoreTable(db, cache, projectId, scoreModel, addDays(facts.asOf, -scoreModel.windowDays)),
-    featuresUsedByAccounts(db, cache, projectId, scoreModel, facts.asOf),
+    previousScores === undefined ? accountScoreTable(db, cache, projectId, scoreModel, addDays(asOf, -scoreModel.windowDays)) : { byId: previousScores },
+    featuresUsedByAccounts(db, cache, projectId, scoreModel, asOf),
   ]);
-  const champions = new Set(facts.users.filter((user) => user.traits['isChampion'] === true).map((user) => user.userId));
-  return (account: AccountFacts): HealthInputs => {
+  return (account: HealthFacts): HealthInputs => {
     const accountChampions = account.memberIds.filter((id) => champions.has(id)).length;
     return {
       percentile: account.percentile,
@@ -66,6 +75,25 @@ async function healthContext(db: Kysely<Database>, cache: FigureCache, projectId
 }
 
 /**
+ * The health (domain/health.ts `healthOf`) of some accounts as of a day under a health model,
+ * from their facts as of that day and the ids of the users who are champions then; the previous
+ * window's account scores (as of the day − windowDays) when the caller has them, else read.
+ */
+export async function healthOfAccountFacts(
+  db: Kysely<Database>,
+  cache: FigureCache,
+  projectId: string,
+  models: { health: HealthModel; score: ScoreModel },
+  asOf: string,
+  accounts: readonly HealthFacts[],
+  champions: ReadonlySet<string>,
+  previousScores?: ReadonlyMap<string, number>,
+): Promise<Map<string, AccountHealthFigure>> {
+  const inputsOf = await healthContext(db, cache, projectId, models.score, asOf, champions, previousScores);
+  return new Map(accounts.map((account) => [account.accountId, healthOf(models.health, inputsOf(account))]));
+}
+
+/**
  * The health (domain/health.ts `healthOf`) of the accounts of a day's segment facts under a
  * health model, by account id: every account in the facts, or only `accountId`.
  */
@@ -78,7 +106,7 @@ export async function healthOfAccounts(
   facts: SegmentFacts,
   accountId?: string,
 ): Promise<Map<string, AccountHealthFigure>> {
-  const inputsOf = await healthContext(db, cache, projectId, scoreModel, facts);
+  const champions = new Set(facts.users.filter((user) => user.traits['isChampion'] === true).map((user) => user.userId));
   const accounts = accountId === undefined ? facts.accounts : facts.accounts.filter((account) => account.accountId === accountId);
-  return new Map(accounts.map((account) => [account.accountId, healthOf(healthModel, inputsOf(account))]));
+  return healthOfAccountFacts(db, cache, projectId, { health: healthModel, score: scoreModel }, facts.asOf, accounts, champions);
 }

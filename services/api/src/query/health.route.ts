@@ -8,11 +8,12 @@ import { HttpError } from '../http/errors.ts';
 import { dateRange } from './date-range.ts';
 import { createHealthModel, findHealthModel, listHealthModels } from './health-models.queries.ts';
 import { accountHealth } from './health-account.queries.ts';
+import { accountHealthSeries } from './health-series.queries.ts';
 import { mustHaveAccount, scoreModelFor } from './route-lookups.ts';
 import { errors, security, type ResourceRoutesOptions } from './route-schema.ts';
 import { segmentThresholds } from './segments.queries.ts';
 
-/** The most days one health series may span: each day is a whole day's figures (the segment facts of that day), computed when first asked. */
+/** The most days one health series may span (each day reads the account's rows as of that day and the day's score tables). */
 export const MAX_HEALTH_SERIES_DAYS = 31;
 
 /** The health model a request names (the active one without `version`); an unknown version is a 400 naming `version`. */
@@ -76,12 +77,7 @@ export const healthRoutes: FastifyPluginAsync<ResourceRoutesOptions> = async (ap
       }
       const models = await modelsFor(projectId, request.query);
       await mustHaveAccount(db, projectId, accountId);
-      const days = [];
-      // One day after another: each is a whole day's figures, shared with every other reader through the figure cache.
-      for (const date of daysBetween(range.from, range.to)) {
-        const health = await accountHealth(db, cache, projectId, models, accountId, date);
-        days.push({ date, score: health.score, band: health.band });
-      }
+      const days = await accountHealthSeries(db, cache, projectId, models, accountId, daysBetween(range.from, range.to));
       return { accountId, healthModel: { version: models.health.version }, model: { version: models.score.version }, days };
     },
   });

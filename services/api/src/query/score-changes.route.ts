@@ -14,7 +14,7 @@ const DEFAULT_CHANGE_DAYS = 31;
  * minus the one on `from`, explained by feature (and for accounts by user). Registered inside the
  * query routes, so the secret key guards them.
  */
-export const scoreChangeRoutes: FastifyPluginAsync<ResourceRoutesOptions> = async (app, { db }) => {
+export const scoreChangeRoutes: FastifyPluginAsync<ResourceRoutesOptions> = async (app, { db, cache }) => {
   const typed = app.withTypeProvider<ZodTypeProvider>();
   const tags = ['scores'];
 
@@ -25,7 +25,8 @@ export const scoreChangeRoutes: FastifyPluginAsync<ResourceRoutesOptions> = asyn
       const { from, to } = dateRange(request.query, DEFAULT_CHANGE_DAYS);
       const model = await scoreModelFor(db, projectId, request.query.model);
       await mustHaveUser(db, projectId, request.params.userId);
-      return userScoreChanges(db, projectId, model, request.params.userId, from, to);
+      // Kept until the project stores new events, as every figure (query/figure-cache.ts).
+      return cache.get(projectId, `score-changes:${JSON.stringify(['user', request.params.userId, model.version, from, to])}`, () => userScoreChanges(db, projectId, model, request.params.userId, from, to));
     },
   });
 
@@ -43,7 +44,7 @@ export const scoreChangeRoutes: FastifyPluginAsync<ResourceRoutesOptions> = asyn
       const { from, to } = dateRange(request.query, DEFAULT_CHANGE_DAYS);
       const model = await scoreModelFor(db, projectId, request.query.model);
       await mustHaveAccount(db, projectId, request.params.accountId);
-      return accountScoreChanges(db, projectId, model, request.params.accountId, from, to);
+      return cache.get(projectId, `score-changes:${JSON.stringify(['account', request.params.accountId, model.version, from, to])}`, () => accountScoreChanges(db, projectId, model, request.params.accountId, from, to));
     },
   });
 };

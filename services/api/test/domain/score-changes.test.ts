@@ -84,3 +84,84 @@ describe('score change properties (fast-check)', () => {
     );
   });
 });
+
+/** A JSON number's decimal form (its shortest round-trip text) as a whole number of 10^-40 units: sums of these are exact. */
+function decimalUnits(value: number): bigint {
+  const match = /^(-?)(\d+)(?:\.(\d+))?(?:e([+-]\d+))?$/.exec(String(value));
+  if (!match) throw new Error(`not a decimal: ${value}`);
+  const fraction = match[3] ?? '';
+  const exponent = Number(match[4] ?? 0) - fraction.length + 40;
+  const digits = BigInt(`${match[1]}${match[2]}${fraction}`);
+  // Values here are multiples of at least 10^-40 (the answer's grid); a finer value would be a failure.
+  if (exponent < 0) {
+    const scale = 10n ** BigInt(-exponent);
+    if (digits % scale !== 0n) throw new Error(`${value} is finer than 10^-40`);
+    return digits / scale;
+  }
+  return digits * 10n ** BigInt(exponent);
+}
+const decimalSum = (values: number[]) => values.reduce((sum, value) => sum + decimalUnits(value), 0n);
+
+/** The relations the answer promises, checked in exact decimal arithmetic on the numbers as JSON writes them. */
+function expectPartsAddUp(answer: ReturnType<typeof scoreChangesOf>) {
+  const d = decimalUnits;
+  expect(d(answer.change)).toBe(d(answer.scoreTo) - d(answer.scoreFrom));
+  expect(decimalSum(answer.byFeature.map((f) => f.change))).toBe(d(answer.change));
+  expect(decimalSum(answer.byUser.map((u) => u.change))).toBe(d(answer.change));
+  expect(decimalSum(answer.byFeature.map((f) => f.pointsTo))).toBe(d(answer.scoreTo));
+  expect(decimalSum(answer.byUser.map((u) => u.pointsFrom))).toBe(d(answer.scoreFrom));
+  for (const f of answer.byFeature) {
+    expect(d(f.entered) + d(f.left) + d(f.restated)).toBe(d(f.change));
+    expect(d(f.pointsTo) - d(f.pointsFrom)).toBe(d(f.change));
+  }
+  for (const u of answer.byUser) expect(d(u.pointsTo) - d(u.pointsFrom)).toBe(d(u.change));
+}
+
+const modelOf = (weights: Record<string, number>): ScoreModel => ({
+  ...V1,
+  version: 2,
+  everyTrackEvent: false,
+  features: Object.fromEntries(Object.entries(weights).map(([event, w]) => [event, { weight: w, label: event }])),
+});
+const weightsOf = (weight: fc.Arbitrary<number>) => fc.record({ A: weight, B: weight, C: weight, D: weight, E: weight });
+const allCells = fc.record({ entered: cells, left: cells, overlapTo: cells, overlapFrom: cells });
+
+describe('score change properties with fractional weights (fast-check)', () => {
+  it('adds 0.1 and 0.2 up to 0.3, not 0.30000000000000004', () => {
+    const answer = scoreChangesOf(modelOf({ A: 0.1, B: 0.2 }), { entered: [{ userId: 'u1', event: 'A', count: 1 }, { userId: 'u2', event: 'B', count: 1 }], left: [], overlapTo: [], overlapFrom: [] }, { from: new Set(), to: new Set() });
+    expect(answer).toMatchObject({ scoreFrom: 0, scoreTo: 0.3, change: 0.3 });
+    expect(answer.byUser.map((u) => u.change)).toEqual([0.1, 0.2]);
+  });
+
+  it('weights with up to 4 decimals: every figure is the exact decimal, and the parts add up to the change exactly', () => {
+    // Weights as the schema takes them (0 … 1,000,000), written with up to 4 decimals.
+    const weight = fc.integer({ min: 0, max: 10_000_000_000 }).map((tenThousandths) => Number(`${tenThousandths}e-4`));
+    fc.assert(
+      fc.property(weightsOf(weight), allCells, (weights, parts) => {
+        const answer = scoreChangesOf(modelOf(weights), parts, { from: new Set(), to: new Set() });
+        expectPartsAddUp(answer);
+        // The exact score, from the weights' decimals: Σ weight × count over the cells of `to`.
+        const exactTo = [...parts.entered, ...parts.overlapTo].reduce((sum, c) => sum + decimalUnits(weights[c.event as keyof typeof weights]) * BigInt(c.count), 0n);
+        expect(decimalUnits(answer.scoreTo)).toBe(exactTo);
+      }),
+      { numRuns: 1500 },
+    );
+  });
+
+  it('any weight the schema allows (any double from 0 to 1,000,000): the parts add up to the change exactly, the scores within 15 significant digits of the larger', () => {
+    const weight = fc.double({ min: 0, max: 1_000_000, noNaN: true, noDefaultInfinity: true });
+    fc.assert(
+      fc.property(weightsOf(weight), allCells, (weights, parts) => {
+        const answer = scoreChangesOf(modelOf(weights), parts, { from: new Set(['u1']), to: new Set(['u2']) });
+        expectPartsAddUp(answer);
+        const exactOf = (of: CountCell[]) => of.reduce((sum, c) => sum + weights[c.event as keyof typeof weights] * c.count, 0);
+        const [exactFrom, exactTo] = [exactOf([...parts.left, ...parts.overlapFrom]), exactOf([...parts.entered, ...parts.overlapTo])];
+        // 15 significant digits of the larger score (the grid every figure of the answer is written on).
+        const tolerance = Math.max(1, exactFrom, exactTo) * 1e-13;
+        expect(Math.abs(answer.scoreTo - exactTo)).toBeLessThanOrEqual(tolerance);
+        expect(Math.abs(answer.scoreFrom - exactFrom)).toBeLessThanOrEqual(tolerance);
+      }),
+      { numRuns: 1500 },
+    );
+  });
+});

@@ -79,6 +79,14 @@ function npsByAccount(rows: FactRows['accountNps']): Map<string, ReturnType<type
   return new Map([...scores].map(([accountId, list]) => [accountId, npsOf(list)]));
 }
 
+/**
+ * The members with the isChampion trait not active in the account since `quietFrom` (the first
+ * day of the championQuietDays to the day), by id in the order given.
+ */
+export function quietChampionsOf(members: ReadonlyArray<{ userId: string; lastActive: string | null }>, userTraits: TraitsById, quietFrom: string): string[] {
+  return members.filter((member) => userTraits.get(member.userId)?.['isChampion'] === true && (member.lastActive === null || member.lastActive < quietFrom)).map((member) => member.userId);
+}
+
 function accountFactsOf(rows: FactRows, history: History): AccountFacts[] {
   const { asOf, thresholds: t, traits, scores } = rows;
   const before = addDays(asOf, -30);
@@ -118,9 +126,7 @@ function accountFactsOf(rows: FactRows, history: History): AccountFacts[] {
       activeUserDaysBefore: activity?.earlier ?? 0,
       activeWeeks: Array.from({ length: t.weeklyActiveWeeks }, (_, week) => activity?.weeks.has(week) ?? false),
       memberCount: own.length,
-      quietChampions: own
-        .filter((member) => traits.users.get(member.userId)?.['isChampion'] === true && (member.lastActive === null || member.lastActive < quietFrom))
-        .map((member) => member.userId),
+      quietChampions: quietChampionsOf(own, traits.users, quietFrom),
       nps: nps.get(accountId)?.nps ?? null,
       npsResponses: nps.get(accountId)?.responses ?? 0,
       traits: accountTraits,

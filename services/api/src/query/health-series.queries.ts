@@ -1,0 +1,93 @@
+import { sql, type Kysely } from 'kysely';
+import type { HealthBand, HealthModel, ScoreModel, SegmentThresholds } from '@uptake/protocol';
+import type { Database } from '../db/database.ts';
+import { addDays, windowOf } from '../domain/days.ts';
+import { percentileOf } from '../domain/score.ts';
+import { quietChampionsOf } from '../domain/segments/build-facts.ts';
+import { accountScoresByDay, type DayScores } from './account-scores-by-day.queries.ts';
+import { accountMemberRows } from './activity-history.queries.ts';
+import type { FigureCache } from './figure-cache.ts';
+import { healthOfAccountFacts, type HealthFacts } from './health.queries.ts';
+import { accountUtilisation } from './metrics.queries.ts';
+import { npsSummary } from './nps.queries.ts';
+import { accountScoreTable } from './scores.queries.ts';
+import { traitsAsOf } from './traits-as-of.queries.ts';
+
+export type HealthSeriesModels = { health: HealthModel; score: ScoreModel; thresholds: SegmentThresholds };
+
+/** How many days of a series are computed at once (each a handful of small queries). */
+const DAYS_AT_ONCE = 2;
+
+/**
+ * One account's facts as of a day, only those its health reads, as the segment facts of that day
+ * hold them (domain/segments/build-facts.ts), from the account's own rows and the project's
+ * score table (kept score points, query/scores.queries.ts); and which of its members are
+ * champions then.
+ */
+async function healthFactsOf(db: Kysely<Database>, cache: FigureCache, projectId: string, models: HealthSeriesModels, accountId: string, asOf: string, scores: DayScores | undefined) {
+  const npsWindow = windowOf(asOf, models.thresholds.npsWindowDays);
+  const [table, utilisation, nps, members, traits] = await Promise.all([
+    scores ?? accountScoreTable(db, cache, projectId, models.score, asOf),
+    accountUtilisation(db, projectId, accountId, asOf),
+    npsSummary(db, cache, projectId, { ...npsWindow, asOf, accountId }),
+    accountMemberRows(db, projectId, asOf, accountId),
+    traitsAsOf(db, projectId, 'users', ['isChampion'], asOf),
+  ]);
+  const score = table.byId.get(accountId) ?? 0;
+  const facts: HealthFacts = {
+    accountId,
+    score,
+    percentile: percentileOf(table.ascending, score),
+    utilisation: utilisation.utilisation,
+    nps: nps.nps,
+    memberIds: members.map((member) => member.userId),
+    quietChampions: quietChampionsOf(members, traits, windowOf(asOf, models.thresholds.championQuietDays).from),
+  };
+  const champions = new Set(members.filter((member) => traits.get(member.userId)?.['isChampion'] === true).map((member) => member.userId));
+  return { facts, champions };
+}
+
+/**
+ * One account's health score and band on each of `days`: for each day the same answer as
+ * `GET /v1/accounts/:id/health?asOf=<day>` (query/health-account.queries.ts), null before the
+ * account was first seen. Each day reads only the account's own rows and the project-wide figures
+ * its health compares against (every account's score on the day and a window before, for all the
+ * days in one read of the kept score points: query/account-scores-by-day.queries.ts; the features
+ * used, kept per day), never a whole day of every account's facts.
+ *
+ * @example
+ * await accountHealthSeries(db, cache, projectId, models, 'acme', ['2026-03-30', '2026-03-31'])
+ * // [{ date: '2026-03-30', score: 61, band: 'yellow' }, { date: '2026-03-31', score: 63, band: 'yellow' }]
+ */
+export async function accountHealthSeries(
+  db: Kysely<Database>,
+  cache: FigureCache,
+  projectId: string,
+  models: HealthSeriesModels,
+  accountId: string,
+  days: readonly string[],
+): Promise<Array<{ date: string; score: number | null; band: HealthBand | null }>> {
+  const windowDays = models.score.windowDays;
+  const dayOf = async (date: string, byDay: Map<string, DayScores> | null) => {
+    // Not seen by the day: not among that day's accounts (query/accounts-seen.queries.ts).
+    const seen = await sql<{ seen: boolean }>`
+      select exists (select 1 from account_first_seen where project_id = ${projectId} and account_id = ${accountId} and first_day <= ${date}::date) as seen`.execute(db);
+    if (seen.rows[0]?.seen !== true) return { date, score: null, band: null };
+    const { facts, champions } = await healthFactsOf(db, cache, projectId, models, accountId, date, byDay?.get(date));
+    const previous = byDay?.get(addDays(date, -windowDays))?.byId;
+    const health = (await healthOfAccountFacts(db, cache, projectId, models, date, [facts], champions, previous)).get(accountId)!;
+    return { date, score: health.score, band: health.band };
+  };
+  // The series is kept as one figure (until the project stores new events), so a warm series is
+  // read from memory and a refresh is one computation, a few days at a time: it never takes
+  // every pooled connection from ingestion.
+  const key = `account-health-series:${JSON.stringify([accountId, models.health.version, models.score.version, models.thresholds, days])}`;
+  return cache.get(projectId, key, async () => {
+    // Every account's score on each day and on the day a window before, from one read of the
+    // kept points (null: not ready, each day's score table then).
+    const byDay = await accountScoresByDay(db, projectId, models.score, [...days, ...days.map((day) => addDays(day, -windowDays))]);
+    const answers = [];
+    for (let first = 0; first < days.length; first += DAYS_AT_ONCE) answers.push(...(await Promise.all(days.slice(first, first + DAYS_AT_ONCE).map((day) => dayOf(day, byDay)))));
+    return answers;
+  });
+}
