@@ -30,7 +30,7 @@ function toScoreTable(seen: string[], scores: Array<{ id: string; score: number 
  * part of a score that day adds. Scores are sums of these over the window, so a new event only
  * recomputes the part of its own day.
  */
-async function dayPoints(db: Kysely<Database>, model: ScoreModel, of: 'users' | 'accounts', rows: RawBuilder<unknown>): Promise<Map<string, number>> {
+export async function dayPoints(db: Kysely<Database>, model: ScoreModel, of: 'users' | 'accounts', rows: RawBuilder<unknown>): Promise<Map<string, number>> {
   const result = await sql<{ id: string; points: number }>`
     select ${sql.ref(of === 'users' ? 'c.user_id' : 'c.account_id')} as id, sum(c.weight * c.capped)::float8 as points
     from (${cappedDailyCounts(model, rows, of === 'users' ? [] : ['account_id'])}) c group by 1`.execute(db);
@@ -58,10 +58,23 @@ const SCORED = {
 } as const;
 
 /** Whether the kept points of a model version can answer (derived/score-points.ts): filled, and the model still kept. */
-async function pointsReady(db: Kysely<Database>, projectId: string, model: ScoreModel): Promise<boolean> {
+export async function pointsReady(db: Kysely<Database>, projectId: string, model: ScoreModel): Promise<boolean> {
   if (model.status !== 'active' && model.status !== 'shadow') return false;
   const row = await db.selectFrom('score_point_versions').select('state').where('project_id', '=', projectId).where('version', '=', model.version).executeTakeFirst();
   return row?.state === 'ready';
+}
+
+/**
+ * The accounts whose kept points may differ from their rows as of `asOf` over `window` (column
+ * `id`): those joined after `asOf`, and every account holding rows in the window of a user whose
+ * kept rows may differ (`usersKeptDiffer`).
+ */
+export function accountsKeptDiffer(projectId: string, asOf: string, window: { from: string; to: string }): RawBuilder<unknown> {
+  return sql`
+    with changed as (${usersKeptDiffer(projectId, asOf)})
+    select account_id as id from memberships where project_id = ${projectId} and joined_at >= ${endOfDay(asOf)}
+    union
+    select r.account_id from (${accountRows(projectId, window, AS_OF_NOW, undefined, sql`select user_id from changed`)}) r`;
 }
 
 /**
@@ -74,17 +87,9 @@ async function pointsReady(db: Kysely<Database>, projectId: string, model: Score
 async function scoresFromPoints(db: Kysely<Database>, projectId: string, model: ScoreModel, asOf: string, of: 'users' | 'accounts'): Promise<Array<{ id: string; score: number }>> {
   const window = windowOf(asOf, model.windowDays);
   const inWindow = sql`project_id = ${projectId} and version = ${model.version} and day between ${window.from}::date and ${window.to}::date`;
-  const changedUsers = usersKeptDiffer(projectId, asOf);
   // The ids to recompute first, the sums after: a fold commits its points and takes its days off
   // the queue at once, so sums read later are at least as current as every id not recomputed.
-  const changed =
-    of === 'users'
-      ? await sql<{ id: string }>`select user_id as id from (${changedUsers}) c`.execute(db)
-      : await sql<{ id: string }>`
-          with changed as (${changedUsers})
-          select account_id as id from memberships where project_id = ${projectId} and joined_at >= ${endOfDay(asOf)}
-          union
-          select r.account_id from (${accountRows(projectId, window, AS_OF_NOW, undefined, sql`select user_id from changed`)}) r`.execute(db);
+  const changed = await sql<{ id: string }>`${of === 'users' ? sql`select user_id as id from (${usersKeptDiffer(projectId, asOf)}) c` : accountsKeptDiffer(projectId, asOf, window)}`.execute(db);
   const sums = await sql<{ id: string; score: number }>`
     select ${sql.ref(of === 'users' ? 'user_id' : 'account_id')} as id, sum(points)::float8 as score
     from ${sql.table(of === 'users' ? 'user_day_points' : 'account_day_points')} where ${inWindow} group by 1 having sum(points) <> 0`.execute(db);
