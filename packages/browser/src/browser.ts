@@ -74,12 +74,12 @@ export const attachPageHooks = (hooks: PageHooks): (() => void) => {
   const onVisibility = (): void => {
     if (document.visibilityState == 'hidden') hooks.pageHidden();
   };
-  const onPageHide = (): void => hooks.pageHidden(true);
   const controller = new AbortController();
   const options = { signal: controller.signal };
   if (typeof document == 'object') {
     document.addEventListener('visibilitychange', onVisibility, options);
-    addEventListener('pagehide', onPageHide, options);
+    // pagehide passes its event: a truthy `leaving`.
+    addEventListener('pagehide', hooks.pageHidden, options);
     addEventListener('online', hooks.backOnline, options);
   }
   return () => controller.abort();

@@ -37,7 +37,7 @@ export type PageHooks = {
    * The page is hidden or going away: hand waiting events to `sendBeacon`. `leaving` (pagehide) also
    * gives up the claim on the stored queue, so that the next page load sends it at once.
    */
-  pageHidden(leaving?: boolean): void;
+  pageHidden(leaving?: unknown): void;
   /** The browser is back online: retry now. */
   backOnline(): void;
 };
@@ -78,14 +78,14 @@ const iso = (ms: number): string => new Date(ms).toISOString();
  * core.track('Report Created');
  */
 export const createCore = (options: Options, deps: CoreDeps, scheduler: Scheduler, attach?: (hooks: PageHooks) => () => void): Uptake => {
-  const { storage, transport, now, random } = deps;
+  const { storage } = deps;
   const encoder = new TextEncoder();
   const byteLength = (text: string): number => encoder.encode(text).length;
   const endpoint = options.host.replace(/\/+$/, '') + '/v1/batch';
   // `+`: the script tag passes its `data-*` text as it is; not a number (NaN) means the default, as 0 does.
   const flushAt = Math.min(Math.max(+options.flushAt! || 20, 1), MAX_BATCH_EVENTS);
   /** This page load; names its stored queue and lease. */
-  const tab = uuid(now());
+  const tab = uuid(deps.now());
   const queueKey = QUEUE_PREFIX + tab;
   const leaseKey = LEASE_PREFIX + tab;
 
@@ -102,7 +102,6 @@ export const createCore = (options: Options, deps: CoreDeps, scheduler: Schedule
       }
     }
   };
-  const reportException = (error: unknown): void => report({ code: 'exception', error });
   /** Wraps `fn` so that it never throws into the app: an exception is reported instead. */
   const guard =
     <A extends unknown[], R>(fn: (...args: A) => R) =>
@@ -110,7 +109,7 @@ export const createCore = (options: Options, deps: CoreDeps, scheduler: Schedule
       try {
         return fn(...args);
       } catch (error) {
-        reportException(error);
+        report({ code: 'exception', error });
       }
     };
 
@@ -119,7 +118,7 @@ export const createCore = (options: Options, deps: CoreDeps, scheduler: Schedule
   let consentState =
     options.globalPrivacyControl && deps.privacySignal ? CONSENT_DENIED : (STARTING_STATE[options.consent!] ?? CONSENT_GRANTED);
   /** A new anonymous identity (first visit, `reset()`, consent withdrawn). */
-  const anonymousIdentity = (): Identity => ({ [ANONYMOUS_ID]: uuid(now()) });
+  const anonymousIdentity = (): Identity => ({ [ANONYMOUS_ID]: uuid(deps.now()) });
   // The stored identity is read by load() once consent allows storing: until then the id is in memory only.
   let identity = anonymousIdentity();
   let session: Session | undefined;
@@ -148,7 +147,7 @@ export const createCore = (options: Options, deps: CoreDeps, scheduler: Schedule
     }
     const text = queue.join('\n');
     write(queueKey, text);
-    write(leaseKey, text && String(now() + LEASE_MS));
+    write(leaseKey, text && String(deps.now() + LEASE_MS));
   };
   /** Stores the identity, the session and the queue. */
   const save = (): void => {
@@ -216,7 +215,7 @@ export const createCore = (options: Options, deps: CoreDeps, scheduler: Schedule
       identity = { ...identity, ...change };
     }
     if (!consentState) return;
-    const at = now();
+    const at = deps.now();
     let current = session;
     if (!current || hasExpired(current, at)) {
       if (current) endSession(current);
@@ -243,7 +242,7 @@ export const createCore = (options: Options, deps: CoreDeps, scheduler: Schedule
 
   /** The body of `POST /v1/batch`: `{ writeKey, sentAt, batch }` around serialised events. */
   const body = (events: string[]): string =>
-    `{"writeKey":${JSON.stringify(options.writeKey)},"sentAt":"${iso(now())}","batch":[${events.join(',')}]}`;
+    `{"writeKey":${JSON.stringify(options.writeKey)},"sentAt":"${iso(deps.now())}","batch":[${events.join(',')}]}`;
 
   /** The longest run of `events` from the start that fits `maxEvents` events and `maxBytes` bytes (at least one). */
   const nextBatch = (events: string[], maxEvents: number, maxBytes: number): string[] => {
@@ -269,11 +268,11 @@ export const createCore = (options: Options, deps: CoreDeps, scheduler: Schedule
   const drain = async (): Promise<void> => {
     sending = true;
     try {
-      while (consentState & MAY_SEND && queue.length && now() >= waitUntil) {
+      while (consentState & MAY_SEND && queue.length && deps.now() >= waitUntil) {
         const batch = nextBatch(queue, maxEventsPerRequest, MAX_BATCH_BYTES);
         let answer: HttpAnswer;
         try {
-          answer = await transport.post(endpoint, body(batch));
+          answer = await deps.transport.post(endpoint, body(batch));
         } catch {
           answer = { status: 0 };
         }
@@ -292,14 +291,14 @@ export const createCore = (options: Options, deps: CoreDeps, scheduler: Schedule
           report({ code: 'dropped', status, count: batch.length });
         } else {
           // Network down, 408, 429, 5xx: wait as told, else back off, and keep the events.
-          const wait = retryAfterMs(answer.retryAfter, now()) ?? backoff(failedAttempts++, random);
-          waitUntil = now() + wait;
+          const wait = retryAfterMs(answer.retryAfter, deps.now()) ?? backoff(failedAttempts++, deps.random);
+          waitUntil = deps.now() + wait;
           scheduler.clearTimeout(retryTimer);
           retryTimer = scheduler.setTimeout(sendNow, wait);
         }
       }
     } catch (error) {
-      reportException(error);
+      report({ code: 'exception', error });
     }
     sending = false;
   };
@@ -308,14 +307,14 @@ export const createCore = (options: Options, deps: CoreDeps, scheduler: Schedule
   const sendNow = (): Promise<void> => (sending ? inflight! : (inflight = drain()));
 
   /** The page is hidden or going away: hands the events not beaconed yet to `sendBeacon` (unless another tab has denied consent since). */
-  const hide = (leaving?: boolean): void => {
+  const hide = (leaving?: unknown): void => {
     if (leaving) write(leaseKey);
     load();
-    if (!(consentState & MAY_SEND) || now() < waitUntil) return;
+    if (!(consentState & MAY_SEND) || deps.now() < waitUntil) return;
     let rest = queue.filter((event) => !beaconed.has(event));
     while (rest.length) {
       const batch = nextBatch(rest, MAX_BATCH_EVENTS, MAX_BEACON_BYTES);
-      if (!transport.beacon(endpoint, body(batch))) return;
+      if (!deps.transport.beacon(endpoint, body(batch))) return;
       for (const event of batch) beaconed.add(event);
       rest = rest.slice(batch.length);
     }
@@ -329,10 +328,11 @@ export const createCore = (options: Options, deps: CoreDeps, scheduler: Schedule
   const tick = (): void => {
     load();
     if (consentState & MAY_STORE) {
-      queue = takeOrphanedQueues(storage, tab, now()).concat(queue);
+      queue = takeOrphanedQueues(storage, tab, deps.now()).concat(queue);
       save();
     }
-    if (consentState & MAY_SEND) sendNow();
+    // drain() sends nothing without consent to send.
+    sendNow();
   };
 
   // ── Consent ───────────────────────────────────────────────────────────────────────────────

@@ -2,7 +2,9 @@
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { loadConfig, type Config } from './config.ts';
+import type { Kysely } from 'kysely';
 import { openStore } from './db/connect.ts';
+import type { Database } from './db/database.ts';
 import { migrateToLatest } from './db/migrate.ts';
 import { DEMO_DEFAULTS } from './demo/demo-data.ts';
 import { doctorExitCode, formatChecks } from './doctor/check.ts';
@@ -162,22 +164,17 @@ async function main(argv: string[]): Promise<number> {
       });
       return -1;
     }
-    case 'demo': {
-      const store = await openStore(config.database);
-      try {
-        await migrateToLatest(store.db);
+    case 'demo':
+      return withStore(config, async (db) => {
         const keysDir = demoKeysDir(config);
-        const run = await loadDemoProject(store.db, createChangeTracker(), keysDir, { ...demoOptions(values), progress: process.stderr });
+        const run = await loadDemoProject(db, createChangeTracker(), keysDir, { ...demoOptions(values), progress: process.stderr });
         const { projectId, writeKey, secretKey } = run.project;
         print(`Demo project  ${projectId}  (${run.project.created ? 'created' : 'reused'}; keys in ${join(keysDir, DEMO_PROJECT_FILE)})`);
         print(`  Write key   ${writeKey}`);
         print(`  Secret key  ${secretKey}`);
         print(describeRun(run));
-      } finally {
-        await store.close();
-      }
-      return 0;
-    }
+        return 0;
+      });
     case 'migrate': {
       const store = await openStore(config.database);
       try {
@@ -194,26 +191,23 @@ async function main(argv: string[]): Promise<number> {
       print(values.json ? JSON.stringify(checks) : formatChecks(checks));
       return doctorExitCode(checks);
     }
-    case 'rebuild': {
+    case 'rebuild':
       // A rebuild reads every event: no per-query time limit.
-      const store = await openStore(config.database.kind === 'postgres' ? { ...config.database, queryTimeoutMs: 0 } : config.database);
-      try {
-        await migrateToLatest(store.db);
-        const started = Date.now();
-        // Servers running on the same Postgres hear of it through the change feed; this process caches nothing.
-        await rebuildDerivedTables(store.db, createChangeTracker());
-        print(`derived tables rebuilt from the events in ${((Date.now() - started) / 1000).toFixed(1)} s`);
-      } finally {
-        await store.close();
-      }
-      return 0;
-    }
-    case 'expire': {
-      const store = await openStore(config.database);
-      try {
-        await migrateToLatest(store.db);
-        if (values.project !== undefined) await chooseProject(store.db, values.project);
-        const done = await expireEvents(store.db, { batchSize: config.retention?.batchSize, ...(values.project !== undefined ? { projectId: values.project } : {}) });
+      return withStore(
+        config,
+        async (db) => {
+          const started = Date.now();
+          // Servers running on the same Postgres hear of it through the change feed; this process caches nothing.
+          await rebuildDerivedTables(db, createChangeTracker());
+          print(`derived tables rebuilt from the events in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+          return 0;
+        },
+        { readsEveryEvent: true },
+      );
+    case 'expire':
+      return withStore(config, async (db) => {
+        if (values.project !== undefined) await chooseProject(db, values.project);
+        const done = await expireEvents(db, { batchSize: config.retention?.batchSize, ...(values.project !== undefined ? { projectId: values.project } : {}) });
         if (done.length === 0) print(values.project !== undefined ? 'this project keeps its raw events (no retentionDays)' : 'no project has a retentionDays');
         for (const project of done) {
           print(
@@ -221,11 +215,8 @@ async function main(argv: string[]): Promise<number> {
               `${project.callsCleared} identify/group calls cleared, ${project.warningsDeleted} ingestion warnings deleted`,
           );
         }
-      } finally {
-        await store.close();
-      }
-      return 0;
-    }
+        return 0;
+      });
     case 'export': {
       try {
         exportRangeOf(values);
@@ -235,20 +226,16 @@ async function main(argv: string[]): Promise<number> {
         return 1;
       }
       // An export reads every event of its range: no per-query time limit.
-      const store = await openStore(config.database.kind === 'postgres' ? { ...config.database, queryTimeoutMs: 0 } : config.database);
-      try {
-        await migrateToLatest(store.db);
-        const projectId = await chooseProject(store.db, values.project);
-        const bytes = await exportEventsCommand(store.db, projectId, values, process.stdout);
-        if (values.out !== undefined) print(`exported ${bytes} bytes of events of ${projectId} to ${values.out}`);
-      } catch (error) {
-        if (!(error instanceof UsageError || error instanceof ExportUsageError)) throw error;
-        process.stderr.write(`uptake: ${error.message}\n${EXPORT_USAGE}`);
-        return 1;
-      } finally {
-        await store.close();
-      }
-      return 0;
+      return withStore(
+        config,
+        async (db) => {
+          const projectId = await chooseProject(db, values.project);
+          const bytes = await exportEventsCommand(db, projectId, values, process.stdout);
+          if (values.out !== undefined) print(`exported ${bytes} bytes of events of ${projectId} to ${values.out}`);
+          return 0;
+        },
+        { readsEveryEvent: true, usage: EXPORT_USAGE },
+      );
     }
     case 'project': {
       if (subcommand === 'rotate-key' || subcommand === 'set') return projectCommand(config, subcommand, values);
@@ -256,10 +243,9 @@ async function main(argv: string[]): Promise<number> {
         process.stderr.write(`usage: uptake project create --name <name> [--json]\n${PROJECT_USAGE}`);
         return 1;
       }
-      const store = await openStore(config.database);
-      try {
-        await migrateToLatest(store.db);
-        const project = await createProject(store.db, { name: values.name });
+      const name = values.name;
+      return withStore(config, async (db) => {
+        const project = await createProject(db, { name });
         const keys = { projectId: project.projectId, writeKey: project.writeKey, secretKey: project.secretKey, identitySecret: project.identitySecret };
         if (values.json) print(JSON.stringify(keys));
         else {
@@ -267,10 +253,8 @@ async function main(argv: string[]): Promise<number> {
           for (const [key, value] of Object.entries(keys)) print(`  ${key.padEnd(15)} ${value}`);
           print('The secret key is stored hashed and will not be shown again.');
         }
-      } finally {
-        await store.close();
-      }
-      return 0;
+        return 0;
+      });
     }
     case 'user':
     case 'account': {
@@ -278,30 +262,28 @@ async function main(argv: string[]): Promise<number> {
         process.stderr.write(`usage: uptake ${command} delete <${command}Id> [--allow-return] [--project <id>] [--json]\n`);
         return 1;
       }
-      const store = await openStore(config.database.kind === 'postgres' ? { ...config.database, queryTimeoutMs: 0 } : config.database);
-      try {
-        await migrateToLatest(store.db);
-        const projectId = await chooseProject(store.db, values.project);
-        const receipt = await deleteFromCommandLine(store.db, projectId, command, argument, {
-          allowReturn: values['allow-return'],
-          settings: { ...DEFAULT_DELETION_SETTINGS, ...config.deletions },
-          changeTracker: createChangeTracker(),
-          announceChanges: config.database.kind === 'postgres',
-        });
-        if (values.json) print(JSON.stringify(receipt));
-        else {
-          print(`Deleted the ${command} (${receipt.deletionId}, ${receipt.status} at ${receipt.completedAt})`);
-          for (const [table, rows] of Object.entries(receipt.rows)) print(`  ${table.padEnd(24)} ${rows}`);
-          print(receipt.allowReturn ? 'The id may send events again (--allow-return).' : 'Events naming the id are refused from now on (reason "deleted").');
-        }
-        return 0;
-      } catch (error) {
-        if (!(error instanceof UsageError)) throw error;
-        process.stderr.write(`uptake: ${error.message}\n`);
-        return 1;
-      } finally {
-        await store.close();
-      }
+      const id = argument;
+      // A deletion goes through every event of the subject: no per-query time limit.
+      return withStore(
+        config,
+        async (db) => {
+          const projectId = await chooseProject(db, values.project);
+          const receipt = await deleteFromCommandLine(db, projectId, command, id, {
+            allowReturn: values['allow-return'],
+            settings: { ...DEFAULT_DELETION_SETTINGS, ...config.deletions },
+            changeTracker: createChangeTracker(),
+            announceChanges: config.database.kind === 'postgres',
+          });
+          if (values.json) print(JSON.stringify(receipt));
+          else {
+            print(`Deleted the ${command} (${receipt.deletionId}, ${receipt.status} at ${receipt.completedAt})`);
+            for (const [table, rows] of Object.entries(receipt.rows)) print(`  ${table.padEnd(24)} ${rows}`);
+            print(receipt.allowReturn ? 'The id may send events again (--allow-return).' : 'Events naming the id are refused from now on (reason "deleted").');
+          }
+          return 0;
+        },
+        { readsEveryEvent: true },
+      );
     }
     default:
       process.stderr.write(`unknown command: ${command}\n\n${USAGE}`);
@@ -333,19 +315,17 @@ async function projectCommand(config: Config, subcommand: 'rotate-key' | 'set', 
     process.stderr.write(`uptake: project rotate-key needs exactly one of --write, --secret, --identity\nusage: ${PROJECT_USAGE.trimStart()}`);
     return 1;
   }
-  const store = await openStore(config.database);
-  try {
-    await migrateToLatest(store.db);
-    const projectId = await chooseProject(store.db, values.project);
+  return withStore(config, async (db) => {
+    const projectId = await chooseProject(db, values.project);
     if (subcommand === 'rotate-key') {
-      const rotation = await rotateProjectKey(store.db, projectId, kinds[0]!, parseOverlap(values.overlap), demoKeysDir(config));
+      const rotation = await rotateProjectKey(db, projectId, kinds[0]!, parseOverlap(values.overlap), demoKeysDir(config));
       if (values.json) print(JSON.stringify({ projectId, ...rotation }));
       else {
         print(`New ${rotation.kind} key of ${projectId}: ${rotation.key}`);
         print(`The old key works until ${rotation.previousKeyExpiresAt}.${rotation.kind === 'secret' ? ' The secret key is stored hashed and will not be shown again.' : ''}`);
       }
     } else {
-      const info = await setProjectSettings(store.db, projectId, { allowedOrigins: values['allowed-origins'], requireUserHash: values['require-user-hash'] });
+      const info = await setProjectSettings(db, projectId, { allowedOrigins: values['allowed-origins'], requireUserHash: values['require-user-hash'] });
       if (values.json) print(JSON.stringify({ projectId, allowedOrigins: info.allowedOrigins, requireUserHash: info.requireUserHash }));
       else {
         print(`Project ${projectId}`);
@@ -355,9 +335,26 @@ async function projectCommand(config: Config, subcommand: 'rotate-key' | 'set', 
       }
     }
     return 0;
+  });
+}
+
+/**
+ * Opens the store, brings its schema up to date, runs `run` on it and closes it. A usage error
+ * (an unknown or ambiguous project, a bad flag value) is printed as `uptake: <message>` (then
+ * `usage`) with exit code 1. `readsEveryEvent`: no per-query time limit on Postgres.
+ */
+async function withStore(
+  config: Config,
+  run: (db: Kysely<Database>) => Promise<number>,
+  { readsEveryEvent = false, usage = '' }: { readsEveryEvent?: boolean; usage?: string } = {},
+): Promise<number> {
+  const store = await openStore(readsEveryEvent && config.database.kind === 'postgres' ? { ...config.database, queryTimeoutMs: 0 } : config.database);
+  try {
+    await migrateToLatest(store.db);
+    return await run(store.db);
   } catch (error) {
-    if (!(error instanceof UsageError)) throw error;
-    process.stderr.write(`uptake: ${error.message}\n`);
+    if (!(error instanceof UsageError || error instanceof ExportUsageError)) throw error;
+    process.stderr.write(`uptake: ${error.message}\n${usage}`);
     return 1;
   } finally {
     await store.close();

@@ -28,9 +28,10 @@ const CONTENT_TYPES: Record<string, string> = {
 
 /**
  * Domain modules the dashboard imports as /dashboard/figures/<name>: plain JavaScript that imports
- * nothing, so the browser runs the API's own definition (the score preview's percentiles, NPS categories, plays).
+ * nothing, so the browser runs the API's own definition (the score preview's percentiles, NPS categories, plays,
+ * the CSV cells of the segment export).
  */
-const DOMAIN_FILES = ['percentile.js', 'nps-category.js', 'plays.js'];
+const DOMAIN_FILES = ['percentile.js', 'nps-category.js', 'plays.js', 'csv.js'];
 
 type Asset = { body: Buffer; contentType: string; cacheControl: string };
 

@@ -1,5 +1,5 @@
 import { EVENT_CSV_COLUMNS } from '@uptake/protocol';
-import { csvField } from '../dashboard/public/csv.js';
+import { csvField } from '../domain/csv.js';
 import type { EventRow } from './events-export.ts';
 
 const JSON_COLUMNS = new Set(['properties', 'context', 'extra']);
@@ -8,9 +8,9 @@ const JSON_COLUMNS = new Set(['properties', 'context', 'extra']);
 export const eventCsvHeader = `${EVENT_CSV_COLUMNS.join(',')}\r\n`;
 
 /**
- * One event as a CSV line in EVENT_CSV_COLUMNS order. Cells are the dashboard's CSV cells
- * (`dashboard/public/csv.js`): a text that a spreadsheet would run as a formula gets a leading
- * apostrophe; the JSON columns are JSON text, neutralised the same way.
+ * One event as a CSV line in EVENT_CSV_COLUMNS order. Cells are those of `domain/csv.js` (the
+ * dashboard's segment export runs it too): a text that a spreadsheet would run as a formula gets
+ * a leading apostrophe; the JSON columns are JSON text, neutralised the same way.
  */
 export function eventCsvLine(row: EventRow): string {
   const cells: Record<(typeof EVENT_CSV_COLUMNS)[number], unknown> = {

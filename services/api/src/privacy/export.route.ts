@@ -6,10 +6,11 @@ import { errorResponseSchema, eventsExportQuerySchema, userParamsSchema } from '
 import type { Auth } from '../auth/authenticate.ts';
 import { secretKeyAuthenticator } from '../auth/secret-key.ts';
 import type { Database } from '../db/database.ts';
+import { userExists } from '../db/known-ids.ts';
 import { HttpError } from '../http/errors.ts';
 import { eventExportLines, ndjsonLines } from './event-lines.ts';
 import { inSnapshot } from './snapshot.ts';
-import { userExportRecords, userIsKnown } from './user-export.ts';
+import { userExportRecords } from './user-export.ts';
 
 const security = [{ secretKey: [] }];
 const errors = { 400: errorResponseSchema, 401: errorResponseSchema, 404: errorResponseSchema };
@@ -62,7 +63,7 @@ export const exportRoutes: FastifyPluginAsync<ExportRoutesOptions> = async (app,
     handler: async (request, reply) => {
       const { projectId } = request.project;
       const { userId } = request.params;
-      if (!(await userIsKnown(db, projectId, userId))) throw new HttpError(404, 'user_not_found', `no user "${userId}" in this project`);
+      if (!(await userExists(db, projectId, userId))) throw new HttpError(404, 'user_not_found', `no user "${userId}" in this project`);
       const release = slot();
       const records = inSnapshot(db, (trx) => userExportRecords(trx, projectId, userId));
       return reply

@@ -2,11 +2,12 @@ import { sql, type Kysely, type SelectQueryBuilder } from 'kysely';
 import type { UserExportRecord } from '@uptake/protocol';
 import type { Database } from '../db/database.ts';
 import { EXPORT_PAGE_ROWS, eventRows, exportedEvent } from './events-export.ts';
+import { PERSONAL_DATA_TABLES, TABLES_WITHOUT_PERSONAL_DATA } from './personal-data.ts';
 
 /**
  * Every table a user export reads, with the column(s) that name the person. The catalogue test
- * (test/privacy/user-export.test.ts) fails when the database has a table holding a user id,
- * anonymous id or traits that is neither here nor in NOT_PERSONAL.
+ * (test/privacy/export.test.ts) fails when the database has a table holding a user id,
+ * anonymous id or traits that is neither here nor in TABLES_WITHOUT_USER_DATA.
  */
 export const USER_EXPORT_TABLES = {
   users: 'user_id',
@@ -33,19 +34,16 @@ export const USER_EXPORT_TABLES = {
   ingestion_warnings: 'payload userId / anonymousId',
 } as const;
 
-/** Tables with an id-like column that are not about a person: accounts (companies) and the project's own settings. */
-export const NOT_PERSONAL = ['accounts', 'account_seats', 'account_first_seen', 'projects', 'retired_keys', 'event_names', 'event_name_counts', 'score_models', 'health_models', 'segments', 'widget_settings', 'webhook_endpoints', 'segment_watches'] as const;
+/**
+ * Tables that hold nothing of a user: the deletion plan's tables without personal data and those
+ * it handles for accounts only (privacy/personal-data.ts, the one list of both).
+ */
+export const TABLES_WITHOUT_USER_DATA: readonly string[] = [
+  ...Object.keys(TABLES_WITHOUT_PERSONAL_DATA),
+  ...PERSONAL_DATA_TABLES.filter((entry) => entry.user === 'none').map((entry) => entry.table),
+];
 
 type Trx = Kysely<Database>;
-
-/** Whether the project has seen or been told of the user (as the query API's user routes decide it: a users row or a first-seen day). */
-export async function userIsKnown(db: Kysely<Database>, projectId: string, userId: string): Promise<boolean> {
-  const [seen, known] = await Promise.all([
-    db.selectFrom('user_first_seen').select('user_id').where('project_id', '=', projectId).where('user_id', '=', userId).executeTakeFirst(),
-    db.selectFrom('users').select('user_id').where('project_id', '=', projectId).where('user_id', '=', userId).executeTakeFirst(),
-  ]);
-  return Boolean(seen ?? known);
-}
 
 /** Rows of a small per-person query, a page at a time (OFFSET inside the snapshot, so pages never shift). */
 async function* paged<DB, TB extends keyof DB, O>(query: SelectQueryBuilder<DB, TB, O>): AsyncGenerator<O> {

@@ -1,9 +1,9 @@
 import type { Kysely } from 'kysely';
 import type { ScoreModel } from '@uptake/protocol';
 import type { Database } from '../db/database.ts';
+import { accountExists, userExists } from '../db/known-ids.ts';
 import { HttpError } from '../http/errors.ts';
 import { findScoreModel } from './score-models.queries.ts';
-import { accountExists, userExists } from './scores.queries.ts';
 
 /**
  * The score model a request names (the active one without `model`); an unknown version is a 400

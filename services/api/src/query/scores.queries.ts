@@ -123,22 +123,6 @@ export function accountScoreTable(db: Kysely<Database>, cache: FigureCache, proj
   return scoreTable(db, cache, projectId, model, asOf, 'accounts');
 }
 
-export async function userExists(db: Kysely<Database>, projectId: string, userId: string): Promise<boolean> {
-  const [seen, known] = await Promise.all([
-    db.selectFrom('user_first_seen').select('user_id').where('project_id', '=', projectId).where('user_id', '=', userId).executeTakeFirst(),
-    db.selectFrom('users').select('user_id').where('project_id', '=', projectId).where('user_id', '=', userId).executeTakeFirst(),
-  ]);
-  return Boolean(seen ?? known);
-}
-
-export async function accountExists(db: Kysely<Database>, projectId: string, accountId: string): Promise<boolean> {
-  const [seen, known] = await Promise.all([
-    db.selectFrom('account_first_seen').select('account_id').where('project_id', '=', projectId).where('account_id', '=', accountId).executeTakeFirst(),
-    db.selectFrom('accounts').select('account_id').where('project_id', '=', projectId).where('account_id', '=', accountId).executeTakeFirst(),
-  ]);
-  return Boolean(seen ?? known);
-}
-
 /**
  * One user's score: per-feature breakdown read by key, percentile against the cached table.
  *

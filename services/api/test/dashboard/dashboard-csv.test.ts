@@ -3,9 +3,9 @@ import { pathToFileURL } from 'node:url';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 
-// The dashboard's own module, as the browser runs it (plain JavaScript, no build step).
+// The module the dashboard runs as /dashboard/figures/csv.js (plain JavaScript, no build step).
 type Csv = { membersToCsv: (items: Array<Record<string, unknown>>) => string; cellText: (value: unknown) => string };
-const { membersToCsv, cellText } = (await import(pathToFileURL(join(import.meta.dirname, '../../src/dashboard/public/csv.js')).href)) as Csv;
+const { membersToCsv, cellText } = (await import(pathToFileURL(join(import.meta.dirname, '../../src/domain/csv.js')).href)) as Csv;
 
 const FORMULA_STARTS = ['=', '+', '-', '@', '\t', '\r'];
 

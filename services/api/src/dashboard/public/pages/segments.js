@@ -1,5 +1,6 @@
 /* global window */
-import { membersToCsv, downloadText } from '../csv.js';
+import { downloadText } from '../download.js';
+import { membersToCsv } from '../figures/csv.js';
 import { segmentList, segmentMembers } from '../data.js';
 import { el } from '../dom.js';
 import { playOf } from '../figures/plays.js';

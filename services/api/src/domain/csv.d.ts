@@ -1,4 +1,4 @@
-// Types of csv.js (plain JavaScript the dashboard runs; the service's CSV event export uses the same cells).
+// Types of csv.js (plain JavaScript the dashboard runs too; the service's CSV event export uses the same cells).
 
 /** The text of one cell: numbers as they are, lists joined with "; ", text starting a formula prefixed with an apostrophe. */
 export declare function cellText(value: unknown): string;
@@ -7,5 +7,3 @@ export declare function cellText(value: unknown): string;
 export declare function csvField(value: unknown): string;
 
 export declare function membersToCsv(items: Array<Record<string, unknown>>): string;
-
-export declare function downloadText(filename: string, text: string, type?: string): void;

@@ -1,4 +1,8 @@
-/* global Blob, URL, document, setTimeout */
+// CSV text (RFC 4180), defined once. Plain JavaScript (typed by csv.d.ts) because the dashboard's
+// segment export runs it too: dashboard.route.ts serves this file at /dashboard/figures/csv.js.
+// It imports nothing, so it runs unchanged in both places. The service's CSV event export
+// (privacy/events-csv.ts) writes its cells with csvField.
+
 /**
  * Segment members → CSV (RFC 4180). Columns are the facts' field names in the API's order; lists
  * are joined with "; ". Every text cell that a spreadsheet would run as a formula (=, +, -, @, tab
@@ -31,16 +35,4 @@ export function membersToCsv(items) {
   const lines = [columns.map((column) => quote(neutralised(column))).join(',')];
   for (const item of items) lines.push(columns.map((column) => csvField(item[column])).join(','));
   return `${lines.join('\r\n')}\r\n`;
-}
-
-/** Starts a download of `text` as a file (a Blob URL and a temporary link). */
-export function downloadText(filename, text, type = 'text/csv;charset=utf-8') {
-  const url = URL.createObjectURL(new Blob([text], { type }));
-  const link = document.createElement('a');
-  link.href = url;
-  link.download = filename;
-  document.body.append(link);
-  link.click();
-  link.remove();
-  setTimeout(() => URL.revokeObjectURL(url), 10_000);
 }
