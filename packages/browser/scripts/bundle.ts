@@ -40,7 +40,7 @@ const SCRIPT_TAG_PRIVATE_PROPERTIES = /^(post|beacon|retryAfter|storage|transpor
 const minifyScriptTag = (): Plugin =>
   terser({
     ecma: 2020,
-    compress: { passes: 3, unsafe_arrows: true },
+    compress: { passes: 2, unsafe_arrows: true },
     mangle: { properties: { regex: SCRIPT_TAG_PRIVATE_PROPERTIES, builtins: true } },
     format: { comments: false },
   }) as Plugin;
@@ -61,7 +61,7 @@ const STORED_FIELDS = new Map(
  * here must never be a property of anything else (a wire, storage, `Options`, `CoreDeps`, `data-*`,
  * error-report or `uptake` API key, or a DOM or built-in name such as `add`, `clear`, `get`).
  */
-export const INTERNAL_PROPERTIES = ['pageHidden', 'backOnline'];
+export const INTERNAL_PROPERTIES = ['pageHidden', 'backOnline', 'maySend', 'saveQueue', 'sendNow', 'sendBeforeHiding', 'retryNow', 'stopRetrying', 'report'];
 
 /** Each internal property name's short name in the builds. */
 const SHORT_NAMES = new Map(INTERNAL_PROPERTIES.map((name, index) => [name, String.fromCharCode(97 + index)]));

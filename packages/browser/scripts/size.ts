@@ -51,5 +51,5 @@ if (import.meta.url == `file://${process.argv[1]}`) {
   const pad = (value: string | number, width: number) => String(value).padStart(width);
   console.log(`${'entry'.padEnd(46)}${pad('min B', 8)}${pad('gzip B', 8)}${pad('brotli B', 10)}`);
   for (const row of rows) console.log(`${row.name.padEnd(46)}${pad(row.minified, 8)}${pad(row.gzip, 8)}${pad(row.brotli, 10)}`);
-  console.log('\nbudget: core ≤ 2560 B brotli (goal), test fails above 3072 B; script tag ≤ 2640 B; each widget ≤ 4096 B brotli on top of the core (messages ≤ 3072 B)');
+  console.log('\nbudget: core ≤ 2560 B brotli (goal), test fails above 3072 B; script tag ≤ 2680 B; each widget ≤ 4096 B brotli on top of the core (messages ≤ 3072 B)');
 }

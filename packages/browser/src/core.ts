@@ -1,11 +1,6 @@
-import { backoff, retryAfterMs } from './backoff.js';
-import {
-  LEASE_MS,
-  MAX_BATCH_BYTES,
-  MAX_BATCH_EVENTS,
-  MAX_BEACON_BYTES,
-  MAX_EVENT_BYTES,
-} from './limits.js';
+import { createDispatcher } from './dispatcher.js';
+import { byteLength, iso } from './encoding.js';
+import { LEASE_MS, MAX_BATCH_EVENTS, MAX_EVENT_BYTES } from './limits.js';
 import {
   ANONYMOUS_ID,
   CONSENT_KEY,
@@ -27,7 +22,7 @@ import {
 } from './stored-format.js';
 import { takeOrphanedQueues, trimQueue } from './persisted-queue.js';
 import { hasExpired, sessionEndFields, sessionStartFields, startSession } from './session.js';
-import type { ConsentChoice, CoreDeps, HttpAnswer, Options, Properties, Scheduler, Uptake, UptakeError } from './types.js';
+import type { ConsentChoice, CoreDeps, Options, Properties, Scheduler, Uptake, UptakeError } from './types.js';
 import { uuid } from './uuid.js';
 import { VERSION } from './version.js';
 
@@ -54,8 +49,6 @@ const CONSENT_GRANTED = MAY_RECORD | MAY_SEND | MAY_STORE;
 /** The `consent` option's starting states other than granted. */
 const STARTING_STATE: Record<string, number> = { pending: MAY_RECORD, anonymous: MAY_RECORD | MAY_SEND, denied: CONSENT_DENIED };
 
-const iso = (ms: number): string => new Date(ms).toISOString();
-
 /**
  * Creates an instance (the default one and `createUptake`'s). It holds the instance's state and,
  * in this order: error reporting, what is stored (identity, session, the persisted queue and its
@@ -79,9 +72,6 @@ const iso = (ms: number): string => new Date(ms).toISOString();
  */
 export const createCore = (options: Options, deps: CoreDeps, scheduler: Scheduler, attach?: (hooks: PageHooks) => () => void): Uptake => {
   const { storage } = deps;
-  const encoder = new TextEncoder();
-  const byteLength = (text: string): number => encoder.encode(text).length;
-  const endpoint = options.host.replace(/\/+$/, '') + '/v1/batch';
   // `+`: the script tag passes its `data-*` text as it is; not a number (NaN) means the default, as 0 does.
   const flushAt = Math.min(Math.max(+options.flushAt! || 20, 1), MAX_BATCH_EVENTS);
   /** This page load; names its stored queue and lease. */
@@ -123,7 +113,7 @@ export const createCore = (options: Options, deps: CoreDeps, scheduler: Schedule
   let identity = anonymousIdentity();
   let session: Session | undefined;
   /** The persisted queue: serialised events, oldest first. The memory copy is the truth for this page load; storage is its backup. */
-  let queue: string[] = [];
+  const queue: string[] = [];
   /** Events dropped because the queue was full, since the page loaded. */
   let overflowCount = 0;
 
@@ -149,6 +139,10 @@ export const createCore = (options: Options, deps: CoreDeps, scheduler: Schedule
     write(queueKey, text);
     write(leaseKey, text && String(deps.now() + LEASE_MS));
   };
+  // ── The dispatcher (dispatcher.ts) ──────────────────────────────────────────────────────
+  const dispatcher = createDispatcher(options, deps, scheduler, queue, () => consentState & MAY_SEND, saveQueue, report);
+  const sendNow = dispatcher.sendNow;
+
   /** Stores the identity, the session and the queue. */
   const save = (): void => {
     write(IDENTITY_KEY, JSON.stringify(identity));
@@ -228,96 +222,11 @@ export const createCore = (options: Options, deps: CoreDeps, scheduler: Schedule
     if (queue.length >= flushAt) sendNow();
   };
 
-  // ── The dispatcher ────────────────────────────────────────────────────────────────────────
-  /** Events already handed to sendBeacon: not beaconed twice, but still sent (and kept) until a 2xx. */
-  const beaconed = new Set<string>();
-  let inflight: Promise<void> | undefined;
-  let sending = false;
-  /** No request before this time (backoff or Retry-After). */
-  let waitUntil = 0;
-  let failedAttempts = 0;
-  /** Events per request; halved by each 413. */
-  let maxEventsPerRequest = MAX_BATCH_EVENTS;
-  let retryTimer: unknown;
-
-  /** The body of `POST /v1/batch`: `{ writeKey, sentAt, batch }` around serialised events. */
-  const body = (events: string[]): string =>
-    `{"writeKey":${JSON.stringify(options.writeKey)},"sentAt":"${iso(deps.now())}","batch":[${events.join(',')}]}`;
-
-  /** The longest run of `events` from the start that fits `maxEvents` events and `maxBytes` bytes (at least one). */
-  const nextBatch = (events: string[], maxEvents: number, maxBytes: number): string[] => {
-    let size = byteLength(body([]));
-    let count = 0;
-    for (const event of events) {
-      size += byteLength(event) + 1;
-      if (count >= maxEvents || (count && size > maxBytes)) break;
-      count++;
-    }
-    return events.slice(0, count);
-  };
-
-  /** Forgets events the service took (or refused for good) and saves. */
-  const forget = (events: string[]): void => {
-    const done = new Set(events);
-    queue = queue.filter((event) => !done.has(event));
-    if (!queue.length) beaconed.clear();
-    saveQueue();
-  };
-
-  /** One sending loop at a time; `sending` is cleared in the same turn as the loop's last check. */
-  const drain = async (): Promise<void> => {
-    sending = true;
-    try {
-      while (consentState & MAY_SEND && queue.length && deps.now() >= waitUntil) {
-        const batch = nextBatch(queue, maxEventsPerRequest, MAX_BATCH_BYTES);
-        let answer: HttpAnswer;
-        try {
-          answer = await deps.transport.post(endpoint, body(batch));
-        } catch {
-          answer = { status: 0 };
-        }
-        const status = answer.status;
-        const statusClass = (status / 100) | 0;
-        if (status == 413 && batch.length > 1) {
-          // Too large for the service (or a proxy in front of it): send half as many from now on.
-          maxEventsPerRequest = batch.length >> 1;
-        } else if (statusClass == 2) {
-          failedAttempts = 0;
-          forget(batch);
-          const rejected = (answer.body as UptakeError | undefined)?.rejected;
-          if (rejected?.length) report({ code: 'rejected', status, count: rejected.length, rejected });
-        } else if (statusClass == 4 && status != 408 && status != 429) {
-          forget(batch);
-          report({ code: 'dropped', status, count: batch.length });
-        } else {
-          // Network down, 408, 429, 5xx: wait as told, else back off, and keep the events.
-          const wait = retryAfterMs(answer.retryAfter, deps.now()) ?? backoff(failedAttempts++, deps.random);
-          waitUntil = deps.now() + wait;
-          scheduler.clearTimeout(retryTimer);
-          retryTimer = scheduler.setTimeout(sendNow, wait);
-        }
-      }
-    } catch (error) {
-      report({ code: 'exception', error });
-    }
-    sending = false;
-  };
-
-  /** Sends waiting events now, unless the service asked to wait; resolves when the attempt is over. */
-  const sendNow = (): Promise<void> => (sending ? inflight! : (inflight = drain()));
-
-  /** The page is hidden or going away: hands the events not beaconed yet to `sendBeacon` (unless another tab has denied consent since). */
+  /** The page is hidden or going away: beacons (unless another tab has denied consent since). */
   const hide = (leaving?: unknown): void => {
     if (leaving) write(leaseKey);
     load();
-    if (!(consentState & MAY_SEND) || deps.now() < waitUntil) return;
-    let rest = queue.filter((event) => !beaconed.has(event));
-    while (rest.length) {
-      const batch = nextBatch(rest, MAX_BATCH_EVENTS, MAX_BEACON_BYTES);
-      if (!deps.transport.beacon(endpoint, body(batch))) return;
-      for (const event of batch) beaconed.add(event);
-      rest = rest.slice(batch.length);
-    }
+    dispatcher.sendBeforeHiding();
   };
 
   /**
@@ -328,10 +237,9 @@ export const createCore = (options: Options, deps: CoreDeps, scheduler: Schedule
   const tick = (): void => {
     load();
     if (consentState & MAY_STORE) {
-      queue = takeOrphanedQueues(storage, tab, deps.now()).concat(queue);
+      queue.unshift(...takeOrphanedQueues(storage, tab, deps.now()));
       save();
     }
-    // drain() sends nothing without consent to send.
     sendNow();
   };
 
@@ -348,8 +256,7 @@ export const createCore = (options: Options, deps: CoreDeps, scheduler: Schedule
       write(CONSENT_KEY, 'granted');
     } else {
       consentState = CONSENT_DENIED;
-      queue = [];
-      beaconed.clear();
+      queue.length = 0;
       session = undefined;
       identity = anonymousIdentity();
       for (const key of storage.keys()) if (key.startsWith(STORAGE_PREFIX) && key != CONSENT_KEY) storage.remove(key);
@@ -370,11 +277,7 @@ export const createCore = (options: Options, deps: CoreDeps, scheduler: Schedule
   if (!consentState) consent(false, true);
   const detach = attach?.({
     pageHidden: guard(hide),
-    backOnline: guard(() => {
-      waitUntil = 0;
-      scheduler.clearTimeout(retryTimer);
-      sendNow();
-    }),
+    backOnline: guard(dispatcher.retryNow),
   });
 
   return {
@@ -396,7 +299,7 @@ export const createCore = (options: Options, deps: CoreDeps, scheduler: Schedule
     onError: (listener) => void listeners.push(listener),
     close: () => {
       scheduler.clearInterval(ticker);
-      scheduler.clearTimeout(retryTimer);
+      dispatcher.stopRetrying();
       detach?.();
     },
   };

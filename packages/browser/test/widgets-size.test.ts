@@ -13,7 +13,8 @@ describe('widget sizes', () => {
     expect(messages).toHaveLength(2);
     for (const row of messages) expect(row.brotli, row.name).toBeLessThanOrEqual(3072);
     // The script tag's ceiling: the 2560 B goal plus 80 B for consent (remembered choice, GPC,
-    // anonymous mode; docs/benchmarks.md "SDK size" says why it was raised).
-    expect(rows.find((row) => row.name.startsWith('script tag'))!.brotli).toBeLessThanOrEqual(2640);
+    // anonymous mode) and 40 B for readable modules (the dispatcher); docs/benchmarks.md, "SDK
+    // size", says why each was raised.
+    expect(rows.find((row) => row.name.startsWith('script tag'))!.brotli).toBeLessThanOrEqual(2680);
   }, 60_000);
 });
