@@ -128,6 +128,7 @@ function touchedPairs(projectId: string, touched: TouchedDays): RawBuilder<unkno
  * those locks before and every event committed by then.
  */
 async function updateScorePoints(trx: Transaction<Database>, projectId: string, touched: RawBuilder<unknown>): Promise<void> {
+  // touched: the (user, day) pairs, columns u, d.
   const { rows } = await sql<KeptRow & { pairs: Array<{ u: string; d: string }> | null }>`
     with t as (${touched}),
     -- Only days with rows: a queued day of an id deleted since (docs/privacy.md) makes no row.
