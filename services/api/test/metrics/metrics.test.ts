@@ -80,7 +80,7 @@ describe.each(testDatabaseKinds)('GET /metrics on %s', (kind) => {
 
     const accepted = await post('/v1/batch', {
       batch: [
-        { type: 'track', event: 'Report Created', userId: 'u1', messageId: 'm-1' },
+        { type: 'track', event: 'Report Created', userId: 'u1', messageId: 'm-1', context: { groupId: 'acme' } },
         { type: 'track', event: 'Report Created', userId: 'u2', messageId: 'm-2' },
         // A duplicate within the batch, and an invalid event (a score out of range).
         { type: 'track', event: 'Report Created', userId: 'u2', messageId: 'm-2' },
@@ -102,8 +102,9 @@ describe.each(testDatabaseKinds)('GET /metrics on %s', (kind) => {
     expect((await get(`/v1/widgets/progress?userId=u1&userHash=${hash}`, `Bearer ${t.project.writeKey}`)).status).toBe(200);
     expect((await get(`/v1/widgets/nps?userId=u1&userHash=${hash}`, `Bearer ${t.project.writeKey}`)).status).toBe(429);
 
-    // A query figure: the activity series, computed once and then served from the cache.
-    for (let i = 0; i < 2; i++) expect((await get('/v1/metrics/active', `Bearer ${t.project.secretKey}`)).status).toBe(200);
+    // A query figure: an account's activity series, computed once and then served from the cache
+    // (the project's series is read from kept counts, never cached).
+    for (let i = 0; i < 2; i++) expect((await get('/v1/metrics/active?accountId=acme', `Bearer ${t.project.secretKey}`)).status).toBe(200);
 
     // A webhook: an NPS answer stored by ingestion is delivered to a receiver.
     const endpoint = await post('/v1/webhooks', { url: receiver.url, events: ['nps.response'] }, `Bearer ${t.project.secretKey}`);
