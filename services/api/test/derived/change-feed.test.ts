@@ -94,11 +94,14 @@ describe.skipIf(!testDatabaseKinds.includes('postgres'))('instances sharing a Po
       // Stored while the other instance is not listening: its notification is lost.
       await sendLocal([track('e', '07'), track('a', '07')]);
       expect(await expectVisible(readOther, 'sent while the connection was down')).toBeLessThanOrEqual(VISIBLE_WITHIN_MS);
-      // Listening again: changes announced from now on arrive as they commit.
+      // Both listening again within the reconnection's backoff (at most 5 s), without a request:
+      // changes announced from now on arrive as they commit.
+      const listening = async () =>
+        (await admin.query(`select count(*)::int as n from pg_stat_activity where datname = current_database() and query ilike 'listen %'`)).rows[0].n as number;
+      for (const deadline = Date.now() + 10_000; (await listening()) < 2 && Date.now() < deadline; ) await new Promise((resolve) => setTimeout(resolve, 100));
+      expect(await listening()).toBe(2);
       await sendOther([track('f', '08')]);
       expect(await expectVisible(readLocal, 'after the reconnection')).toBeLessThanOrEqual(VISIBLE_WITHIN_MS);
-      const listening = await admin.query(`select count(*)::int as n from pg_stat_activity where datname = current_database() and query ilike 'listen %'`);
-      expect(listening.rows[0].n).toBe(2);
     } finally {
       await admin.end();
     }
