@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import pg from 'pg';
+import { run } from './citus-database.ts';
 import { canRunPostgresCluster, startPostgresCluster, type PostgresCluster } from './postgres-cluster.ts';
 
 const CITUS_LIBRARY = '/usr/lib/postgresql/15/lib/citus.so';
@@ -20,16 +20,6 @@ export type CitusCluster = {
   addWorker(): Promise<PostgresCluster>;
   destroy(): void;
 };
-
-async function run(url: string, statements: string[]): Promise<void> {
-  const client = new pg.Client({ connectionString: url });
-  await client.connect();
-  try {
-    for (const statement of statements) await client.query(statement);
-  } finally {
-    await client.end();
-  }
-}
 
 /**
  * A private cluster (a coordinator and `workerCount` workers, each a throwaway Postgres with Citus

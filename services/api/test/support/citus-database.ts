@@ -17,7 +17,8 @@ export const citusSkipReason = citusTestUrl ? undefined : 'TEST_CITUS_URL is not
  */
 export const FAN_OUT_FAILS = "citus.multi_task_query_log_level = 'error'";
 
-async function run(url: string, statements: string[]): Promise<void> {
+/** Runs statements one after the other on a connection of their own. */
+export async function run(url: string, statements: string[]): Promise<void> {
   const client = new pg.Client({ connectionString: url });
   await client.connect();
   try {
