@@ -89,6 +89,7 @@ export const USER_EXPORT_KINDS = [
   'event_span',
   'score_points',
   'active_day',
+  'account_active_day',
   'account_score_points',
   'queued_score_day',
   'nps_response',

@@ -9,7 +9,7 @@ import type { IngestionWarningsTable } from './tables/ingestion-warnings.table.t
 import type { MembershipsTable, VerifiedMembershipsTable } from './tables/memberships.table.ts';
 import type { ProjectsTable, RetiredKeysTable } from './tables/projects.table.ts';
 import type { UsersTable } from './tables/users.table.ts';
-import type { AccountSeatsTable, IdentityLinksTable, UserFirstSeenTable, AccountFirstSeenTable, AnonymousDayEventsTable, EventSpansTable, NpsResponsesTable, UserDayEventsTable, ScorePointVersionsTable, UserDayPointsTable, AccountDayPointsTable, ScorePointQueueTable, UserActiveDaysTable, DailyActiveUsersTable, ActiveDayProjectsTable } from './tables/derived.table.ts';
+import type { AccountSeatsTable, IdentityLinksTable, UserFirstSeenTable, AccountFirstSeenTable, AnonymousDayEventsTable, EventSpansTable, NpsResponsesTable, UserDayEventsTable, ScorePointVersionsTable, UserDayPointsTable, AccountDayPointsTable, ScorePointQueueTable, UserActiveDaysTable, AccountActiveDaysTable, DailyActiveUsersTable, ActiveDayProjectsTable } from './tables/derived.table.ts';
 import type { ScoreModelsTable } from './tables/score-models.table.ts';
 import type { HealthModelsTable } from './tables/health-models.table.ts';
 import type { SegmentMembershipsTable, SegmentTransitionsTable, SegmentWatchesTable } from './tables/segment-history.table.ts';
@@ -42,6 +42,7 @@ export type Database = {
   score_point_versions: ScorePointVersionsTable;
   score_point_queue: ScorePointQueueTable;
   user_active_days: UserActiveDaysTable;
+  account_active_days: AccountActiveDaysTable;
   daily_active_users: DailyActiveUsersTable;
   active_day_projects: ActiveDayProjectsTable;
   user_day_points: UserDayPointsTable;

@@ -1,16 +1,18 @@
-import { sql, type Kysely, type Transaction } from 'kysely';
+import { sql, type Kysely, type RawBuilder, type Transaction } from 'kysely';
 import { acrossProjects } from '../db/across-projects.ts';
 import type { Database } from '../db/database.ts';
 import { activeCountChanges } from '../figure-sql/active-counts.ts';
-import { AS_OF_NOW, isActivity, userRows } from '../figure-sql/activity-rows.ts';
+import { accountRows, AS_OF_NOW, isActivity, userRows } from '../figure-sql/activity-rows.ts';
 
 // Kept activity (docs/architecture.md, "Scores at scale"): each identified user's days with
-// activity (user_active_days) and the project's DAU / WAU / MAU per day made of them
-// (daily_active_users), with the identity links as they are now. Folded from the days ingestion
+// activity (user_active_days), the project's DAU / WAU / MAU per day made of them
+// (daily_active_users), and each account's active members per day (account_active_days), with the
+// identity links and memberships as they are now. Folded from the days ingestion
 // queues for the score points (score-points.ts), in the same transaction; filled once per project
 // by the score-points worker (active_day_projects lists the projects whose rows are complete).
-// A user's active days only grow: events are never taken away, and an anonymousId is linked to
-// one user for good (a deletion re-keys the rows, docs/privacy.md).
+// A user's active days and an account's active pairs only grow: events are never taken away, an
+// anonymousId is linked to one user for good, and a membership is never left (a deletion re-keys
+// the rows, docs/privacy.md).
 
 const ALL_DAYS = { from: '-infinity', to: 'infinity' };
 
@@ -23,17 +25,29 @@ export async function lockActiveDays(trx: Transaction<Database>, projectId: stri
   await sql`select pg_advisory_xact_lock(hashtext(${`active_days:${projectId}`}))`.execute(trx);
 }
 
+/** The account pairs with activity among rows `rows` (columns account_id, user_id, day, event), in key order. */
+function accountActivePairs(projectId: string, rows: RawBuilder<unknown>): RawBuilder<unknown> {
+  return sql`
+    insert into account_active_days (project_id, day, account_id, user_id)
+    select distinct ${projectId}, r.day, r.account_id, r.user_id from (${rows}) r where ${isActivity('r')}
+    order by 2, 3, 4
+    on conflict do nothing`;
+}
+
 /**
- * Adds the active days among `pairs` (users and days whose rows changed) and moves the daily
- * counts by what they add. Call under `lockActiveDays`.
+ * Adds the active days and account pairs among `pairs` (users and days whose rows changed) and
+ * moves the daily counts by the days it adds. Call under `lockActiveDays`.
  */
 export async function foldActiveDays(trx: Transaction<Database>, projectId: string, pairs: ReadonlyArray<{ u: string; d: string }>): Promise<void> {
   if (pairs.length === 0) return;
   const days = pairs.map((pair) => pair.d).sort();
   const span = { from: days[0]!, to: days.at(-1)! };
   const users = [...new Set(pairs.map((pair) => pair.u))];
+  const touched = sql`select * from unnest(${pairs.map((pair) => pair.u)}::text[], ${pairs.map((pair) => pair.d)}::date[]) as t(u, d)`;
+  // A new membership adds pairs of days the user was already active on: before the early return below.
+  await accountActivePairs(projectId, sql`select a.* from (${accountRows(projectId, span, AS_OF_NOW, undefined, users)}) a join (${touched}) t on t.u = a.user_id and t.d = a.day`).execute(trx);
   const { rows: added } = await sql<{ user_id: string; day: string }>`
-    with t as (select * from unnest(${pairs.map((pair) => pair.u)}::text[], ${pairs.map((pair) => pair.d)}::date[]) as t(u, d)),
+    with t as (${touched}),
     added as (
       insert into user_active_days (project_id, user_id, day)
       select distinct ${projectId}, r.user_id, r.day from (${userRows(projectId, span, AS_OF_NOW, users)}) r
@@ -70,6 +84,7 @@ export async function rebuildActiveDays(trx: Transaction<Database>, projectId: s
   await lockActiveDays(trx, projectId);
   await trx.deleteFrom('user_active_days').where('project_id', '=', projectId).execute();
   await trx.deleteFrom('daily_active_users').where('project_id', '=', projectId).execute();
+  await trx.deleteFrom('account_active_days').where('project_id', '=', projectId).execute();
   await sql`
     insert into user_active_days (project_id, user_id, day)
     select distinct ${projectId}, r.user_id, r.day from (${userRows(projectId, ALL_DAYS, AS_OF_NOW)}) r where ${isActivity('r')}`.execute(trx);
@@ -77,6 +92,7 @@ export async function rebuildActiveDays(trx: Transaction<Database>, projectId: s
     insert into daily_active_users (project_id, day, dau, wau, mau)
     select ${projectId}, c.day, c.dau, c.wau, c.mau
     from (${activeCountChanges(sql`select 1 as sign, user_id, day from user_active_days where project_id = ${projectId}`)}) c`.execute(trx);
+  await accountActivePairs(projectId, accountRows(projectId, ALL_DAYS, AS_OF_NOW)).execute(trx);
   await sql`insert into active_day_projects (project_id) values (${projectId}) on conflict do nothing`.execute(trx);
 }
 

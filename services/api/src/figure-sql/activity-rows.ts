@@ -70,6 +70,17 @@ export function usersKeptDiffer(projectId: string, asOf: string): RawBuilder<unk
 }
 
 /**
+ * The users whose kept account pairs (derived/active-days.ts) may differ from their rows as of
+ * `asOf`: those of `usersKeptDiffer`, and users who joined an account after `asOf`.
+ */
+export function membersKeptDiffer(projectId: string, asOf: string): RawBuilder<unknown> {
+  return sql`
+    ${usersKeptDiffer(projectId, asOf)}
+    union
+    select user_id from memberships where project_id = ${projectId} and joined_at >= ${endOfDay(asOf)}`;
+}
+
+/**
  * Rows `(account_id, user_id, day, event, count)` of the events that belong to accounts
  * (docs/api.md, Definitions) as of `asOf`: the account the event names, else every account its user had joined by then
  * (memberships.joined_at: a group call sent before the identify that linked its anonymousId

@@ -146,9 +146,11 @@ export function createDeletionWorker(
         .forUpdate()
         .executeTakeFirst();
       if (!row || row.status === 'completed' || row.pending === null) return true;
-      const steps = DELETION_STEPS.filter((step) => step.subject === row.subject);
-      const stepIndex = Number(row.progress['step'] ?? 0);
-      const step = steps[stepIndex];
+      // Progress is kept by step name (the steps done, the one under way with its cursor), so a
+      // deletion in flight across an upgrade that adds steps still runs every step. A progress
+      // from before (a step index) starts again from the first step: steps done find nothing left.
+      const done = row.progress.done ?? [];
+      const step = DELETION_STEPS.find((candidate) => candidate.subject === row.subject && !done.includes(candidate.name));
       if (!step) {
         // Done: the id, the anonymousIds and the salt go in the commit that marks it completed.
         await trx
@@ -160,9 +162,12 @@ export function createDeletionWorker(
         if (deps.announceChanges) await announceChanges(trx, deps.changeTracker, [{ projectId }]);
         return true;
       }
-      const outcome = await step.run(trx, targetOf(projectId, row.subject, row.pending), settings.batchRows, row.progress['cursor']);
+      const cursor = row.progress.step === step.name ? row.progress.cursor : undefined;
+      const outcome = await step.run(trx, targetOf(projectId, row.subject, row.pending), settings.batchRows, cursor);
       const rows = { ...row.rows, [step.table]: (row.rows[step.table] ?? 0) + outcome.rows };
-      const progress = outcome.done ? { step: String(stepIndex + 1) } : { step: String(stepIndex), ...(outcome.cursor === undefined ? {} : { cursor: outcome.cursor }) };
+      const progress = outcome.done
+        ? { done: [...done, step.name] }
+        : { done, step: step.name, ...(outcome.cursor === undefined ? {} : { cursor: outcome.cursor }) };
       await sql`
         update deletions set rows = ${JSON.stringify(rows)}::jsonb, progress = ${JSON.stringify(progress)}::jsonb,
           claimed_until = now() + ${settings.leaseMs} * interval '1 millisecond'

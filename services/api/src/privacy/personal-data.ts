@@ -43,6 +43,7 @@ export const PERSONAL_DATA_TABLES: readonly PersonalDataTable[] = [
   { table: 'user_first_seen', columns: ['user_id'], user: 're-key', account: 'none', how: 'user_id re-keyed' },
   { table: 'user_day_points', columns: ['user_id'], user: 're-key', account: 'none', how: 'user_id re-keyed' },
   { table: 'user_active_days', columns: ['user_id'], user: 're-key', account: 'none', how: 'user_id re-keyed' },
+  { table: 'account_active_days', columns: ['account_id', 'user_id'], user: 're-key', account: 're-key', how: "the subject's id re-keyed" },
   { table: 'score_point_queue', columns: ['subject_id'], user: 're-key', account: 'none', how: "the person's queued days (userId and linked anonymousIds) re-keyed, so the kept figures still take them in" },
   { table: 'account_day_points', columns: ['account_id', 'user_id'], user: 're-key', account: 're-key', how: "the subject's id re-keyed" },
   { table: 'account_first_seen', columns: ['account_id'], user: 'none', account: 're-key', how: 'account_id re-keyed' },

@@ -23,6 +23,7 @@ export const USER_EXPORT_TABLES = {
   event_spans: 'subject_id',
   user_day_points: 'user_id',
   user_active_days: 'user_id',
+  account_active_days: 'user_id',
   account_day_points: 'user_id',
   score_point_queue: 'subject_id (user and linked anonymousIds)',
   nps_responses: 'user_id, anonymous_id (linked)',
@@ -104,6 +105,8 @@ export async function* userExportRecords(db: Trx, projectId: string, userId: str
     yield { kind: 'score_points', modelVersion: row.version, day: row.day, points: row.points };
   for await (const row of paged(db.selectFrom('user_active_days').select('day').where('project_id', '=', projectId).where('user_id', '=', userId).orderBy('day')))
     yield { kind: 'active_day', day: row.day };
+  for await (const row of paged(db.selectFrom('account_active_days').select(['day', 'account_id']).where('project_id', '=', projectId).where('user_id', '=', userId).orderBy(['day', 'account_id'])))
+    yield { kind: 'account_active_day', day: row.day, accountId: row.account_id };
   for await (const row of paged(db.selectFrom('account_day_points').select(['version', 'day', 'account_id', 'points']).where('project_id', '=', projectId).where('user_id', '=', userId).orderBy(['version', 'day', 'account_id'])))
     yield { kind: 'account_score_points', modelVersion: row.version, day: row.day, accountId: row.account_id, points: row.points };
   for await (const row of paged(

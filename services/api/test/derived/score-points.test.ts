@@ -24,7 +24,8 @@ async function keptPoints(t: TestApp) {
   const accounts = await db.selectFrom('account_day_points').selectAll().where('project_id', '=', t.project.projectId).orderBy('version').orderBy('day').orderBy('account_id').orderBy('user_id').execute();
   const activeDays = await db.selectFrom('user_active_days').select(['user_id', 'day']).where('project_id', '=', t.project.projectId).orderBy('user_id').orderBy('day').execute();
   const counts = await db.selectFrom('daily_active_users').select(['day', 'dau', 'wau', 'mau']).where('project_id', '=', t.project.projectId).orderBy('day').execute();
-  return { users, accounts, activeDays, counts };
+  const accountPairs = await db.selectFrom('account_active_days').select(['day', 'account_id', 'user_id']).where('project_id', '=', t.project.projectId).orderBy('day').orderBy('account_id').orderBy('user_id').execute();
+  return { users, accounts, activeDays, counts, accountPairs };
 }
 
 /** Batches of feature uses by a few users on a few days, naming one of two accounts or none, with joins and links among them. */
@@ -89,6 +90,8 @@ describe.each(testDatabaseKinds)('kept score points on %s', (kind) => {
     expect(new Set(kept.users.map((row) => row.version))).toEqual(new Set([1, 2]));
     expect(kept.accounts.length).toBeGreaterThan(0);
     expect(kept.counts.length).toBeGreaterThan(30);
+    // Pairs of accounts named by events and of accounts joined (some joined after the user's days).
+    expect(new Set(kept.accountPairs.map((row) => row.account_id))).toEqual(new Set(['acct-1', 'acct-2', ...solo.map((_, i) => `solo-${i}`)]));
     const before = [await ranking(), await ranking(2)];
     await rebuildDerivedTables(t.app.store.db, t.app.changeTracker);
     expect(await keptPoints(t)).toEqual(kept);

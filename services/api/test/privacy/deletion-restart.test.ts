@@ -9,6 +9,9 @@ import type { Config } from '../../src/config.ts';
 import { createProject } from '../../src/projects/projects.queries.ts';
 import { createTestDatabase, testDatabaseKinds, type TestDatabaseKind } from '../support/databases.ts';
 import { basicAuth, testConfig } from '../support/test-app.ts';
+import { DELETION_STEPS } from '../../src/privacy/deletion-steps.ts';
+import { fillActiveDays } from '../../src/derived/active-days.ts';
+import { foldScorePoints } from '../../src/derived/score-points.ts';
 import { findAnywhere } from './deletion-scan.ts';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -79,7 +82,7 @@ describe.each(testDatabaseKinds)('a deletion interrupted mid-way on %s', (kind) 
 
     const second = await buildApp(testConfig(database.config, { deletions: settings }), { logger: pino({ level: 'silent' }) });
     opened.push(second);
-    for (let i = 0; i < 400 && receipt.status !== 'completed'; i++) {
+    for (let i = 0; i < 1200 && receipt.status !== 'completed'; i++) {
       await sleep(25);
       receipt = (await second.inject({ method: 'GET', url: `/v1/deletions/${deletionId}`, headers: auth })).json();
     }
@@ -93,5 +96,56 @@ describe.each(testDatabaseKinds)('a deletion interrupted mid-way on %s', (kind) 
     expect((await second.inject({ method: 'GET', url: figuresUrl, headers: auth })).json()).toEqual(before);
     const accountAfter = JSON.stringify((await second.inject({ method: 'GET', url: '/v1/accounts/acct-1/score?asOf=2026-11-23', headers: auth })).json());
     expect(accountAfter.replace(/deleted:[0-9a-f]{32}/g, 'u-gone')).toEqual(JSON.stringify(accountBefore));
+  });
+});
+
+/**
+ * A deletion in flight across an upgrade that adds a step before those it had done: its progress
+ * names the steps done, so the new one still runs (a step index would skip it).
+ */
+describe.each(testDatabaseKinds)('a deletion in flight across an upgrade that adds a step on %s', (kind) => {
+  const opened: FastifyInstance[] = [];
+  let drop: (() => Promise<void>) | undefined;
+  afterAll(async () => {
+    for (const app of opened) await app.close().catch(() => undefined);
+    await drop?.();
+  });
+
+  it('runs the steps not done, wherever they stand in the list', async () => {
+    const database = await databaseOf(kind);
+    drop = database.drop;
+    const settings = { batchRows: 50, leaseMs: 300, pollMs: 50, waitMs: 0 };
+    // No score-points worker: the steps marked done below did not re-key the queued days, which a fold would take in again.
+    const first = await buildApp(testConfig(database.config, { deletions: { ...settings, worker: false }, scorePoints: { run: false } }), { logger: pino({ level: 'silent' }) });
+    opened.push(first);
+    const project = await createProject(first.store.db, { name: 'Upgrade' });
+    const auth = { authorization: `Bearer ${project.secretKey}` };
+    const sent = await first.inject({ method: 'POST', url: '/v1/batch', headers: { authorization: basicAuth(project.writeKey) }, payload: { batch: [...events('u-gone', 'anon-gone', 'gone@example.com'), ...events('u-kept', 'anon-kept', 'kept@example.com')] } });
+    expect(sent.json().rejected).toEqual([]);
+    await fillActiveDays(first.store.db, project.projectId);
+    while ((await foldScorePoints(first.store.db, project.projectId)) > 0);
+    const pairs = await first.store.db.selectFrom('account_active_days').select('day').where('project_id', '=', project.projectId).where('user_id', '=', 'u-gone').execute();
+    expect(pairs.length).toBeGreaterThan(0);
+    const requested = await first.inject({ method: 'DELETE', url: '/v1/users/u-gone', headers: auth });
+    const { deletionId } = requested.json();
+    // As a version without the account_active_days step would leave it: every step up to
+    // nps_responses.user done, the new one among them not.
+    const names = DELETION_STEPS.filter((step) => step.subject === 'user').map((step) => step.name);
+    const done = names.slice(0, names.indexOf('nps_responses.user') + 1).filter((name) => name !== 'account_active_days');
+    await first.store.db.updateTable('deletions').set({ progress: JSON.stringify({ done }) }).where('deletion_id', '=', deletionId).execute();
+    await first.close();
+
+    const second = await buildApp(testConfig(database.config, { deletions: settings, scorePoints: { run: false } }), { logger: pino({ level: 'silent' }) });
+    opened.push(second);
+    let receipt: any;
+    for (let i = 0; i < 400 && receipt?.status !== 'completed'; i++) {
+      await sleep(25);
+      receipt = (await second.inject({ method: 'GET', url: `/v1/deletions/${deletionId}`, headers: auth })).json();
+    }
+    expect(receipt.status).toBe('completed');
+    expect(receipt.rows.account_active_days).toBeGreaterThan(0);
+    expect(await second.store.db.selectFrom('account_active_days').select('day').where('project_id', '=', project.projectId).where('user_id', '=', 'u-gone').execute()).toEqual([]);
+    // The steps marked done did not run again: the events still name the person.
+    expect(receipt.rows.events ?? 0).toBe(0);
   });
 });

@@ -7,10 +7,12 @@ import { generateDataset, generateProjectPair } from '../support/generate-data.t
 import { ingestEvents, ingestProjects } from '../support/ingest.ts';
 import {
   addDays,
+  oracleAccountFacts,
   oracleAccountScore,
   oracleActiveSeries,
   oracleNps,
   oracleRanking,
+  oracleSegmentMembers,
   oracleUserScore,
   oracleUtilisation,
   type OracleEvent,
@@ -79,6 +81,32 @@ async function compareEverything(t: TestApp, secretKey: string, events: OracleEv
   }
 }
 
+/** The account segments and facts made of each day's active (account, user) pairs. */
+const PAIR_SEGMENTS = ['low-utilization', 'rising-utilization', 'usage-drop', 'weekly-active', 'expansion-ready'] as const;
+
+async function compareAccountActivity(t: TestApp, events: OracleEvent[], asOfDays: string[]) {
+  const get = async (url: string) => {
+    const response = await t.app.inject({ method: 'GET', url, headers: { authorization: `Bearer ${t.project.secretKey}` } });
+    expect(response.statusCode, `${url}: ${response.body}`).toBe(200);
+    return response.json() as Record<string, any>;
+  };
+  for (const asOf of asOfDays) {
+    const want = oracleAccountFacts(events, { asOf });
+    const { items } = await get(`/v1/accounts?asOf=${asOf}&limit=500`);
+    expect(items.map((item: any) => item.accountId).sort(), `accounts as of ${asOf}`).toEqual(want.map((account) => account.accountId).sort());
+    for (const account of want) {
+      const got = items.find((item: any) => item.accountId === account.accountId);
+      expect(got.activeUsers30d, `${account.accountId} active users as of ${asOf}`).toBe(account.activeUsers30d);
+      close(got.utilisation, account.utilisation);
+      close(got.utilisationChange, account.change);
+    }
+    for (const key of PAIR_SEGMENTS) {
+      const page = await get(`/v1/segments/${key}/members?asOf=${asOf}&limit=1000`);
+      expect(page['items'].map((item: any) => item.accountId), `${key} as of ${asOf}`).toEqual(oracleSegmentMembers(events, key, { asOf }));
+    }
+  }
+}
+
 const activityKept = async (t: TestApp) =>
   (await t.app.store.db.selectFrom('active_day_projects').select('project_id').where('project_id', '=', t.project.projectId).executeTakeFirst()) !== undefined;
 
@@ -124,13 +152,23 @@ describe.each(testDatabaseKinds)('query API against the oracle on %s', (kind) =>
 describe.each(testDatabaseKinds)('score points and activity kept by ingestion, against the oracle on %s', (kind) => {
   let t: TestApp;
   const data = generateDataset({ seed: 12, asOf: yesterday, days: 60, accounts: 8 });
+  // A user active for days in no account who then joins one: as of the day before the join, the
+  // kept pairs (memberships as they are now) hold that account's pairs of those days, the answer must not.
+  const joinDay = addDays(yesterday, -3);
+  const joinedAccount = [...new Set(data.events.filter((event) => event.type === 'group').map((event) => event.groupId!))].sort()[0]!;
+  const lateJoiner: OracleEvent[] = [
+    ...[12, 10, 8, 6].map((ago) => ({ type: 'track' as const, messageId: `late-${ago}`, timestamp: `${addDays(yesterday, -ago)}T09:00:00.000Z`, userId: 'late-joiner', event: 'Report Created' })),
+    { type: 'group', messageId: 'late-join', timestamp: `${joinDay}T09:00:00.000Z`, userId: 'late-joiner', groupId: joinedAccount },
+  ];
+  const events = [...data.events, ...lateJoiner];
+  const beforeJoins = () => [addDays(joinDay, -1)];
 
   beforeAll(async () => {
     t = await createTestApp(kind, { scorePoints: { run: false } });
     // Filled before any event: every point and active day below is queued by ingestion (late events, links and joins in a shuffled order) and folded.
     expect(await fillScorePoints(t.app.store.db, t.project.projectId, 1)).toBe('ready');
     await fillActiveDays(t.app.store.db, t.project.projectId);
-    await ingestEvents(t.app, t.project.writeKey, data.events, { batchSize: 120, seed: 9 });
+    await ingestEvents(t.app, t.project.writeKey, events, { batchSize: 120, seed: 9 });
   });
   afterAll(async () => t?.close());
 
@@ -144,13 +182,15 @@ describe.each(testDatabaseKinds)('score points and activity kept by ingestion, a
 
   it('answers every score as the oracle does while the days are still queued', async () => {
     expect(await t.app.store.db.selectFrom('score_point_queue').select('day').where('project_id', '=', t.project.projectId).execute()).not.toEqual([]);
-    await compareEverything(t, t.project.secretKey, data.events, [yesterday]);
+    await compareEverything(t, t.project.secretKey, events, [yesterday]);
+    await compareAccountActivity(t, events, [yesterday]);
   });
 
   it('answers every score as the oracle does once folded, as of today and of days before later links and joins', async () => {
     while ((await foldScorePoints(t.app.store.db, t.project.projectId, 300)) > 0);
     t.app.changeTracker.markProjectChanged(t.project.projectId);
-    await compareEverything(t, t.project.secretKey, data.events, [yesterday, ...beforeLinks()]);
+    await compareEverything(t, t.project.secretKey, events, [yesterday, ...beforeLinks()]);
+    await compareAccountActivity(t, events, [yesterday, ...beforeLinks(), ...beforeJoins()]);
   });
 
   it('keeps exactly the points and activity a rebuild makes from the stored events', async () => {
@@ -160,13 +200,15 @@ describe.each(testDatabaseKinds)('score points and activity kept by ingestion, a
       const accounts = await db.selectFrom('account_day_points').selectAll().where('project_id', '=', t.project.projectId).orderBy('version').orderBy('day').orderBy('account_id').orderBy('user_id').execute();
       const activeDays = await db.selectFrom('user_active_days').select(['user_id', 'day']).where('project_id', '=', t.project.projectId).orderBy('user_id').orderBy('day').execute();
       const counts = await db.selectFrom('daily_active_users').select(['day', 'dau', 'wau', 'mau']).where('project_id', '=', t.project.projectId).orderBy('day').execute();
-      return { users, accounts, activeDays, counts };
+      const accountPairs = await db.selectFrom('account_active_days').select(['day', 'account_id', 'user_id']).where('project_id', '=', t.project.projectId).orderBy('day').orderBy('account_id').orderBy('user_id').execute();
+      return { users, accounts, activeDays, counts, accountPairs };
     };
     const kept = await points();
     expect(kept.users.length).toBeGreaterThan(100);
     expect(kept.accounts.length).toBeGreaterThan(100);
     expect(kept.activeDays.length).toBeGreaterThan(100);
     expect(kept.counts.length).toBeGreaterThan(60);
+    expect(kept.accountPairs.length).toBeGreaterThan(100);
     await rebuildDerivedTables(t.app.store.db, t.app.changeTracker);
     expect(await points()).toEqual(kept);
   });

@@ -17,8 +17,11 @@ export type DeletionsTable = {
   /** Rows handled per table, counted in the transaction that handled them. */
   rows: ColumnType<Record<string, number>, string, string>;
   pending: ColumnType<PendingDeletion | null, string | null, string | null>;
-  /** Per step, where a walk over a table stopped (the events' messageId). */
-  progress: ColumnType<Record<string, string>, string, string>;
+  /**
+   * The steps done (by name), and the step under way with where its walk over a table stopped
+   * (the events' messageId). Rows from before steps had names hold `step` as an index.
+   */
+  progress: ColumnType<{ done?: string[]; step?: string; cursor?: string }, string, string>;
   claimed_until: Date | null;
 };
 

@@ -114,6 +114,14 @@ export type UserActiveDaysTable = {
   day: string;
 };
 
+/** An (account, user) pair with activity in the account on a UTC day, with the links and memberships as they are now (kept activity). */
+export type AccountActiveDaysTable = {
+  project_id: string;
+  day: string;
+  account_id: string;
+  user_id: string;
+};
+
 /** The project's DAU / WAU / MAU on a UTC day, made of user_active_days. */
 export type DailyActiveUsersTable = {
   project_id: string;
