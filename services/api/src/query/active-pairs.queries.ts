@@ -1,7 +1,9 @@
-import { sql, type Kysely } from 'kysely';
+import { sql, type Kysely, type RawBuilder } from 'kysely';
+import type { SegmentThresholds } from '@uptake/protocol';
 import type { Database } from '../db/database.ts';
-import { daysBetween } from '../domain/days.ts';
-import type { ActivePairs } from '../domain/segments/account-activity.ts';
+import { addDays, daysBetween, windowOf } from '../domain/days.ts';
+import { accountActivitySummary, activityDays, type AccountActivitySummary, type ActivePairs } from '../domain/segments/account-activity.ts';
+import { accountActivityCounts } from '../figure-sql/account-activity.ts';
 import { accountRows, endOfDay, isActivity, membersKeptDiffer } from '../figure-sql/activity-rows.ts';
 import type { FigureCache } from './figure-cache.ts';
 import { inOneNumbering, numberOf, type NumberedIds } from './id-numbers.ts';
@@ -29,47 +31,27 @@ function pairsByDay(db: Kysely<Database>, cache: FigureCache, projectId: string,
 }
 
 /**
- * The pairs from the kept account activity (derived/active-days.ts: links and memberships as they
- * are now, the days folded so far), corrected in the same statement (one snapshot) for the users
- * whose kept pairs may differ from their rows as of `asOf` (`membersKeptDiffer`): their kept pairs
- * left out, their pairs as of `asOf` read from the rows.
+ * The kept pairs of `window` (derived/active-days.ts: links and memberships as they are now, the
+ * days folded so far; columns account_id, user_id, day) with the users whose kept pairs may differ
+ * from their rows as of `asOf` (`membersKeptDiffer`) left out and their pairs as of `asOf` read
+ * from the rows instead, in one statement (one snapshot).
  */
-async function keptActivePairs(db: Kysely<Database>, projectId: string, window: { from: string; to: string }, asOf: string): Promise<ActivePairs> {
-  const { rows } = await sql<{ day: string; account_id: string; user_id: string }>`
+function keptPairs(projectId: string, window: { from: string; to: string }, asOf: string): RawBuilder<unknown> {
+  return sql`
     with changed as (${membersKeptDiffer(projectId, asOf)})
-    select day::text as day, account_id, user_id from account_active_days
+    select account_id, user_id, day from account_active_days
     where project_id = ${projectId} and day between ${window.from}::date and ${window.to}::date and user_id not in (select user_id from changed)
     union all
-    select distinct r.day::text, r.account_id, r.user_id from (${accountRows(projectId, window, asOf, undefined, sql`select user_id from changed`)}) r where ${isActivity('r')}`.execute(db);
-  const accountIds: string[] = [];
-  const userIds: string[] = [];
-  const accountNumbers = new Map<string, number>();
-  const userNumbers = new Map<string, number>();
-  const numberIn = (numbers: Map<string, number>, ids: string[], id: string) => {
-    let number = numbers.get(id);
-    if (number === undefined) numbers.set(id, (number = ids.push(id) - 1));
-    return number;
-  };
-  const byDay = new Map<string, { accounts: number[]; users: number[] }>(daysBetween(window.from, window.to).map((day) => [day, { accounts: [], users: [] }]));
-  for (const row of rows) {
-    const day = byDay.get(row.day)!;
-    day.accounts.push(numberIn(accountNumbers, accountIds, row.account_id));
-    day.users.push(numberIn(userNumbers, userIds, row.user_id));
-  }
-  return { accountIds, userIds, days: [...byDay].map(([day, pairs]) => ({ day, ...pairs })) };
+    select distinct r.account_id, r.user_id, r.day from (${accountRows(projectId, window, asOf, undefined, sql`select user_id from changed`)}) r where ${isActivity('r')}`;
 }
+
+type ActivityRow = { account_id: string; recent: number; earlier: number; weeks: number[]; active_users: number };
 
 /**
  * The distinct (account, user) pairs with activity in the account on each day of `window`, with
- * identity links and memberships as of the end of `asOf`: from the kept account activity once the
- * project's is filled, else from each day's rows (cached per day).
- *
- * @example
- * const pairs = await activePairs(db, cache, projectId, { window: windowOf('2026-03-31', 30), asOf: '2026-03-31' });
- * activeUsersPerAccount(pairs, windowOf('2026-03-31', 30)); // domain/segments/account-activity.ts
+ * identity links and memberships as of the end of `asOf`, from each day's rows (cached per day).
  */
-export async function activePairs(db: Kysely<Database>, cache: FigureCache, projectId: string, { window, asOf }: { window: { from: string; to: string }; asOf: string }): Promise<ActivePairs> {
-  if (await activeDaysKept(db, projectId)) return keptActivePairs(db, projectId, window, asOf);
+async function activePairs(db: Kysely<Database>, cache: FigureCache, projectId: string, { window, asOf }: { window: { from: string; to: string }; asOf: string }): Promise<ActivePairs> {
   const days = daysBetween(window.from, window.to);
   const parts = await pairsByDay(db, cache, projectId, asOf, days);
   const accounts = inOneNumbering(parts.map((part) => part.accounts));
@@ -78,11 +60,44 @@ export async function activePairs(db: Kysely<Database>, cache: FigureCache, proj
 }
 
 /**
+ * What the accounts' active pairs add up to as of a day (domain/segments/account-activity.ts
+ * `accountActivitySummary`): added up in SQL from the kept account activity once the project's is
+ * filled (figure-sql/account-activity.ts), else from each day's pairs (cached per day).
+ *
+ * @example
+ * const activity = await accountActivity(db, cache, projectId, '2026-03-31', thresholds);
+ * activity.activeNow.get('acme'); // distinct users active in acme in the 30 days to 2026-03-31
+ */
+export async function accountActivity(db: Kysely<Database>, cache: FigureCache, projectId: string, asOf: string, t: SegmentThresholds): Promise<AccountActivitySummary> {
+  const before = addDays(asOf, -30);
+  if (await activeDaysKept(db, projectId)) {
+    const counts = (window: { from: string; to: string }, day: string, blocks: { period: number; weeks: number }) =>
+      sql<ActivityRow>`${accountActivityCounts(keptPairs(projectId, window, day), day, blocks, windowOf(day, 30))}`.execute(db);
+    const [now, then] = await Promise.all([
+      counts(windowOf(asOf, activityDays(t)), asOf, { period: t.usageDropPeriodDays, weeks: t.weeklyActiveWeeks }),
+      counts(windowOf(before, 30), before, { period: 30, weeks: 0 }),
+    ]);
+    const users = (rows: ActivityRow[]) => new Map(rows.filter((row) => row.active_users > 0).map((row) => [row.account_id, row.active_users]));
+    return {
+      activity: new Map(now.rows.map((row) => [row.account_id, { recent: row.recent, earlier: row.earlier, weeks: new Set(row.weeks) }])),
+      activeNow: users(now.rows),
+      activeBefore: users(then.rows),
+    };
+  }
+  const [pairsNow, pairsBefore] = await Promise.all([
+    activePairs(db, cache, projectId, { window: windowOf(asOf, activityDays(t)), asOf }),
+    // The days before keep their own parts only where a link or join since changed who they belong to.
+    sameAttribution(db, projectId, before, asOf).then((same) => activePairs(db, cache, projectId, { window: windowOf(before, 30), asOf: same ? asOf : before })),
+  ]);
+  return accountActivitySummary({ asOf: pairsNow, before: pairsBefore }, asOf, t);
+}
+
+/**
  * Whether events up to `earlier` belong to the same users and accounts as of `earlier` as as of
  * `later`: no identity link or membership starts in between. Then figures as of `earlier` can
  * reuse the day parts kept as of `later`.
  */
-export async function sameAttribution(db: Kysely<Database>, projectId: string, earlier: string, later: string): Promise<boolean> {
+async function sameAttribution(db: Kysely<Database>, projectId: string, earlier: string, later: string): Promise<boolean> {
   const result = await sql<{ changed: boolean }>`
     select exists (select 1 from memberships where project_id = ${projectId} and joined_at >= ${endOfDay(earlier)} and joined_at < ${endOfDay(later)})
         or exists (select 1 from identity_links where project_id = ${projectId} and link_day > ${earlier}::date and link_day <= ${later}::date) as changed`.execute(db);

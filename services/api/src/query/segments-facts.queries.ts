@@ -2,12 +2,11 @@ import type { Kysely } from 'kysely';
 import type { ScoreModel, SegmentThresholds } from '@uptake/protocol';
 import type { Database } from '../db/database.ts';
 import { addDays, windowOf } from '../domain/days.ts';
-import { activityDays } from '../domain/segments/account-activity.ts';
 import { buildSegmentFacts } from '../domain/segments/build-facts.ts';
 import type { SegmentFacts } from '../domain/segments/facts.ts';
 import { seatsOfAccounts } from './account-seats.queries.ts';
 import { accountsSeen } from './accounts-seen.queries.ts';
-import { activePairs, sameAttribution } from './active-pairs.queries.ts';
+import { accountActivity } from './active-pairs.queries.ts';
 import { activityHistoryRows } from './activity-history.queries.ts';
 import type { FigureCache } from './figure-cache.ts';
 import { findHealthModel } from './health-models.queries.ts';
@@ -42,7 +41,7 @@ export async function segmentFacts(
   return cache.get(projectId, `segment-facts:${model.version}:${asOf}:${JSON.stringify(t)}:health-${healthModel.version}`, async () => {
     const before = addDays(asOf, -30);
     const npsWindow = windowOf(asOf, t.npsWindowDays);
-    const [userTraits, accountTraits, history, userScores, accountScores, userNps, accountNps, seen, seatsNow, seatsBefore, pairsNow, pairsBefore] = await Promise.all([
+    const [userTraits, accountTraits, history, userScores, accountScores, userNps, accountNps, seen, seatsNow, seatsBefore, activity] = await Promise.all([
       traitsAsOf(db, projectId, 'users', USER_FACT_TRAITS, asOf),
       traitsAsOf(db, projectId, 'accounts', ACCOUNT_FACT_TRAITS, asOf),
       activityHistoryRows(db, projectId, asOf),
@@ -53,9 +52,7 @@ export async function segmentFacts(
       accountsSeen(db, projectId, asOf),
       seatsOfAccounts(db, projectId, asOf),
       seatsOfAccounts(db, projectId, before),
-      activePairs(db, cache, projectId, { window: windowOf(asOf, activityDays(t)), asOf }),
-      // The days before keep their own parts only where a link or join since changed who they belong to.
-      sameAttribution(db, projectId, before, asOf).then((same) => activePairs(db, cache, projectId, { window: windowOf(before, 30), asOf: same ? asOf : before })),
+      accountActivity(db, cache, projectId, asOf, t),
     ]);
     const facts = buildSegmentFacts({
       asOf,
@@ -67,7 +64,7 @@ export async function segmentFacts(
       accountNps,
       accountsSeen: seen,
       seats: { asOf: seatsNow, before: seatsBefore },
-      activity: { asOf: pairsNow, before: pairsBefore },
+      activity,
     });
     const health = await healthOfAccounts(db, cache, projectId, healthModel, model, facts);
     for (const account of facts.accounts) {

@@ -12,6 +12,9 @@ import { latestAnswerPerUser } from '../../src/domain/nps.ts';
 import { cappedDailyCount, countsTowardScore, featureWeight } from '../../src/domain/score.ts';
 import { cappedDailyCounts, latestNpsPerUser } from '../../src/figure-sql/figures.ts';
 import { activeCountChanges } from '../../src/figure-sql/active-counts.ts';
+import { accountActivityCounts } from '../../src/figure-sql/account-activity.ts';
+import { accountActivityOf, activeUsersPerAccount } from '../../src/domain/segments/account-activity.ts';
+import { windowOf } from '../../src/domain/days.ts';
 import { activeSeriesOfDays } from '../../src/domain/active-series.ts';
 import { addDays, daysBetween } from '../../src/domain/days.ts';
 import { testDatabaseKinds } from '../support/databases.ts';
@@ -116,6 +119,42 @@ describe.each(testDatabaseKinds)('figure SQL against the domain definitions on %
         expect([...got.keys()].every((day) => daysBetween(from, to).includes(day))).toBe(true);
       }),
       { numRuns: 25 },
+    );
+  });
+
+  it('adds up active pairs per account as accountActivityOf and activeUsersPerAccount do', async () => {
+    const asOf = '2026-03-31';
+    const pairArb = fc.record({ account: fc.constantFrom('acme', 'beta', 'corp'), user: fc.constantFrom('u1', 'u2', 'u3', 'u4'), back: fc.integer({ min: -5, max: 70 }) });
+    const blocks = fc.record({ period: fc.integer({ min: 1, max: 35 }), weeks: fc.integer({ min: 0, max: 9 }) });
+    await fc.assert(
+      fc.asyncProperty(fc.array(pairArb, { maxLength: 40 }), blocks, fc.integer({ min: 1, max: 40 }), async (drawn, { period, weeks }, activeDays) => {
+        const pairs = [...new Map(drawn.map((p) => [`${p.account}:${p.user}:${p.back}`, { account: p.account, user: p.user, day: addDays(asOf, -p.back) }])).values()];
+        const window = windowOf(asOf, activeDays);
+        const input = sql`select * from unnest(${pairs.map((p) => p.account)}::text[], ${pairs.map((p) => p.user)}::text[], ${pairs.map((p) => p.day)}::date[]) as p(account_id, user_id, day)`;
+        const result = await sql<{ account_id: string; recent: number; earlier: number; weeks: number[]; active_users: number }>`
+          select * from (${accountActivityCounts(input, asOf, { period, weeks }, window)}) c`.execute(t.app.store.db);
+        // The domain form over the same pairs, one day per entry.
+        const accountIds = [...new Set(pairs.map((p) => p.account))];
+        const userIds = [...new Set(pairs.map((p) => p.user))];
+        const numbered = {
+          accountIds,
+          userIds,
+          days: pairs.map((p) => ({ day: p.day, accounts: [accountIds.indexOf(p.account)], users: [userIds.indexOf(p.user)] })),
+        };
+        const activity = accountActivityOf({ pairs: numbered, asOf, period, weeks });
+        const users = activeUsersPerAccount(numbered, window);
+        for (const accountId of ['acme', 'beta', 'corp']) {
+          const got = result.rows.find((row) => row.account_id === accountId);
+          const want = activity.get(accountId);
+          expect({ recent: got?.recent ?? 0, earlier: got?.earlier ?? 0, weeks: [...(got?.weeks ?? [])].sort() }, accountId).toEqual({
+            recent: want?.recent ?? 0,
+            earlier: want?.earlier ?? 0,
+            weeks: [...(want?.weeks ?? [])].sort(),
+          });
+          expect(got?.active_users ?? 0, accountId).toBe(users.get(accountId) ?? 0);
+        }
+      }),
+      { numRuns: 40 },
     );
   });
 });

@@ -1,5 +1,5 @@
 import type { SegmentThresholds } from '@uptake/protocol';
-import { dayCount } from '../days.ts';
+import { addDays, dayCount, windowOf } from '../days.ts';
 
 /**
  * One day's distinct (account, user) pairs with activity in the account, ids as small numbers
@@ -67,4 +67,24 @@ export function accountActivityOf({ pairs, asOf, period, weeks }: { pairs: Activ
     }
   }
   return new Map([...byNumber].map(([account, activity]) => [pairs.accountIds[account]!, activity]));
+}
+
+/**
+ * What the account facts read of the active pairs (build-facts.ts): per account its activity to
+ * `asOf` (`accountActivityOf`; an account without an entry had none), and its distinct active
+ * users in the 30 days to `asOf` and in the 30 days to 30 days before (`activeUsersPerAccount`).
+ */
+export type AccountActivitySummary = { activity: ReadonlyMap<string, AccountActivity>; activeNow: ReadonlyMap<string, number>; activeBefore: ReadonlyMap<string, number> };
+
+/**
+ * The summary from active pairs with links and joins as of `asOf` over (at least) the
+ * `activityDays` to it, and over the 30 days to 30 days before with links and joins as of then.
+ * (figure-sql/account-activity.ts is the same in SQL, for pairs kept in the database.)
+ */
+export function accountActivitySummary(pairs: { asOf: ActivePairs; before: ActivePairs }, asOf: string, t: Pick<SegmentThresholds, 'usageDropPeriodDays' | 'weeklyActiveWeeks'>): AccountActivitySummary {
+  return {
+    activity: accountActivityOf({ pairs: pairs.asOf, asOf, period: t.usageDropPeriodDays, weeks: t.weeklyActiveWeeks }),
+    activeNow: activeUsersPerAccount(pairs.asOf, windowOf(asOf, 30)),
+    activeBefore: activeUsersPerAccount(pairs.before, windowOf(addDays(asOf, -30), 30)),
+  };
 }

@@ -1,9 +1,9 @@
 import type { SegmentThresholds } from '@uptake/protocol';
-import { addDays, traitDay, windowOf } from '../days.ts';
+import { traitDay, windowOf } from '../days.ts';
 import { npsCategory, npsOf } from '../nps.ts';
 import { percentileOf } from '../score.ts';
 import { utilisationChange, utilisationOf } from '../utilisation.ts';
-import { accountActivityOf, activeUsersPerAccount, type ActivePairs } from './account-activity.ts';
+import type { AccountActivitySummary } from './account-activity.ts';
 import type { AccountFacts, SegmentFacts, UserFacts } from './facts.ts';
 import { historyOf, type History, type HistoryRows } from './fold-history.ts';
 
@@ -36,11 +36,8 @@ export type FactRows = {
   accountsSeen: ReadonlyArray<{ accountId: string; firstDay: string }>;
   /** Seats as of `asOf` and as of 30 days before. */
   seats: { asOf: readonly SeatsRow[]; before: readonly SeatsRow[] };
-  /**
-   * Active pairs with links and joins as of `asOf`, over (at least) the `activityDays` to it; and
-   * over the 30 days to 30 days before, with links and joins as of then.
-   */
-  activity: { asOf: ActivePairs; before: ActivePairs };
+  /** What the accounts' active pairs add up to (account-activity.ts `accountActivitySummary`). */
+  activity: AccountActivitySummary;
 };
 
 const byId = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
@@ -89,10 +86,7 @@ export function quietChampionsOf(members: ReadonlyArray<{ userId: string; lastAc
 
 function accountFactsOf(rows: FactRows, history: History): AccountFacts[] {
   const { asOf, thresholds: t, traits, scores } = rows;
-  const before = addDays(asOf, -30);
-  const activityOf = accountActivityOf({ pairs: rows.activity.asOf, asOf, period: t.usageDropPeriodDays, weeks: t.weeklyActiveWeeks });
-  const activeNow = activeUsersPerAccount(rows.activity.asOf, windowOf(asOf, 30));
-  const activeBefore = activeUsersPerAccount(rows.activity.before, windowOf(before, 30));
+  const { activity: activityOf, activeNow, activeBefore } = rows.activity;
   const seatsNow = new Map(rows.seats.asOf.map((row) => [row.accountId, row.seats]));
   const seatsBefore = new Map(rows.seats.before.map((row) => [row.accountId, row.seats]));
   const nps = npsByAccount(rows.accountNps);

@@ -10,6 +10,7 @@ import type { SegmentThresholds } from '@uptake/protocol';
 import { addDays, traitDay } from '../../../src/domain/days.ts';
 import { npsCategory, npsOf } from '../../../src/domain/nps.ts';
 import { percentileOf } from '../../../src/domain/score.ts';
+import { accountActivitySummary } from '../../../src/domain/segments/account-activity.ts';
 import { buildSegmentFacts, type FactRows, type ScoresOf } from '../../../src/domain/segments/build-facts.ts';
 import type { AccountFacts, SegmentFacts, UserFacts } from '../../../src/domain/segments/facts.ts';
 import { DEFAULT_SEGMENT_THRESHOLDS } from '../../../src/domain/segments/thresholds.ts';
@@ -67,11 +68,15 @@ describe('segment fact builder', () => {
       { accountId: 'acme', firstDay: '2026-01-10' },
     ],
     seats: { asOf: [{ accountId: 'acme', seats: 4 }], before: [{ accountId: 'acme', seats: 2 }] },
-    activity: {
-      // acme: u1 0, 1 and 6 days back (3 user-days, week 0); 31 days back and u2 30 back: the period before, past week 3.
-      asOf: numberedPairs([pair('2026-03-31', 'acme', 'u1'), pair('2026-03-30', 'acme', 'u1'), pair('2026-03-25', 'acme', 'u1'), pair('2026-03-01', 'acme', 'u2'), pair('2026-02-28', 'acme', 'u1')]),
-      before: numberedPairs([pair('2026-02-15', 'acme', 'u1'), pair('2026-03-01', 'acme', 'u2'), pair('2026-01-30', 'acme', 'u3')]),
-    },
+    activity: accountActivitySummary(
+      {
+        // acme: u1 0, 1 and 6 days back (3 user-days, week 0); 31 days back and u2 30 back: the period before, past week 3.
+        asOf: numberedPairs([pair('2026-03-31', 'acme', 'u1'), pair('2026-03-30', 'acme', 'u1'), pair('2026-03-25', 'acme', 'u1'), pair('2026-03-01', 'acme', 'u2'), pair('2026-02-28', 'acme', 'u1')]),
+        before: numberedPairs([pair('2026-02-15', 'acme', 'u1'), pair('2026-03-01', 'acme', 'u2'), pair('2026-01-30', 'acme', 'u3')]),
+      },
+      AS_OF,
+      t,
+    ),
   });
   const expected = {
     asOf: AS_OF,
@@ -145,7 +150,7 @@ describe('segment fact builder', () => {
       accountNps: [],
       accountsSeen: [{ accountId: 'solo', firstDay: '2026-03-31' }],
       seats: { asOf: [], before: [] },
-      activity: { asOf: numberedPairs([]), before: numberedPairs([]) },
+      activity: accountActivitySummary({ asOf: numberedPairs([]), before: numberedPairs([]) }, AS_OF, DEFAULT_SEGMENT_THRESHOLDS),
     });
     expect(plain(facts)).toEqual({
       asOf: AS_OF,
@@ -224,10 +229,14 @@ function factRows(project: Project, form: 'spans' | 'days', order: number): Fact
       asOf: entries(project.seats).map(([accountId, seats]) => ({ accountId, seats })),
       before: entries(project.seatsBefore).map(([accountId, seats]) => ({ accountId, seats })),
     },
-    activity: {
-      asOf: numberedPairs(activePairsOfEvents(project.events, project.joined), order + 5),
-      before: numberedPairs(activePairsOfEvents(project.events, project.joinedBefore), order + 6),
-    },
+    activity: accountActivitySummary(
+      {
+        asOf: numberedPairs(activePairsOfEvents(project.events, project.joined), order + 5),
+        before: numberedPairs(activePairsOfEvents(project.events, project.joinedBefore), order + 6),
+      },
+      AS_OF,
+      project.thresholds,
+    ),
   };
 }
 
@@ -314,9 +323,11 @@ describe('segment fact builder on generated projects', () => {
         const after = (day: string) => extra.map((e, index) => ({ ...e, day: addDays(day, 1 + (index % 9)) }));
         const pairs = (events: DayEvent[], joined: Membership[], salt: number) => numberedPairs(activePairsOfEvents(events, joined), order + salt);
         const upToBefore = project.events.filter((e) => e.day <= BEFORE);
+        const now = pairs(project.events, project.joined, 0);
+        const summary = (asOf: typeof now, before: typeof now) => accountActivitySummary({ asOf, before }, AS_OF, project.thresholds);
         const variants: FactRows[] = [
-          { ...rows, activity: { asOf: pairs([...project.events, ...after(AS_OF)], project.joined, 1), before: pairs([...project.events, ...after(BEFORE)], project.joinedBefore, 2) } },
-          { ...rows, activity: { asOf: rows.activity.asOf, before: pairs(upToBefore, project.joinedBefore, 3) } },
+          { ...rows, activity: summary(pairs([...project.events, ...after(AS_OF)], project.joined, 1), pairs([...project.events, ...after(BEFORE)], project.joinedBefore, 2)) },
+          { ...rows, activity: summary(now, pairs(upToBefore, project.joinedBefore, 3)) },
         ];
         const facts = plain(buildSegmentFacts(rows));
         for (const variant of variants) expect(plain(buildSegmentFacts(variant))).toEqual(facts);
