@@ -3,7 +3,7 @@ import type { SegmentThresholds } from '@uptake/protocol';
 import type { Database } from '../db/database.ts';
 import { addDays, daysBetween, windowOf } from '../domain/days.ts';
 import { accountActivitySummary, activityDays, type AccountActivitySummary, type ActivePairs } from '../domain/segments/account-activity.ts';
-import { accountActivityCounts } from '../figure-sql/account-activity.ts';
+import { accountActivityCounts, weeksOfMask } from '../figure-sql/account-activity.ts';
 import { accountRows, endOfDay, isActivity, membersKeptDiffer } from '../figure-sql/activity-rows.ts';
 import type { FigureCache } from './figure-cache.ts';
 import { inOneNumbering, numberOf, type NumberedIds } from './id-numbers.ts';
@@ -45,7 +45,7 @@ function keptPairs(projectId: string, window: { from: string; to: string }, asOf
     select distinct r.account_id, r.user_id, r.day from (${accountRows(projectId, window, asOf, undefined, sql`select user_id from changed`)}) r where ${isActivity('r')}`;
 }
 
-type ActivityRow = { account_id: string; recent: number; earlier: number; weeks: number[]; active_users: number };
+type ActivityRow = { account_id: string; recent: number; earlier: number; weeks: number; active_users: number };
 
 /**
  * The distinct (account, user) pairs with activity in the account on each day of `window`, with
@@ -79,7 +79,7 @@ export async function accountActivity(db: Kysely<Database>, cache: FigureCache, 
     ]);
     const users = (rows: ActivityRow[]) => new Map(rows.filter((row) => row.active_users > 0).map((row) => [row.account_id, row.active_users]));
     return {
-      activity: new Map(now.rows.map((row) => [row.account_id, { recent: row.recent, earlier: row.earlier, weeks: new Set(row.weeks) }])),
+      activity: new Map(now.rows.map((row) => [row.account_id, { recent: row.recent, earlier: row.earlier, weeks: weeksOfMask(row.weeks) }])),
       activeNow: users(now.rows),
       activeBefore: users(then.rows),
     };
