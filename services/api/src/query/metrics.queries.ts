@@ -24,7 +24,7 @@ export function activeUsersOfDays(db: Kysely<Database>, cache: FigureCache, proj
 }
 
 /** Whether a project's kept activity is complete (derived/active-days.ts); else its series comes from the per-day counts. */
-async function activeDaysKept(db: Kysely<Database>, projectId: string): Promise<boolean> {
+export async function activeDaysKept(db: Kysely<Database>, projectId: string): Promise<boolean> {
   return (await db.selectFrom('active_day_projects').select('project_id').where('project_id', '=', projectId).executeTakeFirst()) !== undefined;
 }
 
