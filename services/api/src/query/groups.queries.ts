@@ -5,7 +5,7 @@ import { windowOf } from '../domain/days.ts';
 import { groupFigures, groupKeyOf, type GroupFigures } from '../domain/groups.ts';
 import { featureLabel, featureWeight } from '../domain/score.ts';
 import { historyOf, type History } from '../domain/segments/fold-history.ts';
-import { activityHistoryRows } from './activity-history.queries.ts';
+import { accountMembersAsOf, activityHistoryRows } from './activity-history.queries.ts';
 import { accountRows, isActivity, userRows, usersKeptDiffer } from '../figure-sql/activity-rows.ts';
 import type { FigureCache } from './figure-cache.ts';
 import { cappedDailyCounts } from '../figure-sql/figures.ts';
@@ -70,7 +70,7 @@ export function scoresByGroup(
     const [memberIds, active, traits] = await Promise.all([
       accountId === undefined
         ? userScoreTable(db, cache, projectId, model, asOf).then((table) => [...table.byId.keys()])
-        : membershipHistory(db, projectId, asOf).then((history) => [...(history.members.get(accountId)?.keys() ?? [])]),
+        : accountMembersAsOf(db, projectId, accountId, asOf),
       accountId === undefined
         ? activeUsersOfWindow(db, projectId, window)
         : sql<{ user_id: string }>`select distinct r.user_id from (${rows}) r where ${isActivity('r')}`.execute(db).then((result) => result.rows.map((row) => row.user_id)),

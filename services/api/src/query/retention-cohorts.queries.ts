@@ -5,7 +5,7 @@ import { cohortsOfCounts, retentionCohorts, type CohortCount, type CohortPeriod,
 import { accountRows, isActivity, userRows, usersKeptDiffer } from '../figure-sql/activity-rows.ts';
 import { cohortCounts } from '../figure-sql/retention-cohorts.ts';
 import type { FigureCache } from './figure-cache.ts';
-import { membershipHistory } from './groups.queries.ts';
+import { accountMembersAsOf } from './activity-history.queries.ts';
 import { inOneNumbering } from './id-numbers.ts';
 import { activeDaysKept, activeUsersOfDays } from './metrics.queries.ts';
 
@@ -34,7 +34,7 @@ async function activeDaysOf(db: Kysely<Database>, cache: FigureCache, projectId:
 /**
  * Rows `(user_id, first_day)` whose least per user is their first-seen day as of the end of
  * `asOf`: the first day of their own events (user_first_seen) and of each anonymousId linked to
- * them by then (its event_spans), as the history the segment facts fold says (`membershipHistory`).
+ * them by then (its event_spans), as the history the segment facts fold says (query/groups.queries.ts `membershipHistory`).
  */
 function firstSeenRows(projectId: string, asOf: string) {
   return sql`
@@ -68,11 +68,12 @@ async function keptRetention(db: Kysely<Database>, projectId: string, range: { b
 
 /**
  * Retention cohorts (domain/retention-cohorts.ts `retentionCohorts`) as of `to`: the users first
- * seen in from … to (first seen in the project, from the whole history the segment facts fold too; with `accountId`,
+ * seen in from … to (first seen in the project, as the whole history the segment facts fold says; with `accountId`,
  * only the account's users, and only activity in the account's events counts). The project's
  * are read from the kept active days once they are filled (not cached: exact at every call);
  * else, and an account's, computed from the per-day counts and cached until the project stores
- * new events.
+ * new events. First-seen days come from user_first_seen and the linked anonymousIds' spans, an
+ * account's members from its own spans (`accountMembersAsOf`): never the whole history.
  *
  * @example
  * await retention(db, cache, projectId, { by: 'week', from: '2026-01-05', to: '2026-03-29' })
@@ -86,11 +87,15 @@ export async function retention(
   const { by, from, to, accountId } = range;
   if (accountId === undefined && (await activeDaysKept(db, projectId))) return keptRetention(db, projectId, { by, from, to });
   return cache.get(projectId, `retention:${JSON.stringify([by, from, to, accountId ?? null])}`, async () => {
-    const [history, activeDays] = await Promise.all([membershipHistory(db, projectId, to), activeDaysOf(db, cache, projectId, range)]);
-    // An account nobody had joined by then has no users, not everyone.
-    const members = accountId === undefined ? undefined : (history.members.get(accountId) ?? new Map<string, unknown>());
-    const firstSeen = new Map<string, string>();
-    for (const [userId, user] of history.users) if (members === undefined || members.has(userId)) firstSeen.set(userId, user.firstSeen);
+    const firstSeenOf = async () => {
+      // An account nobody had joined by then has no users, not everyone.
+      const members = accountId === undefined ? undefined : await accountMembersAsOf(db, projectId, accountId, to);
+      return sql<{ user_id: string; first_day: string }>`
+        select f.user_id, min(f.first_day)::text as first_day from (${firstSeenRows(projectId, to)}) f
+        ${members === undefined ? sql`` : sql`where f.user_id = any(${members}::text[])`} group by f.user_id`.execute(db);
+    };
+    const [seen, activeDays] = await Promise.all([firstSeenOf(), activeDaysOf(db, cache, projectId, range)]);
+    const firstSeen = new Map(seen.rows.map((row) => [row.user_id, row.first_day]));
     return retentionCohorts({ by, from, to, firstSeen, activeDays });
   });
 }
