@@ -90,11 +90,14 @@ export function scoresByGroup(
       }
       return number;
     });
+    // Summed per user and feature first, then per group: the join then meets one row per user and
+    // feature, matched bytewise (collate "C": the same equality, without sorting by the locale's order).
     const counts = await sql<{ group_number: number; event: string; count: number }>`
-      select g.n as group_number, c.event, sum(c.capped)::float8 as count
-      from (${cappedDailyCounts(model, rows)}) c
-      join unnest(${members.map((member) => member.userId)}::text[], ${groupNumbers}::int[]) as g(user_id, n) on g.user_id = c.user_id
-      group by g.n, c.event`.execute(db);
+      select g.n as group_number, u.event, sum(u.count)::float8 as count from (
+        select c.user_id, c.event, sum(c.capped) as count from (${cappedDailyCounts(model, rows)}) c group by c.user_id, c.event
+      ) u
+      join unnest(${members.map((member) => member.userId)}::text[], ${groupNumbers}::int[]) as g(user_id, n) on g.user_id = u.user_id collate "C"
+      group by g.n, u.event`.execute(db);
     const points = counts.rows.map((row) => ({ userId: standIns[row.group_number]!, event: row.event, label: featureLabel(model, row.event), points: featureWeight(model, row.event) * row.count }));
     return { window, groups: groupFigures(members, points) };
   });
