@@ -4,23 +4,13 @@ import type { Database } from '../db/database.ts';
 import { windowOf } from '../domain/days.ts';
 import { groupFigures, groupKeyOf, type GroupFigures } from '../domain/groups.ts';
 import { featureLabel, featureWeight } from '../domain/score.ts';
-import { historyOf, type History } from '../domain/segments/fold-history.ts';
-import { accountMembersAsOf, activityHistoryRows } from './activity-history.queries.ts';
+import { accountMembersAsOf } from './activity-history.queries.ts';
 import { accountRows, isActivity, userRows, usersKeptDiffer } from '../figure-sql/activity-rows.ts';
 import type { FigureCache } from './figure-cache.ts';
 import { cappedDailyCounts } from '../figure-sql/figures.ts';
 import { activeDaysKept } from './metrics.queries.ts';
 import { userScoreTable } from './scores.queries.ts';
 import { traitsAsOf } from './traits-as-of.queries.ts';
-
-/**
- * Who had been seen by the end of a day, when, and who belonged to each account then: the whole
- * history the segment facts fold (domain/segments/fold-history.ts `historyOf` over
- * `activityHistoryRows`), without the rest of the facts.
- */
-export async function membershipHistory(db: Kysely<Database>, projectId: string, asOf: string): Promise<History> {
-  return historyOf(await activityHistoryRows(db, projectId, asOf));
-}
 
 export type GroupsAnswer = { window: { from: string; to: string }; groups: GroupFigures[] };
 
