@@ -49,15 +49,6 @@ export function groupValueOf(trait: unknown): GroupValue | null {
 /** A key telling values of different types apart ("1" vs 1 vs true). */
 const keyOf = (value: GroupValue | null) => (value === null ? 'missing' : `${typeof value}:${String(value)}`);
 
-/**
- * The key of the group a trait value puts a user in (`groupValueOf`): users with equal keys are in
- * one group, so a query may sum a group's points before `groupFigures` does.
- *
- * @example
- * groupKeyOf('1') === groupKeyOf(1) // false
- */
-export const groupKeyOf = (trait: unknown): string => keyOf(groupValueOf(trait));
-
 function compareValues(a: GroupValue | null, b: GroupValue | null): number {
   if (a === b) return 0;
   if (a === null) return 1;
@@ -83,7 +74,7 @@ export function groupFigures(members: readonly GroupMemberInput[], points: reado
   for (const member of members) {
     if (groupOfUser.has(member.userId)) continue;
     const value = groupValueOf(member.trait);
-    const key = groupKeyOf(member.trait);
+    const key = keyOf(value);
     let group = groups.get(key);
     if (!group) {
       group = { value, users: 0, activeUsers: 0, score: 0, features: new Map() };

@@ -2,7 +2,7 @@ import { sql, type Kysely } from 'kysely';
 import type { ScoreModel } from '@uptake/protocol';
 import type { Database } from '../db/database.ts';
 import { windowOf } from '../domain/days.ts';
-import { groupFigures, groupKeyOf, type GroupFigures } from '../domain/groups.ts';
+import { groupFigures, type GroupFigures } from '../domain/groups.ts';
 import { featureLabel, featureWeight } from '../domain/score.ts';
 import { accountMembersAsOf } from './activity-history.queries.ts';
 import { accountRows, isActivity, userRows, usersKeptDiffer } from '../figure-sql/activity-rows.ts';
@@ -39,9 +39,7 @@ async function activeUsersOfWindow(db: Kysely<Database>, projectId: string, wind
  * Scores by group (domain/groups.ts `groupFigures`) as of a day under a model: the users of one
  * account (everyone with an event belonging to it, as `GET /v1/accounts/:id/users` lists them) with
  * their points in the account's events, or every user seen with their own scores; grouped by the
- * user trait `trait` as of the day. The points are summed per group and feature in SQL (users
- * numbered by their group, `groupKeyOf`), so only those sums leave the database; `groupFigures`
- * gets each as the points of one member of the group. Cached until the project stores new events.
+ * user trait `trait` as of the day. Cached until the project stores new events.
  *
  * @example
  * await scoresByGroup(db, cache, projectId, model, { trait: 'role', asOf: '2026-03-31', accountId: 'acme' })
@@ -57,7 +55,7 @@ export function scoresByGroup(
   return cache.get(projectId, `groups:${JSON.stringify([accountId ?? null, trait, model.version, asOf])}`, async () => {
     const window = windowOf(asOf, model.windowDays);
     const rows = accountId === undefined ? userRows(projectId, window, asOf) : accountRows(projectId, window, asOf, accountId);
-    const [memberIds, active, traits] = await Promise.all([
+    const [memberIds, active, traits, counts] = await Promise.all([
       accountId === undefined
         ? userScoreTable(db, cache, projectId, model, asOf).then((table) => [...table.byId.keys()])
         : accountMembersAsOf(db, projectId, accountId, asOf),
@@ -65,30 +63,20 @@ export function scoresByGroup(
         ? activeUsersOfWindow(db, projectId, window)
         : sql<{ user_id: string }>`select distinct r.user_id from (${rows}) r where ${isActivity('r')}`.execute(db).then((result) => result.rows.map((row) => row.user_id)),
       traitsAsOf(db, projectId, 'users', [trait], asOf),
+      // One row per feature with every user's count in two arrays: a row per user and feature
+      // would cost more to send and read than to compute.
+      sql<{ event: string; users: string[]; counts: number[] }>`
+        select u.event, array_agg(u.user_id) as users, array_agg(u.count) as counts from (
+          select c.user_id, c.event, sum(c.capped)::float8 as count from (${cappedDailyCounts(model, rows)}) c group by c.user_id, c.event
+        ) u group by u.event`.execute(db),
     ]);
     const activeIds = new Set(active);
     const members = memberIds.map((userId) => ({ userId, trait: traits.get(userId)?.[trait], active: activeIds.has(userId) }));
-    // Each group's number and one member standing for it.
-    const numbers = new Map<string, number>();
-    const standIns: string[] = [];
-    const groupNumbers = members.map((member) => {
-      const key = groupKeyOf(member.trait);
-      let number = numbers.get(key);
-      if (number === undefined) {
-        numbers.set(key, (number = standIns.length));
-        standIns.push(member.userId);
-      }
-      return number;
+    const points = counts.rows.flatMap((row) => {
+      const label = featureLabel(model, row.event);
+      const weight = featureWeight(model, row.event);
+      return row.users.map((userId, index) => ({ userId, event: row.event, label, points: weight * Number(row.counts[index]) }));
     });
-    // Summed per user and feature first, then per group: the join then meets one row per user and
-    // feature, matched bytewise (collate "C": the same equality, without sorting by the locale's order).
-    const counts = await sql<{ group_number: number; event: string; count: number }>`
-      select g.n as group_number, u.event, sum(u.count)::float8 as count from (
-        select c.user_id, c.event, sum(c.capped) as count from (${cappedDailyCounts(model, rows)}) c group by c.user_id, c.event
-      ) u
-      join unnest(${members.map((member) => member.userId)}::text[], ${groupNumbers}::int[]) as g(user_id, n) on g.user_id = u.user_id collate "C"
-      group by g.n, u.event`.execute(db);
-    const points = counts.rows.map((row) => ({ userId: standIns[row.group_number]!, event: row.event, label: featureLabel(model, row.event), points: featureWeight(model, row.event) * row.count }));
     return { window, groups: groupFigures(members, points) };
   });
 }
