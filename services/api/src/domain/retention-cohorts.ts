@@ -36,6 +36,89 @@ export type RetentionCohort = {
 };
 
 /**
+ * A count of a cohort's users (cohorts start at the period of their users' first-seen day):
+ * `period` null, the cohort's size; else the users of the cohort active on some day in
+ * `from` … `to` of the period starting at `period` (a period from the cohort's own on).
+ */
+export type CohortCount = { cohort: string; period: string | null; users: number };
+
+type CohortInput = {
+  by: CohortPeriod;
+  from: string;
+  to: string;
+  firstSeen: ReadonlyMap<string, string>;
+  activeDays: ReadonlyMap<string, Iterable<string>>;
+};
+
+/**
+ * The counts the cohorts are made of (`cohortsOfCounts`): each cohort's size and, per later
+ * period, its users active in it. Only users first seen and days in `from` … `to` count
+ * (figure-sql/retention-cohorts.ts is the SQL form).
+ *
+ * @example
+ * cohortCounts({ by: 'week', from: '2026-11-02', to: '2026-11-15', firstSeen: new Map([['u1', '2026-11-03']]), activeDays: new Map([['u1', ['2026-11-10']]]) })
+ * // [{ cohort: '2026-11-02', period: null, users: 1 }, { cohort: '2026-11-02', period: '2026-11-09', users: 1 }]
+ */
+export function cohortCounts(input: CohortInput): CohortCount[] {
+  const { by, from, to } = input;
+  const sizes = new Map<string, number>();
+  const active = new Map<string, number>(); // JSON [cohort, period] → users
+  for (const [userId, day] of input.firstSeen) {
+    if (day < from || day > to) continue;
+    const cohort = periodStart(day, by);
+    sizes.set(cohort, (sizes.get(cohort) ?? 0) + 1);
+    const periods = new Set<string>();
+    for (const activeDay of input.activeDays.get(userId) ?? []) {
+      if (activeDay < from || activeDay > to) continue;
+      const period = periodStart(activeDay, by);
+      if (period >= cohort) periods.add(period);
+    }
+    for (const period of periods) {
+      const key = JSON.stringify([cohort, period]);
+      active.set(key, (active.get(key) ?? 0) + 1);
+    }
+  }
+  return [
+    ...[...sizes].map(([cohort, users]) => ({ cohort, period: null, users })),
+    ...[...active].map(([key, users]) => {
+      const [cohort, period] = JSON.parse(key) as [string, string];
+      return { cohort, period, users };
+    }),
+  ];
+}
+
+/**
+ * The cohorts of `cohortCounts`' counts, in from … to: by the period of their users' first-seen
+ * day, oldest first (periods nobody was first seen in are left out). Each cohort lists its own
+ * period (0) and every later one starting by `to`, with its active users (0 where no count says
+ * otherwise) and their share of the cohort (a ratio).
+ */
+export function cohortsOfCounts(by: CohortPeriod, from: string, to: string, counts: readonly CohortCount[]): RetentionCohort[] {
+  const starts: string[] = [];
+  for (let start = periodStart(from, by); start <= to; start = nextPeriodStart(start, by)) starts.push(start);
+  const active = new Map<string, number>();
+  const sizes = new Map<string, number>();
+  for (const count of counts) {
+    if (count.period === null) sizes.set(count.cohort, count.users);
+    else active.set(JSON.stringify([count.cohort, count.period]), count.users);
+  }
+  return starts.flatMap((cohort, index) => {
+    const size = sizes.get(cohort);
+    if (size === undefined || size === 0) return [];
+    return [
+      {
+        start: cohort,
+        size,
+        periods: starts.slice(index).map((start, period) => {
+          const users = active.get(JSON.stringify([cohort, start])) ?? 0;
+          return { period, start, active: users, share: users / size };
+        }),
+      },
+    ];
+  });
+}
+
+/**
  * The cohorts of the users first seen in `from` … `to`: by the period of their first-seen day,
  * oldest first (periods nobody was first seen in are left out). Each cohort lists its own period
  * (0) and every later one starting by `to`, with the cohort's users active on some day of it
@@ -46,43 +129,6 @@ export type RetentionCohort = {
  * retentionCohorts({ by: 'week', from: '2026-11-02', to: '2026-11-15', firstSeen: new Map([['u1', '2026-11-03']]), activeDays: new Map([['u1', ['2026-11-03', '2026-11-10']]]) })
  * // [{ start: '2026-11-02', size: 1, periods: [{ period: 0, start: '2026-11-02', active: 1, share: 1 }, { period: 1, start: '2026-11-09', active: 1, share: 1 }] }]
  */
-export function retentionCohorts(input: {
-  by: CohortPeriod;
-  from: string;
-  to: string;
-  firstSeen: ReadonlyMap<string, string>;
-  activeDays: ReadonlyMap<string, Iterable<string>>;
-}): RetentionCohort[] {
-  const { by, from, to } = input;
-  // Every period start from the first to the last, in order, with its index.
-  const starts: string[] = [];
-  for (let start = periodStart(from, by); start <= to; start = nextPeriodStart(start, by)) starts.push(start);
-  const indexOf = new Map(starts.map((start, index) => [start, index]));
-  const cohortUsers = new Map<number, string[]>();
-  for (const [userId, day] of input.firstSeen) {
-    if (day < from || day > to) continue;
-    const index = indexOf.get(periodStart(day, by))!;
-    const users = cohortUsers.get(index);
-    if (users) users.push(userId);
-    else cohortUsers.set(index, [userId]);
-  }
-  return [...cohortUsers]
-    .sort(([a], [b]) => a - b)
-    .map(([cohort, users]) => {
-      const active = new Array<number>(starts.length - cohort).fill(0);
-      for (const userId of users) {
-        const periods = new Set<number>();
-        for (const day of input.activeDays.get(userId) ?? []) {
-          if (day < from || day > to) continue;
-          const index = indexOf.get(periodStart(day, by))!;
-          if (index >= cohort) periods.add(index - cohort);
-        }
-        for (const period of periods) active[period]! += 1;
-      }
-      return {
-        start: starts[cohort]!,
-        size: users.length,
-        periods: active.map((count, period) => ({ period, start: starts[cohort + period]!, active: count, share: count / users.length })),
-      };
-    });
+export function retentionCohorts(input: CohortInput): RetentionCohort[] {
+  return cohortsOfCounts(input.by, input.from, input.to, cohortCounts(input));
 }

@@ -22,6 +22,22 @@ function spansAsOf(projectId: string, asOf: string) {
 }
 
 /**
+ * The members of one account as of the end of `asOf` (the keys of `History.members` for it, as
+ * `activityHistoryRows` folds them): users with a span naming the account, and users who had
+ * joined it by then with a span naming no account. Exact for any day (first days are), and reads
+ * one account's spans, never the whole history.
+ */
+export async function accountMembersAsOf(db: Kysely<Database>, projectId: string, accountId: string, asOf: string): Promise<string[]> {
+  const result = await sql<{ user_id: string }>`
+    select s.user_id from (${spansAsOf(projectId, asOf)}) s where s.account_key = ${accountId}
+    union
+    select m.user_id from memberships m
+    where m.project_id = ${projectId} and m.account_id = ${accountId} and m.joined_at < ${endOfDay(asOf)}
+      and exists (select from (${spansAsOf(projectId, asOf)}) s where s.user_id = m.user_id and s.account_key = '')`.execute(db);
+  return result.rows.map((row) => row.user_id);
+}
+
+/**
  * Per account (every one, or one) and member, from every day of its rows to `asOf` as of then:
  * the first day of any event belonging to it and the last day of activity in it (the members of
  * fold-history.ts).

@@ -4,24 +4,36 @@ import type { Database } from '../db/database.ts';
 import { windowOf } from '../domain/days.ts';
 import { groupFigures, type GroupFigures } from '../domain/groups.ts';
 import { featureLabel, featureWeight } from '../domain/score.ts';
-import { historyOf, type History } from '../domain/segments/fold-history.ts';
-import { activityHistoryRows } from './activity-history.queries.ts';
-import { accountRows, isActivity, userRows } from '../figure-sql/activity-rows.ts';
+import { accountMembersAsOf } from './activity-history.queries.ts';
+import { accountRows, isActivity, userRows, usersKeptDiffer } from '../figure-sql/activity-rows.ts';
 import type { FigureCache } from './figure-cache.ts';
 import { cappedDailyCounts } from '../figure-sql/figures.ts';
+import { activeDaysKept } from './metrics.queries.ts';
 import { userScoreTable } from './scores.queries.ts';
 import { traitsAsOf } from './traits-as-of.queries.ts';
 
-/**
- * Who had been seen by the end of a day, when, and who belonged to each account then: the whole
- * history the segment facts fold (domain/segments/fold-history.ts `historyOf` over
- * `activityHistoryRows`), without the rest of the facts.
- */
-export async function membershipHistory(db: Kysely<Database>, projectId: string, asOf: string): Promise<History> {
-  return historyOf(await activityHistoryRows(db, projectId, asOf));
-}
-
 export type GroupsAnswer = { window: { from: string; to: string }; groups: GroupFigures[] };
+
+/**
+ * Users active in the window as of its last day, from the kept active days (derived/active-days.ts)
+ * once filled: the ids whose kept days may differ as of that day (`usersKeptDiffer`) read first,
+ * their days then read from the per-day counts instead (a fold commits its days and takes them
+ * off the queue at once, so days read later are at least as current as every id not recomputed).
+ * Else from the per-day counts.
+ */
+async function activeUsersOfWindow(db: Kysely<Database>, projectId: string, window: { from: string; to: string }): Promise<string[]> {
+  const rows = userRows(projectId, window, window.to);
+  if (!(await activeDaysKept(db, projectId))) {
+    return (await sql<{ user_id: string }>`select distinct r.user_id from (${rows}) r where ${isActivity('r')}`.execute(db)).rows.map((row) => row.user_id);
+  }
+  const changed = (await sql<{ user_id: string }>`${usersKeptDiffer(projectId, window.to)}`.execute(db)).rows.map((row) => row.user_id);
+  const active = await sql<{ user_id: string }>`
+    select distinct a.user_id from user_active_days a
+    where a.project_id = ${projectId} and a.day between ${window.from}::date and ${window.to}::date and a.user_id <> all(${changed}::text[])
+    union
+    select r.user_id from (${userRows(projectId, window, window.to, changed)}) r where ${isActivity('r')}`.execute(db);
+  return active.rows.map((row) => row.user_id);
+}
 
 /**
  * Scores by group (domain/groups.ts `groupFigures`) as of a day under a model: the users of one
@@ -43,18 +55,28 @@ export function scoresByGroup(
   return cache.get(projectId, `groups:${JSON.stringify([accountId ?? null, trait, model.version, asOf])}`, async () => {
     const window = windowOf(asOf, model.windowDays);
     const rows = accountId === undefined ? userRows(projectId, window, asOf) : accountRows(projectId, window, asOf, accountId);
-    const [memberIds, counts, active, traits] = await Promise.all([
+    const [memberIds, active, traits, counts] = await Promise.all([
       accountId === undefined
         ? userScoreTable(db, cache, projectId, model, asOf).then((table) => [...table.byId.keys()])
-        : membershipHistory(db, projectId, asOf).then((history) => [...(history.members.get(accountId)?.keys() ?? [])]),
-      sql<{ user_id: string; event: string; count: number }>`
-        select c.user_id, c.event, sum(c.capped)::float8 as count from (${cappedDailyCounts(model, rows)}) c group by c.user_id, c.event`.execute(db),
-      sql<{ user_id: string }>`select distinct r.user_id from (${rows}) r where ${isActivity('r')}`.execute(db),
+        : accountMembersAsOf(db, projectId, accountId, asOf),
+      accountId === undefined
+        ? activeUsersOfWindow(db, projectId, window)
+        : sql<{ user_id: string }>`select distinct r.user_id from (${rows}) r where ${isActivity('r')}`.execute(db).then((result) => result.rows.map((row) => row.user_id)),
       traitsAsOf(db, projectId, 'users', [trait], asOf),
+      // One row per feature with every user's count in two arrays: a row per user and feature
+      // would cost more to send and read than to compute.
+      sql<{ event: string; users: string[]; counts: number[] }>`
+        select u.event, array_agg(u.user_id) as users, array_agg(u.count) as counts from (
+          select c.user_id, c.event, sum(c.capped)::float8 as count from (${cappedDailyCounts(model, rows)}) c group by c.user_id, c.event
+        ) u group by u.event`.execute(db),
     ]);
-    const activeIds = new Set(active.rows.map((row) => row.user_id));
+    const activeIds = new Set(active);
     const members = memberIds.map((userId) => ({ userId, trait: traits.get(userId)?.[trait], active: activeIds.has(userId) }));
-    const points = counts.rows.map((row) => ({ userId: row.user_id, event: row.event, label: featureLabel(model, row.event), points: featureWeight(model, row.event) * row.count }));
+    const points = counts.rows.flatMap((row) => {
+      const label = featureLabel(model, row.event);
+      const weight = featureWeight(model, row.event);
+      return row.users.map((userId, index) => ({ userId, event: row.event, label, points: weight * Number(row.counts[index]) }));
+    });
     return { window, groups: groupFigures(members, points) };
   });
 }

@@ -1,12 +1,13 @@
 import { sql, type Kysely } from 'kysely';
 import type { Database } from '../db/database.ts';
 import { daysBetween } from '../domain/days.ts';
-import { retentionCohorts, type CohortPeriod, type RetentionCohort } from '../domain/retention-cohorts.ts';
-import { accountRows, isActivity } from '../figure-sql/activity-rows.ts';
+import { cohortsOfCounts, retentionCohorts, type CohortCount, type CohortPeriod, type RetentionCohort } from '../domain/retention-cohorts.ts';
+import { accountRows, isActivity, userRows, usersKeptDiffer } from '../figure-sql/activity-rows.ts';
+import { cohortCounts } from '../figure-sql/retention-cohorts.ts';
 import type { FigureCache } from './figure-cache.ts';
-import { membershipHistory } from './groups.queries.ts';
+import { accountMembersAsOf } from './activity-history.queries.ts';
 import { inOneNumbering } from './id-numbers.ts';
-import { activeUsersOfDays } from './metrics.queries.ts';
+import { activeDaysKept, activeUsersOfDays } from './metrics.queries.ts';
 
 /** Each user's active days in from … to, as of `to`: the project's (per-day parts shared with the DAU series), or in one account's events. */
 async function activeDaysOf(db: Kysely<Database>, cache: FigureCache, projectId: string, range: { from: string; to: string; accountId?: string | undefined }): Promise<Map<string, string[]>> {
@@ -31,27 +32,70 @@ async function activeDaysOf(db: Kysely<Database>, cache: FigureCache, projectId:
 }
 
 /**
+ * Rows `(user_id, first_day)` whose least per user is their first-seen day as of the end of
+ * `asOf`: the first day of their own events (user_first_seen) and of each anonymousId linked to
+ * them by then (its event_spans), as the whole history the segment facts fold says (`activityHistoryRows`, `historyOf`).
+ */
+function firstSeenRows(projectId: string, asOf: string) {
+  return sql`
+    select user_id, first_day from user_first_seen where project_id = ${projectId}
+    union all
+    select l.user_id, s.first_day from identity_links l
+    join event_spans s on s.project_id = l.project_id and s.anonymous and s.subject_id = l.anonymous_id
+    where l.project_id = ${projectId} and l.link_day <= ${asOf}::date`;
+}
+
+/**
+ * The project's cohorts from the kept active days (derived/active-days.ts: links as they are
+ * now, the days folded so far), counted in SQL (figure-sql/retention-cohorts.ts), corrected for
+ * the users whose kept days may differ from their rows as of `to` (`usersKeptDiffer`): their kept
+ * days left out, their days as of `to` read instead.
+ */
+async function keptRetention(db: Kysely<Database>, projectId: string, range: { by: CohortPeriod; from: string; to: string }): Promise<RetentionCohort[]> {
+  const { by, from, to } = range;
+  // The ids to recompute first, the counts after: a fold commits its active days and takes its
+  // days off the queue at once, so days read later are at least as current as every id not
+  // recomputed. As an array, the kept days' scan can run in parallel.
+  const changed = (await sql<{ user_id: string }>`${usersKeptDiffer(projectId, to)}`.execute(db)).rows.map((row) => row.user_id);
+  const activeDays = sql`
+    select a.user_id, a.day from user_active_days a
+    where a.project_id = ${projectId} and a.day between ${from}::date and ${to}::date and a.user_id <> all(${changed}::text[])
+    union all
+    select r.user_id, r.day from (${userRows(projectId, { from, to }, to, changed)}) r where ${isActivity('r')}`;
+  const counts = await sql<CohortCount>`${cohortCounts(by, { from, to }, firstSeenRows(projectId, to), activeDays)}`.execute(db);
+  return cohortsOfCounts(by, from, to, counts.rows);
+}
+
+/**
  * Retention cohorts (domain/retention-cohorts.ts `retentionCohorts`) as of `to`: the users first
- * seen in from … to (first seen in the project, from the whole history the segment facts fold too; with `accountId`,
- * only the account's users, and only activity in the account's events counts). Cached until the
- * project stores new events.
+ * seen in from … to (first seen in the project, as the whole history the segment facts fold says; with `accountId`,
+ * only the account's users, and only activity in the account's events counts). The project's
+ * are read from the kept active days once they are filled (not cached: exact at every call);
+ * else, and an account's, computed from the per-day counts and cached until the project stores
+ * new events. First-seen days come from user_first_seen and the linked anonymousIds' spans, an
+ * account's members from its own spans (`accountMembersAsOf`): never the whole history.
  *
  * @example
  * await retention(db, cache, projectId, { by: 'week', from: '2026-01-05', to: '2026-03-29' })
  */
-export function retention(
+export async function retention(
   db: Kysely<Database>,
   cache: FigureCache,
   projectId: string,
   range: { by: CohortPeriod; from: string; to: string; accountId?: string | undefined },
 ): Promise<RetentionCohort[]> {
   const { by, from, to, accountId } = range;
+  if (accountId === undefined && (await activeDaysKept(db, projectId))) return keptRetention(db, projectId, { by, from, to });
   return cache.get(projectId, `retention:${JSON.stringify([by, from, to, accountId ?? null])}`, async () => {
-    const [history, activeDays] = await Promise.all([membershipHistory(db, projectId, to), activeDaysOf(db, cache, projectId, range)]);
-    // An account nobody had joined by then has no users, not everyone.
-    const members = accountId === undefined ? undefined : (history.members.get(accountId) ?? new Map<string, unknown>());
-    const firstSeen = new Map<string, string>();
-    for (const [userId, user] of history.users) if (members === undefined || members.has(userId)) firstSeen.set(userId, user.firstSeen);
+    const firstSeenOf = async () => {
+      // An account nobody had joined by then has no users, not everyone.
+      const members = accountId === undefined ? undefined : await accountMembersAsOf(db, projectId, accountId, to);
+      return sql<{ user_id: string; first_day: string }>`
+        select f.user_id, min(f.first_day)::text as first_day from (${firstSeenRows(projectId, to)}) f
+        ${members === undefined ? sql`` : sql`where f.user_id = any(${members}::text[])`} group by f.user_id`.execute(db);
+    };
+    const [seen, activeDays] = await Promise.all([firstSeenOf(), activeDaysOf(db, cache, projectId, range)]);
+    const firstSeen = new Map(seen.rows.map((row) => [row.user_id, row.first_day]));
     return retentionCohorts({ by, from, to, firstSeen, activeDays });
   });
 }

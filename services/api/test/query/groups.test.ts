@@ -1,4 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { fillActiveDays } from '../../src/derived/active-days.ts';
+import { fillScorePoints, foldScorePoints } from '../../src/derived/score-points.ts';
 import { testDatabaseKinds } from '../support/databases.ts';
 import { generateDataset } from '../support/generate-data.ts';
 import { ingestEvents } from '../support/ingest.ts';
@@ -23,6 +25,11 @@ const extra: OracleEvent[] = [
   { type: 'track', messageId: 'g-4', timestamp: at(addDays(yesterday, -3), '09:00'), userId: 'g-object', event: 'Report Created', properties: { accountId: firstAccount } },
   { type: 'identify', messageId: 'g-5', timestamp: at(addDays(yesterday, -40), '08:00'), userId: 'g-empty', traits: { role: '', tier: '7' } },
   { type: 'identify', messageId: 'g-6', timestamp: at(addDays(yesterday, -5), '08:00'), userId: firstUser, traits: { role: 'owner' } },
+  // Active in the window of day −8 only through an anonymous visit linked on day −3: not as of day
+  // −8, though the kept activity (links as they are now) holds that visit.
+  { type: 'identify', messageId: 'g-7', timestamp: at(addDays(yesterday, -40), '08:00'), userId: 'g-split', traits: { role: 'viewer' } },
+  { type: 'page', messageId: 'g-8', timestamp: at(addDays(yesterday, -12), '08:00'), anonymousId: 'anon-g-split', name: 'Pricing' },
+  { type: 'identify', messageId: 'g-9', timestamp: at(addDays(yesterday, -3), '08:00'), anonymousId: 'anon-g-split', userId: 'g-split' },
 ];
 const events = [...data.events, ...extra];
 const asOfDays = [yesterday, addDays(yesterday, -8), addDays(yesterday, -35)];
@@ -191,5 +198,44 @@ describe.each(testDatabaseKinds)('scores by group on %s', (kind) => {
     }
     expect((await call('/v1/accounts/nobody-here/groups')).statusCode).toBe(404);
     expect((await call('/v1/groups', t.project.writeKey)).statusCode).toBe(401);
+  });
+});
+
+// The project-wide groups with the kept points and active days (derived/score-points.ts,
+// derived/active-days.ts) and their corrections: every day still queued, then folded (the kept
+// days hold a visit linked after day −8), then one new event queued after the fold.
+describe.each(testDatabaseKinds)('scores by group from the kept points and activity on %s', (kind) => {
+  let t: TestApp;
+  const get = async (url: string) => {
+    const response = await t.app.inject({ method: 'GET', url, headers: { authorization: `Bearer ${t.project.secretKey}` } });
+    expect(response.statusCode, `${url}: ${response.body}`).toBe(200);
+    return response.json() as Record<string, any>;
+  };
+  const compare = async () => {
+    for (const asOf of asOfDays) expect((await get(`/v1/groups?asOf=${asOf}`))['groups'], asOf).toEqual(onWire(expectedGroups(asOf, 'role', { version: 1 })));
+  };
+
+  beforeAll(async () => {
+    // No worker: the test folds. Filled before any event, so every point and active day is queued by ingestion.
+    t = await createTestApp(kind, { scorePoints: { run: false } });
+    expect(await fillScorePoints(t.app.store.db, t.project.projectId, 1)).toBe('ready');
+    await fillActiveDays(t.app.store.db, t.project.projectId);
+    await ingestEvents(t.app, t.project.writeKey, events, { batchSize: 150, seed: 4 });
+  });
+  afterAll(async () => t?.close());
+
+  it('answers as the events say while every day is still queued', async () => {
+    expect(await t.app.store.db.selectFrom('user_active_days').select('user_id').where('project_id', '=', t.project.projectId).execute()).toEqual([]);
+    await compare();
+  });
+
+  it('answers as the events say once folded, as of a day before a later link', async () => {
+    while ((await foldScorePoints(t.app.store.db, t.project.projectId, 300)) > 0);
+    expect(await t.app.store.db.selectFrom('user_active_days').select('user_id').where('project_id', '=', t.project.projectId).where('user_id', '=', 'g-split').execute()).toHaveLength(1);
+    t.app.changeTracker.markProjectChanged(t.project.projectId);
+    await compare();
+    // The visit linked on day −3 does not make its user active as of day −8.
+    const viewers = (asOf: string) => expectedGroups(asOf, 'role', { version: 1 }).find((group) => group.value === 'viewer')!.activeUsers;
+    expect(viewers(addDays(yesterday, -8))).toBeLessThan(viewers(addDays(yesterday, -3)));
   });
 });

@@ -1,4 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { sql } from 'kysely';
+import { fillActiveDays } from '../../src/derived/active-days.ts';
+import { foldScorePoints } from '../../src/derived/score-points.ts';
 import { testDatabaseKinds } from '../support/databases.ts';
 import { generateDataset } from '../support/generate-data.ts';
 import { ingestEvents } from '../support/ingest.ts';
@@ -19,6 +22,12 @@ const extra: OracleEvent[] = [
   { type: 'page', messageId: 'r-2', timestamp: at(addDays(yesterday, -16), '10:00'), anonymousId: 'anon-late', name: 'Pricing' },
   { type: 'identify', messageId: 'r-3', timestamp: at(linkDay, '10:00'), anonymousId: 'anon-late', userId: 'late-user', traits: { role: 'viewer' } },
   { type: 'identify', messageId: 'r-4', timestamp: at(addDays(yesterday, -20), '10:00'), userId: 'silent-user' },
+  // A user first seen on their own, with anonymous visits linked to them only later: as of a day
+  // before the link those visits are nobody's, though the kept activity (links as they are now) holds them.
+  { type: 'track', messageId: 'r-5', timestamp: at(addDays(yesterday, -35), '10:00'), userId: 'split-user', event: 'Report Created' },
+  { type: 'page', messageId: 'r-6', timestamp: at(addDays(yesterday, -25), '10:00'), anonymousId: 'anon-split', name: 'Pricing' },
+  { type: 'page', messageId: 'r-7', timestamp: at(addDays(yesterday, -14), '10:00'), anonymousId: 'anon-split', name: 'Pricing' },
+  { type: 'identify', messageId: 'r-8', timestamp: at(addDays(yesterday, -8), '10:00'), anonymousId: 'anon-split', userId: 'split-user' },
 ];
 const events = [...data.events, ...extra];
 
@@ -40,7 +49,11 @@ function periodsFrom(start: string, to: string, by: 'week' | 'month'): string[] 
 
 /** The cohorts as docs/api.md defines them, computed from the events as of `to`. */
 function expectedCohorts(by: 'week' | 'month', from: string, to: string, accountId?: string): Cohort[] {
-  const snapshot = oracleSnapshot(events, to);
+  return expectedCohortsOf(events, by, from, to, accountId);
+}
+
+function expectedCohortsOf(sent: OracleEvent[], by: 'week' | 'month', from: string, to: string, accountId?: string): Cohort[] {
+  const snapshot = oracleSnapshot(sent, to);
   const users = accountId === undefined ? [...snapshot.userFirstSeen.keys()] : [...(snapshot.members.get(accountId) ?? [])];
   const activePeriods = new Map<string, Set<string>>();
   for (const event of snapshot.events) {
@@ -105,6 +118,15 @@ describe.each(testDatabaseKinds)('retention cohorts on %s', (kind) => {
     expect(inCohort(ranges[1]!)).toBeUndefined();
   });
 
+  it('counts the anonymous visits of a user first seen on their own only once linked', async () => {
+    const cohortOf = (range: (typeof ranges)[number]) => expectedCohorts(range.by, range.from, range.to).find((cohort) => cohort.start === startOf(addDays(yesterday, -35), range.by))!;
+    const linked = expectedCohorts('week', ranges[1]!.from, addDays(yesterday, -8)).find((cohort) => cohort.start === startOf(addDays(yesterday, -35), 'week'))!;
+    // Before the link (ranges[1] ends on day −12) the week of day −25 counts fewer active users than once linked.
+    expect(cohortOf(ranges[1]!).periods.find((period) => period.start === startOf(addDays(yesterday, -25), 'week'))!.active).toBeLessThan(
+      linked.periods.find((period) => period.start === startOf(addDays(yesterday, -25), 'week'))!.active,
+    );
+  });
+
   it('answers each account’s cohorts (its users, activity in its events); an account nobody had joined by `to` has none', async () => {
     // Before some accounts had users: their cohorts are empty, not the project's.
     const early = { by: 'week' as const, from: addDays(yesterday, -99), to: addDays(yesterday, -60) };
@@ -161,5 +183,59 @@ describe.each(testDatabaseKinds)('retention cohorts on %s', (kind) => {
     expect((await call(`/v1/retention?from=${addDays(yesterday, -399)}&to=${yesterday}`)).statusCode).toBe(200);
     expect((await call('/v1/retention?accountId=nobody-here')).statusCode).toBe(404);
     expect((await call('/v1/retention', t.project.writeKey)).statusCode).toBe(401);
+  });
+});
+
+const keptRanges = [
+  { by: 'week' as const, from: addDays(yesterday, -83), to: yesterday },
+  { by: 'week' as const, from: addDays(yesterday, -40), to: addDays(yesterday, -12) }, // before the late links
+  { by: 'month' as const, from: addDays(yesterday, -99), to: yesterday },
+  { by: 'month' as const, from: addDays(yesterday, -60), to: addDays(yesterday, -5) },
+  { by: 'week' as const, from: addDays(yesterday, -40), to: addDays(yesterday, -9) }, // the day before split-user's link
+];
+
+// The project's cohorts read from the kept active days (derived/active-days.ts) with their
+// correction: every day still queued (the kept days empty), then folded (the kept days hold visits
+// linked after the ranges' ends), then one new event queued after the fold.
+describe.each(testDatabaseKinds)('retention cohorts from the kept activity on %s', (kind) => {
+  let t: TestApp;
+  const get = async (url: string) => {
+    const response = await t.app.inject({ method: 'GET', url, headers: { authorization: `Bearer ${t.project.secretKey}` } });
+    expect(response.statusCode, `${url}: ${response.body}`).toBe(200);
+    return response.json() as Record<string, any>;
+  };
+  const compare = async (extraEvents: OracleEvent[] = []) => {
+    for (const range of keptRanges) {
+      const answer = await get(`/v1/retention?by=${range.by}&from=${range.from}&to=${range.to}`);
+      expect(answer['cohorts'], JSON.stringify(range)).toEqual(expectedCohortsOf([...events, ...extraEvents], range.by, range.from, range.to));
+    }
+  };
+
+  beforeAll(async () => {
+    // No worker: the test folds. Filled before any event, so every active day is queued by ingestion.
+    t = await createTestApp(kind, { scorePoints: { run: false } });
+    await fillActiveDays(t.app.store.db, t.project.projectId);
+    await ingestEvents(t.app, t.project.writeKey, events, { batchSize: 150, seed: 3 });
+  });
+  afterAll(async () => t?.close());
+
+  it('answers as the events say while every day is still queued', async () => {
+    expect(await t.app.store.db.selectFrom('active_day_projects').select('project_id').where('project_id', '=', t.project.projectId).execute()).toHaveLength(1);
+    expect(await t.app.store.db.selectFrom('user_active_days').select('user_id').where('project_id', '=', t.project.projectId).execute()).toEqual([]);
+    await compare();
+  });
+
+  it('answers as the events say once folded, as of days before later links', async () => {
+    while ((await foldScorePoints(t.app.store.db, t.project.projectId, 300)) > 0);
+    const kept = await t.app.store.db.selectFrom('user_active_days').select(sql<string>`day::text`.as('day')).where('project_id', '=', t.project.projectId).where('user_id', '=', 'split-user').execute();
+    expect(kept.map((row) => row.day).sort()).toEqual([addDays(yesterday, -35), addDays(yesterday, -25), addDays(yesterday, -14)]);
+    await compare();
+  });
+
+  it('shows an event queued after the fold in the next answer', async () => {
+    const late: OracleEvent = { type: 'track', messageId: 'r-kept-new', timestamp: at(addDays(yesterday, -2), '12:00'), userId: 'kept-new', event: 'Report Created' };
+    await ingestEvents(t.app, t.project.writeKey, [late]);
+    expect(await t.app.store.db.selectFrom('score_point_queue').select('day').where('project_id', '=', t.project.projectId).execute()).not.toEqual([]);
+    await compare([late]);
   });
 });
