@@ -70,9 +70,8 @@ async function keptRetention(db: Kysely<Database>, projectId: string, range: { b
  * Retention cohorts (domain/retention-cohorts.ts `retentionCohorts`) as of `to`: the users first
  * seen in from … to (first seen in the project, as the whole history the segment facts fold says; with `accountId`,
  * only the account's users, and only activity in the account's events counts). The project's
- * are read from the kept active days once they are filled (not cached: exact at every call);
- * else, and an account's, computed from the per-day counts and cached until the project stores
- * new events. First-seen days come from user_first_seen and the linked anonymousIds' spans, an
+ * are read from the kept active days once they are filled; else, and an account's, computed
+ * from the per-day counts. Cached until the project stores new events. First-seen days come from user_first_seen and the linked anonymousIds' spans, an
  * account's members from its own spans (`accountMembersAsOf`): never the whole history.
  *
  * @example
@@ -85,7 +84,9 @@ export async function retention(
   range: { by: CohortPeriod; from: string; to: string; accountId?: string | undefined },
 ): Promise<RetentionCohort[]> {
   const { by, from, to, accountId } = range;
-  if (accountId === undefined && (await activeDaysKept(db, projectId))) return keptRetention(db, projectId, { by, from, to });
+  // Cached too (a warm answer is read from memory, a list's p95 bound): the kept path makes the
+  // first call after a restart and each recomputation after new events cheap.
+  if (accountId === undefined && (await activeDaysKept(db, projectId))) return cache.get(projectId, `retention-kept:${JSON.stringify([by, from, to])}`, () => keptRetention(db, projectId, { by, from, to }));
   return cache.get(projectId, `retention:${JSON.stringify([by, from, to, accountId ?? null])}`, async () => {
     const firstSeenOf = async () => {
       // An account nobody had joined by then has no users, not everyone.
