@@ -20,6 +20,10 @@ const extra: OracleEvent[] = [
   { type: 'group', messageId: 'hs-2', timestamp: at(addDays(yesterday, -50), '08:01'), userId: 'user-champ', groupId: 'acct-01' },
   { type: 'track', messageId: 'hs-3', timestamp: at(addDays(yesterday, -20), '10:00'), userId: 'user-champ', event: 'Export CSV' },
   { type: 'track', messageId: 'hs-4', timestamp: at(addDays(yesterday, -12), '10:00'), userId: 'user-champ', event: '$nps_response', properties: { score: 3 } },
+  // A feature nobody else uses, by a user who joins acct-01 ten days later: before the join it is
+  // neither acct-01's nor any account's (breadth as of each day, not with the joins as they are now).
+  { type: 'track', messageId: 'hs-5', timestamp: at(addDays(yesterday, -15), '09:00'), userId: 'user-rare', event: 'Rare Feature' },
+  { type: 'group', messageId: 'hs-6', timestamp: at(addDays(yesterday, -5), '09:00'), userId: 'user-rare', groupId: 'acct-01' },
 ];
 const events = [...data.events, ...extra];
 
