@@ -24,8 +24,8 @@ function addPoints(into: PointsByDay, rows: ReadonlyArray<{ account_id: string; 
 /**
  * Every account's score on each of `days` under a model, as `accountScoreTable` answers it for
  * each day (query/scores.queries.ts), from one read of the kept points of all the windows
- * (account_day_points, summed per account and day, then slid over each day's window) instead of
- * one sum per day; with `accountId`, that account's only (its `ascending` then holds only it).
+ * (account_day_totals: each account's members' points summed per day, derived/score-points.ts;
+ * slid over each day's window) instead of one sum per day; with `accountId`, that account's only (its `ascending` then holds only it).
  * Exact as `scoresFromPoints` is: the accounts whose points may differ from what the day's rows
  * give (their users have queued days or were linked, or they were joined, after the first day)
  * are recomputed from the per-day counts, per day and as of each day, in one read per group of
@@ -51,9 +51,8 @@ export async function accountScoresByDay(db: Kysely<Database>, projectId: string
   ]);
   const [daily, seen] = await Promise.all([
     sql<{ day: string; account_id: string; points: number }>`
-      select day::text as day, account_id, sum(points)::float8 as points from account_day_points
-      where project_id = ${projectId} and version = ${model.version} and day between ${span.from}::date and ${span.to}::date ${ofAccount}
-      group by day, account_id`.execute(db),
+      select day::text as day, account_id, points from account_day_totals
+      where project_id = ${projectId} and version = ${model.version} and day between ${span.from}::date and ${span.to}::date ${ofAccount}`.execute(db),
     sql<{ account_id: string; first_day: string }>`
       select account_id, first_day::text as first_day from account_first_seen where project_id = ${projectId} and first_day <= ${last}::date ${ofAccount}`.execute(db),
   ]);

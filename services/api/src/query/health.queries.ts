@@ -9,18 +9,21 @@ import type { FigureCache } from './figure-cache.ts';
 import { scoredRows } from '../figure-sql/figures.ts';
 import { accountScoreTable } from './scores.queries.ts';
 import { attributionDay, attributionDays } from './attribution-day.queries.ts';
+import { keptAccountFeaturesByDay, keptFeaturesOfAccounts } from './kept-account-features.queries.ts';
 
 /** Per account, the scored features it used in the score window as of a day; and every feature any account used. */
 export type FeaturesUsed = { byAccount: Map<string, Set<string>>; project: Set<string> };
 
 /**
  * The distinct scored features (the events the score model counts, figure-sql.ts
- * `cappedDailyCounts`) each account used in the score window, as of a day. Kept per day in the
- * figure cache, as score parts are, so new events recompute only their own day.
+ * `cappedDailyCounts`) each account used in the score window, as of a day: from the kept totals
+ * (query/kept-account-features.queries.ts) once the model's points are ready; else from the
+ * rows, kept per day in the figure cache as score parts are, so new events recompute only their
+ * own day.
  */
 export function featuresUsedByAccounts(db: Kysely<Database>, cache: FigureCache, projectId: string, model: ScoreModel, asOf: string): Promise<FeaturesUsed> {
   // The union is kept too, so a warm read does not fold the window's parts again.
-  return cache.get(projectId, `account-features:${model.version}:${asOf}`, () => featuresUsedOfDays(db, cache, projectId, model, asOf));
+  return cache.get(projectId, `account-features:${model.version}:${asOf}`, async () => (await keptFeaturesOfAccounts(db, projectId, model, asOf)) ?? featuresUsedOfDays(db, cache, projectId, model, asOf));
 }
 
 async function featuresUsedOfDays(db: Kysely<Database>, cache: FigureCache, projectId: string, model: ScoreModel, asOf: string): Promise<FeaturesUsed> {
@@ -48,11 +51,14 @@ async function featuresUsedOfDays(db: Kysely<Database>, cache: FigureCache, proj
 
 /**
  * `featuresUsedByAccounts` of one account on each of `days` (the account's features and every
- * feature any account used, in each day's score window), from one read of the rows per group of
- * days with the same attribution (query/attribution-day.queries.ts): what a health series needs,
- * without every account's features of every day.
+ * feature any account used, in each day's score window): from the kept totals once the model's
+ * points are ready (query/kept-account-features.queries.ts), else from one read of the rows per
+ * group of days with the same attribution (query/attribution-day.queries.ts). What a health
+ * series needs, without every account's features of every day.
  */
 export async function accountFeaturesByDay(db: Kysely<Database>, projectId: string, model: ScoreModel, accountId: string, days: readonly string[]): Promise<Map<string, FeaturesUsed>> {
+  const kept = await keptAccountFeaturesByDay(db, projectId, model, accountId, days);
+  if (kept !== null) return new Map([...kept].map(([day, { own, project }]) => [day, { byAccount: new Map([[accountId, own]]), project }]));
   const attribution = await attributionDays(db, projectId, days);
   const groups = new Map<string, string[]>();
   for (const day of [...new Set(days)].sort()) groups.set(attribution.get(day)!, [...(groups.get(attribution.get(day)!) ?? []), day]);
