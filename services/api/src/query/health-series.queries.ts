@@ -8,8 +8,8 @@ import { accountScoresByDay, type DayScores } from './account-scores-by-day.quer
 import { accountMemberRows } from './activity-history.queries.ts';
 import type { FigureCache } from './figure-cache.ts';
 import { accountFeaturesByDay, healthOfAccountFacts, type FeaturesUsed, type HealthFacts } from './health.queries.ts';
-import { accountUtilisation } from './metrics.queries.ts';
-import { npsSummary } from './nps.queries.ts';
+import { utilisationAsOf } from './metrics.queries.ts';
+import { npsOfWindow } from './nps.queries.ts';
 import { accountScoreTable } from './scores.queries.ts';
 import { traitsAsOf } from './traits-as-of.queries.ts';
 
@@ -28,8 +28,8 @@ async function healthFactsOf(db: Kysely<Database>, cache: FigureCache, projectId
   const npsWindow = windowOf(asOf, models.thresholds.npsWindowDays);
   const [table, utilisation, nps, members, traits] = await Promise.all([
     scores ?? accountScoreTable(db, cache, projectId, models.score, asOf),
-    accountUtilisation(db, projectId, accountId, asOf),
-    npsSummary(db, cache, projectId, { ...npsWindow, asOf, accountId }),
+    utilisationAsOf(db, projectId, accountId, asOf),
+    npsOfWindow(db, projectId, { ...npsWindow, asOf, accountId }),
     accountMemberRows(db, projectId, asOf, accountId),
     traitsAsOf(db, projectId, 'users', ['isChampion'], asOf),
   ]);

@@ -56,6 +56,18 @@ describe.each(testDatabaseKinds)('the health series against the oracle, from kep
     expect(known, 'days with a health score').toBeGreaterThanOrEqual(knownAtLeast);
   }
 
+  /** The accounts list's health (kept features used, query/kept-account-features.queries.ts) as the oracle's, as of each of `days`. */
+  async function expectAccountsHealth(days: string[]) {
+    for (const asOf of days) {
+      const list = await get(`/v1/accounts?asOf=${asOf}&sort=health&limit=500`);
+      const want = oracleHealth(events, { asOf });
+      expect(list['items'].length, `accounts as of ${asOf}`).toBe(want.size);
+      for (const item of list['items']) {
+        expect({ score: item.health, band: item.healthBand }, `${item.accountId} as of ${asOf}`).toEqual({ score: want.get(item.accountId)?.score ?? null, band: want.get(item.accountId)?.band ?? null });
+      }
+    }
+  }
+
   beforeAll(async () => {
     // No worker: the test decides when the queue is folded.
     t = await createTestApp(kind, { scorePoints: { run: false } });
@@ -69,6 +81,8 @@ describe.each(testDatabaseKinds)('the health series against the oracle, from kep
     const queued = await t.app.store.db.selectFrom('score_point_queue').select('day').where('project_id', '=', t.project.projectId).execute();
     expect(queued.length, 'queued days').toBeGreaterThan(0);
     await expectSeries(addDays(yesterday, -30), yesterday, 60);
+    // Before and after user-rare joins acct-01.
+    await expectAccountsHealth([addDays(yesterday, -8), yesterday]);
   }, 300_000);
 
   it('answers the same once the queue is folded into the points, and over days before later links and joins', async () => {
@@ -80,5 +94,6 @@ describe.each(testDatabaseKinds)('the health series against the oracle, from kep
     expect(linkDays.length).toBeGreaterThan(2);
     const beforeLink = addDays(linkDays[Math.floor(linkDays.length / 2)]!, -1);
     await expectSeries(addDays(beforeLink, -9), beforeLink, 1);
+    await expectAccountsHealth([addDays(yesterday, -8), beforeLink]);
   }, 300_000);
 });
