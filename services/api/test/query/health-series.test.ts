@@ -85,6 +85,19 @@ describe.each(testDatabaseKinds)('the health series against the oracle, from kep
     await expectAccountsHealth([addDays(yesterday, -8), yesterday]);
   }, 300_000);
 
+  it('answers from the per-day counts while the points are not ready (a version still filling)', async () => {
+    const db = t.app.store.db;
+    await db.updateTable('score_point_versions').set({ state: 'filling' }).where('project_id', '=', t.project.projectId).execute();
+    t.app.changeTracker.markProjectChanged(t.project.projectId);
+    try {
+      await expectSeries(addDays(yesterday, -10), yesterday, 20);
+      await expectAccountsHealth([addDays(yesterday, -8)]);
+    } finally {
+      await db.updateTable('score_point_versions').set({ state: 'ready' }).where('project_id', '=', t.project.projectId).execute();
+      t.app.changeTracker.markProjectChanged(t.project.projectId);
+    }
+  }, 300_000);
+
   it('answers the same once the queue is folded into the points, and over days before later links and joins', async () => {
     while ((await foldScorePoints(t.app.store.db, t.project.projectId, 300)) > 0);
     t.app.changeTracker.markProjectChanged(t.project.projectId);
