@@ -113,10 +113,14 @@ function pointWrites(projectId: string, model: ScoreModel, span: { from: string;
  * (day, account) keys `keys` (columns day, account_id), after their members' rows were written
  * in this transaction. Locks each total first (in key order), then recomputes them in a statement
  * of its own: every writer of members' rows locks their totals after writing them, so the last to
- * lock a total sees every other writer's rows committed. `accounts`: only these accounts' rows
- * are read for the features (all of them without).
+ * lock a total sees every other writer's rows committed.
+ *
+ * The features are made from every row of those days (a fill, a rebuild), or, given the `touched`
+ * users and (user, day) pairs of a fold, added from those rows only: an account's rows of a day
+ * only grow (new events, links and joins; a link or join queues every day of its user), so its
+ * features only grow, and a fold reads no other member's rows.
  */
-async function updateAccountTotals(trx: Transaction<Database>, projectId: string, model: ScoreModel, keys: RawBuilder<unknown>, accounts?: 'touched'): Promise<void> {
+async function updateAccountTotals(trx: Transaction<Database>, projectId: string, model: ScoreModel, keys: RawBuilder<unknown>, touched?: { users: readonly string[]; pairs: RawBuilder<unknown> }): Promise<void> {
   const { rows } = await sql<{ day: string; account_id: string }>`
     with locked as (
       insert into account_day_totals (project_id, version, day, account_id, points, features)
@@ -129,7 +133,10 @@ async function updateAccountTotals(trx: Transaction<Database>, projectId: string
   const days = rows.map((row) => row.day);
   const ids = rows.map((row) => row.account_id);
   const span = { from: days.reduce((a, b) => (a < b ? a : b)), to: days.reduce((a, b) => (a > b ? a : b)) };
-  const features = scoredRows(model, accountRows(projectId, span, AS_OF_NOW, accounts === 'touched' ? [...new Set(ids)] : undefined));
+  const features = touched
+    ? sql`select c.* from (${scoredRows(model, accountRows(projectId, span, AS_OF_NOW, undefined, touched.users))}) c join (${touched.pairs}) t on t.u = c.user_id and t.d = c.day`
+    : scoredRows(model, accountRows(projectId, span, AS_OF_NOW));
+  const featuresNow = touched ? sql`array(select distinct e.event from unnest(t.features || n.features) as e(event) order by e.event)` : sql`n.features`;
   await sql`
     with k as (select * from unnest(${days}::date[], ${ids}::text[]) as k(day, account_id)),
     p as (
@@ -148,7 +155,7 @@ async function updateAccountTotals(trx: Transaction<Database>, projectId: string
       left join p on p.day = k.day and p.account_id = k.account_id
       left join f on f.day = k.day and f.account_id = k.account_id
     )
-    update account_day_totals t set points = n.points, features = n.features from n
+    update account_day_totals t set points = n.points, features = ${featuresNow} from n
     where t.project_id = ${projectId} and t.version = ${model.version} and t.day = n.day and t.account_id = n.account_id`.execute(trx);
 }
 
@@ -207,7 +214,7 @@ async function updateScorePoints(trx: Transaction<Database>, projectId: string, 
     const keys = sql`
       select p.day, p.account_id from account_day_points p join (${pairsSql}) t on t.u = p.user_id and t.d = p.day
       where p.project_id = ${projectId} and p.version = ${row.version}`;
-    await updateAccountTotals(trx, projectId, modelOf(row), keys, 'touched');
+    await updateAccountTotals(trx, projectId, modelOf(row), keys, { users, pairs: pairsSql });
   }
 }
 
