@@ -52,21 +52,17 @@ export async function keptFeaturesOfAccounts(db: Kysely<Database>, projectId: st
   if (start === null) return null;
   const { span, changedIds, attribution } = start;
   const [kept, changed] = await Promise.all([
-    sql<{ account_id: string; features: string[] }>`
-      select t.account_id, array_agg(distinct f.event) as features
+    // Distinct pairs (hashed), not arrays per account (sorted).
+    sql<{ account_id: string; event: string }>`
+      select distinct t.account_id, f.event
       from account_day_totals t cross join unnest(t.features) as f(event)
       where t.project_id = ${projectId} and t.version = ${model.version} and t.day between ${span.from}::date and ${span.to}::date
-        and t.account_id <> all(${changedIds}::text[])
-      group by t.account_id`.execute(db),
+        and t.account_id <> all(${changedIds}::text[])`.execute(db),
     changedFeatures(db, projectId, model, changedIds, [asOf], attribution),
   ]);
   const byAccount = new Map<string, Set<string>>();
   const project = new Set<string>();
-  for (const row of kept.rows) {
-    byAccount.set(row.account_id, new Set(row.features));
-    for (const event of row.features) project.add(event);
-  }
-  for (const row of changed.get(attribution.get(asOf)!) ?? []) {
+  for (const row of [...kept.rows, ...(changed.get(attribution.get(asOf)!) ?? [])]) {
     const own = byAccount.get(row.account_id) ?? new Set<string>();
     own.add(row.event);
     byAccount.set(row.account_id, own);
@@ -94,9 +90,8 @@ export async function keptAccountFeaturesByDay(
   const { span, changedIds, attribution } = start;
   const inSpan = sql`t.project_id = ${projectId} and t.version = ${model.version} and t.day between ${span.from}::date and ${span.to}::date and t.account_id <> all(${changedIds}::text[])`;
   const [projectDays, ownDays, changed] = await Promise.all([
-    sql<{ day: string; features: string[] }>`
-      select t.day::text as day, array_agg(distinct f.event) as features
-      from account_day_totals t cross join unnest(t.features) as f(event) where ${inSpan} group by t.day`.execute(db),
+    sql<{ day: string; event: string }>`
+      select distinct t.day::text as day, f.event from account_day_totals t cross join unnest(t.features) as f(event) where ${inSpan}`.execute(db),
     sql<{ day: string; features: string[] }>`select t.day::text as day, t.features from account_day_totals t where ${inSpan} and t.account_id = ${accountId}`.execute(db),
     changedFeatures(db, projectId, model, changedIds, sorted, attribution),
   ]);
@@ -106,7 +101,7 @@ export async function keptAccountFeaturesByDay(
     const inWindow = (d: string) => d >= from && d <= day;
     const own = new Set<string>();
     const project = new Set<string>();
-    for (const row of projectDays.rows) if (inWindow(row.day)) for (const event of row.features) project.add(event);
+    for (const row of projectDays.rows) if (inWindow(row.day)) project.add(row.event);
     for (const row of ownDays.rows) if (inWindow(row.day)) for (const event of row.features) own.add(event);
     for (const row of changed.get(attribution.get(day)!) ?? []) {
       if (!inWindow(row.day)) continue;
