@@ -5,11 +5,20 @@ import { asOfQuerySchema } from './query.ts';
 
 const version = (name: string) => z.coerce.number({ error: 'must be a model version number' }).int('must be a whole number').min(1, 'must be ≥ 1').describe(`score model version ${name}`);
 
+/** The most movers a comparison lists each way (`limit`). */
+export const MAX_COMPARE_MOVERS = 100;
+
 export const scoreModelCompareQuerySchema = asOfQuerySchema.extend({
   a: version('a (the one you use)'),
   b: version('b (the one you consider)'),
   of: z.enum(['users', 'accounts'], { error: 'must be users or accounts' }).default('users'),
-  limit: z.coerce.number({ error: 'must be a number' }).int('must be a whole number').min(1, 'must be from 1 to 100').max(100, 'must be from 1 to 100').default(10).describe('movers listed each way'),
+  limit: z.coerce
+    .number({ error: 'must be a number' })
+    .int('must be a whole number')
+    .min(1, `must be from 1 to ${MAX_COMPARE_MOVERS}`)
+    .max(MAX_COMPARE_MOVERS, `must be from 1 to ${MAX_COMPARE_MOVERS}`)
+    .default(10)
+    .describe('movers listed each way'),
 });
 
 export const scoreModelMoverSchema = z.object({

@@ -146,6 +146,10 @@ try {
   });
   if (shadow.statusCode !== 201) throw new Error(`shadow model: ${shadow.statusCode} ${shadow.body}`);
   const shadowVersion = shadow.json<{ version: number }>().version;
+  // Its points filled, as the score-points worker (off here) does within seconds of its creation.
+  started = process.hrtime.bigint();
+  await fillScorePoints(db, p, shadowVersion);
+  log(`shadow model v${shadowVersion}: points filled ${(ms(started) / 1000).toFixed(1)} s`);
   const from12Weeks = addDays(lastDay, -83);
   const routes: Array<[string, string]> = [
     ['user score', `/v1/users/user-123/score?asOf=${lastDay}`],

@@ -9,7 +9,7 @@ import type { IngestionWarningsTable } from './tables/ingestion-warnings.table.t
 import type { MembershipsTable, VerifiedMembershipsTable } from './tables/memberships.table.ts';
 import type { ProjectsTable, RetiredKeysTable } from './tables/projects.table.ts';
 import type { UsersTable } from './tables/users.table.ts';
-import type { AccountSeatsTable, IdentityLinksTable, UserFirstSeenTable, AccountFirstSeenTable, AnonymousDayEventsTable, EventSpansTable, NpsResponsesTable, UserDayEventsTable, ScorePointVersionsTable, UserDayPointsTable, AccountDayPointsTable, ScorePointQueueTable, UserActiveDaysTable, AccountActiveDaysTable, DailyActiveUsersTable, ActiveDayProjectsTable } from './tables/derived.table.ts';
+import type { AccountSeatsTable, IdentityLinksTable, UserFirstSeenTable, AccountFirstSeenTable, AnonymousDayEventsTable, EventSpansTable, NpsResponsesTable, UserDayEventsTable, ScorePointVersionsTable, UserDayPointsTable, AccountDayPointsTable, AccountDayTotalsTable, ScorePointQueueTable, UserActiveDaysTable, AccountActiveDaysTable, DailyActiveUsersTable, ActiveDayProjectsTable } from './tables/derived.table.ts';
 import type { ScoreModelsTable } from './tables/score-models.table.ts';
 import type { HealthModelsTable } from './tables/health-models.table.ts';
 import type { SegmentMembershipsTable, SegmentTransitionsTable, SegmentWatchesTable } from './tables/segment-history.table.ts';
@@ -47,6 +47,7 @@ export type Database = {
   active_day_projects: ActiveDayProjectsTable;
   user_day_points: UserDayPointsTable;
   account_day_points: AccountDayPointsTable;
+  account_day_totals: AccountDayTotalsTable;
   health_models: HealthModelsTable;
   segments: SegmentsTable;
   widget_settings: WidgetSettingsTable;

@@ -4,7 +4,7 @@ import { acrossProjects } from '../db/across-projects.ts';
 import { foldActiveDays, lockActiveDays } from './active-days.ts';
 import type { Database } from '../db/database.ts';
 import { accountRows, AS_OF_NOW, userRows } from '../figure-sql/activity-rows.ts';
-import { cappedDailyCounts } from '../figure-sql/figures.ts';
+import { cappedDailyCounts, scoredRows } from '../figure-sql/figures.ts';
 import { DEFAULT_SCORE_MODEL, toScoreModel, type ScoreModelRow } from '../figure-sql/stored-score-models.ts';
 
 // The kept score points (docs/architecture.md, "Scores at scale"): per model version, each user's
@@ -13,7 +13,8 @@ import { DEFAULT_SCORE_MODEL, toScoreModel, type ScoreModelRow } from '../figure
 // the days it changed (score_point_queue) in the transaction that stores the events, at the cost
 // of one more WITH item; `foldScorePoints` folds the queue into the points; `fillScorePoints`
 // makes a version's points from the per-day counts once (a new version, or a database from before
-// the points existed).
+// the points existed). Per account and day, the members' points summed and the scored features
+// used are kept too (account_day_totals), in the same transactions.
 
 /** What a batch changed: users' days, anonymousIds' days (their linked user's), users whose every day changed. */
 type TouchedDays = {
@@ -106,6 +107,58 @@ function pointWrites(projectId: string, model: ScoreModel, span: { from: string;
   ];
 }
 
+/**
+ * Brings one version's account totals (account_day_totals: an account's points per day, its
+ * members' kept rows summed, and the scored features its rows used that day) up to date for the
+ * (day, account) keys `keys` (columns day, account_id), after their members' rows were written
+ * in this transaction. Locks each total first (in key order), then recomputes them in a statement
+ * of its own: every writer of members' rows locks their totals after writing them, so the last to
+ * lock a total sees every other writer's rows committed.
+ *
+ * The features are made from every row of those days (a fill, a rebuild), or, given the `touched`
+ * users and (user, day) pairs of a fold, added from those rows only: an account's rows of a day
+ * only grow (new events, links and joins; a link or join queues every day of its user), so its
+ * features only grow, and a fold reads no other member's rows.
+ */
+async function updateAccountTotals(trx: Transaction<Database>, projectId: string, model: ScoreModel, keys: RawBuilder<unknown>, touched?: { users: readonly string[]; pairs: RawBuilder<unknown> }): Promise<void> {
+  const { rows } = await sql<{ day: string; account_id: string }>`
+    with locked as (
+      insert into account_day_totals (project_id, version, day, account_id, points, features)
+      select ${projectId}, ${model.version}::int, k.day, k.account_id, 0, '{}'::text[] from (select distinct day, account_id from (${keys}) x) k order by 3, 4
+      on conflict (project_id, version, day, account_id) do update set points = account_day_totals.points
+      returning day, account_id
+    )
+    select day::text as day, account_id from locked`.execute(trx);
+  if (rows.length === 0) return;
+  const days = rows.map((row) => row.day);
+  const ids = rows.map((row) => row.account_id);
+  const span = { from: days.reduce((a, b) => (a < b ? a : b)), to: days.reduce((a, b) => (a > b ? a : b)) };
+  const features = touched
+    ? sql`select c.* from (${scoredRows(model, accountRows(projectId, span, AS_OF_NOW, undefined, touched.users))}) c join (${touched.pairs}) t on t.u = c.user_id and t.d = c.day`
+    : scoredRows(model, accountRows(projectId, span, AS_OF_NOW));
+  const featuresNow = touched ? sql`array(select distinct e.event from unnest(t.features || n.features) as e(event) order by e.event)` : sql`n.features`;
+  await sql`
+    with k as (select * from unnest(${days}::date[], ${ids}::text[]) as k(day, account_id)),
+    p as (
+      select p.day, p.account_id, sum(p.points)::float8 as points from account_day_points p
+      join k on k.day = p.day and k.account_id = p.account_id
+      where p.project_id = ${projectId} and p.version = ${model.version}
+      group by p.day, p.account_id
+    ),
+    f as (
+      select c.day, c.account_id, array_agg(distinct c.event order by c.event) as features from (${features}) c
+      join k on k.day = c.day and k.account_id = c.account_id
+      group by c.day, c.account_id
+    ),
+    n as (
+      select k.day, k.account_id, coalesce(p.points, 0) as points, coalesce(f.features, '{}'::text[]) as features from k
+      left join p on p.day = k.day and p.account_id = k.account_id
+      left join f on f.day = k.day and f.account_id = k.account_id
+    )
+    update account_day_totals t set points = n.points, features = ${featuresNow} from n
+    where t.project_id = ${projectId} and t.version = ${model.version} and t.day = n.day and t.account_id = n.account_id`.execute(trx);
+}
+
 /** The (user, day) pairs whose rows a batch of queued days changed (columns u, d). */
 function touchedPairs(projectId: string, touched: TouchedDays): RawBuilder<unknown> {
   return sql`
@@ -156,6 +209,13 @@ async function updateScorePoints(trx: Transaction<Database>, projectId: string, 
   const pairsSql = sql`select * from unnest(${pairs.map((p) => p.u)}::text[], ${pairs.map((p) => p.d)}::date[]) as t(u, d)`;
   const writes = kept.flatMap((row) => pointWrites(projectId, modelOf(row), span, users, pairsSql, 'replace', `v${row.version}`));
   await sql`with ${sql.join(writes, sql`, `)} select 1`.execute(trx);
+  // Then the totals of the accounts those rows belong to.
+  for (const row of kept) {
+    const keys = sql`
+      select p.day, p.account_id from account_day_points p join (${pairsSql}) t on t.u = p.user_id and t.d = p.day
+      where p.project_id = ${projectId} and p.version = ${row.version}`;
+    await updateAccountTotals(trx, projectId, modelOf(row), keys, { users, pairs: pairsSql });
+  }
 }
 
 /**
@@ -227,6 +287,7 @@ export async function fillScorePoints(db: Kysely<Database>, projectId: string, v
       const [users, accounts] = pointWrites(projectId, model, { from: day, to: day }, undefined, undefined, 'keep', 'fill');
       await sql`with ${users!} select 1`.execute(trx);
       await sql`with ${accounts!} select 1`.execute(trx);
+      await updateAccountTotals(trx, projectId, model, sql`select day, account_id from account_day_points where project_id = ${projectId} and version = ${model.version} and day = ${day}::date`);
     });
   }
   await db.updateTable('score_point_versions').set({ state: 'ready', updated_at: new Date() }).where('project_id', '=', projectId).where('version', '=', version).execute();
@@ -241,12 +302,14 @@ export async function rebuildScorePoints(trx: Transaction<Database>, projectId: 
   await sql`delete from score_point_queue where project_id = ${projectId}`.execute(trx);
   await sql`delete from user_day_points where project_id = ${projectId}`.execute(trx);
   await sql`delete from account_day_points where project_id = ${projectId}`.execute(trx);
+  await sql`delete from account_day_totals where project_id = ${projectId}`.execute(trx);
   const { rows } = await sql<KeptRow>`${keptVersions(projectId)}`.execute(trx);
   await sql`delete from score_point_versions where project_id = ${projectId} and version <> all(${rows.map((row) => row.version)}::int[])`.execute(trx);
   for (const row of rows) {
     const [users, accounts] = pointWrites(projectId, modelOf(row), { from: '-infinity', to: 'infinity' }, undefined, undefined, 'keep', 'rebuild');
     await sql`with ${users!} select 1`.execute(trx);
     await sql`with ${accounts!} select 1`.execute(trx);
+    await updateAccountTotals(trx, projectId, modelOf(row), sql`select day, account_id from account_day_points where project_id = ${projectId} and version = ${row.version}`);
     await sql`update score_point_versions set state = 'ready', updated_at = now() where project_id = ${projectId} and version = ${row.version}`.execute(trx);
   }
 }
@@ -287,5 +350,6 @@ export async function dropScorePoints(db: Kysely<Database>, projectId: string, v
     await trx.deleteFrom('score_point_versions').where('project_id', '=', projectId).where('version', '=', version).execute();
     await trx.deleteFrom('user_day_points').where('project_id', '=', projectId).where('version', '=', version).execute();
     await trx.deleteFrom('account_day_points').where('project_id', '=', projectId).where('version', '=', version).execute();
+    await trx.deleteFrom('account_day_totals').where('project_id', '=', projectId).where('version', '=', version).execute();
   });
 }

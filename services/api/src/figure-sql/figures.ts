@@ -39,6 +39,19 @@ export function cappedDailyCounts(model: ScoreModel, rows: RawBuilder<unknown>, 
 }
 
 /**
+ * The activity rows (any columns, with `event` and `count`) whose events a score model counts,
+ * each of them part of a capped daily count above 0 (`cappedDailyCounts`: dailyCap is at least
+ * 1): the features used, as domain/health.ts breadth counts them, without summing the counts.
+ *
+ * @example
+ * sql`select distinct c.account_id, c.event from (${scoredRows(model, accountRows(projectId, window, asOf))}) c`
+ */
+export function scoredRows(model: ScoreModel, rows: RawBuilder<unknown>): RawBuilder<unknown> {
+  const terms = scoredEvents(model, 'r');
+  return sql`select r.* from (${rows}) r ${terms.join} where ${terms.filter} and r.count > 0`;
+}
+
+/**
  * Seats of every account (or one) as of the end of a day: per account, the latest group call by
  * then that set the trait (timestamp, then messageId), its value as domain/seats.ts `seatsOf`
  * read it when derived/ stored it. Columns: `account_id`, `seats` (null when unknown).

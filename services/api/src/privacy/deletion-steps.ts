@@ -188,6 +188,7 @@ export const DELETION_STEPS: readonly DeletionStep[] = [
   { name: 'account_first_seen', table: 'account_first_seen', subject: 'account', run: rekey('account_first_seen', 'account_id', subjectPair) },
   { name: 'account_day_points', table: 'account_day_points', subject: 'account', run: rekey('account_day_points', 'account_id', subjectPair) },
   { name: 'account_active_days', table: 'account_active_days', subject: 'account', run: rekey('account_active_days', 'account_id', subjectPair) },
+  { name: 'account_day_totals', table: 'account_day_totals', subject: 'account', run: rekey('account_day_totals', 'account_id', subjectPair) },
   { name: 'account_seats', table: 'account_seats', subject: 'account', run: rekey('account_seats', 'account_id', subjectPair) },
   { name: 'nps_responses', table: 'nps_responses', subject: 'account', run: rekey('nps_responses', 'account_id', subjectPair) },
   { name: 'widget_contacts', table: 'widget_contacts', subject: 'account', run: rekey('widget_contacts', 'account_id', subjectPair) },

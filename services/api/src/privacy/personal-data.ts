@@ -46,6 +46,7 @@ export const PERSONAL_DATA_TABLES: readonly PersonalDataTable[] = [
   { table: 'account_active_days', columns: ['account_id', 'user_id'], user: 're-key', account: 're-key', how: "the subject's id re-keyed" },
   { table: 'score_point_queue', columns: ['subject_id'], user: 're-key', account: 'none', how: "the person's queued days (userId and linked anonymousIds) re-keyed, so the kept figures still take them in" },
   { table: 'account_day_points', columns: ['account_id', 'user_id'], user: 're-key', account: 're-key', how: "the subject's id re-keyed" },
+  { table: 'account_day_totals', columns: ['account_id'], user: 'none', account: 're-key', how: 'account_id re-keyed' },
   { table: 'account_first_seen', columns: ['account_id'], user: 'none', account: 're-key', how: 'account_id re-keyed' },
   { table: 'account_seats', columns: ['account_id'], user: 'none', account: 're-key', how: 'account_id re-keyed' },
   { table: 'nps_responses', columns: ['user_id', 'anonymous_id', 'account_id'], user: 're-key', account: 're-key', how: "the subject's ids re-keyed (the comment lives in the event's properties, emptied there)" },

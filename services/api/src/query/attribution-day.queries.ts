@@ -13,11 +13,30 @@ import { AS_OF_NOW, endOfDay } from '../figure-sql/activity-rows.ts';
  * await attributionDay(db, projectId, '2026-03-01') // '2026-03-09' (a link on 03-10), or '9999-12-30'
  */
 export async function attributionDay(db: Kysely<Database>, projectId: string, asOf: string): Promise<string> {
-  const result = await sql<{ next: string | null }>`
-    select least(
-      (select min(link_day) from identity_links where project_id = ${projectId} and link_day > ${asOf}::date),
-      (select min((joined_at at time zone 'UTC')::date) from memberships where project_id = ${projectId} and joined_at >= ${endOfDay(asOf)})
-    )::text as next`.execute(db);
-  const next = result.rows[0]?.next ?? null;
-  return next === null ? AS_OF_NOW : addDays(next, -1);
+  return (await attributionDays(db, projectId, [asOf])).get(asOf)!;
+}
+
+/**
+ * `attributionDay` of each of `days`, from one read of the links and joins after the first of them.
+ *
+ * @example
+ * await attributionDays(db, projectId, ['2026-03-01', '2026-03-12']) // Map { '2026-03-01' → '2026-03-09', '2026-03-12' → '9999-12-30' }
+ */
+export async function attributionDays(db: Kysely<Database>, projectId: string, days: readonly string[]): Promise<Map<string, string>> {
+  if (days.length === 0) return new Map();
+  const first = [...days].sort()[0]!;
+  // The days a link or a join changed the rows from: a link counts from its day, a join from
+  // the day it happened (rows as of a day count joins before its end).
+  const result = await sql<{ day: string }>`
+    select link_day::text as day from identity_links where project_id = ${projectId} and link_day > ${first}::date
+    union
+    select (joined_at at time zone 'UTC')::date::text from memberships where project_id = ${projectId} and joined_at >= ${endOfDay(first)}
+    order by 1`.execute(db);
+  const changes = result.rows.map((row) => row.day);
+  return new Map(
+    days.map((day) => {
+      const next = changes.find((change) => change > day);
+      return [day, next === undefined ? AS_OF_NOW : addDays(next, -1)];
+    }),
+  );
 }

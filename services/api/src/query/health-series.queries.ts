@@ -7,9 +7,9 @@ import { quietChampionsOf } from '../domain/segments/build-facts.ts';
 import { accountScoresByDay, type DayScores } from './account-scores-by-day.queries.ts';
 import { accountMemberRows } from './activity-history.queries.ts';
 import type { FigureCache } from './figure-cache.ts';
-import { healthOfAccountFacts, type HealthFacts } from './health.queries.ts';
-import { accountUtilisation } from './metrics.queries.ts';
-import { npsSummary } from './nps.queries.ts';
+import { accountFeaturesByDay, healthOfAccountFacts, type FeaturesUsed, type HealthFacts } from './health.queries.ts';
+import { utilisationAsOf } from './metrics.queries.ts';
+import { npsOfWindow } from './nps.queries.ts';
 import { accountScoreTable } from './scores.queries.ts';
 import { traitsAsOf } from './traits-as-of.queries.ts';
 
@@ -28,8 +28,8 @@ async function healthFactsOf(db: Kysely<Database>, cache: FigureCache, projectId
   const npsWindow = windowOf(asOf, models.thresholds.npsWindowDays);
   const [table, utilisation, nps, members, traits] = await Promise.all([
     scores ?? accountScoreTable(db, cache, projectId, models.score, asOf),
-    accountUtilisation(db, projectId, accountId, asOf),
-    npsSummary(db, cache, projectId, { ...npsWindow, asOf, accountId }),
+    utilisationAsOf(db, projectId, accountId, asOf),
+    npsOfWindow(db, projectId, { ...npsWindow, asOf, accountId }),
     accountMemberRows(db, projectId, asOf, accountId),
     traitsAsOf(db, projectId, 'users', ['isChampion'], asOf),
   ]);
@@ -51,9 +51,11 @@ async function healthFactsOf(db: Kysely<Database>, cache: FigureCache, projectId
  * One account's health score and band on each of `days`: for each day the same answer as
  * `GET /v1/accounts/:id/health?asOf=<day>` (query/health-account.queries.ts), null before the
  * account was first seen. Each day reads only the account's own rows and the project-wide figures
- * its health compares against (every account's score on the day and a window before, for all the
- * days in one read of the kept score points: query/account-scores-by-day.queries.ts; the features
- * used, kept per day), never a whole day of every account's facts.
+ * its health compares against: every account's score on each day (for the percentile) and the
+ * account's own a window before, each for all the days in one read of the kept score points
+ * (query/account-scores-by-day.queries.ts); the features it and any account used in each day's
+ * window, for all the days in one read of the rows (`accountFeaturesByDay`). Never a whole day of
+ * every account's facts.
  *
  * @example
  * await accountHealthSeries(db, cache, projectId, models, 'acme', ['2026-03-30', '2026-03-31'])
@@ -68,14 +70,9 @@ export async function accountHealthSeries(
   days: readonly string[],
 ): Promise<Array<{ date: string; score: number | null; band: HealthBand | null }>> {
   const windowDays = models.score.windowDays;
-  const dayOf = async (date: string, byDay: Map<string, DayScores> | null) => {
-    // Not seen by the day: not among that day's accounts (query/accounts-seen.queries.ts).
-    const seen = await sql<{ seen: boolean }>`
-      select exists (select 1 from account_first_seen where project_id = ${projectId} and account_id = ${accountId} and first_day <= ${date}::date) as seen`.execute(db);
-    if (seen.rows[0]?.seen !== true) return { date, score: null, band: null };
-    const { facts, champions } = await healthFactsOf(db, cache, projectId, models, accountId, date, byDay?.get(date));
-    const previous = byDay?.get(addDays(date, -windowDays))?.byId;
-    const health = (await healthOfAccountFacts(db, cache, projectId, models, date, [facts], champions, previous)).get(accountId)!;
+  const dayOf = async (date: string, known: { scores: DayScores | undefined; previous: DayScores | undefined; features: FeaturesUsed | undefined }) => {
+    const { facts, champions } = await healthFactsOf(db, cache, projectId, models, accountId, date, known.scores);
+    const health = (await healthOfAccountFacts(db, cache, projectId, models, date, [facts], champions, { previousScores: known.previous?.byId, features: known.features })).get(accountId)!;
     return { date, score: health.score, band: health.band };
   };
   // The series is kept as one figure (until the project stores new events), so a warm series is
@@ -83,11 +80,28 @@ export async function accountHealthSeries(
   // every pooled connection from ingestion.
   const key = `account-health-series:${JSON.stringify([accountId, models.health.version, models.score.version, models.thresholds, days])}`;
   return cache.get(projectId, key, async () => {
-    // Every account's score on each day and on the day a window before, from one read of the
-    // kept points (null: not ready, each day's score table then).
-    const byDay = await accountScoresByDay(db, projectId, models.score, [...days, ...days.map((day) => addDays(day, -windowDays))]);
-    const answers = [];
-    for (let first = 0; first < days.length; first += DAYS_AT_ONCE) answers.push(...(await Promise.all(days.slice(first, first + DAYS_AT_ONCE).map((day) => dayOf(day, byDay)))));
-    return answers;
+    // Not seen by a day: not among that day's accounts (query/accounts-seen.queries.ts).
+    const seen = await sql<{ first_day: string }>`
+      select first_day::text as first_day from account_first_seen where project_id = ${projectId} and account_id = ${accountId}`.execute(db);
+    const firstDay = seen.rows[0]?.first_day;
+    const seenDays = firstDay === undefined ? [] : days.filter((day) => day >= firstDay);
+    // Every account's score on each day and the account's own a window before, from one read of
+    // the kept points each (null: not ready, each day's score tables then); the features used in
+    // each day's window from one read of the rows.
+    const [byDay, previousByDay, features] = await Promise.all([
+      accountScoresByDay(db, projectId, models.score, seenDays),
+      accountScoresByDay(db, projectId, models.score, seenDays.map((day) => addDays(day, -windowDays)), accountId),
+      accountFeaturesByDay(db, projectId, models.score, accountId, seenDays),
+    ]);
+    const answers = new Map<string, { date: string; score: number | null; band: HealthBand | null }>();
+    for (let first = 0; first < seenDays.length; first += DAYS_AT_ONCE) {
+      const computed = await Promise.all(
+        seenDays
+          .slice(first, first + DAYS_AT_ONCE)
+          .map((day) => dayOf(day, { scores: byDay?.get(day), previous: previousByDay?.get(addDays(day, -windowDays)), features: features.get(day) })),
+      );
+      for (const answer of computed) answers.set(answer.date, answer);
+    }
+    return days.map((date) => answers.get(date) ?? { date, score: null, band: null });
   });
 }

@@ -6,21 +6,24 @@ import { healthOf, type AccountHealthFigure, type HealthInputs } from '../domain
 import type { AccountFacts, SegmentFacts } from '../domain/segments/facts.ts';
 import { accountRows } from '../figure-sql/activity-rows.ts';
 import type { FigureCache } from './figure-cache.ts';
-import { cappedDailyCounts } from '../figure-sql/figures.ts';
+import { scoredRows } from '../figure-sql/figures.ts';
 import { accountScoreTable } from './scores.queries.ts';
-import { attributionDay } from './attribution-day.queries.ts';
+import { attributionDay, attributionDays } from './attribution-day.queries.ts';
+import { keptAccountFeaturesByDay, keptFeaturesOfAccounts } from './kept-account-features.queries.ts';
 
 /** Per account, the scored features it used in the score window as of a day; and every feature any account used. */
 export type FeaturesUsed = { byAccount: Map<string, Set<string>>; project: Set<string> };
 
 /**
  * The distinct scored features (the events the score model counts, figure-sql.ts
- * `cappedDailyCounts`) each account used in the score window, as of a day. Kept per day in the
- * figure cache, as score parts are, so new events recompute only their own day.
+ * `cappedDailyCounts`) each account used in the score window, as of a day: from the kept totals
+ * (query/kept-account-features.queries.ts) once the model's points are ready; else from the
+ * rows, kept per day in the figure cache as score parts are, so new events recompute only their
+ * own day.
  */
 export function featuresUsedByAccounts(db: Kysely<Database>, cache: FigureCache, projectId: string, model: ScoreModel, asOf: string): Promise<FeaturesUsed> {
   // The union is kept too, so a warm read does not fold the window's parts again.
-  return cache.get(projectId, `account-features:${model.version}:${asOf}`, () => featuresUsedOfDays(db, cache, projectId, model, asOf));
+  return cache.get(projectId, `account-features:${model.version}:${asOf}`, async () => (await keptFeaturesOfAccounts(db, projectId, model, asOf)) ?? featuresUsedOfDays(db, cache, projectId, model, asOf));
 }
 
 async function featuresUsedOfDays(db: Kysely<Database>, cache: FigureCache, projectId: string, model: ScoreModel, asOf: string): Promise<FeaturesUsed> {
@@ -30,7 +33,7 @@ async function featuresUsedOfDays(db: Kysely<Database>, cache: FigureCache, proj
   const partsAsOf = await attributionDay(db, projectId, asOf);
   const parts = await cache.days(projectId, `account-features-day:${model.version}:${partsAsOf}`, daysBetween(from, to), async (day) => {
     const result = await sql<{ account_id: string; event: string }>`
-      select distinct c.account_id, c.event from (${cappedDailyCounts(model, accountRows(projectId, { from: day, to: day }, partsAsOf), ['account_id'])}) c where c.capped > 0`.execute(db);
+      select distinct c.account_id, c.event from (${scoredRows(model, accountRows(projectId, { from: day, to: day }, partsAsOf))}) c`.execute(db);
     return result.rows.map((row) => [row.account_id, row.event] as const);
   });
   const byAccount = new Map<string, Set<string>>();
@@ -46,6 +49,41 @@ async function featuresUsedOfDays(db: Kysely<Database>, cache: FigureCache, proj
   return { byAccount, project };
 }
 
+/**
+ * `featuresUsedByAccounts` of one account on each of `days` (the account's features and every
+ * feature any account used, in each day's score window): from the kept totals once the model's
+ * points are ready (query/kept-account-features.queries.ts), else from one read of the rows per
+ * group of days with the same attribution (query/attribution-day.queries.ts). What a health
+ * series needs, without every account's features of every day.
+ */
+export async function accountFeaturesByDay(db: Kysely<Database>, projectId: string, model: ScoreModel, accountId: string, days: readonly string[]): Promise<Map<string, FeaturesUsed>> {
+  const kept = await keptAccountFeaturesByDay(db, projectId, model, accountId, days);
+  if (kept !== null) return new Map([...kept].map(([day, { own, project }]) => [day, { byAccount: new Map([[accountId, own]]), project }]));
+  const attribution = await attributionDays(db, projectId, days);
+  const groups = new Map<string, string[]>();
+  for (const day of [...new Set(days)].sort()) groups.set(attribution.get(day)!, [...(groups.get(attribution.get(day)!) ?? []), day]);
+  const answer = new Map<string, FeaturesUsed>();
+  for (const [asOf, groupDays] of groups) {
+    const span = { from: windowOf(groupDays[0]!, model.windowDays).from, to: groupDays.at(-1)! };
+    // Per day and feature: used by any account, and whether by this one.
+    const result = await sql<{ day: string; event: string; own: boolean }>`
+      select c.day::text as day, c.event, bool_or(c.account_id = ${accountId}) as own
+      from (${scoredRows(model, accountRows(projectId, span, asOf))}) c group by c.day, c.event`.execute(db);
+    for (const day of groupDays) {
+      const { from } = windowOf(day, model.windowDays);
+      const own = new Set<string>();
+      const project = new Set<string>();
+      for (const row of result.rows) {
+        if (row.day < from || row.day > day) continue;
+        project.add(row.event);
+        if (row.own) own.add(row.event);
+      }
+      answer.set(day, { byAccount: new Map([[accountId, own]]), project });
+    }
+  }
+  return answer;
+}
+
 /** The facts of an account its health reads (domain/segments/facts.ts). */
 export type HealthFacts = Pick<AccountFacts, 'accountId' | 'percentile' | 'utilisation' | 'nps' | 'score' | 'memberIds' | 'quietChampions'>;
 
@@ -53,10 +91,18 @@ export type HealthFacts = Pick<AccountFacts, 'accountId' | 'percentile' | 'utili
  * What the health of accounts as of a day needs besides their facts: the score table of the
  * previous window, the features used, and which users are champions (the isChampion trait).
  */
-async function healthContext(db: Kysely<Database>, cache: FigureCache, projectId: string, scoreModel: ScoreModel, asOf: string, champions: ReadonlySet<string>, previousScores?: ReadonlyMap<string, number>) {
+async function healthContext(
+  db: Kysely<Database>,
+  cache: FigureCache,
+  projectId: string,
+  scoreModel: ScoreModel,
+  asOf: string,
+  champions: ReadonlySet<string>,
+  known: { previousScores?: ReadonlyMap<string, number> | undefined; features?: FeaturesUsed | undefined },
+) {
   const [previous, features] = await Promise.all([
-    previousScores === undefined ? accountScoreTable(db, cache, projectId, scoreModel, addDays(asOf, -scoreModel.windowDays)) : { byId: previousScores },
-    featuresUsedByAccounts(db, cache, projectId, scoreModel, asOf),
+    known.previousScores === undefined ? accountScoreTable(db, cache, projectId, scoreModel, addDays(asOf, -scoreModel.windowDays)) : { byId: known.previousScores },
+    known.features ?? featuresUsedByAccounts(db, cache, projectId, scoreModel, asOf),
   ]);
   return (account: HealthFacts): HealthInputs => {
     const accountChampions = account.memberIds.filter((id) => champions.has(id)).length;
@@ -77,7 +123,8 @@ async function healthContext(db: Kysely<Database>, cache: FigureCache, projectId
 /**
  * The health (domain/health.ts `healthOf`) of some accounts as of a day under a health model,
  * from their facts as of that day and the ids of the users who are champions then; the previous
- * window's account scores (as of the day − windowDays) when the caller has them, else read.
+ * window's account scores (as of the day − windowDays) and the features used when the caller has
+ * them, else read.
  */
 export async function healthOfAccountFacts(
   db: Kysely<Database>,
@@ -87,9 +134,9 @@ export async function healthOfAccountFacts(
   asOf: string,
   accounts: readonly HealthFacts[],
   champions: ReadonlySet<string>,
-  previousScores?: ReadonlyMap<string, number>,
+  known: { previousScores?: ReadonlyMap<string, number> | undefined; features?: FeaturesUsed | undefined } = {},
 ): Promise<Map<string, AccountHealthFigure>> {
-  const inputsOf = await healthContext(db, cache, projectId, models.score, asOf, champions, previousScores);
+  const inputsOf = await healthContext(db, cache, projectId, models.score, asOf, champions, known);
   return new Map(accounts.map((account) => [account.accountId, healthOf(models.health, inputsOf(account))]));
 }
 

@@ -99,14 +99,12 @@ async function seatsOfAccount(db: Kysely<Database>, projectId: string, accountId
  * earlier, and the relative change.
  */
 export async function accountUtilisation(db: Kysely<Database>, projectId: string, accountId: string, asOf: string) {
-  const earlier = addDays(asOf, -30);
-  const [seats, seatsBefore, now, before] = await Promise.all([
-    seatsOfAccount(db, projectId, accountId, asOf),
-    seatsOfAccount(db, projectId, accountId, earlier),
-    activeUsersIn(db, projectId, accountId, asOf),
-    activeUsersIn(db, projectId, accountId, earlier),
-  ]);
-  const utilisation = utilisationOf(now, seats);
-  const utilisation30dAgo = utilisationOf(before, seatsBefore);
-  return { accountId, asOf, seats, activeUsers30d: now, utilisation, utilisation30dAgo, change: utilisationChange(utilisation, utilisation30dAgo) };
+  const [now, before] = await Promise.all([utilisationAsOf(db, projectId, accountId, asOf), utilisationAsOf(db, projectId, accountId, addDays(asOf, -30))]);
+  return { accountId, asOf, seats: now.seats, activeUsers30d: now.activeUsers30d, utilisation: now.utilisation, utilisation30dAgo: before.utilisation, change: utilisationChange(now.utilisation, before.utilisation) };
+}
+
+/** Licence utilisation of an account as of one day only (`accountUtilisation` without the change): seats, active users in the last 30 days, their ratio. */
+export async function utilisationAsOf(db: Kysely<Database>, projectId: string, accountId: string, asOf: string) {
+  const [seats, activeUsers30d] = await Promise.all([seatsOfAccount(db, projectId, accountId, asOf), activeUsersIn(db, projectId, accountId, asOf)]);
+  return { seats, activeUsers30d, utilisation: utilisationOf(activeUsers30d, seats) };
 }

@@ -16,6 +16,14 @@ async function latestScores(db: Kysely<Database>, projectId: string, window: { f
 }
 
 /**
+ * NPS (domain/nps.ts `npsOf`) over a window as the project stood at the end of `asOf`, for the
+ * project or one account, without the trend (`npsSummary`'s `nps`, `responses` …).
+ */
+export async function npsOfWindow(db: Kysely<Database>, projectId: string, window: { from: string; to: string; asOf: string; accountId?: string | undefined }) {
+  return npsOf(await latestScores(db, projectId, window, window.asOf, window.accountId));
+}
+
+/**
  * NPS over a window, and the same-length window 30 days earlier as the trend (cached until the
  * project stores new events).
  *
@@ -29,10 +37,10 @@ export function npsSummary(db: Kysely<Database>, cache: FigureCache, projectId: 
 async function computeNps(db: Kysely<Database>, projectId: string, window: { from: string; to: string; asOf: string; accountId?: string | undefined }) {
   const previousWindow = { from: addDays(window.from, -30), to: addDays(window.to, -30) };
   const [current, previous] = await Promise.all([
-    latestScores(db, projectId, window, window.asOf, window.accountId),
-    latestScores(db, projectId, previousWindow, addDays(window.asOf, -30), window.accountId),
+    npsOfWindow(db, projectId, window),
+    npsOfWindow(db, projectId, { ...previousWindow, asOf: addDays(window.asOf, -30), accountId: window.accountId }),
   ]);
-  const now = { from: window.from, to: window.to, ...npsOf(current) };
-  const before = { ...previousWindow, ...npsOf(previous) };
+  const now = { from: window.from, to: window.to, ...current };
+  const before = { ...previousWindow, ...previous };
   return { ...now, trend: { previous: before, change: now.nps !== null && before.nps !== null ? now.nps - before.nps : null } };
 }

@@ -78,7 +78,8 @@ export function accountsKeptDiffer(projectId: string, asOf: string, window: { fr
 }
 
 /**
- * Scores from the kept points: one sum over the window's rows, made with the links and
+ * Scores from the kept points (user_day_points; for accounts their totals per day,
+ * account_day_totals): one sum over the window's rows, made with the links and
  * memberships as they are now. Recomputed from the per-day counts as of `asOf`: the ids whose
  * points lag what is stored (users with queued days, derived/score-points.ts) and those a link
  * or join after `asOf` changes (users linked later; accounts joined later); for accounts also
@@ -92,7 +93,7 @@ async function scoresFromPoints(db: Kysely<Database>, projectId: string, model: 
   const changed = await sql<{ id: string }>`${of === 'users' ? sql`select user_id as id from (${usersKeptDiffer(projectId, asOf)}) c` : accountsKeptDiffer(projectId, asOf, window)}`.execute(db);
   const sums = await sql<{ id: string; score: number }>`
     select ${sql.ref(of === 'users' ? 'user_id' : 'account_id')} as id, sum(points)::float8 as score
-    from ${sql.table(of === 'users' ? 'user_day_points' : 'account_day_points')} where ${inWindow} group by 1 having sum(points) <> 0`.execute(db);
+    from ${sql.table(of === 'users' ? 'user_day_points' : 'account_day_totals')} where ${inWindow} group by 1 having sum(points) <> 0`.execute(db);
   if (changed.rows.length === 0) return sums.rows;
   const ids = changed.rows.map((row) => row.id);
   const exact = await dayPoints(db, model, of, of === 'users' ? userRows(projectId, window, asOf, ids) : accountRows(projectId, window, asOf, ids));

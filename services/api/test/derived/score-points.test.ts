@@ -22,10 +22,11 @@ async function keptPoints(t: TestApp) {
   while ((await foldScorePoints(db, t.project.projectId)) > 0);
   const users = await db.selectFrom('user_day_points').selectAll().where('project_id', '=', t.project.projectId).where('points', '<>', 0).orderBy('version').orderBy('day').orderBy('user_id').execute();
   const accounts = await db.selectFrom('account_day_points').selectAll().where('project_id', '=', t.project.projectId).orderBy('version').orderBy('day').orderBy('account_id').orderBy('user_id').execute();
+  const totals = await db.selectFrom('account_day_totals').selectAll().where('project_id', '=', t.project.projectId).orderBy('version').orderBy('day').orderBy('account_id').execute();
   const activeDays = await db.selectFrom('user_active_days').select(['user_id', 'day']).where('project_id', '=', t.project.projectId).orderBy('user_id').orderBy('day').execute();
   const counts = await db.selectFrom('daily_active_users').select(['day', 'dau', 'wau', 'mau']).where('project_id', '=', t.project.projectId).orderBy('day').execute();
   const accountPairs = await db.selectFrom('account_active_days').select(['day', 'account_id', 'user_id']).where('project_id', '=', t.project.projectId).orderBy('day').orderBy('account_id').orderBy('user_id').execute();
-  return { users, accounts, activeDays, counts, accountPairs };
+  return { users, accounts, totals, activeDays, counts, accountPairs };
 }
 
 /** Batches of feature uses by a few users on a few days, naming one of two accounts or none, with joins and links among them. */
@@ -89,6 +90,7 @@ describe.each(testDatabaseKinds)('kept score points on %s', (kind) => {
     const kept = await keptPoints(t);
     expect(new Set(kept.users.map((row) => row.version))).toEqual(new Set([1, 2]));
     expect(kept.accounts.length).toBeGreaterThan(0);
+    expect(kept.totals.length).toBeGreaterThan(0);
     expect(kept.counts.length).toBeGreaterThan(30);
     // Pairs of accounts named by events and of accounts joined (some joined after the user's days).
     expect(new Set(kept.accountPairs.map((row) => row.account_id))).toEqual(new Set(['acct-1', 'acct-2', ...solo.map((_, i) => `solo-${i}`)]));

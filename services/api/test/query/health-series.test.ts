@@ -20,6 +20,10 @@ const extra: OracleEvent[] = [
   { type: 'group', messageId: 'hs-2', timestamp: at(addDays(yesterday, -50), '08:01'), userId: 'user-champ', groupId: 'acct-01' },
   { type: 'track', messageId: 'hs-3', timestamp: at(addDays(yesterday, -20), '10:00'), userId: 'user-champ', event: 'Export CSV' },
   { type: 'track', messageId: 'hs-4', timestamp: at(addDays(yesterday, -12), '10:00'), userId: 'user-champ', event: '$nps_response', properties: { score: 3 } },
+  // A feature nobody else uses, by a user who joins acct-01 ten days later: before the join it is
+  // neither acct-01's nor any account's (breadth as of each day, not with the joins as they are now).
+  { type: 'track', messageId: 'hs-5', timestamp: at(addDays(yesterday, -15), '09:00'), userId: 'user-rare', event: 'Rare Feature' },
+  { type: 'group', messageId: 'hs-6', timestamp: at(addDays(yesterday, -5), '09:00'), userId: 'user-rare', groupId: 'acct-01' },
 ];
 const events = [...data.events, ...extra];
 
@@ -52,6 +56,18 @@ describe.each(testDatabaseKinds)('the health series against the oracle, from kep
     expect(known, 'days with a health score').toBeGreaterThanOrEqual(knownAtLeast);
   }
 
+  /** The accounts list's health (kept features used, query/kept-account-features.queries.ts) as the oracle's, as of each of `days`. */
+  async function expectAccountsHealth(days: string[]) {
+    for (const asOf of days) {
+      const list = await get(`/v1/accounts?asOf=${asOf}&sort=health&limit=500`);
+      const want = oracleHealth(events, { asOf });
+      expect(list['items'].length, `accounts as of ${asOf}`).toBe(want.size);
+      for (const item of list['items']) {
+        expect({ score: item.health, band: item.healthBand }, `${item.accountId} as of ${asOf}`).toEqual({ score: want.get(item.accountId)?.score ?? null, band: want.get(item.accountId)?.band ?? null });
+      }
+    }
+  }
+
   beforeAll(async () => {
     // No worker: the test decides when the queue is folded.
     t = await createTestApp(kind, { scorePoints: { run: false } });
@@ -65,6 +81,21 @@ describe.each(testDatabaseKinds)('the health series against the oracle, from kep
     const queued = await t.app.store.db.selectFrom('score_point_queue').select('day').where('project_id', '=', t.project.projectId).execute();
     expect(queued.length, 'queued days').toBeGreaterThan(0);
     await expectSeries(addDays(yesterday, -30), yesterday, 60);
+    // Before and after user-rare joins acct-01.
+    await expectAccountsHealth([addDays(yesterday, -8), yesterday]);
+  }, 300_000);
+
+  it('answers from the per-day counts while the points are not ready (a version still filling)', async () => {
+    const db = t.app.store.db;
+    await db.updateTable('score_point_versions').set({ state: 'filling' }).where('project_id', '=', t.project.projectId).execute();
+    t.app.changeTracker.markProjectChanged(t.project.projectId);
+    try {
+      await expectSeries(addDays(yesterday, -10), yesterday, 20);
+      await expectAccountsHealth([addDays(yesterday, -8)]);
+    } finally {
+      await db.updateTable('score_point_versions').set({ state: 'ready' }).where('project_id', '=', t.project.projectId).execute();
+      t.app.changeTracker.markProjectChanged(t.project.projectId);
+    }
   }, 300_000);
 
   it('answers the same once the queue is folded into the points, and over days before later links and joins', async () => {
@@ -76,5 +107,6 @@ describe.each(testDatabaseKinds)('the health series against the oracle, from kep
     expect(linkDays.length).toBeGreaterThan(2);
     const beforeLink = addDays(linkDays[Math.floor(linkDays.length / 2)]!, -1);
     await expectSeries(addDays(beforeLink, -9), beforeLink, 1);
+    await expectAccountsHealth([addDays(yesterday, -8), beforeLink]);
   }, 300_000);
 });

@@ -198,14 +198,16 @@ describe.each(testDatabaseKinds)('score points and activity kept by ingestion, a
       const db = t.app.store.db;
       const users = await db.selectFrom('user_day_points').selectAll().where('project_id', '=', t.project.projectId).where('points', '<>', 0).orderBy('version').orderBy('day').orderBy('user_id').execute();
       const accounts = await db.selectFrom('account_day_points').selectAll().where('project_id', '=', t.project.projectId).orderBy('version').orderBy('day').orderBy('account_id').orderBy('user_id').execute();
+      const totals = await db.selectFrom('account_day_totals').selectAll().where('project_id', '=', t.project.projectId).orderBy('version').orderBy('day').orderBy('account_id').execute();
       const activeDays = await db.selectFrom('user_active_days').select(['user_id', 'day']).where('project_id', '=', t.project.projectId).orderBy('user_id').orderBy('day').execute();
       const counts = await db.selectFrom('daily_active_users').select(['day', 'dau', 'wau', 'mau']).where('project_id', '=', t.project.projectId).orderBy('day').execute();
       const accountPairs = await db.selectFrom('account_active_days').select(['day', 'account_id', 'user_id']).where('project_id', '=', t.project.projectId).orderBy('day').orderBy('account_id').orderBy('user_id').execute();
-      return { users, accounts, activeDays, counts, accountPairs };
+      return { users, accounts, totals, activeDays, counts, accountPairs };
     };
     const kept = await points();
     expect(kept.users.length).toBeGreaterThan(100);
     expect(kept.accounts.length).toBeGreaterThan(100);
+    expect(kept.totals.length).toBeGreaterThan(20);
     expect(kept.activeDays.length).toBeGreaterThan(100);
     expect(kept.counts.length).toBeGreaterThan(60);
     expect(kept.accountPairs.length).toBeGreaterThan(100);

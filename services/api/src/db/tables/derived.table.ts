@@ -99,6 +99,16 @@ export type AccountDayPointsTable = {
   points: number;
 };
 
+/** An account's points on a UTC day under one model version (its members' summed) and the scored features its rows used that day, memberships as they are now. */
+export type AccountDayTotalsTable = {
+  project_id: string;
+  version: number;
+  day: string;
+  account_id: string;
+  points: number;
+  features: string[];
+};
+
 /** Days whose points are not folded yet (a user's, an anonymousId's, or with day -infinity every day of a user). */
 export type ScorePointQueueTable = {
   project_id: string;
