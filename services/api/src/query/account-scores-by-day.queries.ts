@@ -4,7 +4,7 @@ import type { Database } from '../db/database.ts';
 import { daysBetween, windowOf } from '../domain/days.ts';
 import { accountRows } from '../figure-sql/activity-rows.ts';
 import { cappedDailyCounts } from '../figure-sql/figures.ts';
-import { attributionDays } from './attribution-day.queries.ts';
+import { attributionDays, attributionGroups } from './attribution-day.queries.ts';
 import { accountsKeptDiffer, pointsReady } from './scores.queries.ts';
 
 /** Every account seen by a day with its score (0 without points), and the same scores ascending (for percentiles). */
@@ -63,10 +63,7 @@ export async function accountScoresByDay(db: Kysely<Database>, projectId: string
   // read per group (usually one), not one per day.
   const exactOf = new Map<string, PointsByDay>();
   if (changedIds.length > 0) {
-    const groups = new Map<string, string[]>();
-    for (const day of sorted) groups.set(attribution.get(day)!, [...(groups.get(attribution.get(day)!) ?? []), day]);
-    for (const [asOf, groupDays] of groups) {
-      const groupSpan = { from: windowOf(groupDays[0]!, model.windowDays).from, to: groupDays.at(-1)! };
+    for (const { asOf, span: groupSpan } of attributionGroups(attribution, sorted, model.windowDays)) {
       const result = await sql<{ account_id: string; day: string; points: number }>`
         select c.account_id, c.day::text as day, sum(c.weight * c.capped)::float8 as points
         from (${cappedDailyCounts(model, accountRows(projectId, groupSpan, asOf, changedIds), ['account_id'])}) c group by 1, 2`.execute(db);

@@ -1,6 +1,6 @@
 import { sql, type Kysely } from 'kysely';
 import type { Database } from '../db/database.ts';
-import { addDays } from '../domain/days.ts';
+import { addDays, windowOf } from '../domain/days.ts';
 import { AS_OF_NOW, endOfDay } from '../figure-sql/activity-rows.ts';
 
 /**
@@ -39,4 +39,18 @@ export async function attributionDays(db: Kysely<Database>, projectId: string, d
       return [day, next === undefined ? AS_OF_NOW : addDays(next, -1)];
     }),
   );
+}
+
+/**
+ * `days` (sorted) in groups with the same attribution day (`attributionDays`), each with the span
+ * of rows its days' `windowDays` windows cover: one read of the rows as of the group's `asOf`
+ * serves every day in it.
+ */
+export function attributionGroups(attribution: ReadonlyMap<string, string>, days: readonly string[], windowDays: number): Array<{ asOf: string; days: string[]; span: { from: string; to: string } }> {
+  const groups = new Map<string, string[]>();
+  for (const day of [...new Set(days)].sort()) {
+    const asOf = attribution.get(day)!;
+    groups.set(asOf, [...(groups.get(asOf) ?? []), day]);
+  }
+  return [...groups].map(([asOf, groupDays]) => ({ asOf, days: groupDays, span: { from: windowOf(groupDays[0]!, windowDays).from, to: groupDays.at(-1)! } }));
 }

@@ -8,7 +8,7 @@ import { accountRows } from '../figure-sql/activity-rows.ts';
 import type { FigureCache } from './figure-cache.ts';
 import { scoredRows } from '../figure-sql/figures.ts';
 import { accountScoreTable } from './scores.queries.ts';
-import { attributionDay, attributionDays } from './attribution-day.queries.ts';
+import { attributionDay, attributionDays, attributionGroups } from './attribution-day.queries.ts';
 import { keptAccountFeaturesByDay, keptFeaturesOfAccounts } from './kept-account-features.queries.ts';
 
 /** Per account, the scored features it used in the score window as of a day; and every feature any account used. */
@@ -60,11 +60,8 @@ export async function accountFeaturesByDay(db: Kysely<Database>, projectId: stri
   const kept = await keptAccountFeaturesByDay(db, projectId, model, accountId, days);
   if (kept !== null) return new Map([...kept].map(([day, { own, project }]) => [day, { byAccount: new Map([[accountId, own]]), project }]));
   const attribution = await attributionDays(db, projectId, days);
-  const groups = new Map<string, string[]>();
-  for (const day of [...new Set(days)].sort()) groups.set(attribution.get(day)!, [...(groups.get(attribution.get(day)!) ?? []), day]);
   const answer = new Map<string, FeaturesUsed>();
-  for (const [asOf, groupDays] of groups) {
-    const span = { from: windowOf(groupDays[0]!, model.windowDays).from, to: groupDays.at(-1)! };
+  for (const { asOf, days: groupDays, span } of attributionGroups(attribution, days, model.windowDays)) {
     // Per day and feature: used by any account, and whether by this one.
     const result = await sql<{ day: string; event: string; own: boolean }>`
       select c.day::text as day, c.event, bool_or(c.account_id = ${accountId}) as own

@@ -4,7 +4,7 @@ import type { Database } from '../db/database.ts';
 import { windowOf } from '../domain/days.ts';
 import { accountRows } from '../figure-sql/activity-rows.ts';
 import { scoredRows } from '../figure-sql/figures.ts';
-import { attributionDays } from './attribution-day.queries.ts';
+import { attributionDays, attributionGroups } from './attribution-day.queries.ts';
 import { accountsKeptDiffer, pointsReady } from './scores.queries.ts';
 
 // The scored features accounts used (domain/health.ts breadth) from the kept totals
@@ -23,10 +23,7 @@ type FeatureRow = { day: string; account_id: string; event: string };
 async function changedFeatures(db: Kysely<Database>, projectId: string, model: ScoreModel, ids: readonly string[], days: readonly string[], attribution: Map<string, string>) {
   const byAsOf = new Map<string, FeatureRow[]>();
   if (ids.length === 0) return byAsOf;
-  const groups = new Map<string, string[]>();
-  for (const day of days) groups.set(attribution.get(day)!, [...(groups.get(attribution.get(day)!) ?? []), day]);
-  for (const [asOf, groupDays] of groups) {
-    const span = { from: windowOf(groupDays[0]!, model.windowDays).from, to: groupDays.at(-1)! };
+  for (const { asOf, span } of attributionGroups(attribution, days, model.windowDays)) {
     const result = await sql<FeatureRow>`
       select distinct c.day::text as day, c.account_id, c.event from (${scoredRows(model, accountRows(projectId, span, asOf, ids))}) c`.execute(db);
     byAsOf.set(asOf, result.rows);
