@@ -5,33 +5,22 @@ import { windowOf } from '../domain/days.ts';
 import { groupFigures, type GroupFigures } from '../domain/groups.ts';
 import { featureLabel, featureWeight } from '../domain/score.ts';
 import { accountMembersAsOf } from './activity-history.queries.ts';
-import { accountRows, isActivity, userRows, usersKeptDiffer } from '../figure-sql/activity-rows.ts';
+import { accountRows, isActivity, userRows } from '../figure-sql/activity-rows.ts';
 import type { FigureCache } from './figure-cache.ts';
 import { cappedDailyCounts } from '../figure-sql/figures.ts';
-import { activeDaysKept } from './metrics.queries.ts';
+import { activeDaysKept, keptActiveDays } from './metrics.queries.ts';
 import { userScoreTable } from './scores.queries.ts';
 import { traitsAsOf } from './traits-as-of.queries.ts';
 
 export type GroupsAnswer = { window: { from: string; to: string }; groups: GroupFigures[] };
 
 /**
- * Users active in the window as of its last day, from the kept active days (derived/active-days.ts)
- * once filled: the ids whose kept days may differ as of that day (`usersKeptDiffer`) read first,
- * their days then read from the per-day counts instead (a fold commits its days and takes them
- * off the queue at once, so days read later are at least as current as every id not recomputed).
- * Else from the per-day counts.
+ * Users active in the window as of its last day: from the kept active days once filled
+ * (`keptActiveDays`), else from the per-day counts.
  */
 async function activeUsersOfWindow(db: Kysely<Database>, projectId: string, window: { from: string; to: string }): Promise<string[]> {
-  const rows = userRows(projectId, window, window.to);
-  if (!(await activeDaysKept(db, projectId))) {
-    return (await sql<{ user_id: string }>`select distinct r.user_id from (${rows}) r where ${isActivity('r')}`.execute(db)).rows.map((row) => row.user_id);
-  }
-  const changed = (await sql<{ user_id: string }>`${usersKeptDiffer(projectId, window.to)}`.execute(db)).rows.map((row) => row.user_id);
-  const active = await sql<{ user_id: string }>`
-    select distinct a.user_id from user_active_days a
-    where a.project_id = ${projectId} and a.day between ${window.from}::date and ${window.to}::date and a.user_id <> all(${changed}::text[])
-    union
-    select r.user_id from (${userRows(projectId, window, window.to, changed)}) r where ${isActivity('r')}`.execute(db);
+  const days = (await activeDaysKept(db, projectId)) ? await keptActiveDays(db, projectId, window, window.to) : sql`select r.user_id from (${userRows(projectId, window, window.to)}) r where ${isActivity('r')}`;
+  const active = await sql<{ user_id: string }>`select distinct d.user_id from (${days}) d`.execute(db);
   return active.rows.map((row) => row.user_id);
 }
 

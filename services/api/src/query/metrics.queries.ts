@@ -1,4 +1,4 @@
-import { sql, type Kysely } from 'kysely';
+import { sql, type Kysely, type RawBuilder } from 'kysely';
 import type { Database } from '../db/database.ts';
 import { activeSeries, activeSeriesOfDays, type ActiveDelta } from '../domain/active-series.ts';
 import { addDays, daysBetween, windowOf } from '../domain/days.ts';
@@ -26,6 +26,23 @@ export function activeUsersOfDays(db: Kysely<Database>, cache: FigureCache, proj
 /** Whether a project's kept activity is complete (derived/active-days.ts); else its series comes from the per-day counts. */
 export async function activeDaysKept(db: Kysely<Database>, projectId: string): Promise<boolean> {
   return (await db.selectFrom('active_day_projects').select('project_id').where('project_id', '=', projectId).executeTakeFirst()) !== undefined;
+}
+
+/**
+ * Rows `(user_id, day)`: each user's active days in `window` as of `asOf`, from the kept active
+ * days (for a project whose are filled, `activeDaysKept`). The ids whose kept days may differ as
+ * of `asOf` (`usersKeptDiffer`) are read first and their days taken from the per-day counts
+ * instead: a fold commits its active days and takes its days off the queue at once, so days read
+ * later are at least as current as every id not recomputed. As an array, the kept days' scan can
+ * run in parallel.
+ */
+export async function keptActiveDays(db: Kysely<Database>, projectId: string, window: { from: string; to: string }, asOf: string): Promise<RawBuilder<unknown>> {
+  const changed = (await sql<{ user_id: string }>`${usersKeptDiffer(projectId, asOf)}`.execute(db)).rows.map((row) => row.user_id);
+  return sql`
+    select a.user_id, a.day from user_active_days a
+    where a.project_id = ${projectId} and a.day between ${window.from}::date and ${window.to}::date and a.user_id <> all(${changed}::text[])
+    union all
+    select r.user_id, r.day from (${userRows(projectId, window, asOf, changed)}) r where ${isActivity('r')}`;
 }
 
 /**

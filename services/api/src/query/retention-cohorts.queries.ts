@@ -2,12 +2,12 @@ import { sql, type Kysely } from 'kysely';
 import type { Database } from '../db/database.ts';
 import { daysBetween } from '../domain/days.ts';
 import { cohortsOfCounts, retentionCohorts, type CohortCount, type CohortPeriod, type RetentionCohort } from '../domain/retention-cohorts.ts';
-import { accountRows, isActivity, userRows, usersKeptDiffer } from '../figure-sql/activity-rows.ts';
+import { accountRows, isActivity } from '../figure-sql/activity-rows.ts';
 import { cohortCounts } from '../figure-sql/retention-cohorts.ts';
 import type { FigureCache } from './figure-cache.ts';
 import { accountMembersAsOf } from './activity-history.queries.ts';
 import { inOneNumbering } from './id-numbers.ts';
-import { activeDaysKept, activeUsersOfDays } from './metrics.queries.ts';
+import { activeDaysKept, activeUsersOfDays, keptActiveDays } from './metrics.queries.ts';
 
 /** Each user's active days in from … to, as of `to`: the project's (per-day parts shared with the DAU series), or in one account's events. */
 async function activeDaysOf(db: Kysely<Database>, cache: FigureCache, projectId: string, range: { from: string; to: string; accountId?: string | undefined }): Promise<Map<string, string[]>> {
@@ -53,15 +53,7 @@ function firstSeenRows(projectId: string, asOf: string) {
  */
 async function keptRetention(db: Kysely<Database>, projectId: string, range: { by: CohortPeriod; from: string; to: string }): Promise<RetentionCohort[]> {
   const { by, from, to } = range;
-  // The ids to recompute first, the counts after: a fold commits its active days and takes its
-  // days off the queue at once, so days read later are at least as current as every id not
-  // recomputed. As an array, the kept days' scan can run in parallel.
-  const changed = (await sql<{ user_id: string }>`${usersKeptDiffer(projectId, to)}`.execute(db)).rows.map((row) => row.user_id);
-  const activeDays = sql`
-    select a.user_id, a.day from user_active_days a
-    where a.project_id = ${projectId} and a.day between ${from}::date and ${to}::date and a.user_id <> all(${changed}::text[])
-    union all
-    select r.user_id, r.day from (${userRows(projectId, { from, to }, to, changed)}) r where ${isActivity('r')}`;
+  const activeDays = await keptActiveDays(db, projectId, { from, to }, to);
   const counts = await sql<CohortCount>`${cohortCounts(by, { from, to }, firstSeenRows(projectId, to), activeDays)}`.execute(db);
   return cohortsOfCounts(by, from, to, counts.rows);
 }
