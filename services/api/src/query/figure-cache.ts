@@ -1,3 +1,4 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { today } from '../domain/days.ts';
 import type { FigureMetrics } from '../metrics/metrics.ts';
 import { estimateBytes } from './estimate-bytes.ts';
@@ -51,6 +52,8 @@ type Entry = {
   startedAt: number;
   value: Promise<unknown>;
   refreshing: boolean;
+  /** The computation replacing this entry, while it runs. */
+  next?: Entry;
   /** Set once the value is computed: its estimated bytes and the numberings it holds. */
   size?: { bytes: number; numberings: Numbering[] };
 };
@@ -79,6 +82,10 @@ export function createFigureCache({ versions, maxStalenessMs, unchangedRefreshMs
   const current = new Map<string, Numbering>();
   const holders = new Map<Numbering, number>();
   let entryBytes = 0;
+  // Set while a figure computes: a figure made of other figures (a comparison of two score
+  // tables, the segment facts) must not be made of stale ones, or it would be kept as current
+  // for the new data version and serve the old answer until the unchanged-refresh safety net.
+  const computing = new AsyncLocalStorage<true>();
 
   const count = (entry: Entry, sign: 1 | -1) => {
     if (!entry.size) return;
@@ -127,7 +134,7 @@ export function createFigureCache({ versions, maxStalenessMs, unchangedRefreshMs
 
   const start = <T>(fullKey: string, version: string, compute: () => Promise<T>): Entry => {
     const started = performance.now();
-    const entry: Entry = { version, startedAt: Date.now(), value: compute(), refreshing: false };
+    const entry: Entry = { version, startedAt: Date.now(), value: computing.run(true, compute), refreshing: false };
     if (metrics) {
       const figure = figureOf(fullKey);
       entry.value.then(
@@ -164,18 +171,27 @@ export function createFigureCache({ versions, maxStalenessMs, unchangedRefreshMs
       if ((!unchanged || (maxStalenessMs > 0 && age > refreshUnchangedAfterMs)) && !hit.refreshing) {
         hit.refreshing = true;
         const next = start(fullKey, version, () => compute(!unchanged));
+        hit.next = next;
         // Swap in the new figure only once it is ready; until then the current one is served.
         next.value.then(
           () => {
+            delete hit.next;
             // Dropped meanwhile (memory bound): not brought back, the next reader recomputes.
             if (entries.get(fullKey) !== hit) return;
             put(fullKey, next);
             onReplaced?.();
           },
-          () => (hit.refreshing = false),
+          () => {
+            delete hit.next;
+            hit.refreshing = false;
+          },
         );
       }
-      return hit.value as Promise<T>;
+      if (unchanged || computing.getStore() !== true) return hit.value as Promise<T>;
+      // Inside another figure's computation only a figure of the current data serves: the
+      // refresh computing it, or (a refresh of older data running) one more computation, not kept.
+      if (hit.next?.version === version) return hit.next.value as Promise<T>;
+      return computing.run(true, () => compute(true));
     }
     metrics?.looked(figureOf(fullKey), 'computed', 0);
     const entry = start(fullKey, version, () => compute(true));

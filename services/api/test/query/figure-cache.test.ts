@@ -84,6 +84,45 @@ describe('figure cache', () => {
     expect(await cache.get(project, 'k', figure.compute)).toBe(7);
   });
 
+  it('refreshes a figure made of other figures from their current data, never from their stale copies', async () => {
+    const changes = createChangeTracker();
+    // A long bound and no unchanged refresh: only a version change refreshes anything here.
+    const cache = createFigureCache({ versions: changes, maxStalenessMs: 60_000, unchangedRefreshMs: 3_600_000 });
+    const inner = counter();
+    const project = `p-${Math.random()}`;
+    // A comparison of two tables, the segment facts of scores …: the outer figure reads an inner one.
+    const outer = async () => 10 * (await cache.get(project, 'inner', inner.compute));
+    expect(await cache.get(project, 'outer', outer)).toBe(0);
+    inner.set(1);
+    changes.markProjectChanged(project);
+    // Stale within the bound: served, and refreshed in the background.
+    expect(await cache.get(project, 'outer', outer)).toBe(0);
+    await sleep(100);
+    expect(await cache.get(project, 'outer', outer)).toBe(10);
+    // A reader of the inner figure alone meanwhile got the refresh the outer one started.
+    expect(await cache.get(project, 'inner', inner.compute)).toBe(1);
+    expect(inner.computations()).toBe(2);
+  });
+
+  it('a figure made of other figures whose refresh of older data still runs computes them once more', async () => {
+    const changes = createChangeTracker();
+    const cache = createFigureCache({ versions: changes, maxStalenessMs: 60_000, unchangedRefreshMs: 3_600_000 });
+    const inner = counter();
+    const project = `p-${Math.random()}`;
+    const outer = async () => 10 * (await cache.get(project, 'inner', inner.compute));
+    expect(await cache.get(project, 'outer', outer)).toBe(0);
+    inner.set(1);
+    changes.markProjectChanged(project);
+    // A reader of the inner figure starts its refresh (it will see 1) …
+    expect(await cache.get(project, 'inner', inner.compute)).toBe(0);
+    // … and newer data arrives before it ends.
+    inner.set(2);
+    changes.markProjectChanged(project);
+    expect(await cache.get(project, 'outer', outer)).toBe(0);
+    await sleep(100);
+    expect(await cache.get(project, 'outer', outer)).toBe(20);
+  });
+
   it('keeps figures per day and recomputes only the days whose events changed', async () => {
     const changes = createChangeTracker();
     const cache = createFigureCache({ versions: changes, maxStalenessMs: 0 });
