@@ -21,9 +21,22 @@ export type ChangeTracker = {
   projectDataVersion(projectId: string): string;
   /** Changes whenever the project's figures of one UTC day may have changed. */
   dayDataVersion(projectId: string, day: string): string;
+  /**
+   * When (ms since the epoch) the project's data first changed after `projectVersion` (a value
+   * of `projectDataVersion`) was current — only changes naming `day` (or every day) when given;
+   * undefined when it has not changed since. A change older than the tracker keeps (a minute)
+   * answers 0: long ago.
+   */
+  outdatedAt(projectId: string, projectVersion: string, day?: string): number | undefined;
 };
 
-type Versions = { all: number; everyDay: number; days: Map<string, number> };
+/** How long the tracker remembers when each change happened (longer than any staleness bound). */
+const CHANGES_KEPT_MS = 60_000;
+
+/** One change of a project: its number (the project's version after it), when, and the days it named (null: every day). */
+type Change = { all: number; at: number; days: readonly string[] | null };
+
+type Versions = { all: number; everyDay: number; days: Map<string, number>; changes: Change[] };
 
 /**
  * @example
@@ -34,18 +47,27 @@ type Versions = { all: number; everyDay: number; days: Map<string, number> };
 export function createChangeTracker(): ChangeTracker {
   const projects = new Map<string, Versions>();
   let epoch = 0;
+  // When each epoch began (a rebuild or a lost change feed marks every figure stale).
+  const epochStarts: number[] = [0];
 
   function versionsOf(projectId: string): Versions {
     let versions = projects.get(projectId);
-    if (!versions) projects.set(projectId, (versions = { all: 0, everyDay: 0, days: new Map() }));
+    if (!versions) projects.set(projectId, (versions = { all: 0, everyDay: 0, days: new Map(), changes: [] }));
     return versions;
   }
 
   function markProjectChanged(projectId: string, days?: Iterable<string>): void {
     const versions = versionsOf(projectId);
     versions.all++;
-    if (days === undefined) versions.everyDay++;
-    else for (const day of days) versions.days.set(day, (versions.days.get(day) ?? 0) + 1);
+    const named = days === undefined ? null : [...days];
+    if (named === null) versions.everyDay++;
+    else for (const day of named) versions.days.set(day, (versions.days.get(day) ?? 0) + 1);
+    const now = Date.now();
+    versions.changes.push({ all: versions.all, at: now, days: named });
+    // Dropped in runs, not one by one: a busy project records a change per stored batch.
+    if (versions.changes.length > 64 && versions.changes[0]!.at < now - 2 * CHANGES_KEPT_MS) {
+      versions.changes = versions.changes.filter((change) => change.at >= now - CHANGES_KEPT_MS);
+    }
   }
 
   return {
@@ -54,6 +76,7 @@ export function createChangeTracker(): ChangeTracker {
     markAllProjectsChanged() {
       for (const projectId of projects.keys()) markProjectChanged(projectId);
       epoch++;
+      epochStarts.push(Date.now());
     },
     projectDataVersion(projectId) {
       return `${epoch}:${projects.get(projectId)?.all ?? 0}`;
@@ -61,6 +84,21 @@ export function createChangeTracker(): ChangeTracker {
     dayDataVersion(projectId, day) {
       const versions = projects.get(projectId);
       return `${epoch}:${versions?.everyDay ?? 0}:${versions?.days.get(day) ?? 0}`;
+    },
+    outdatedAt(projectId, projectVersion, day) {
+      const [since, seen] = projectVersion.split(':').map(Number) as [number, number];
+      const epochChange = since < epoch ? (epochStarts[since + 1] ?? 0) : undefined;
+      const versions = projects.get(projectId);
+      if (versions === undefined || versions.all === seen) return epochChange;
+      // Changes are kept in order, numbered one after the other: the one after `seen` is found by
+      // its number; if it is no longer kept, it happened long ago.
+      const { changes } = versions;
+      let index = seen + 1 - (changes[0]?.all ?? versions.all + 1);
+      if (index < 0) return 0;
+      while (index < changes.length && day !== undefined && changes[index]!.days !== null && !changes[index]!.days!.includes(day)) index++;
+      const first = changes[index];
+      if (first === undefined) return epochChange;
+      return epochChange === undefined ? first.at : Math.min(first.at, epochChange);
     },
   };
 }

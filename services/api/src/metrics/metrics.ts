@@ -126,7 +126,7 @@ export function createMetrics(): Metrics {
 
   const figureSeconds = new Histogram({ name: 'uptake_figure_compute_seconds', help: 'Time computing a figure, by cache, figure and outcome', labelNames: ['cache', 'figure', 'outcome'], buckets: SECONDS_SLOW, registers });
   const figureLookups = new Counter({ name: 'uptake_figure_lookups_total', help: 'Figures asked for, by cache, figure and result (fresh, stale, computed)', labelNames: ['cache', 'figure', 'result'], registers });
-  const figureStaleAge = new Histogram({ name: 'uptake_figure_stale_age_seconds', help: 'Age of figures served while their data had changed (within UPTAKE_FIGURE_MAX_STALENESS_MS)', labelNames: ['cache'], buckets: [0.05, 0.1, 0.25, 0.5, 1, 2, 3, 4, 5], registers });
+  const figureStaleAge = new Histogram({ name: 'uptake_figure_stale_age_seconds', help: 'How long before the answer the data of figures served stale first changed (within UPTAKE_FIGURE_MAX_STALENESS_MS)', labelNames: ['cache'], buckets: [0.05, 0.1, 0.25, 0.5, 1, 2, 3, 4, 5], registers });
   const cacheSizes = new Map<string, () => number>();
   new Gauge({
     name: 'uptake_figure_cache_bytes',

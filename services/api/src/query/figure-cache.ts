@@ -16,15 +16,17 @@ export type DataVersions = {
   projectDataVersion(projectId: string): string;
   /** Changes whenever the project's figures of one UTC day may have changed. */
   dayDataVersion(projectId: string, day: string): string;
+  /** When the project's data (of one day, when given) first changed after `projectVersion` was current; undefined: unchanged since. */
+  outdatedAt(projectId: string, projectVersion: string, day?: string): number | undefined;
 };
 
 export type FigureCacheOptions = {
   versions: DataVersions;
   /**
-   * How old (from the start of its computation) a cached figure may be when served although
-   * this instance stored new events since: within it the figure is served and recomputed in the
-   * background, so reads stay fast while events keep arriving; past it, a reader waits for a
-   * fresh computation. 0: every figure whose data changed is recomputed before it is served.
+   * How long after the first change it does not include a cached figure may still be served:
+   * within it the figure is served and recomputed in the background, so reads stay fast while
+   * events keep arriving; past it, a reader waits for a fresh computation. 0: every figure whose
+   * data changed is recomputed before it is served.
    */
   maxStalenessMs: number;
   /**
@@ -49,6 +51,8 @@ export type FigureCacheOptions = {
 
 type Entry = {
   version: string;
+  /** The project's data version when the computation started: what the figure includes. */
+  projectVersion: string;
   startedAt: number;
   value: Promise<unknown>;
   refreshing: boolean;
@@ -132,9 +136,9 @@ export function createFigureCache({ versions, maxStalenessMs, unchangedRefreshMs
     evict();
   };
 
-  const start = <T>(fullKey: string, version: string, compute: () => Promise<T>): Entry => {
+  const start = <T>(fullKey: string, projectId: string, version: string, compute: () => Promise<T>): Entry => {
     const started = performance.now();
-    const entry: Entry = { version, startedAt: Date.now(), value: computing.run(true, compute), refreshing: false };
+    const entry: Entry = { version, projectVersion: versions.projectDataVersion(projectId), startedAt: Date.now(), value: computing.run(true, compute), refreshing: false };
     if (metrics) {
       const figure = figureOf(fullKey);
       entry.value.then(
@@ -159,18 +163,28 @@ export function createFigureCache({ versions, maxStalenessMs, unchangedRefreshMs
   };
 
   /** `compute(urgent)`: urgent when a reader may wait for it, not when it refreshes an unchanged figure. */
-  const lookup = <T>(fullKey: string, version: string, refreshUnchangedAfterMs: number, compute: (urgent: boolean) => Promise<T>, onReplaced?: () => void): Promise<T> => {
+  const lookup = <T>(
+    at: { fullKey: string; projectId: string; day?: string },
+    version: string,
+    refreshUnchangedAfterMs: number,
+    compute: (urgent: boolean) => Promise<T>,
+    onReplaced?: () => void,
+  ): Promise<T> => {
+    const { fullKey, projectId } = at;
     const hit = entries.get(fullKey);
-    const age = hit ? Date.now() - hit.startedAt : Infinity;
+    const now = Date.now();
+    const age = hit ? now - hit.startedAt : Infinity;
     const unchanged = hit?.version === version;
-    if (hit && (unchanged || (maxStalenessMs > 0 && age <= maxStalenessMs))) {
-      metrics?.looked(figureOf(fullKey), unchanged ? 'fresh' : 'stale', age / 1000);
+    // How long ago the data first changed after the figure's computation started.
+    const staleFor = hit && !unchanged ? now - (versions.outdatedAt(projectId, hit.projectVersion, at.day) ?? now) : 0;
+    if (hit && (unchanged || (maxStalenessMs > 0 && staleFor <= maxStalenessMs))) {
+      metrics?.looked(figureOf(fullKey), unchanged ? 'fresh' : 'stale', staleFor / 1000);
       // Used now: the last to be dropped.
       entries.delete(fullKey);
       entries.set(fullKey, hit);
       if ((!unchanged || (maxStalenessMs > 0 && age > refreshUnchangedAfterMs)) && !hit.refreshing) {
         hit.refreshing = true;
-        const next = start(fullKey, version, () => compute(!unchanged));
+        const next = start(fullKey, projectId, version, () => compute(!unchanged));
         hit.next = next;
         // Swap in the new figure only once it is ready; until then the current one is served.
         next.value.then(
@@ -193,8 +207,13 @@ export function createFigureCache({ versions, maxStalenessMs, unchangedRefreshMs
       if (hit.next?.version === version) return hit.next.value as Promise<T>;
       return computing.run(true, () => compute(true));
     }
+    // Too stale to serve: a reader waits for the refresh of the current data if one runs.
+    if (hit?.next?.version === version) {
+      metrics?.looked(figureOf(fullKey), 'fresh', 0);
+      return hit.next.value as Promise<T>;
+    }
     metrics?.looked(figureOf(fullKey), 'computed', 0);
-    const entry = start(fullKey, version, () => compute(true));
+    const entry = start(fullKey, projectId, version, () => compute(true));
     put(fullKey, entry);
     return entry.value as Promise<T>;
   };
@@ -202,7 +221,7 @@ export function createFigureCache({ versions, maxStalenessMs, unchangedRefreshMs
 
   return {
     get<T>(projectId: string, key: string, compute: () => Promise<T>): Promise<T> {
-      return lookup(`${projectId}\u0000${key}`, `${versions.projectDataVersion(projectId)}:${partsReplaced.get(projectId) ?? 0}`, unchangedRefreshMs, compute);
+      return lookup({ fullKey: `${projectId}\u0000${key}`, projectId }, `${versions.projectDataVersion(projectId)}:${partsReplaced.get(projectId) ?? 0}`, unchangedRefreshMs, compute);
     },
 
     /** One part per day (in the order of `days`), each cached and recomputed on its own. */
@@ -212,7 +231,7 @@ export function createFigureCache({ versions, maxStalenessMs, unchangedRefreshMs
       return Promise.all(
         days.map((day) =>
           lookup(
-            `${projectId}\u0000${key}\u0000${day}`,
+            { fullKey: `${projectId}\u0000${key}\u0000${day}`, projectId, day },
             versions.dayDataVersion(projectId, day),
             day >= now ? unchangedRefreshMs : 10 * unchangedRefreshMs,
             (urgent) => dayLimit(() => computeDay(day), urgent),

@@ -235,6 +235,8 @@ describe('figure cache metrics', () => {
     expect(await cache.get('p1', 'scores:1:2026-12-05', slow(1))).toBe(1);
     expect(await cache.get('p1', 'scores:1:2026-12-05', slow(2))).toBe(1);
     changes.markProjectChanged('p1');
+    // The stale age counts from the change.
+    await new Promise((resolve) => setTimeout(resolve, 25));
     // Changed data within the allowance: the old figure is served, a refresh starts.
     expect(await cache.get('p1', 'scores:1:2026-12-05', slow(3))).toBe(1);
     await expect(cache.get('p1', 'nps:x', () => Promise.reject(new Error('no database')))).rejects.toThrow('no database');

@@ -65,10 +65,47 @@ describe('figure cache', () => {
     const figure = counter();
     const project = `p-${Math.random()}`;
     await cache.get(project, 'k', figure.compute);
+    figure.set(7);
+    changes.markProjectChanged(project);
+    await sleep(150);
+    expect(await cache.get(project, 'k', figure.compute)).toBe(7);
+  });
+
+  it('counts staleness from the first change a figure misses, not from its computation: an old figure of data that just changed is served', async () => {
+    const changes = createChangeTracker();
+    const cache = createFigureCache({ versions: changes, maxStalenessMs: 100, unchangedRefreshMs: 3_600_000 });
+    const figure = counter();
+    const project = `p-${Math.random()}`;
+    await cache.get(project, 'k', figure.compute);
+    // Computed long before the bound; the data changes only now.
     await sleep(150);
     figure.set(7);
     changes.markProjectChanged(project);
+    expect(await cache.get(project, 'k', figure.compute)).toBe(0);
+    await sleep(60);
     expect(await cache.get(project, 'k', figure.compute)).toBe(7);
+    expect(figure.computations()).toBe(2);
+  });
+
+  it('a reader past the bound joins the refresh of the current data already running', async () => {
+    const changes = createChangeTracker();
+    const cache = createFigureCache({ versions: changes, maxStalenessMs: 100, unchangedRefreshMs: 3_600_000 });
+    let data = 0;
+    let computations = 0;
+    const slow = async () => {
+      computations++;
+      const seen = data;
+      await sleep(300);
+      return seen;
+    };
+    const project = `p-${Math.random()}`;
+    await cache.get(project, 'k', slow);
+    data = 7;
+    changes.markProjectChanged(project);
+    expect(await cache.get(project, 'k', slow)).toBe(0);
+    await sleep(150);
+    expect(await cache.get(project, 'k', slow)).toBe(7);
+    expect(computations).toBe(2);
   });
 
   it('serves an unchanged figure at once and refreshes it in the background (events stored by another instance)', async () => {

@@ -1,0 +1,69 @@
+import { describe, expect, it, vi } from 'vitest';
+import { createChangeTracker } from '../../src/derived/change-tracker.ts';
+
+describe('change tracker: when data first changed after a version', () => {
+  it('answers the time of the first change after the version, of a day when one is named', () => {
+    vi.useFakeTimers({ now: 1_000 });
+    try {
+      const changes = createChangeTracker();
+      const seen = changes.projectDataVersion('p');
+      expect(changes.outdatedAt('p', seen)).toBeUndefined();
+      vi.setSystemTime(2_000);
+      changes.markProjectChanged('p', ['2026-03-01']);
+      vi.setSystemTime(3_000);
+      changes.markProjectChanged('p', ['2026-03-02']);
+      expect(changes.outdatedAt('p', seen)).toBe(2_000);
+      expect(changes.outdatedAt('p', seen, '2026-03-02')).toBe(3_000);
+      expect(changes.outdatedAt('p', seen, '2026-03-03')).toBeUndefined();
+      // A change naming no day changes every day.
+      vi.setSystemTime(4_000);
+      changes.markProjectChanged('p');
+      expect(changes.outdatedAt('p', seen, '2026-03-03')).toBe(4_000);
+      // Another project's changes are its own.
+      expect(changes.outdatedAt('q', changes.projectDataVersion('q'))).toBeUndefined();
+      // A version read after the changes is not outdated.
+      expect(changes.outdatedAt('p', changes.projectDataVersion('p'))).toBeUndefined();
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
+  it('a rebuild outdates every version before it, of projects it never saw too', () => {
+    vi.useFakeTimers({ now: 1_000 });
+    try {
+      const changes = createChangeTracker();
+      const seenP = changes.projectDataVersion('p');
+      const seenQ = changes.projectDataVersion('q');
+      changes.markProjectChanged('p', ['2026-03-01']);
+      vi.setSystemTime(5_000);
+      changes.markAllProjectsChanged();
+      expect(changes.outdatedAt('p', seenP, '2026-03-09')).toBe(5_000);
+      expect(changes.outdatedAt('p', seenP)).toBe(1_000);
+      expect(changes.outdatedAt('q', seenQ)).toBe(5_000);
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
+  it('a change no longer remembered (over a minute old) counts as long ago', () => {
+    vi.useFakeTimers({ now: 1_000 });
+    try {
+      const changes = createChangeTracker();
+      const seen = changes.projectDataVersion('p');
+      changes.markProjectChanged('p', ['2026-03-01']);
+      // A busy project: a change every 100 ms for three minutes.
+      for (let i = 1; i <= 1_800; i++) {
+        vi.setSystemTime(1_000 + i * 100);
+        changes.markProjectChanged('p', ['2026-03-02']);
+      }
+      expect(changes.outdatedAt('p', seen)).toBe(0);
+      expect(changes.outdatedAt('p', seen, '2026-03-01')).toBe(0);
+      const recent = changes.projectDataVersion('p');
+      vi.setSystemTime(200_000);
+      changes.markProjectChanged('p', ['2026-03-03']);
+      expect(changes.outdatedAt('p', recent, '2026-03-03')).toBe(200_000);
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+});
