@@ -45,6 +45,13 @@ export type FigureCacheOptions = {
   numberingMaxBytes?: number;
   /** How many day parts compute at once (each is one query). */
   dayConcurrency?: number;
+  /**
+   * How many background refreshes run at once (default 2). A refresh of a whole figure runs
+   * several queries; unbounded, the refreshes after a new event take every pooled connection and
+   * a reader's own small query (a user's score) waits behind them. The parts a refresh reads
+   * refresh within it, outside the bound.
+   */
+  refreshConcurrency?: number;
   /** Computation times, lookups, staleness served and bytes held (docs/operations.md). */
   metrics?: FigureMetrics | undefined;
 };
@@ -58,6 +65,8 @@ type Entry = {
   refreshing: boolean;
   /** The computation replacing this entry, while it runs. */
   next?: Entry;
+  /** A background refresh waiting for its turn (`refreshConcurrency`) until `queued` turns false. */
+  turn?: { queued: boolean };
   /** Set once the value is computed: its estimated bytes and the numberings it holds. */
   size?: { bytes: number; numberings: Numbering[] };
 };
@@ -75,13 +84,14 @@ type Entry = {
  * const cache = createFigureCache({ versions: changeTracker, maxStalenessMs: 4000 });
  * const scores = await cache.get(projectId, `users:${version}:${asOf}`, () => computeScores());
  */
-export function createFigureCache({ versions, maxStalenessMs, unchangedRefreshMs = 60_000, maxBytes = DEFAULT_FIGURE_CACHE_BYTES, numberingMaxBytes = maxBytes / 4, dayConcurrency = 2, metrics }: FigureCacheOptions) {
+export function createFigureCache({ versions, maxStalenessMs, unchangedRefreshMs = 60_000, maxBytes = DEFAULT_FIGURE_CACHE_BYTES, numberingMaxBytes = maxBytes / 4, dayConcurrency = 2, refreshConcurrency = 2, metrics }: FigureCacheOptions) {
   // In use order: the least recently used first.
   const entries = new Map<string, Entry>();
   // Bumped when a day part is replaced by a newer one: figures assembled from parts then reassemble.
   const partsReplaced = new Map<string, number>();
   // Days are computed a few at a time: a cold 30-day figure must not take every pooled connection.
   const dayLimit = createLimit(dayConcurrency);
+  const refreshLimit = createLimit(refreshConcurrency);
   // The numbering new parts of a project use, per kind; and how many cached figures hold each numbering.
   const current = new Map<string, Numbering>();
   const holders = new Map<Numbering, number>();
@@ -184,7 +194,17 @@ export function createFigureCache({ versions, maxStalenessMs, unchangedRefreshMs
       entries.set(fullKey, hit);
       if ((!unchanged || (maxStalenessMs > 0 && age > refreshUnchangedAfterMs)) && !hit.refreshing) {
         hit.refreshing = true;
-        const next = start(fullKey, projectId, version, () => compute(!unchanged));
+        const inside = computing.getStore() === true;
+        const turn = { queued: !inside };
+        const next = start(fullKey, projectId, version, () =>
+          inside
+            ? compute(!unchanged)
+            : refreshLimit(() => {
+                turn.queued = false;
+                return compute(!unchanged);
+              }, false),
+        );
+        next.turn = turn;
         hit.next = next;
         // Swap in the new figure only once it is ready; until then the current one is served.
         next.value.then(
@@ -203,12 +223,13 @@ export function createFigureCache({ versions, maxStalenessMs, unchangedRefreshMs
       }
       if (unchanged || computing.getStore() !== true) return hit.value as Promise<T>;
       // Inside another figure's computation only a figure of the current data serves: the
-      // refresh computing it, or (a refresh of older data running) one more computation, not kept.
-      if (hit.next?.version === version) return hit.next.value as Promise<T>;
+      // refresh computing it; or one more computation, not kept, when that refresh is of older
+      // data or still waits for its turn (the computation waiting for it may hold that turn).
+      if (hit.next?.version === version && hit.next.turn?.queued !== true) return hit.next.value as Promise<T>;
       return computing.run(true, () => compute(true));
     }
     // Too stale to serve: a reader waits for the refresh of the current data if one runs.
-    if (hit?.next?.version === version) {
+    if (hit?.next?.version === version && !(computing.getStore() === true && hit.next.turn?.queued === true)) {
       metrics?.looked(figureOf(fullKey), 'fresh', 0);
       return hit.next.value as Promise<T>;
     }

@@ -160,6 +160,54 @@ describe('figure cache', () => {
     expect(await cache.get(project, 'outer', outer)).toBe(20);
   });
 
+  it('runs at most refreshConcurrency background refreshes at once, so readers keep pooled connections', async () => {
+    const changes = createChangeTracker();
+    const cache = createFigureCache({ versions: changes, maxStalenessMs: 60_000, unchangedRefreshMs: 3_600_000, refreshConcurrency: 1 });
+    let running = 0;
+    let most = 0;
+    let data = 0;
+    const figure = async () => {
+      running++;
+      most = Math.max(most, running);
+      const seen = data;
+      await sleep(40);
+      running--;
+      return seen;
+    };
+    const project = `p-${Math.random()}`;
+    await Promise.all(['a', 'b', 'c'].map((key) => cache.get(project, key, figure)));
+    expect(most).toBe(3);
+    most = 0;
+    data = 1;
+    changes.markProjectChanged(project);
+    // Three stale figures served at once; their refreshes run one after the other.
+    expect(await Promise.all(['a', 'b', 'c'].map((key) => cache.get(project, key, figure)))).toEqual([0, 0, 0]);
+    await sleep(200);
+    expect(await Promise.all(['a', 'b', 'c'].map((key) => cache.get(project, key, figure)))).toEqual([1, 1, 1]);
+    expect(most).toBe(1);
+  });
+
+  it('a refresh reading a figure whose own refresh waits for its turn does not wait for it (no deadlock)', async () => {
+    const changes = createChangeTracker();
+    const cache = createFigureCache({ versions: changes, maxStalenessMs: 60_000, unchangedRefreshMs: 3_600_000, refreshConcurrency: 1 });
+    const inner = counter();
+    const project = `p-${Math.random()}`;
+    const outer = async () => {
+      // Reads its part only after the part's own refresh was queued behind this one.
+      await sleep(30);
+      return 10 * (await cache.get(project, 'inner', inner.compute));
+    };
+    expect(await cache.get(project, 'outer', outer)).toBe(0);
+    inner.set(1);
+    changes.markProjectChanged(project);
+    // The outer refresh takes the only turn; the inner one queues behind it.
+    expect(await cache.get(project, 'outer', outer)).toBe(0);
+    expect(await cache.get(project, 'inner', inner.compute)).toBe(0);
+    await sleep(200);
+    expect(await cache.get(project, 'outer', outer)).toBe(10);
+    expect(await cache.get(project, 'inner', inner.compute)).toBe(1);
+  });
+
   it('keeps figures per day and recomputes only the days whose events changed', async () => {
     const changes = createChangeTracker();
     const cache = createFigureCache({ versions: changes, maxStalenessMs: 0 });
