@@ -1,12 +1,45 @@
 import { sql, type RawBuilder } from 'kysely';
 import type { ScoreModel } from '@uptake/protocol';
-import type { GroupTotals, GroupValue } from '../domain/groups.ts';
+import { groupKeyOf, groupValueOf, type GroupTotals, type GroupValue } from '../domain/groups.ts';
 import { featureLabel, featureWeight } from '../domain/score.ts';
 import { cappedDailyCounts } from './figures.ts';
 
 // Scores by group in SQL (docs/api.md, "Scores by group"; the domain form is domain/groups.ts
 // `groupTotals`): the users' capped counts are added up per group and feature where the rows
 // are, so one row per group and feature leaves the database, never one per user.
+
+/**
+ * Numbers for the groups of some users' trait values (domain/groups.ts `groupValueOf`, told apart
+ * by `groupKeyOf`): `values[n]` is group n's value, the missing group always 0; `ids` and `groups`
+ * pair each user with their group's number, in the order given.
+ *
+ * @example
+ * groupNumbers([['u1', 'admin'], ['u2', 1], ['u3', '']]) // { values: [null, 'admin', 1], ids: ['u1', 'u2', 'u3'], groups: [1, 2, 0] }
+ */
+export function groupNumbers(traits: Iterable<readonly [string, unknown]>): { values: Array<GroupValue | null>; ids: string[]; groups: number[] } {
+  const values: Array<GroupValue | null> = [null];
+  const numbers = new Map([[groupKeyOf(null), 0]]);
+  const ids: string[] = [];
+  const groups: number[] = [];
+  for (const [userId, trait] of traits) {
+    const value = groupValueOf(trait);
+    const key = groupKeyOf(value);
+    let number = numbers.get(key);
+    if (number === undefined) {
+      number = values.length;
+      numbers.set(key, number);
+      values.push(value);
+    }
+    ids.push(userId);
+    groups.push(number);
+  }
+  return { values, ids, groups };
+}
+
+/** Rows `(user_id, grp)` of `groupNumbers`' users, to read as `members`. */
+export function numberedMembers(numbered: { ids: readonly string[]; groups: readonly number[] }): RawBuilder<unknown> {
+  return sql`select k.user_id, k.grp from unnest(${numbered.ids}::text[], ${numbered.groups}::int[]) as k(user_id, grp)`;
+}
 
 /**
  * One row per group of `members` (columns `user_id`, `grp`: each user once, `grp` the group's

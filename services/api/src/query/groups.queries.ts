@@ -2,11 +2,11 @@ import { sql, type Kysely, type RawBuilder } from 'kysely';
 import type { ScoreModel } from '@uptake/protocol';
 import type { Database } from '../db/database.ts';
 import { windowOf } from '../domain/days.ts';
-import { groupKeyOf, groupValueOf, rankGroups, type GroupFigures, type GroupValue } from '../domain/groups.ts';
+import { rankGroups, type GroupFigures } from '../domain/groups.ts';
 import { accountMembersAsOf } from './activity-history.queries.ts';
 import { accountRows, isActivity, userRows } from '../figure-sql/activity-rows.ts';
 import type { FigureCache } from './figure-cache.ts';
-import { groupFeatureCounts, groupTotalsOfCounts, groupUsers, type GroupFeatureCountRow, type GroupUsersRow } from '../figure-sql/groups.ts';
+import { groupFeatureCounts, groupNumbers, groupTotalsOfCounts, groupUsers, numberedMembers, type GroupFeatureCountRow, type GroupUsersRow } from '../figure-sql/groups.ts';
 import { activeDaysKept, keptActiveDays } from './metrics.queries.ts';
 import { traitsAsOf } from './traits-as-of.queries.ts';
 
@@ -22,34 +22,14 @@ async function activeInWindow(db: Kysely<Database>, projectId: string, window: {
 }
 
 /**
- * Each user's group as figure-sql/groups.ts reads it (columns `user_id`, `grp`) and the groups' values:
- * the users of `keyed` (id → trait value; a value that makes no group is the missing group) and,
- * project-wide, every other user seen by the day in the missing group.
+ * Each user's group as figure-sql/groups.ts reads them (columns `user_id`, `grp`): the users of
+ * `numbered` and, project-wide, every other user seen by the day in the missing group (0).
  */
-function membersOfGroups(projectId: string, asOf: string, keyed: ReadonlyArray<[string, unknown]>, everyoneSeen: boolean): { members: RawBuilder<unknown>; values: Array<GroupValue | null> } {
-  const values: Array<GroupValue | null> = [null];
-  const numbers = new Map([[groupKeyOf(null), 0]]);
-  const ids: string[] = [];
-  const groups: number[] = [];
-  for (const [userId, trait] of keyed) {
-    const value = groupValueOf(trait);
-    const key = groupKeyOf(value);
-    let grp = numbers.get(key);
-    if (grp === undefined) {
-      grp = values.length;
-      numbers.set(key, grp);
-      values.push(value);
-    }
-    ids.push(userId);
-    groups.push(grp);
-  }
-  const keys = sql`unnest(${ids}::text[], ${groups}::int[]) as k(user_id, grp)`;
-  const members = everyoneSeen
-    ? sql`
-        select f.user_id, coalesce(k.grp, 0) as grp from user_first_seen f left join ${keys} on k.user_id = f.user_id
-        where f.project_id = ${projectId} and f.first_day <= ${asOf}::date`
-    : sql`select k.user_id, k.grp from ${keys}`;
-  return { members, values };
+function membersOf(projectId: string, asOf: string, numbered: { ids: string[]; groups: number[] }, everyoneSeen: boolean): RawBuilder<unknown> {
+  if (!everyoneSeen) return numberedMembers(numbered);
+  return sql`
+    select f.user_id, coalesce(k.grp, 0) as grp from user_first_seen f left join (${numberedMembers(numbered)}) k on k.user_id = f.user_id
+    where f.project_id = ${projectId} and f.first_day <= ${asOf}::date`;
 }
 
 /**
@@ -80,12 +60,12 @@ export function scoresByGroup(
       accountId === undefined ? activeInWindow(db, projectId, window) : sql`select r.user_id from (${rows}) r where ${isActivity('r')}`,
     ]);
     // Project-wide only the users with the trait are sent; everyone else seen is in the missing group.
-    const keyed: Array<[string, unknown]> = accountMembers === undefined ? [...traits].map(([userId, values]) => [userId, values[trait]]) : accountMembers.map((userId) => [userId, traits.get(userId)?.[trait]]);
-    const { members, values } = membersOfGroups(projectId, asOf, keyed, accountMembers === undefined);
+    const numbered = groupNumbers(accountMembers === undefined ? [...traits].map(([userId, values]) => [userId, values[trait]] as const) : accountMembers.map((userId) => [userId, traits.get(userId)?.[trait]] as const));
+    const members = membersOf(projectId, asOf, numbered, accountMembers === undefined);
     const [users, counts] = await Promise.all([
       sql<GroupUsersRow>`${groupUsers(members, active)}`.execute(db),
       sql<GroupFeatureCountRow>`${groupFeatureCounts(model, members, rows)}`.execute(db),
     ]);
-    return { window, groups: rankGroups(groupTotalsOfCounts(model, values, users.rows, counts.rows)) };
+    return { window, groups: rankGroups(groupTotalsOfCounts(model, numbered.values, users.rows, counts.rows)) };
   });
 }
