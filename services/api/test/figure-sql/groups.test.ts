@@ -86,7 +86,7 @@ describe.each(testDatabaseKinds)('scores by group in SQL against groupFigures on
   });
 
   it('keeps "1", 1 and true apart, and puts "", null, objects, arrays and no trait in the missing group', async () => {
-    const scoreModel: ScoreModel = { version: 2, status: 'active', everyTrackEvent: false, features: { Export: { weight: 0.5, label: 'Exports' } }, windowDays: 30, dailyCap: 4 };
+    const scoreModel: ScoreModel = { version: 2, status: 'active', everyTrackEvent: false, features: { Export: { weight: 0.5, label: 'Exports' } }, windowDays: 30, dailyCap: 4, createdAt: null };
     const members = [
       { userId: 'u1', trait: '1', active: true },
       { userId: 'u2', trait: 1, active: true },
@@ -109,7 +109,7 @@ describe.each(testDatabaseKinds)('scores by group in SQL against groupFigures on
   });
 
   it('rounds a feature\'s points once with a weight no double holds exactly (0.1 × 10 = 1)', async () => {
-    const scoreModel: ScoreModel = { version: 2, status: 'active', everyTrackEvent: false, features: { Export: { weight: 0.1, label: 'Exports' } }, windowDays: 30, dailyCap: 20 };
+    const scoreModel: ScoreModel = { version: 2, status: 'active', everyTrackEvent: false, features: { Export: { weight: 0.1, label: 'Exports' } }, windowDays: 30, dailyCap: 20, createdAt: null };
     const members = USERS.map((userId) => ({ userId, trait: 'admin', active: true }));
     // Ten capped counts of 1 in one group: Σ of 0.1 ten times is 0.9999999999999999 in a double.
     const rows = [...USERS, 'u1', 'u2', 'u3', 'u4'].map((user, index) => ({ user, day: DAYS[index % 3]!, event: 'Export', count: 1 }));
