@@ -64,7 +64,13 @@ export function scoresByGroup(
     const members = membersOf(projectId, asOf, numbered, accountMembers === undefined);
     const [users, counts] = await Promise.all([
       sql<GroupUsersRow>`${groupUsers(members, active)}`.execute(db),
-      sql<GroupFeatureCountRow>`${groupFeatureCounts(model, members, rows)}`.execute(db),
+      // Without parallel workers: their partial sums per user, day and feature hardly merge
+      // anything, so gathering and summing them again took longer than one pass (measured 1.5–2×
+      // slower on the bench databases of 1 M and 10 M events).
+      db.transaction().execute(async (trx) => {
+        await sql`set local max_parallel_workers_per_gather = 0`.execute(trx);
+        return sql<GroupFeatureCountRow>`${groupFeatureCounts(model, members, rows)}`.execute(trx);
+      }),
     ]);
     return { window, groups: rankGroups(groupTotalsOfCounts(model, numbered.values, users.rows, counts.rows)) };
   });
