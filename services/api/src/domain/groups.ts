@@ -46,35 +46,47 @@ export function groupValueOf(trait: unknown): GroupValue | null {
   return null;
 }
 
-/** A key telling values of different types apart ("1" vs 1 vs true). */
-const keyOf = (value: GroupValue | null) => (value === null ? 'missing' : `${typeof value}:${String(value)}`);
+/**
+ * A key telling values of different types apart ("1" vs 1 vs true): two users are in one group
+ * when their values' keys are equal.
+ *
+ * @example
+ * groupKeyOf('1') // 'string:1'
+ * groupKeyOf(1)   // 'number:1'
+ */
+export const groupKeyOf = (value: GroupValue | null) => (value === null ? 'missing' : `${typeof value}:${String(value)}`);
 
 function compareValues(a: GroupValue | null, b: GroupValue | null): number {
   if (a === b) return 0;
   if (a === null) return 1;
   if (b === null) return -1;
-  const [x, y] = [keyOf(a), keyOf(b)];
+  const [x, y] = [groupKeyOf(a), groupKeyOf(b)];
   return x < y ? -1 : x > y ? 1 : 0;
 }
 
+/** A group before it is ranked: its users, active users, score and points per feature. */
+export type GroupTotals = {
+  value: GroupValue | null;
+  users: number;
+  activeUsers: number;
+  score: number;
+  /** Points per event, only features with points (≠ 0). */
+  features: Map<string, { label: string; points: number }>;
+};
+
 /**
- * The groups of `members` by their trait value. A group's score is Σ of its users' points (only
- * points of users in `members` count); `perActiveUser` = score ÷ activeUsers, 0 when nobody was
- * active; top features by points descending, then event name. Groups by score descending, then
- * value (strings, numbers and booleans ordered by type then text; the missing group last).
- *
- * @example
- * groupFigures([{ userId: 'u1', trait: 'admin', active: true }], [{ userId: 'u1', event: 'Export', label: 'Export', points: 4 }])
- * // [{ value: 'admin', missing: false, users: 1, activeUsers: 1, score: 4, perActiveUser: 4, topFeatures: [{ event: 'Export', label: 'Export', points: 4 }] }]
+ * The totals `groupFigures` ranks: the groups of `members` by their trait value (a user listed
+ * twice counts once, in the first group), each with its users, active users, and the points of
+ * its users (only points of users in `members` count; points of 0 are left out) in all and per
+ * feature, summed in the order given.
  */
-export function groupFigures(members: readonly GroupMemberInput[], points: readonly FeaturePoints[]): GroupFigures[] {
-  type Acc = { value: GroupValue | null; users: number; activeUsers: number; score: number; features: Map<string, { label: string; points: number }> };
-  const groups = new Map<string, Acc>();
-  const groupOfUser = new Map<string, Acc>();
+export function groupTotals(members: readonly GroupMemberInput[], points: readonly FeaturePoints[]): GroupTotals[] {
+  const groups = new Map<string, GroupTotals>();
+  const groupOfUser = new Map<string, GroupTotals>();
   for (const member of members) {
     if (groupOfUser.has(member.userId)) continue;
     const value = groupValueOf(member.trait);
-    const key = keyOf(value);
+    const key = groupKeyOf(value);
     let group = groups.get(key);
     if (!group) {
       group = { value, users: 0, activeUsers: 0, score: 0, features: new Map() };
@@ -92,7 +104,16 @@ export function groupFigures(members: readonly GroupMemberInput[], points: reado
     if (feature) feature.points += entry.points;
     else group.features.set(entry.event, { label: entry.label, points: entry.points });
   }
-  return [...groups.values()]
+  return [...groups.values()];
+}
+
+/**
+ * The answer's groups from their totals: `perActiveUser` = score ÷ activeUsers, 0 when nobody
+ * was active; top features by points descending, then event name. Groups by score descending,
+ * then value (strings, numbers and booleans ordered by type then text; the missing group last).
+ */
+export function rankGroups(totals: readonly GroupTotals[]): GroupFigures[] {
+  return totals
     .map((group) => ({
       value: group.value,
       missing: group.value === null,
@@ -106,4 +127,19 @@ export function groupFigures(members: readonly GroupMemberInput[], points: reado
         .slice(0, TOP_FEATURES_PER_GROUP),
     }))
     .sort((a, b) => b.score - a.score || compareValues(a.value, b.value));
+}
+
+/**
+ * The groups of `members` by their trait value. A group's score is Σ of its users' points (only
+ * points of users in `members` count); `perActiveUser` = score ÷ activeUsers, 0 when nobody was
+ * active; top features by points descending, then event name. Groups by score descending, then
+ * value (strings, numbers and booleans ordered by type then text; the missing group last).
+ * `rankGroups` of `groupTotals`; figure-sql/groups.ts is the SQL form of the totals.
+ *
+ * @example
+ * groupFigures([{ userId: 'u1', trait: 'admin', active: true }], [{ userId: 'u1', event: 'Export', label: 'Export', points: 4 }])
+ * // [{ value: 'admin', missing: false, users: 1, activeUsers: 1, score: 4, perActiveUser: 4, topFeatures: [{ event: 'Export', label: 'Export', points: 4 }] }]
+ */
+export function groupFigures(members: readonly GroupMemberInput[], points: readonly FeaturePoints[]): GroupFigures[] {
+  return rankGroups(groupTotals(members, points));
 }

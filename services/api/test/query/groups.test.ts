@@ -148,6 +148,8 @@ describe.each(testDatabaseKinds)('scores by group on %s', (kind) => {
       expect((await get(`/v1/groups?asOf=${asOf}`))['groups'], asOf).toEqual(onWire(expectedGroups(asOf, 'role', { version: 1 })));
       expect((await get(`/v1/groups?asOf=${asOf}&trait=isChampion&model=2`))['groups'], asOf).toEqual(onWire(expectedGroups(asOf, 'isChampion', v2)));
       expect((await get(`/v1/accounts/${firstAccount}/groups?asOf=${asOf}&trait=tier`))['groups'], asOf).toEqual(onWire(expectedGroups(asOf, 'tier', { version: 1 }, firstAccount)));
+      // Project-wide, values of three types (7, "7", an object) under a model with a fractional weight.
+      expect((await get(`/v1/groups?asOf=${asOf}&trait=tier&model=2`))['groups'], asOf).toEqual(onWire(expectedGroups(asOf, 'tier', v2)));
     }
     const answer = await get(`/v1/groups?asOf=${yesterday}&trait=isChampion`);
     expect(answer['accountId']).toBeNull();
