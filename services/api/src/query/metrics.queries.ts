@@ -5,6 +5,7 @@ import { addDays, daysBetween, windowOf } from '../domain/days.ts';
 import { utilisationChange, utilisationOf } from '../domain/utilisation.ts';
 import { activeDeltas } from '../figure-sql/active-counts.ts';
 import { accountRows, isActivity, userRows, usersKeptDiffer } from '../figure-sql/activity-rows.ts';
+import { attributionDays, attributionGroups } from './attribution-day.queries.ts';
 import type { FigureCache } from './figure-cache.ts';
 import { seatsAsOf } from '../figure-sql/figures.ts';
 import { inOneNumbering, numberOf, type NumberedIds } from './id-numbers.ts';
@@ -99,9 +100,12 @@ export async function activeMetrics(
   });
 }
 
+/** The days of `activeUsersIn`'s window (licence utilisation counts the users active in the last 30 days). */
+const UTILISATION_DAYS = 30;
+
 async function activeUsersIn(db: Kysely<Database>, projectId: string, accountId: string, asOf: string): Promise<number> {
   const result = await sql<{ users: number }>`
-    select count(distinct r.user_id)::int as users from (${accountRows(projectId, windowOf(asOf, 30), asOf, accountId)}) r where ${isActivity('r')}`.execute(db);
+    select count(distinct r.user_id)::int as users from (${accountRows(projectId, windowOf(asOf, UTILISATION_DAYS), asOf, accountId)}) r where ${isActivity('r')}`.execute(db);
   return result.rows[0]?.users ?? 0;
 }
 
@@ -124,4 +128,38 @@ export async function accountUtilisation(db: Kysely<Database>, projectId: string
 export async function utilisationAsOf(db: Kysely<Database>, projectId: string, accountId: string, asOf: string) {
   const [seats, activeUsers30d] = await Promise.all([seatsOfAccount(db, projectId, accountId, asOf), activeUsersIn(db, projectId, accountId, asOf)]);
   return { seats, activeUsers30d, utilisation: utilisationOf(activeUsers30d, seats) };
+}
+
+/**
+ * `utilisationAsOf` of an account on each of `days`: the seats of each day from one read (the
+ * latest seats call by its end, as `seatsAsOf` orders them), the users active in each day's
+ * 30 days from one read of the account's rows per group of days with the same attribution
+ * (query/attribution-day.queries.ts), as of the group's day.
+ */
+export async function utilisationByDay(db: Kysely<Database>, projectId: string, accountId: string, days: readonly string[]): Promise<Map<string, { seats: number | null; activeUsers30d: number; utilisation: number | null }>> {
+  if (days.length === 0) return new Map();
+  const sorted = [...new Set(days)].sort();
+  const [seats, attribution] = await Promise.all([
+    sql<{ day: string; seats: number | null }>`
+      select d.day::text as day, s.seats from unnest(${sorted}::date[]) as d(day)
+      left join lateral (
+        select seats from account_seats
+        where project_id = ${projectId} and account_id = ${accountId} and timestamp < (d.day + 1)::timestamp at time zone 'UTC'
+        order by timestamp desc, message_id desc limit 1
+      ) s on true`.execute(db),
+    attributionDays(db, projectId, sorted),
+  ]);
+  const seatsOf = new Map(seats.rows.map((row) => [row.day, row.seats]));
+  const answer = new Map<string, { seats: number | null; activeUsers30d: number; utilisation: number | null }>();
+  for (const { asOf, days: groupDays, span } of attributionGroups(attribution, sorted, UTILISATION_DAYS)) {
+    const active = await sql<{ user_id: string; day: string }>`
+      select distinct r.user_id, r.day::text as day from (${accountRows(projectId, span, asOf, accountId)}) r where ${isActivity('r')}`.execute(db);
+    for (const day of groupDays) {
+      const { from } = windowOf(day, UTILISATION_DAYS);
+      const users = new Set(active.rows.filter((row) => row.day >= from && row.day <= day).map((row) => row.user_id));
+      const daySeats = seatsOf.get(day) ?? null;
+      answer.set(day, { seats: daySeats, activeUsers30d: users.size, utilisation: utilisationOf(users.size, daySeats) });
+    }
+  }
+  return answer;
 }
