@@ -62,23 +62,18 @@ export async function accountNpsByDay(db: Kysely<Database>, projectId: string, a
   const sorted = [...days].sort();
   const last = sorted.at(-1)!;
   const from = windowOf(sorted[0]!, windowDays).from;
+  // An answer counts for the account from its link's day (an anonymous one's) and, when it
+  // names no account, from its user's join.
   const result = await sql<{ user_id: string; score: number; day: string; counts_from: string | null }>`
-    with r as (
-      select coalesce(n.user_id, l.user_id) as user_id, n.account_id, n.score, n.timestamp, n.message_id,
-        (n.timestamp at time zone 'UTC')::date::text as day, l.link_day
-      from nps_responses n
-      left join identity_links l on n.user_id is null and l.project_id = n.project_id and l.anonymous_id = n.anonymous_id and l.link_day <= ${last}::date
-      where n.project_id = ${projectId} and n.timestamp >= ${from}::date::timestamp at time zone 'UTC' and n.timestamp < ${endOfDay(last)}
-    )
-    select a.user_id, a.score, a.day, a.counts_from from (
-      select r.user_id, r.score, r.timestamp, r.message_id, r.day, r.link_day::text as counts_from from r
-      where r.user_id is not null and r.account_id = ${accountId}
-      union all
-      select r.user_id, r.score, r.timestamp, r.message_id, r.day, greatest(r.link_day, (m.joined_at at time zone 'UTC')::date)::text
-      from r join memberships m on m.project_id = ${projectId} and m.user_id = r.user_id and m.account_id = ${accountId} and m.joined_at < ${endOfDay(last)}
-      where r.user_id is not null and r.account_id is null
-    ) a
-    order by a.user_id, a.timestamp desc, a.message_id desc`.execute(db);
+    select coalesce(n.user_id, l.user_id) as user_id, n.score, (n.timestamp at time zone 'UTC')::date::text as day,
+      greatest(l.link_day, (m.joined_at at time zone 'UTC')::date)::text as counts_from
+    from nps_responses n
+    left join identity_links l on n.user_id is null and l.project_id = n.project_id and l.anonymous_id = n.anonymous_id and l.link_day <= ${last}::date
+    left join memberships m on n.account_id is null and m.project_id = n.project_id and m.account_id = ${accountId}
+      and m.user_id = coalesce(n.user_id, l.user_id) and m.joined_at < ${endOfDay(last)}
+    where n.project_id = ${projectId} and n.timestamp >= ${from}::date::timestamp at time zone 'UTC' and n.timestamp < ${endOfDay(last)}
+      and coalesce(n.user_id, l.user_id) is not null and (n.account_id = ${accountId} or m.user_id is not null)
+    order by 1, n.timestamp desc, n.message_id desc`.execute(db);
   return new Map(
     days.map((day) => {
       const window = windowOf(day, windowDays);
