@@ -2,60 +2,89 @@ import { sql, type Kysely } from 'kysely';
 import type { HealthBand, HealthModel, ScoreModel, SegmentThresholds } from '@uptake/protocol';
 import type { Database } from '../db/database.ts';
 import { addDays, windowOf } from '../domain/days.ts';
+import type { AccountHealthFigure } from '../domain/health.ts';
 import { percentileOf } from '../domain/score.ts';
 import { quietChampionsOf } from '../domain/segments/build-facts.ts';
-import { accountScoresByDay, type DayScores } from './account-scores-by-day.queries.ts';
-import { accountMemberRows } from './activity-history.queries.ts';
+import { accountMemberRowsByDay } from './account-members-by-day.queries.ts';
+import { accountScoresByDay } from './account-scores-by-day.queries.ts';
 import type { FigureCache } from './figure-cache.ts';
-import { accountFeaturesByDay, healthOfAccountFacts, type FeaturesUsed, type HealthFacts } from './health.queries.ts';
-import { utilisationAsOf } from './metrics.queries.ts';
-import { npsOfWindow } from './nps.queries.ts';
+import { accountFeaturesByDay, healthOfAccountFacts, type HealthFacts } from './health.queries.ts';
+import { utilisationByDay } from './metrics.queries.ts';
+import { accountNpsByDay } from './nps.queries.ts';
 import { accountScoreTable } from './scores.queries.ts';
-import { traitsAsOf } from './traits-as-of.queries.ts';
+import { userTraitsByDay } from './traits-as-of.queries.ts';
 
 export type HealthSeriesModels = { health: HealthModel; score: ScoreModel; thresholds: SegmentThresholds };
 
-/** How many days of a series are computed at once (each a handful of small queries). */
-const DAYS_AT_ONCE = 2;
-
 /**
- * One account's facts as of a day, only those its health reads, as the segment facts of that day
- * hold them (domain/segments/build-facts.ts), from the account's own rows and the project's
- * score table (kept score points, query/scores.queries.ts); and which of its members are
- * champions then.
+ * One account's health (domain/health.ts `healthOf`) on each of `days` under a health and a
+ * score model, by day; days before the account was first seen are left out (not among that day's
+ * accounts, query/accounts-seen.queries.ts). Each day's facts are those the segment facts of the
+ * day hold for the account (domain/segments/build-facts.ts), made from the account's own rows and
+ * the project-wide figures its health compares against, each read once for all the days:
+ * - every account's score on each day (for the percentile) and the account's own a window
+ *   before, from the kept score points (query/account-scores-by-day.queries.ts; each day's score
+ *   table while the points are not ready);
+ * - the features it and any account used in each day's window (`accountFeaturesByDay`);
+ * - its members with their first and last active days (query/account-members-by-day.queries.ts),
+ *   its utilisation (`utilisationByDay`) and NPS (`accountNpsByDay`) on each day;
+ * - the isChampion trait of its members only, on each day (`userTraitsByDay`).
+ * Never a whole day of every account's facts, never every user's trait calls. GET
+ * /v1/accounts/:id/health (query/health-account.queries.ts) is this for one day, the series
+ * (`accountHealthSeries`) this for each of its days.
  */
-async function healthFactsOf(db: Kysely<Database>, cache: FigureCache, projectId: string, models: HealthSeriesModels, accountId: string, asOf: string, scores: DayScores | undefined) {
-  const npsWindow = windowOf(asOf, models.thresholds.npsWindowDays);
-  const [table, utilisation, nps, members, traits] = await Promise.all([
-    scores ?? accountScoreTable(db, cache, projectId, models.score, asOf),
-    utilisationAsOf(db, projectId, accountId, asOf),
-    npsOfWindow(db, projectId, { ...npsWindow, asOf, accountId }),
-    accountMemberRows(db, projectId, asOf, accountId),
-    traitsAsOf(db, projectId, 'users', ['isChampion'], asOf),
+export async function accountHealthOfDays(
+  db: Kysely<Database>,
+  cache: FigureCache,
+  projectId: string,
+  models: HealthSeriesModels,
+  accountId: string,
+  days: readonly string[],
+): Promise<Map<string, AccountHealthFigure>> {
+  const { score: scoreModel, thresholds } = models;
+  const seen = await sql<{ first_day: string }>`
+    select first_day::text as first_day from account_first_seen where project_id = ${projectId} and account_id = ${accountId}`.execute(db);
+  const firstDay = seen.rows[0]?.first_day;
+  const seenDays = firstDay === undefined ? [] : [...new Set(days)].filter((day) => day >= firstDay).sort();
+  if (seenDays.length === 0) return new Map();
+  const [byDay, previousByDay, features, membersByDay, utilisation, nps] = await Promise.all([
+    accountScoresByDay(db, projectId, scoreModel, seenDays),
+    accountScoresByDay(db, projectId, scoreModel, seenDays.map((day) => addDays(day, -scoreModel.windowDays)), accountId),
+    accountFeaturesByDay(db, projectId, scoreModel, accountId, seenDays),
+    accountMemberRowsByDay(db, projectId, accountId, seenDays),
+    utilisationByDay(db, projectId, accountId, seenDays),
+    accountNpsByDay(db, projectId, accountId, thresholds.npsWindowDays, seenDays),
   ]);
-  const score = table.byId.get(accountId) ?? 0;
-  const facts: HealthFacts = {
-    accountId,
-    score,
-    percentile: percentileOf(table.ascending, score),
-    utilisation: utilisation.utilisation,
-    nps: nps.nps,
-    memberIds: members.map((member) => member.userId),
-    quietChampions: quietChampionsOf(members, traits, windowOf(asOf, models.thresholds.championQuietDays).from),
-  };
-  const champions = new Set(members.filter((member) => traits.get(member.userId)?.['isChampion'] === true).map((member) => member.userId));
-  return { facts, champions };
+  // Members only grow with the days (rows, links and joins only add), so the last day's are every day's.
+  const memberIds = [...new Set([...membersByDay.values()].flatMap((members) => members.map((member) => member.userId)))];
+  const traitsByDay = await userTraitsByDay(db, projectId, ['isChampion'], seenDays, memberIds);
+  const answer = new Map<string, AccountHealthFigure>();
+  for (const day of seenDays) {
+    // Without kept points, the day's score table (kept per day in the figure cache).
+    const table = byDay?.get(day) ?? (await accountScoreTable(db, cache, projectId, scoreModel, day));
+    const members = membersByDay.get(day)!;
+    const traits = traitsByDay.get(day)!;
+    const score = table.byId.get(accountId) ?? 0;
+    const facts: HealthFacts = {
+      accountId,
+      score,
+      percentile: percentileOf(table.ascending, score),
+      utilisation: utilisation.get(day)!.utilisation,
+      nps: nps.get(day)!,
+      memberIds: members.map((member) => member.userId),
+      quietChampions: quietChampionsOf(members, traits, windowOf(day, thresholds.championQuietDays).from),
+    };
+    const champions = new Set(members.filter((member) => traits.get(member.userId)?.['isChampion'] === true).map((member) => member.userId));
+    const known = { previousScores: previousByDay?.get(addDays(day, -scoreModel.windowDays))?.byId, features: features.get(day) };
+    answer.set(day, (await healthOfAccountFacts(db, cache, projectId, models, day, [facts], champions, known)).get(accountId)!);
+  }
+  return answer;
 }
 
 /**
  * One account's health score and band on each of `days`: for each day the same answer as
- * `GET /v1/accounts/:id/health?asOf=<day>` (query/health-account.queries.ts), null before the
- * account was first seen. Each day reads only the account's own rows and the project-wide figures
- * its health compares against: every account's score on each day (for the percentile) and the
- * account's own a window before, each for all the days in one read of the kept score points
- * (query/account-scores-by-day.queries.ts); the features it and any account used in each day's
- * window, for all the days in one read of the rows (`accountFeaturesByDay`). Never a whole day of
- * every account's facts.
+ * `GET /v1/accounts/:id/health?asOf=<day>` (both are `accountHealthOfDays`), null before the
+ * account was first seen.
  *
  * @example
  * await accountHealthSeries(db, cache, projectId, models, 'acme', ['2026-03-30', '2026-03-31'])
@@ -69,39 +98,11 @@ export async function accountHealthSeries(
   accountId: string,
   days: readonly string[],
 ): Promise<Array<{ date: string; score: number | null; band: HealthBand | null }>> {
-  const windowDays = models.score.windowDays;
-  const dayOf = async (date: string, known: { scores: DayScores | undefined; previous: DayScores | undefined; features: FeaturesUsed | undefined }) => {
-    const { facts, champions } = await healthFactsOf(db, cache, projectId, models, accountId, date, known.scores);
-    const health = (await healthOfAccountFacts(db, cache, projectId, models, date, [facts], champions, { previousScores: known.previous?.byId, features: known.features })).get(accountId)!;
-    return { date, score: health.score, band: health.band };
-  };
   // The series is kept as one figure (until the project stores new events), so a warm series is
-  // read from memory and a refresh is one computation, a few days at a time: it never takes
-  // every pooled connection from ingestion.
+  // read from memory and a refresh is one computation of a few reads for all its days.
   const key = `account-health-series:${JSON.stringify([accountId, models.health.version, models.score.version, models.thresholds, days])}`;
   return cache.get(projectId, key, async () => {
-    // Not seen by a day: not among that day's accounts (query/accounts-seen.queries.ts).
-    const seen = await sql<{ first_day: string }>`
-      select first_day::text as first_day from account_first_seen where project_id = ${projectId} and account_id = ${accountId}`.execute(db);
-    const firstDay = seen.rows[0]?.first_day;
-    const seenDays = firstDay === undefined ? [] : days.filter((day) => day >= firstDay);
-    // Every account's score on each day and the account's own a window before, from one read of
-    // the kept points each (null: not ready, each day's score tables then); the features used in
-    // each day's window from one read of the rows.
-    const [byDay, previousByDay, features] = await Promise.all([
-      accountScoresByDay(db, projectId, models.score, seenDays),
-      accountScoresByDay(db, projectId, models.score, seenDays.map((day) => addDays(day, -windowDays)), accountId),
-      accountFeaturesByDay(db, projectId, models.score, accountId, seenDays),
-    ]);
-    const answers = new Map<string, { date: string; score: number | null; band: HealthBand | null }>();
-    for (let first = 0; first < seenDays.length; first += DAYS_AT_ONCE) {
-      const computed = await Promise.all(
-        seenDays
-          .slice(first, first + DAYS_AT_ONCE)
-          .map((day) => dayOf(day, { scores: byDay?.get(day), previous: previousByDay?.get(addDays(day, -windowDays)), features: features.get(day) })),
-      );
-      for (const answer of computed) answers.set(answer.date, answer);
-    }
-    return days.map((date) => answers.get(date) ?? { date, score: null, band: null });
+    const health = await accountHealthOfDays(db, cache, projectId, models, accountId, days);
+    return days.map((date) => ({ date, score: health.get(date)?.score ?? null, band: health.get(date)?.band ?? null }));
   });
 }

@@ -5,8 +5,8 @@ import { addDays, daysBetween, windowOf } from '../domain/days.ts';
 import { utilisationChange, utilisationOf } from '../domain/utilisation.ts';
 import { activeDeltas } from '../figure-sql/active-counts.ts';
 import { accountRows, isActivity, userRows, usersKeptDiffer } from '../figure-sql/activity-rows.ts';
+import { attributionDays, attributionGroups } from './attribution-day.queries.ts';
 import type { FigureCache } from './figure-cache.ts';
-import { seatsAsOf } from '../figure-sql/figures.ts';
 import { inOneNumbering, numberOf, type NumberedIds } from './id-numbers.ts';
 
 /**
@@ -99,18 +99,6 @@ export async function activeMetrics(
   });
 }
 
-async function activeUsersIn(db: Kysely<Database>, projectId: string, accountId: string, asOf: string): Promise<number> {
-  const result = await sql<{ users: number }>`
-    select count(distinct r.user_id)::int as users from (${accountRows(projectId, windowOf(asOf, 30), asOf, accountId)}) r where ${isActivity('r')}`.execute(db);
-  return result.rows[0]?.users ?? 0;
-}
-
-/** Seats of the account as of the end of a day (figure-sql/figures.ts `seatsAsOf`). */
-async function seatsOfAccount(db: Kysely<Database>, projectId: string, accountId: string, asOf: string): Promise<number | null> {
-  const result = await sql<{ seats: number | null }>`${seatsAsOf(projectId, asOf, accountId)}`.execute(db);
-  return result.rows[0]?.seats ?? null;
-}
-
 /**
  * Licence utilisation of an account: active users in the last 30 days ÷ seats, now and 30 days
  * earlier, and the relative change.
@@ -120,8 +108,45 @@ export async function accountUtilisation(db: Kysely<Database>, projectId: string
   return { accountId, asOf, seats: now.seats, activeUsers30d: now.activeUsers30d, utilisation: now.utilisation, utilisation30dAgo: before.utilisation, change: utilisationChange(now.utilisation, before.utilisation) };
 }
 
-/** Licence utilisation of an account as of one day only (`accountUtilisation` without the change): seats, active users in the last 30 days, their ratio. */
+/** Licence utilisation of an account as of one day only (`accountUtilisation` without the change): seats, active users in the last 30 days, their ratio (`utilisationByDay` of the one day). */
 export async function utilisationAsOf(db: Kysely<Database>, projectId: string, accountId: string, asOf: string) {
-  const [seats, activeUsers30d] = await Promise.all([seatsOfAccount(db, projectId, accountId, asOf), activeUsersIn(db, projectId, accountId, asOf)]);
-  return { seats, activeUsers30d, utilisation: utilisationOf(activeUsers30d, seats) };
+  return (await utilisationByDay(db, projectId, accountId, [asOf])).get(asOf)!;
+}
+
+/** The days of the utilisation window: licence utilisation counts the users active in the last 30 days. */
+const UTILISATION_DAYS = 30;
+
+/**
+ * Licence utilisation of an account on each of `days`: seats, active users in the last 30 days,
+ * their ratio (domain/utilisation.ts). The seats of each day from one read (the
+ * latest seats call by its end, as figure-sql/figures.ts `seatsAsOf` orders them), the users active in each day's
+ * 30 days from one read of the account's rows per group of days with the same attribution
+ * (query/attribution-day.queries.ts), as of the group's day.
+ */
+export async function utilisationByDay(db: Kysely<Database>, projectId: string, accountId: string, days: readonly string[]): Promise<Map<string, { seats: number | null; activeUsers30d: number; utilisation: number | null }>> {
+  if (days.length === 0) return new Map();
+  const sorted = [...new Set(days)].sort();
+  const [seats, attribution] = await Promise.all([
+    sql<{ day: string; seats: number | null }>`
+      select d.day::text as day, s.seats from unnest(${sorted}::date[]) as d(day)
+      left join lateral (
+        select seats from account_seats
+        where project_id = ${projectId} and account_id = ${accountId} and timestamp < (d.day + 1)::timestamp at time zone 'UTC'
+        order by timestamp desc, message_id desc limit 1
+      ) s on true`.execute(db),
+    attributionDays(db, projectId, sorted),
+  ]);
+  const seatsOf = new Map(seats.rows.map((row) => [row.day, row.seats]));
+  const answer = new Map<string, { seats: number | null; activeUsers30d: number; utilisation: number | null }>();
+  for (const { asOf, days: groupDays, span } of attributionGroups(attribution, sorted, UTILISATION_DAYS)) {
+    const active = await sql<{ user_id: string; day: string }>`
+      select distinct r.user_id, r.day::text as day from (${accountRows(projectId, span, asOf, accountId)}) r where ${isActivity('r')}`.execute(db);
+    for (const day of groupDays) {
+      const { from } = windowOf(day, UTILISATION_DAYS);
+      const users = new Set(active.rows.filter((row) => row.day >= from && row.day <= day).map((row) => row.user_id));
+      const daySeats = seatsOf.get(day) ?? null;
+      answer.set(day, { seats: daySeats, activeUsers30d: users.size, utilisation: utilisationOf(users.size, daySeats) });
+    }
+  }
+  return answer;
 }

@@ -40,3 +40,55 @@ export async function traitsAsOf(db: Kysely<Database>, projectId: string, of: 'u
   // fromEntries defines own properties, so a trait named __proto__ stays a trait.
   return new Map([...byId].map(([id, entries]) => [id, Object.fromEntries(entries)]));
 }
+
+/**
+ * `traitsAsOf` of some users on each of `days` (sorted or not), from one read of those users'
+ * identify calls (their own, and anonymous ones through their identity links) that set one of
+ * the traits: the calls come ordered as `traitsAsOf` orders them (latest first, in SQL), and each
+ * day takes the first call per id and name that had happened by its end with the link made by
+ * then. What a series of one account's days needs, without every user's calls each day.
+ *
+ * @example
+ * (await userTraitsByDay(db, projectId, ['isChampion'], ['2026-03-30', '2026-03-31'], ['u1'])).get('2026-03-31')?.get('u1') // { isChampion: true }
+ */
+export async function userTraitsByDay(
+  db: Kysely<Database>,
+  projectId: string,
+  names: readonly string[],
+  days: readonly string[],
+  userIds: readonly string[],
+): Promise<Map<string, Map<string, Record<string, unknown>>>> {
+  const answer = new Map(days.map((day) => [day, new Map<string, Record<string, unknown>>()]));
+  if (names.length === 0 || days.length === 0 || userIds.length === 0) return answer;
+  const keys = [...new Set(names)];
+  const last = [...days].sort().at(-1)!;
+  const ids = [...new Set(userIds)];
+  // Both halves read by user (events_identify_by_user holds the calls without a user too).
+  const result = await sql<{ id: string; name: string; value: unknown; day: string; link_day: string | null }>`
+    select c.id, k.name, c.properties -> k.name as value, (c.timestamp at time zone 'UTC')::date::text as day, c.link_day::text as link_day
+    from (
+      select e.user_id as id, e.properties, e.timestamp, e.received_at, e.message_id, null::date as link_day
+      from events e
+      where e.project_id = ${projectId} and e.type = 'identify' and e.user_id = any(${ids}::text[]) and e.timestamp < ${endOfDay(last)} and e.properties ?| ${keys}::text[]
+      union all
+      select l.user_id, e.properties, e.timestamp, e.received_at, e.message_id, l.link_day
+      from events e
+      join identity_links l on l.project_id = e.project_id and l.anonymous_id = e.anonymous_id and l.user_id = any(${ids}::text[]) and l.link_day <= ${last}::date
+      where e.project_id = ${projectId} and e.type = 'identify' and e.user_id is null and e.timestamp < ${endOfDay(last)} and e.properties ?| ${keys}::text[]
+    ) c cross join unnest(${keys}::text[]) as k(name)
+    where c.properties ? k.name
+    order by c.id, k.name, c.timestamp desc, c.received_at desc, c.message_id desc`.execute(db);
+  for (const [day, byId] of answer) {
+    let previous = '';
+    for (const row of result.rows) {
+      const key = `${row.id}\u0000${row.name}`;
+      // The first call of each id and name by the day's end (links too) is its value then.
+      if (key === previous || row.day > day || (row.link_day !== null && row.link_day > day)) continue;
+      previous = key;
+      const own = byId.get(row.id);
+      if (own) Object.defineProperty(own, row.name, { value: row.value, enumerable: true, writable: true, configurable: true });
+      else byId.set(row.id, Object.fromEntries([[row.name, row.value]]));
+    }
+  }
+  return answer;
+}
