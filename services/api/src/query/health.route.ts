@@ -13,7 +13,7 @@ import { mustHaveAccount, scoreModelFor } from './route-lookups.ts';
 import { errors, security, type ResourceRoutesOptions } from './route-schema.ts';
 import { segmentThresholds } from './segments.queries.ts';
 
-/** The most days one health series may span (each day reads the account's rows as of that day and the day's score tables). */
+/** The most days one health series may span (the series reads every day's score table and the account's rows of every window it covers). */
 export const MAX_HEALTH_SERIES_DAYS = 31;
 
 /** The health model a request names (the active one without `version`); an unknown version is a 400 naming `version`. */
