@@ -3,6 +3,7 @@ import { today } from '../domain/days.ts';
 import type { FigureMetrics } from '../metrics/metrics.ts';
 import { estimateBytes } from './estimate-bytes.ts';
 import { createNumbering, type Numbering } from './id-numbers.ts';
+import { createLimit } from './limit.ts';
 
 /** Estimated bytes the figures of one process may take by default (`UPTAKE_FIGURE_CACHE_MB`). */
 export const DEFAULT_FIGURE_CACHE_BYTES = 256 * 2 ** 20;
@@ -46,12 +47,15 @@ export type FigureCacheOptions = {
   /** How many day parts compute at once (each is one query). */
   dayConcurrency?: number;
   /**
-   * How many background refreshes run at once (default 2). A refresh of a whole figure runs
-   * several queries; unbounded, the refreshes after a new event take every pooled connection and
-   * a reader's own small query (a user's score) waits behind them. The parts a refresh reads
-   * refresh within it, outside the bound.
+   * How many background refreshes of slow figures (their last computation took `lightFigureMs`
+   * or more) run at once (default 2). A refresh of a whole figure runs several queries;
+   * unbounded, the refreshes after a new event take every pooled connection and a reader's own
+   * small query (a user's score) waits behind them. Quick figures refresh at once, not behind the
+   * slow ones; the parts a refresh reads refresh within it, outside the bound.
    */
   refreshConcurrency?: number;
+  /** A figure whose last computation took less refreshes without waiting for a turn (default 250 ms). */
+  lightFigureMs?: number;
   /** Computation times, lookups, staleness served and bytes held (docs/operations.md). */
   metrics?: FigureMetrics | undefined;
 };
@@ -67,6 +71,8 @@ type Entry = {
   next?: Entry;
   /** A background refresh waiting for its turn (`refreshConcurrency`) until `queued` turns false. */
   turn?: { queued: boolean };
+  /** How long the computation took, once done. */
+  computeMs?: number;
   /** Set once the value is computed: its estimated bytes and the numberings it holds. */
   size?: { bytes: number; numberings: Numbering[] };
 };
@@ -84,7 +90,7 @@ type Entry = {
  * const cache = createFigureCache({ versions: changeTracker, maxStalenessMs: 4000 });
  * const scores = await cache.get(projectId, `users:${version}:${asOf}`, () => computeScores());
  */
-export function createFigureCache({ versions, maxStalenessMs, unchangedRefreshMs = 60_000, maxBytes = DEFAULT_FIGURE_CACHE_BYTES, numberingMaxBytes = maxBytes / 4, dayConcurrency = 2, refreshConcurrency = 2, metrics }: FigureCacheOptions) {
+export function createFigureCache({ versions, maxStalenessMs, unchangedRefreshMs = 60_000, maxBytes = DEFAULT_FIGURE_CACHE_BYTES, numberingMaxBytes = maxBytes / 4, dayConcurrency = 2, refreshConcurrency = 2, lightFigureMs = 250, metrics }: FigureCacheOptions) {
   // In use order: the least recently used first.
   const entries = new Map<string, Entry>();
   // Bumped when a day part is replaced by a newer one: figures assembled from parts then reassemble.
@@ -158,6 +164,7 @@ export function createFigureCache({ versions, maxStalenessMs, unchangedRefreshMs
     }
     entry.value.then(
       (value) => {
+        entry.computeMs = performance.now() - started;
         const numberings = new Set<Numbering>();
         entry.size = { bytes: 128 + 2 * fullKey.length + estimateBytes(value, numberings), numberings: [...numberings] };
         if (entries.get(fullKey) === entry) {
@@ -194,10 +201,11 @@ export function createFigureCache({ versions, maxStalenessMs, unchangedRefreshMs
       entries.set(fullKey, hit);
       if ((!unchanged || (maxStalenessMs > 0 && age > refreshUnchangedAfterMs)) && !hit.refreshing) {
         hit.refreshing = true;
-        const inside = computing.getStore() === true;
-        const turn = { queued: !inside };
+        // Inside another computation, or quick last time: at once.
+        const atOnce = computing.getStore() === true || (hit.computeMs ?? Infinity) < lightFigureMs;
+        const turn = { queued: !atOnce };
         const next = start(fullKey, projectId, version, () =>
-          inside
+          atOnce
             ? compute(!unchanged)
             : refreshLimit(() => {
                 turn.queued = false;
@@ -285,29 +293,4 @@ function figureOf(fullKey: string): string {
   const key = fullKey.split('\u0000')[1] ?? '';
   const kind = key.split(':')[0]!;
   return /^[a-z-]{1,40}$/.test(kind) ? kind : 'other';
-}
-
-/**
- * Runs at most `concurrency` of the given tasks at once, the others in the order they came —
- * urgent ones (a reader waits) before the background refreshes.
- */
-function createLimit(concurrency: number) {
-  let running = 0;
-  const waiting: Array<() => void> = [];
-  let urgentWaiting = 0;
-  return async <T>(task: () => Promise<T>, urgent: boolean): Promise<T> => {
-    if (running >= concurrency) {
-      await new Promise<void>((resolve) => {
-        if (urgent) waiting.splice(urgentWaiting++, 0, () => (urgentWaiting--, resolve()));
-        else waiting.push(resolve);
-      });
-    }
-    running++;
-    try {
-      return await task();
-    } finally {
-      running--;
-      waiting.shift()?.();
-    }
-  };
 }

@@ -162,7 +162,8 @@ describe('figure cache', () => {
 
   it('runs at most refreshConcurrency background refreshes at once, so readers keep pooled connections', async () => {
     const changes = createChangeTracker();
-    const cache = createFigureCache({ versions: changes, maxStalenessMs: 60_000, unchangedRefreshMs: 3_600_000, refreshConcurrency: 1 });
+    // Every figure counts as slow here.
+    const cache = createFigureCache({ versions: changes, maxStalenessMs: 60_000, unchangedRefreshMs: 3_600_000, refreshConcurrency: 1, lightFigureMs: 0 });
     let running = 0;
     let most = 0;
     let data = 0;
@@ -187,9 +188,30 @@ describe('figure cache', () => {
     expect(most).toBe(1);
   });
 
+  it('refreshes a figure that was quick to compute at once, not behind the slow ones', async () => {
+    const changes = createChangeTracker();
+    const cache = createFigureCache({ versions: changes, maxStalenessMs: 60_000, unchangedRefreshMs: 3_600_000, refreshConcurrency: 1, lightFigureMs: 100 });
+    let data = 0;
+    const figure = (ms: number) => async () => {
+      const seen = data;
+      await sleep(ms);
+      return seen;
+    };
+    const project = `p-${Math.random()}`;
+    await Promise.all([cache.get(project, 'slow', figure(300)), cache.get(project, 'quick', figure(10))]);
+    data = 1;
+    changes.markProjectChanged(project);
+    // The slow figure's refresh takes the only turn; the quick one's does not wait for it.
+    expect(await cache.get(project, 'slow', figure(300))).toBe(0);
+    expect(await cache.get(project, 'quick', figure(10))).toBe(0);
+    await sleep(80);
+    expect(await cache.get(project, 'quick', figure(10))).toBe(1);
+    expect(await cache.get(project, 'slow', figure(300))).toBe(0);
+  });
+
   it('a refresh reading a figure whose own refresh waits for its turn does not wait for it (no deadlock)', async () => {
     const changes = createChangeTracker();
-    const cache = createFigureCache({ versions: changes, maxStalenessMs: 60_000, unchangedRefreshMs: 3_600_000, refreshConcurrency: 1 });
+    const cache = createFigureCache({ versions: changes, maxStalenessMs: 60_000, unchangedRefreshMs: 3_600_000, refreshConcurrency: 1, lightFigureMs: 0 });
     const inner = counter();
     const project = `p-${Math.random()}`;
     const outer = async () => {
