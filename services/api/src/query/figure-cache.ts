@@ -54,7 +54,7 @@ export type FigureCacheOptions = {
    * slow ones; the parts a refresh reads refresh within it, outside the bound.
    */
   refreshConcurrency?: number;
-  /** A figure whose last computation took less refreshes without waiting for a turn (default 250 ms). */
+  /** A figure whose last computation took less refreshes without waiting for a turn (default 1 s). */
   lightFigureMs?: number;
   /** Computation times, lookups, staleness served and bytes held (docs/operations.md). */
   metrics?: FigureMetrics | undefined;
@@ -90,7 +90,7 @@ type Entry = {
  * const cache = createFigureCache({ versions: changeTracker, maxStalenessMs: 4000 });
  * const scores = await cache.get(projectId, `users:${version}:${asOf}`, () => computeScores());
  */
-export function createFigureCache({ versions, maxStalenessMs, unchangedRefreshMs = 60_000, maxBytes = DEFAULT_FIGURE_CACHE_BYTES, numberingMaxBytes = maxBytes / 4, dayConcurrency = 2, refreshConcurrency = 2, lightFigureMs = 250, metrics }: FigureCacheOptions) {
+export function createFigureCache({ versions, maxStalenessMs, unchangedRefreshMs = 60_000, maxBytes = DEFAULT_FIGURE_CACHE_BYTES, numberingMaxBytes = maxBytes / 4, dayConcurrency = 2, refreshConcurrency = 2, lightFigureMs = 1000, metrics }: FigureCacheOptions) {
   // In use order: the least recently used first.
   const entries = new Map<string, Entry>();
   // Bumped when a day part is replaced by a newer one: figures assembled from parts then reassemble.
