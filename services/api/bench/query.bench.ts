@@ -232,8 +232,11 @@ try {
       { name: 'DAU/WAU/MAU 90 days, project', path: `/v1/metrics/active?from=${from90}&to=${lastDay}`, value: (a) => JSON.stringify((a.body['days'] as unknown[] | undefined)?.at(-1)) },
       { name: 'NPS, project', path: `/v1/nps?asOf=${lastDay}`, value: (a) => a.body['responses'] },
       { name: 'utilisation', path: `/v1/accounts/acct-7/utilisation?asOf=${lastDay}`, value: (a) => a.body['activeUsers30d'] },
+      // The segment facts: the same figure answers segment pages and the accounts list by health.
       { name: "a user's segments (new-users)", path: `/v1/users/${fresh}/segments?asOf=${lastDay}`, value: (a) => JSON.stringify(a.body) },
       { name: 'scores by role, account', path: `/v1/accounts/acct-7/groups?asOf=${lastDay}`, value: (a) => JSON.stringify(a.body['groups']) },
+      // The new user has no role: the missing group gains a user.
+      { name: 'scores by role, project', path: `/v1/groups?asOf=${lastDay}`, value: (a) => JSON.stringify(a.body['groups']) },
       { name: 'retention by week, project', path: `/v1/retention?by=week&from=${from12Weeks}&to=${lastDay}`, value: (a) => JSON.stringify(a.body['cohorts']) },
       { name: 'score-model comparison, users', path: `/v1/score-models/compare?a=1&b=${shadowVersion}&asOf=${lastDay}&of=users`, value: (a) => a.body['count'] },
       // The new user is a champion of acct-7 (none before), so its health surely moves.
