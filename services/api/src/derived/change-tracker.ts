@@ -24,14 +24,14 @@ export type ChangeTracker = {
   /**
    * When (ms since the epoch) the project's data first changed after `projectVersion` (a value
    * of `projectDataVersion`) was current — only changes naming `day` (or every day) when given;
-   * undefined when it has not changed since. A change older than the tracker keeps (a minute)
+   * undefined when it has not changed since. A change older than the tracker keeps (ten seconds)
    * answers 0: long ago.
    */
   outdatedAt(projectId: string, projectVersion: string, day?: string): number | undefined;
 };
 
-/** How long the tracker remembers when each change happened (longer than any staleness bound). */
-const CHANGES_KEPT_MS = 60_000;
+/** How long the tracker remembers when each change happened: twice the largest staleness bound (UPTAKE_FIGURE_MAX_STALENESS_MS, at most 5 s). */
+const CHANGES_KEPT_MS = 10_000;
 
 /** One change of a project: its number (the project's version after it), when, and the days it named (null: every day). */
 type Change = { all: number; at: number; days: readonly string[] | null };

@@ -45,7 +45,7 @@ describe('change tracker: when data first changed after a version', () => {
     }
   });
 
-  it('a change no longer remembered (over a minute old) counts as long ago', () => {
+  it('a change no longer remembered (over ten seconds old) counts as long ago', () => {
     vi.useFakeTimers({ now: 1_000 });
     try {
       const changes = createChangeTracker();
