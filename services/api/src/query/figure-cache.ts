@@ -188,6 +188,10 @@ export function createFigureCache({ versions, maxStalenessMs, unchangedRefreshMs
     onReplaced?: () => void,
   ): Promise<T> => {
     const { fullKey, projectId } = at;
+    const nested = computing.getStore() === true;
+    // The refresh of the current data, when one runs and may be waited for: a computation must
+    // not wait for one still waiting for its turn (it may hold that turn itself).
+    const currentRefresh = (entry: Entry) => (entry.next?.version === version && !(nested && entry.next.turn?.queued === true) ? entry.next : undefined);
     const hit = entries.get(fullKey);
     const now = Date.now();
     const age = hit ? now - hit.startedAt : Infinity;
@@ -202,7 +206,7 @@ export function createFigureCache({ versions, maxStalenessMs, unchangedRefreshMs
       if ((!unchanged || (maxStalenessMs > 0 && age > refreshUnchangedAfterMs)) && !hit.refreshing) {
         hit.refreshing = true;
         // Inside another computation, or quick last time: at once.
-        const atOnce = computing.getStore() === true || (hit.computeMs ?? Infinity) < lightFigureMs;
+        const atOnce = nested || (hit.computeMs ?? Infinity) < lightFigureMs;
         const turn = { queued: !atOnce };
         const next = start(fullKey, projectId, version, () =>
           atOnce
@@ -229,17 +233,16 @@ export function createFigureCache({ versions, maxStalenessMs, unchangedRefreshMs
           },
         );
       }
-      if (unchanged || computing.getStore() !== true) return hit.value as Promise<T>;
-      // Inside another figure's computation only a figure of the current data serves: the
-      // refresh computing it; or one more computation, not kept, when that refresh is of older
-      // data or still waits for its turn (the computation waiting for it may hold that turn).
-      if (hit.next?.version === version && hit.next.turn?.queued !== true) return hit.next.value as Promise<T>;
-      return computing.run(true, () => compute(true));
+      if (unchanged || !nested) return hit.value as Promise<T>;
+      // Inside another figure's computation only a figure of the current data serves: its
+      // refresh, or one more computation, not kept.
+      return (currentRefresh(hit)?.value as Promise<T> | undefined) ?? computing.run(true, () => compute(true));
     }
     // Too stale to serve: a reader waits for the refresh of the current data if one runs.
-    if (hit?.next?.version === version && !(computing.getStore() === true && hit.next.turn?.queued === true)) {
+    const running = hit && currentRefresh(hit);
+    if (running) {
       metrics?.looked(figureOf(fullKey), 'fresh', 0);
-      return hit.next.value as Promise<T>;
+      return running.value as Promise<T>;
     }
     metrics?.looked(figureOf(fullKey), 'computed', 0);
     const entry = start(fullKey, projectId, version, () => compute(true));
