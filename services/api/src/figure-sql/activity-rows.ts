@@ -7,7 +7,7 @@ export const isActivity = (alias: string) =>
 /** SQL condition on `event`: the row is a track event's (domain/activity.ts `isTrackEvent`). */
 export const isTrackEventRow = (alias: string) => sql`${sql.ref(`${alias}.event`)} not in ('$identify', '$group', '$page')`;
 
-function endOfDay(day: string) {
+function endOfDay(day: string | RawBuilder<unknown>) {
   return sql`(${day}::date + 1)::timestamp at time zone 'UTC'`;
 }
 

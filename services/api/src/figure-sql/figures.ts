@@ -52,11 +52,12 @@ export function scoredRows(model: ScoreModel, rows: RawBuilder<unknown>): RawBui
 }
 
 /**
- * Seats of every account (or one) as of the end of a day: per account, the latest group call by
- * then that set the trait (timestamp, then messageId), its value as domain/seats.ts `seatsOf`
- * read it when derived/ stored it. Columns: `account_id`, `seats` (null when unknown).
+ * Seats of every account (or one) as of the end of a day (a date, or an SQL expression of one:
+ * a lateral join's day): per account, the latest group call by then that set the trait
+ * (timestamp, then messageId), its value as domain/seats.ts `seatsOf` read it when derived/
+ * stored it. Columns: `account_id`, `seats` (null when unknown).
  */
-export function seatsAsOf(projectId: string, asOf: string, accountId?: string): RawBuilder<unknown> {
+export function seatsAsOf(projectId: string, asOf: string | RawBuilder<unknown>, accountId?: string): RawBuilder<unknown> {
   return sql`
     select distinct on (account_id) account_id, seats from account_seats
     where project_id = ${projectId} ${accountId === undefined ? sql`` : sql`and account_id = ${accountId}`} and timestamp < ${endOfDay(asOf)}

@@ -7,6 +7,7 @@ import { activeDeltas } from '../figure-sql/active-counts.ts';
 import { accountRows, isActivity, userRows, usersKeptDiffer } from '../figure-sql/activity-rows.ts';
 import { attributionDays, attributionGroups } from './attribution-day.queries.ts';
 import type { FigureCache } from './figure-cache.ts';
+import { seatsAsOf } from '../figure-sql/figures.ts';
 import { inOneNumbering, numberOf, type NumberedIds } from './id-numbers.ts';
 
 /**
@@ -118,8 +119,8 @@ const UTILISATION_DAYS = 30;
 
 /**
  * Licence utilisation of an account on each of `days`: seats, active users in the last 30 days,
- * their ratio (domain/utilisation.ts). The seats of each day from one read (the
- * latest seats call by its end, as figure-sql/figures.ts `seatsAsOf` orders them), the users active in each day's
+ * their ratio (domain/utilisation.ts). The seats of each day from one read (figure-sql/figures.ts
+ * `seatsAsOf` of each day, joined laterally), the users active in each day's
  * 30 days from one read of the account's rows per group of days with the same attribution
  * (query/attribution-day.queries.ts), as of the group's day.
  */
@@ -129,11 +130,7 @@ export async function utilisationByDay(db: Kysely<Database>, projectId: string, 
   const [seats, attribution] = await Promise.all([
     sql<{ day: string; seats: number | null }>`
       select d.day::text as day, s.seats from unnest(${sorted}::date[]) as d(day)
-      left join lateral (
-        select seats from account_seats
-        where project_id = ${projectId} and account_id = ${accountId} and timestamp < (d.day + 1)::timestamp at time zone 'UTC'
-        order by timestamp desc, message_id desc limit 1
-      ) s on true`.execute(db),
+      left join lateral (${seatsAsOf(projectId, sql`d.day`, accountId)}) s on true`.execute(db),
     attributionDays(db, projectId, sorted),
   ]);
   const seatsOf = new Map(seats.rows.map((row) => [row.day, row.seats]));
