@@ -26,7 +26,7 @@ import { createDeletionWorker, DEFAULT_DELETION_SETTINGS } from './privacy/delet
 import { deletionRoutes } from './privacy/deletions.route.ts';
 import { segmentHistoryRoutes } from './plays/segment-history.route.ts';
 import { createSegmentWatcher, type SegmentWatcher } from './plays/segment-watcher.ts';
-import { DEFAULT_FIGURE_CACHE_BYTES } from './query/figure-cache.ts';
+import { createFigureCache } from './query/figure-cache.ts';
 import { queryRoutes } from './query/query.route.ts';
 import { deliveryBacklog } from './webhooks/backlog.queries.ts';
 import { createDispatcher } from './webhooks/dispatcher.ts';
@@ -140,10 +140,18 @@ export async function buildApp(config: Config, options: { logger?: Logger } = {}
     storeIp: config.storeIp ?? false,
     metrics,
   });
-  await app.register(queryRoutes, { db: store.db, auth, dataVersions: changeTracker, figureMaxStalenessMs: config.figureMaxStalenessMs, figureCacheMaxBytes: config.figureCacheMaxBytes, warmFigures: config.warmFigures ?? false, figureMetrics: metrics.figures('query') });
+  // One figure cache for the query API, the campaigns and the segment watcher: a figure one of
+  // them computed serves the others, and a new event is computed into it once (docs/api.md, "Operations").
+  const figures = createFigureCache({
+    versions: changeTracker,
+    maxStalenessMs: config.figureMaxStalenessMs,
+    ...(config.figureCacheMaxBytes === undefined ? {} : { maxBytes: config.figureCacheMaxBytes }),
+    metrics: metrics.figures('query'),
+  });
+  await app.register(queryRoutes, { db: store.db, auth, cache: figures, warmFigures: config.warmFigures ?? false });
   await app.register(segmentHistoryRoutes, { db: store.db, auth });
   await app.register(widgetRoutes, { db: store.db, auth, metrics: metrics.widgets });
-  await app.register(campaignApi, { db: store.db, auth, dataVersions: changeTracker, figureMaxStalenessMs: config.figureMaxStalenessMs, figureCacheMaxBytes: config.figureCacheMaxBytes });
+  await app.register(campaignApi, { db: store.db, auth, cache: figures });
   // An export holds a connection until it ends: on PGlite (one connection) one at a time, on
   // Postgres at most half the pool, so ingestion and queries always have connections left.
   await app.register(exportRoutes, { db: store.db, auth, maxConcurrent: config.database.kind === 'pglite' ? 1 : Math.max(1, Math.floor(config.database.poolSize / 2)) });
@@ -153,15 +161,14 @@ export async function buildApp(config: Config, options: { logger?: Logger } = {}
   await app.register(dashboardRoutes);
   // The example pages hand out a demo user's userHash: only when asked for (`uptake start`, `--examples`).
   if (config.examples) await app.register(exampleRoutes, { db: store.db, keysDir: config.database.kind === 'pglite' ? config.database.dataDir : '.uptake' });
-  // Its own figures (no staleness allowance), a quarter of the query cache's bound (docs/plays.md).
+  // The shared figures, read current (docs/plays.md).
   const segmentWatcher = config.segmentWatch
     ? createSegmentWatcher({
         db: store.db,
         changeTracker,
         log: logger,
         ...(config.segmentWatchPollMs !== undefined ? { pollMs: config.segmentWatchPollMs } : {}),
-        figureCacheMaxBytes: Math.round((config.figureCacheMaxBytes ?? DEFAULT_FIGURE_CACHE_BYTES) / 4),
-        figureMetrics: metrics.figures('segment_watch'),
+        cache: figures,
       })
     : null;
   app.decorate('segmentWatcher', segmentWatcher);

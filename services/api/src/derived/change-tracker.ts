@@ -28,6 +28,12 @@ export type ChangeTracker = {
    * answers 0: long ago.
    */
   outdatedAt(projectId: string, projectVersion: string, day?: string): number | undefined;
+  /**
+   * The UTC days the project's changes after `projectVersion` named (empty: none since), or null
+   * when any day may have changed: a change named no day (a link, a membership, a deletion), a
+   * rebuild came between, or the changes are no longer kept.
+   */
+  changedDaysSince(projectId: string, projectVersion: string): string[] | null;
 };
 
 /** How long the tracker remembers when each change happened: twice the largest staleness bound (UPTAKE_FIGURE_MAX_STALENESS_MS, at most 5 s). */
@@ -70,6 +76,9 @@ export function createChangeTracker(): ChangeTracker {
     }
   }
 
+  /** Where the change after version number `seen` is in the kept changes (below 0: no longer kept). */
+  const indexAfter = (versions: Versions, seen: number) => seen + 1 - (versions.changes[0]?.all ?? versions.all + 1);
+
   return {
     id: randomUUID(),
     markProjectChanged,
@@ -93,12 +102,26 @@ export function createChangeTracker(): ChangeTracker {
       // Changes are kept in order, numbered one after the other: the one after `seen` is found by
       // its number; if it is no longer kept, it happened long ago.
       const { changes } = versions;
-      let index = seen + 1 - (changes[0]?.all ?? versions.all + 1);
+      let index = indexAfter(versions, seen);
       if (index < 0) return 0;
       while (index < changes.length && day !== undefined && changes[index]!.days !== null && !changes[index]!.days!.includes(day)) index++;
       const first = changes[index];
       if (first === undefined) return epochChange;
       return epochChange === undefined ? first.at : Math.min(first.at, epochChange);
+    },
+    changedDaysSince(projectId, projectVersion) {
+      const [since, seen] = projectVersion.split(':').map(Number) as [number, number];
+      if (since < epoch) return null;
+      const versions = projects.get(projectId);
+      if (versions === undefined || versions.all === seen) return [];
+      const index = indexAfter(versions, seen);
+      if (index < 0) return null;
+      const days = new Set<string>();
+      for (const change of versions.changes.slice(index)) {
+        if (change.days === null) return null;
+        for (const day of change.days) days.add(day);
+      }
+      return [...days];
     },
   };
 }

@@ -74,7 +74,7 @@ export type Metrics = {
   widgets: WidgetMetrics;
   rateLimits: RateLimitMetrics;
   webhooks: WebhookMetrics;
-  /** The metrics of one figure cache, labelled `cache` (`query`, `segment_watch`). */
+  /** The metrics of one figure cache, labelled `cache` (`query`: the app's one cache). */
   figures(cache: string): FigureMetrics;
   /** Reads the database pool at each scrape. */
   poolFrom(database: 'postgres' | 'pglite', pool: PoolState): void;

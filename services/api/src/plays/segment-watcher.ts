@@ -3,8 +3,7 @@ import type { Logger } from 'pino';
 import type { Database } from '../db/database.ts';
 import type { ChangeTracker } from '../derived/change-tracker.ts';
 import { today } from '../domain/days.ts';
-import type { FigureMetrics } from '../metrics/metrics.ts';
-import { createFigureCache } from '../query/figure-cache.ts';
+import { createFigureCache, type FigureCache } from '../query/figure-cache.ts';
 import { checkProjectSegments } from './check-segments.ts';
 import type { RecordOutcome } from './record-transitions.ts';
 import { trackedSegments } from './tracked-segments.ts';
@@ -18,12 +17,13 @@ export type SegmentWatcherOptions = {
   pollMs?: number;
   /** How often every project is looked at for changed definitions (custom rules, thresholds, score model) (ms). */
   fullPassMs?: number;
-  /** Estimated bytes the watcher's own figures may take. */
-  figureCacheMaxBytes?: number;
+  /**
+   * The figure cache to read (the app's, shared with the query API), always read current
+   * (`fresh`); without one, the watcher keeps figures of its own (64 MB) with no staleness allowance.
+   */
+  cache?: FigureCache;
   /** The clock: the UTC day of `now()` is the as-of day of every check (tests drive it). */
   now?: () => Date;
-  /** The metrics of the watcher's figure cache (docs/operations.md). */
-  figureMetrics?: FigureMetrics | undefined;
 };
 
 export type SegmentWatcher = {
@@ -41,16 +41,15 @@ type Seen = { version: string; day: string; definitions: string };
  * Records segment transitions (docs/plays.md): polls the change tracker for projects whose
  * figures changed and checks them; on each UTC day change and every `fullPassMs`, looks at every
  * project (a new day moves members by time alone; a changed definition starts a baseline; a new
- * project gets its first baseline). Keeps figures of its own with no staleness allowance, so a
- * check always reflects every change marked before it began.
+ * project gets its first baseline). Reads the figures current (the cache's `fresh`: never served
+ * stale), so a check always reflects every change marked before it began.
  *
  * @example
  * const watcher = createSegmentWatcher({ db, changeTracker, log });
  * watcher.start();
  * await watcher.stop();
  */
-export function createSegmentWatcher({ db, changeTracker, log, pollMs = 500, fullPassMs = 60_000, figureCacheMaxBytes = 64 * 2 ** 20, now = () => new Date(), figureMetrics }: SegmentWatcherOptions): SegmentWatcher {
-  const cache = createFigureCache({ versions: changeTracker, maxStalenessMs: 0, maxBytes: figureCacheMaxBytes, metrics: figureMetrics });
+export function createSegmentWatcher({ db, changeTracker, log, pollMs = 500, fullPassMs = 60_000, cache = createFigureCache({ versions: changeTracker, maxStalenessMs: 0, maxBytes: 64 * 2 ** 20 }), now = () => new Date() }: SegmentWatcherOptions): SegmentWatcher {
   const seen = new Map<string, Seen>();
   // A project whose check failed waits before the next try (1 s, doubling to a minute): one broken project must not flood the log.
   const failing = new Map<string, { retryAt: number; waitMs: number }>();
@@ -59,7 +58,7 @@ export function createSegmentWatcher({ db, changeTracker, log, pollMs = 500, ful
   let timer: NodeJS.Timeout | undefined;
   let stopped = false;
 
-  const checkProject = (projectId: string, asOf = today(now())) => checkProjectSegments(db, cache, projectId, asOf, now());
+  const checkProject = (projectId: string, asOf = today(now())) => cache.fresh(() => checkProjectSegments(db, cache, projectId, asOf, now()));
 
   const checkIfChanged = async (projectId: string, day: string, full: boolean) => {
     const version = changeTracker.projectDataVersion(projectId);

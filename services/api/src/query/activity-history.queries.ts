@@ -1,7 +1,8 @@
 import { sql, type Kysely } from 'kysely';
 import type { Database } from '../db/database.ts';
-import type { HistoryRows, MemberRow, MembershipRow, SpanRow, UserEventRow } from '../domain/segments/fold-history.ts';
+import { later, type HistoryRows, type MemberRow, type MembershipRow, type SpanRow, type UserEventRow } from '../domain/segments/fold-history.ts';
 import { accountRows, endOfDay, isActivity, isTrackEventRow, userRows } from '../figure-sql/activity-rows.ts';
+import type { FigureCache } from './figure-cache.ts';
 
 /** The first day any history query reaches back to. */
 const EVER = '1970-01-01';
@@ -60,22 +61,77 @@ async function historyOfDays(db: Kysely<Database>, projectId: string, asOf: stri
   return { from: 'days', events: events.rows, members };
 }
 
+type SpanHistoryRow = SpanRow & { beyond: boolean | null };
+
+/**
+ * The span rows to `asOf` per user and account key: of every span, or of the spans ending on or
+ * after `endingFrom`; `beyond`: some activity span of the row ends after `asOf`.
+ */
+async function spanRows(db: Kysely<Database>, projectId: string, asOf: string, endingFrom?: string): Promise<SpanHistoryRow[]> {
+  const result = await sql<SpanHistoryRow>`
+    select s.user_id as "userId", s.account_key as "accountKey", min(s.first_day)::text as "firstDay",
+      (max(s.last_day) filter (where ${isActivity('s')}))::text as "lastActive",
+      bool_or(s.last_day > ${asOf}::date) filter (where ${isActivity('s')}) as beyond,
+      array_agg(s.event) filter (where ${isTrackEventRow('s')}) as features
+    from (${spansAsOf(projectId, asOf)}) s ${endingFrom === undefined ? sql`` : sql`where s.last_day >= ${endingFrom}::date`}
+    group by s.user_id, s.account_key`.execute(db);
+  return result.rows;
+}
+
+/** Two rows of the same user and account key as one: every part is a min, a max or a union. */
+function mergeSpanRows(a: SpanHistoryRow, b: SpanHistoryRow): SpanHistoryRow {
+  return {
+    userId: a.userId,
+    accountKey: a.accountKey,
+    firstDay: a.firstDay < b.firstDay ? a.firstDay : b.firstDay,
+    lastActive: later(a.lastActive, b.lastActive),
+    beyond: a.beyond === true || b.beyond === true ? true : (a.beyond ?? b.beyond),
+    features: a.features === null ? b.features : b.features === null ? a.features : [...new Set([...a.features, ...b.features])],
+  };
+}
+
+/**
+ * The span rows of `since.value` brought up to date. A span only grows (its first day earlier,
+ * its last day later; a deletion names no day, so it reads afresh), and a change of day d leaves
+ * the spans it touched ending on d or later: so the spans ending on or after the earliest changed
+ * day, merged into the kept rows, give every row as a read from nothing would. Memberships change
+ * only with changes naming no day, so they are kept.
+ */
+async function spanRowsSince(db: Kysely<Database>, projectId: string, asOf: string, since: { value: HistoryRows & { from: 'spans' }; changedDays: readonly string[] }) {
+  const from = since.changedDays.reduce((a, b) => (a < b ? a : b));
+  const key = (row: SpanRow) => `${row.userId}\u0000${row.accountKey}`;
+  const rows = new Map(since.value.spans.map((row) => [key(row), row as SpanHistoryRow]));
+  for (const row of await spanRows(db, projectId, asOf, from)) {
+    const kept = rows.get(key(row));
+    rows.set(key(row), kept ? mergeSpanRows(kept, row) : row);
+  }
+  return { spans: [...rows.values()], memberships: since.value.memberships };
+}
+
 /**
  * What users' and accounts' whole history to a day is folded from (domain/segments/fold-history.ts):
  * event_spans per user and account key with the memberships, exact unless some activity span
  * starts by `asOf` and ends after it (its last day by `asOf` unknown); then every day's rows.
+ * Cached, and brought up to date from the days new events fell on (`spanRowsSince`).
  */
-export async function activityHistoryRows(db: Kysely<Database>, projectId: string, asOf: string): Promise<HistoryRows> {
+export function activityHistoryRows(db: Kysely<Database>, cache: FigureCache, projectId: string, asOf: string): Promise<HistoryRows> {
+  return cache.incremental<HistoryRows>(projectId, `activity-history:${asOf}`, async (since) => {
+    const { spans, memberships } =
+      since?.value.from === 'spans'
+        ? since.changedDays.length === 0
+          ? since.value
+          : await spanRowsSince(db, projectId, asOf, { value: since.value, changedDays: since.changedDays })
+        : await allSpanRows(db, projectId, asOf);
+    if (spans.some((row) => (row as SpanHistoryRow).beyond === true)) return historyOfDays(db, projectId, asOf);
+    return { from: 'spans', spans, memberships };
+  });
+}
+
+async function allSpanRows(db: Kysely<Database>, projectId: string, asOf: string) {
   const [spans, memberships] = await Promise.all([
-    sql<SpanRow & { beyond: boolean | null }>`
-      select s.user_id as "userId", s.account_key as "accountKey", min(s.first_day)::text as "firstDay",
-        (max(s.last_day) filter (where ${isActivity('s')}))::text as "lastActive",
-        bool_or(s.last_day > ${asOf}::date) filter (where ${isActivity('s')}) as beyond,
-        array_agg(s.event) filter (where ${isTrackEventRow('s')}) as features
-      from (${spansAsOf(projectId, asOf)}) s group by s.user_id, s.account_key`.execute(db),
+    spanRows(db, projectId, asOf),
     sql<MembershipRow>`
       select account_id as "accountId", user_id as "userId" from memberships where project_id = ${projectId} and joined_at < ${endOfDay(asOf)}`.execute(db),
   ]);
-  if (spans.rows.some((row) => row.beyond === true)) return historyOfDays(db, projectId, asOf);
-  return { from: 'spans', spans: spans.rows, memberships: memberships.rows };
+  return { spans, memberships: memberships.rows };
 }

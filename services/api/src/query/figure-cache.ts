@@ -19,6 +19,8 @@ export type DataVersions = {
   dayDataVersion(projectId: string, day: string): string;
   /** When the project's data (of one day, when given) first changed after `projectVersion` was current; undefined: unchanged since. */
   outdatedAt(projectId: string, projectVersion: string, day?: string): number | undefined;
+  /** The days the project's changes after `projectVersion` named; null: any day may have changed. */
+  changedDaysSince(projectId: string, projectVersion: string): string[] | null;
 };
 
 export type FigureCacheOptions = {
@@ -69,13 +71,18 @@ type Entry = {
   refreshing: boolean;
   /** The computation replacing this entry, while it runs. */
   next?: Entry;
-  /** A background refresh waiting for its turn (`refreshConcurrency`) until `queued` turns false. */
-  turn?: { queued: boolean };
-  /** How long the computation took, once done. */
+  /** A background refresh waiting for its turn (`refreshConcurrency`) until `queued` turns false, at `at` (performance.now()). */
+  turn?: { queued: boolean; at?: number };
+  /** How long the computation took once done, without its wait for a turn (which says nothing of the figure). */
   computeMs?: number;
   /** Set once the value is computed: its estimated bytes and the numberings it holds. */
   size?: { bytes: number; numberings: Numbering[] };
+  /** The value, once computed (what an incremental figure's next computation starts from). */
+  done?: { value: unknown };
 };
+
+/** What an incremental figure's computation may start from: its last value and the days changed since that began (never null: else it computes afresh). */
+export type FigureSince<T> = { value: T; changedDays: readonly string[] };
 
 /**
  * Computed figures (every user's score for a model and day, a DAU series, …) kept in memory.
@@ -93,8 +100,6 @@ type Entry = {
 export function createFigureCache({ versions, maxStalenessMs, unchangedRefreshMs = 60_000, maxBytes = DEFAULT_FIGURE_CACHE_BYTES, numberingMaxBytes = maxBytes / 4, dayConcurrency = 2, refreshConcurrency = 2, lightFigureMs = 1000, metrics }: FigureCacheOptions) {
   // In use order: the least recently used first.
   const entries = new Map<string, Entry>();
-  // Bumped when a day part is replaced by a newer one: figures assembled from parts then reassemble.
-  const partsReplaced = new Map<string, number>();
   // Days are computed a few at a time: a cold 30-day figure must not take every pooled connection.
   const dayLimit = createLimit(dayConcurrency);
   const refreshLimit = createLimit(refreshConcurrency);
@@ -105,7 +110,11 @@ export function createFigureCache({ versions, maxStalenessMs, unchangedRefreshMs
   // Set while a figure computes: a figure made of other figures (a comparison of two score
   // tables, the segment facts) must not be made of stale ones, or it would be kept as current
   // for the new data version and serve the old answer until the unchanged-refresh safety net.
-  const computing = new AsyncLocalStorage<true>();
+  // (So a figure made of day parts needs no recomputing when a part is replaced: it read them
+  // current, and a part's day changes only with the project's data.)
+  // A reader of `fresh` is never served a stale figure either, but holds no refresh turn: it may
+  // wait for a refresh still waiting for its turn.
+  const computing = new AsyncLocalStorage<'computation' | 'fresh'>();
 
   const count = (entry: Entry, sign: 1 | -1) => {
     if (!entry.size) return;
@@ -154,7 +163,7 @@ export function createFigureCache({ versions, maxStalenessMs, unchangedRefreshMs
 
   const start = <T>(fullKey: string, projectId: string, version: string, compute: () => Promise<T>): Entry => {
     const started = performance.now();
-    const entry: Entry = { version, projectVersion: versions.projectDataVersion(projectId), startedAt: Date.now(), value: computing.run(true, compute), refreshing: false };
+    const entry: Entry = { version, projectVersion: versions.projectDataVersion(projectId), startedAt: Date.now(), value: computing.run('computation', compute), refreshing: false };
     if (metrics) {
       const figure = figureOf(fullKey);
       entry.value.then(
@@ -164,7 +173,8 @@ export function createFigureCache({ versions, maxStalenessMs, unchangedRefreshMs
     }
     entry.value.then(
       (value) => {
-        entry.computeMs = performance.now() - started;
+        entry.done = { value };
+        entry.computeMs = performance.now() - (entry.turn?.at ?? started);
         const numberings = new Set<Numbering>();
         entry.size = { bytes: 128 + 2 * fullKey.length + estimateBytes(value, numberings), numberings: [...numberings] };
         if (entries.get(fullKey) === entry) {
@@ -185,10 +195,10 @@ export function createFigureCache({ versions, maxStalenessMs, unchangedRefreshMs
     version: string,
     refreshUnchangedAfterMs: number,
     compute: (urgent: boolean) => Promise<T>,
-    onReplaced?: () => void,
   ): Promise<T> => {
     const { fullKey, projectId } = at;
-    const nested = computing.getStore() === true;
+    const reader = computing.getStore();
+    const nested = reader === 'computation';
     // The refresh of the current data, when one runs and may be waited for: a computation must
     // not wait for one still waiting for its turn (it may hold that turn itself).
     const currentRefresh = (entry: Entry) => (entry.next?.version === version && !(nested && entry.next.turn?.queued === true) ? entry.next : undefined);
@@ -199,7 +209,7 @@ export function createFigureCache({ versions, maxStalenessMs, unchangedRefreshMs
     // How long ago the data first changed after the figure's computation started.
     const staleFor = hit && !unchanged ? now - (versions.outdatedAt(projectId, hit.projectVersion, at.day) ?? now) : 0;
     if (hit && (unchanged || (maxStalenessMs > 0 && staleFor <= maxStalenessMs))) {
-      metrics?.looked(figureOf(fullKey), unchanged ? 'fresh' : 'stale', staleFor / 1000);
+      metrics?.looked(figureOf(fullKey), unchanged || reader !== undefined ? 'fresh' : 'stale', staleFor / 1000);
       // Used now: the last to be dropped.
       entries.delete(fullKey);
       entries.set(fullKey, hit);
@@ -207,12 +217,13 @@ export function createFigureCache({ versions, maxStalenessMs, unchangedRefreshMs
         hit.refreshing = true;
         // Inside another computation, or quick last time: at once.
         const atOnce = nested || (hit.computeMs ?? Infinity) < lightFigureMs;
-        const turn = { queued: !atOnce };
+        const turn: { queued: boolean; at?: number } = { queued: !atOnce };
         const next = start(fullKey, projectId, version, () =>
           atOnce
             ? compute(!unchanged)
             : refreshLimit(() => {
                 turn.queued = false;
+                turn.at = performance.now();
                 return compute(!unchanged);
               }, false),
         );
@@ -225,7 +236,6 @@ export function createFigureCache({ versions, maxStalenessMs, unchangedRefreshMs
             // Dropped meanwhile (memory bound): not brought back, the next reader recomputes.
             if (entries.get(fullKey) !== hit) return;
             put(fullKey, next);
-            onReplaced?.();
           },
           () => {
             delete hit.next;
@@ -233,10 +243,13 @@ export function createFigureCache({ versions, maxStalenessMs, unchangedRefreshMs
           },
         );
       }
-      if (unchanged || !nested) return hit.value as Promise<T>;
+      if (unchanged || reader === undefined) return hit.value as Promise<T>;
       // Inside another figure's computation only a figure of the current data serves: its
-      // refresh, or one more computation, not kept.
-      return (currentRefresh(hit)?.value as Promise<T> | undefined) ?? computing.run(true, () => compute(true));
+      // refresh, or one more computation, not kept. A fresh reader waits for the refresh, or
+      // (one of older data running) for a computation it starts below.
+      const refresh = currentRefresh(hit);
+      if (refresh) return refresh.value as Promise<T>;
+      if (nested) return computing.run('computation', () => compute(true));
     }
     // Too stale to serve: a reader waits for the refresh of the current data if one runs.
     const running = hit && currentRefresh(hit);
@@ -253,13 +266,29 @@ export function createFigureCache({ versions, maxStalenessMs, unchangedRefreshMs
 
   return {
     get<T>(projectId: string, key: string, compute: () => Promise<T>): Promise<T> {
-      return lookup({ fullKey: `${projectId}\u0000${key}`, projectId }, `${versions.projectDataVersion(projectId)}:${partsReplaced.get(projectId) ?? 0}`, unchangedRefreshMs, compute);
+      return lookup({ fullKey: `${projectId}\u0000${key}`, projectId }, versions.projectDataVersion(projectId), unchangedRefreshMs, compute);
+    },
+
+    /**
+     * As `get`, for a figure that can bring its last value up to date from the days changed since
+     * (cheaper than computing it afresh): `compute` is handed the value cached when it starts, if
+     * any, with the days the project's changes named since that value's computation began; when
+     * a change may have touched any day (a link, a membership, a rebuild), it computes afresh.
+     */
+    incremental<T>(projectId: string, key: string, compute: (since: FigureSince<T> | undefined) => Promise<T>): Promise<T> {
+      const fullKey = `${projectId}\u0000${key}`;
+      return lookup({ fullKey, projectId }, versions.projectDataVersion(projectId), unchangedRefreshMs, (urgent) => {
+        // Not urgent: the safety-net refresh of a figure whose data did not change (as far as this
+        // instance was told), which must compute afresh to catch what it was not told.
+        const last = urgent ? entries.get(fullKey) : undefined;
+        const changedDays = last?.done && versions.changedDaysSince(projectId, last.projectVersion);
+        return compute(last?.done && changedDays ? { value: last.done.value as T, changedDays } : undefined);
+      });
     },
 
     /** One part per day (in the order of `days`), each cached and recomputed on its own. */
     days<T>(projectId: string, key: string, days: string[], computeDay: (day: string) => Promise<T>): Promise<T[]> {
       const now = today();
-      const replaced = () => partsReplaced.set(projectId, (partsReplaced.get(projectId) ?? 0) + 1);
       return Promise.all(
         days.map((day) =>
           lookup(
@@ -267,7 +296,6 @@ export function createFigureCache({ versions, maxStalenessMs, unchangedRefreshMs
             versions.dayDataVersion(projectId, day),
             day >= now ? unchangedRefreshMs : 10 * unchangedRefreshMs,
             (urgent) => dayLimit(() => computeDay(day), urgent),
-            replaced,
           ),
         ),
       );
@@ -282,6 +310,15 @@ export function createFigureCache({ versions, maxStalenessMs, unchangedRefreshMs
       let numbering = current.get(key);
       if (!numbering || numbering.bytes >= numberingMaxBytes) current.set(key, (numbering = createNumbering()));
       return numbering;
+    },
+
+    /**
+     * Runs `read` with every figure it reads current: none is served stale within it, whatever
+     * the staleness bound (the refresh of the current data is waited for), so a reader that must
+     * act on exact figures (the segment watcher) shares this cache with the query API's readers.
+     */
+    fresh<T>(read: () => Promise<T>): Promise<T> {
+      return computing.run('fresh', read);
     },
 
     /** Estimated bytes held: computed figures and the numberings they (or new parts) use. */

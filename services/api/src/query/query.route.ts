@@ -4,9 +4,8 @@ import type { Auth } from '../auth/authenticate.ts';
 import { secretKeyAuthenticator } from '../auth/secret-key.ts';
 import type { Database } from '../db/database.ts';
 import { today } from '../domain/days.ts';
-import type { FigureMetrics } from '../metrics/metrics.ts';
 import { accountRoutes } from './accounts.route.ts';
-import { createFigureCache, type DataVersions } from './figure-cache.ts';
+import type { FigureCache } from './figure-cache.ts';
 import { groupRoutes } from './groups.route.ts';
 import { healthRoutes } from './health.route.ts';
 import { metricsRoutes } from './metrics.route.ts';
@@ -23,15 +22,10 @@ import { warmFigures } from './warm-figures.ts';
 export type QueryRoutesOptions = {
   db: Kysely<Database>;
   auth: Auth;
-  /** Whether a project's data changed since a figure was computed: the app's change tracker. */
-  dataVersions: DataVersions;
-  figureMaxStalenessMs: number;
-  /** Estimated bytes the cached figures may take (default DEFAULT_FIGURE_CACHE_BYTES). */
-  figureCacheMaxBytes?: number | undefined;
+  /** The app's figure cache (query/figure-cache.ts), shared with the campaigns and the segment watcher. */
+  cache: FigureCache;
   /** Compute the headline figures of every project in the background at start and each new UTC day. */
   warmFigures?: boolean;
-  /** The figure cache's metrics (docs/operations.md). */
-  figureMetrics?: FigureMetrics | undefined;
 };
 
 /**
@@ -40,13 +34,7 @@ export type QueryRoutesOptions = {
  * they share. Figures come from the derived tables ingestion keeps up to date, never from a scan
  * of raw events.
  */
-export const queryRoutes: FastifyPluginAsync<QueryRoutesOptions> = async (app, { db, auth, dataVersions, figureMaxStalenessMs, figureCacheMaxBytes, warmFigures: warm = false, figureMetrics }) => {
-  const cache = createFigureCache({
-    versions: dataVersions,
-    maxStalenessMs: figureMaxStalenessMs,
-    ...(figureCacheMaxBytes === undefined ? {} : { maxBytes: figureCacheMaxBytes }),
-    metrics: figureMetrics,
-  });
+export const queryRoutes: FastifyPluginAsync<QueryRoutesOptions> = async (app, { db, auth, cache, warmFigures: warm = false }) => {
   if (warm) {
     let warmedFor = '';
     let timer: NodeJS.Timeout | undefined;

@@ -51,19 +51,21 @@ export async function segmentFacts(
     const npsWindow = windowOf(asOf, t.npsWindowDays);
     const limit = createLimit(READS_AT_ONCE);
     const read = <T>(task: () => Promise<T>) => limit(task, true);
-    // The slowest first (the whole history), so the others fill in beside it.
-    const [history, userTraits, accountTraits, userScores, accountScores, userNps, accountNps, seen, seatsNow, seatsBefore, activity] = await Promise.all([
-      read(() => activityHistoryRows(db, projectId, asOf)),
+    // The slowest first after a new event (as measured at 10 M events: the whole history is
+    // brought up to date from the changed days, the others are read again), so the quick ones
+    // fill in beside them.
+    const [activity, userScores, history, accountNps, userNps, userTraits, accountTraits, accountScores, seen, seatsNow, seatsBefore] = await Promise.all([
+      read(() => accountActivity(db, cache, projectId, asOf, t)),
+      read(() => userScoreTable(db, cache, projectId, model, asOf)),
+      read(() => activityHistoryRows(db, cache, projectId, asOf)),
+      read(() => latestNpsOfAccountUsers(db, projectId, npsWindow, asOf)),
+      read(() => latestNpsOfUsers(db, projectId, npsWindow, asOf)),
       read(() => traitsAsOf(db, projectId, 'users', USER_FACT_TRAITS, asOf)),
       read(() => traitsAsOf(db, projectId, 'accounts', ACCOUNT_FACT_TRAITS, asOf)),
-      read(() => userScoreTable(db, cache, projectId, model, asOf)),
       read(() => accountScoreTable(db, cache, projectId, model, asOf)),
-      read(() => latestNpsOfUsers(db, projectId, npsWindow, asOf)),
-      read(() => latestNpsOfAccountUsers(db, projectId, npsWindow, asOf)),
       read(() => accountsSeen(db, projectId, asOf)),
       read(() => seatsOfAccounts(db, projectId, asOf)),
       read(() => seatsOfAccounts(db, projectId, before)),
-      read(() => accountActivity(db, cache, projectId, asOf, t)),
     ]);
     const facts = buildSegmentFacts({
       asOf,

@@ -66,4 +66,38 @@ describe('change tracker: when data first changed after a version', () => {
       vi.useRealTimers();
     }
   });
+
+  it('names the days changed since a version, or none known when a change named no day or is no longer kept', () => {
+    vi.useFakeTimers({ now: 1_000 });
+    try {
+      const changes = createChangeTracker();
+      const seen = changes.projectDataVersion('p');
+      expect(changes.changedDaysSince('p', seen)).toEqual([]);
+      changes.markProjectChanged('p', ['2026-03-02', '2026-03-01']);
+      const middle = changes.projectDataVersion('p');
+      changes.markProjectChanged('p', ['2026-03-02', '2026-03-05']);
+      expect(changes.changedDaysSince('p', seen)!.sort()).toEqual(['2026-03-01', '2026-03-02', '2026-03-05']);
+      expect(changes.changedDaysSince('p', middle)!.sort()).toEqual(['2026-03-02', '2026-03-05']);
+      expect(changes.changedDaysSince('p', changes.projectDataVersion('p'))).toEqual([]);
+      expect(changes.changedDaysSince('q', changes.projectDataVersion('q'))).toEqual([]);
+      // A link or membership: any day.
+      changes.markProjectChanged('p');
+      expect(changes.changedDaysSince('p', middle)).toBeNull();
+      const afterLink = changes.projectDataVersion('p');
+      changes.markProjectChanged('p', ['2026-03-06']);
+      expect(changes.changedDaysSince('p', afterLink)).toEqual(['2026-03-06']);
+      // Changes no longer kept: a busy project's record of three minutes ago.
+      for (let i = 1; i <= 1_800; i++) {
+        vi.setSystemTime(1_000 + i * 100);
+        changes.markProjectChanged('p', ['2026-03-07']);
+      }
+      expect(changes.changedDaysSince('p', afterLink)).toBeNull();
+      // A rebuild between.
+      const beforeRebuild = changes.projectDataVersion('p');
+      changes.markAllProjectsChanged();
+      expect(changes.changedDaysSince('p', beforeRebuild)).toBeNull();
+    } finally {
+      vi.useRealTimers();
+    }
+  });
 });

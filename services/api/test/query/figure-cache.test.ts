@@ -35,6 +35,45 @@ describe('figure cache', () => {
     expect(figure.computations()).toBe(2);
   });
 
+  it('hands an incremental figure its last value and the days changed since, or nothing when any day may have changed', async () => {
+    const changes = createChangeTracker();
+    const cache = createFigureCache({ versions: changes, maxStalenessMs: 0, unchangedRefreshMs: 3_600_000 });
+    const project = `p-${Math.random()}`;
+    const handed: Array<{ value: string[]; changedDays: readonly string[] } | undefined> = [];
+    // The figure: the days changed, in order, as far as it was told; afresh: ['all'].
+    const read = () =>
+      cache.incremental<string[]>(project, 'k', async (since) => {
+        handed.push(since);
+        return since ? [...since.value, ...[...since.changedDays].sort()] : ['all'];
+      });
+    expect(await read()).toEqual(['all']);
+    changes.markProjectChanged(project, ['2026-03-02']);
+    changes.markProjectChanged(project, ['2026-03-01']);
+    expect(await read()).toEqual(['all', '2026-03-01', '2026-03-02']);
+    expect(await read()).toEqual(['all', '2026-03-01', '2026-03-02']);
+    expect(handed).toHaveLength(2);
+    changes.markProjectChanged(project);
+    expect(await read()).toEqual(['all']);
+    expect(handed.at(-1)).toBeUndefined();
+  });
+
+  it('a fresh reader is never served a stale figure, and shares the refresh the other readers start', async () => {
+    const changes = createChangeTracker();
+    const cache = createFigureCache({ versions: changes, maxStalenessMs: 60_000, unchangedRefreshMs: 3_600_000, refreshConcurrency: 1, lightFigureMs: 0 });
+    const figure = counter();
+    const project = `p-${Math.random()}`;
+    expect(await cache.get(project, 'k', figure.compute)).toBe(0);
+    figure.set(1);
+    changes.markProjectChanged(project, ['2026-03-01']);
+    // A reader within the bound: the stale figure, and a refresh started (waiting for its turn).
+    expect(await cache.get(project, 'k', figure.compute)).toBe(0);
+    expect(await cache.fresh(() => cache.get(project, 'k', figure.compute))).toBe(1);
+    expect(figure.computations()).toBe(2);
+    // The refresh the fresh reader waited for is kept for everyone.
+    expect(await cache.get(project, 'k', figure.compute)).toBe(1);
+    expect(figure.computations()).toBe(2);
+  });
+
   it('shares one computation between concurrent readers', async () => {
     const changes = createChangeTracker();
     const cache = createFigureCache({ versions: changes, maxStalenessMs: 0 });
@@ -207,6 +246,39 @@ describe('figure cache', () => {
     await sleep(80);
     expect(await cache.get(project, 'quick', figure(10))).toBe(1);
     expect(await cache.get(project, 'slow', figure(300))).toBe(0);
+  });
+
+  it('judges a figure quick or slow by its computation, not by its wait for a turn', async () => {
+    const changes = createChangeTracker();
+    const cache = createFigureCache({ versions: changes, maxStalenessMs: 60_000, unchangedRefreshMs: 3_600_000, refreshConcurrency: 1, lightFigureMs: 100 });
+    let data = 0;
+    // The first computation of `once` is slow (a cold start), its refreshes quick.
+    let onceMs = 150;
+    const figure = (key: string, ms: () => number) => () =>
+      cache.get(project, key, async () => {
+        const seen = data;
+        await sleep(ms());
+        return seen;
+      });
+    const project = `p-${Math.random()}`;
+    const slow = figure('slow', () => 300);
+    const once = figure('once', () => onceMs);
+    await Promise.all([slow(), once()]);
+    onceMs = 10;
+    const changeAndRead = async (value: number) => {
+      data = value;
+      changes.markProjectChanged(project);
+      await slow();
+      await once();
+    };
+    // Slow last time: its refresh waits behind the slow figure's (300 ms), then computes in 10 ms.
+    await changeAndRead(1);
+    await sleep(400);
+    expect(await once()).toBe(1);
+    // Judged by those 10 ms, not by the wait: the next refresh runs at once.
+    await changeAndRead(2);
+    await sleep(80);
+    expect(await once()).toBe(2);
   });
 
   it('a refresh reading a figure whose own refresh waits for its turn does not wait for it (no deadlock)', async () => {

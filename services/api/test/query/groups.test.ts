@@ -160,8 +160,9 @@ describe.each(testDatabaseKinds)('scores by group on %s', (kind) => {
     expect(users).toBe(oracleSnapshot(events, yesterday).userFirstSeen.size);
   });
 
-  it('a new event shows at once', async () => {
+  it('a new event shows at once, in the account and project-wide (one day of the kept days recomputed)', async () => {
     const before = await get(`/v1/accounts/${firstAccount}/groups?asOf=${yesterday}&model=2&trait=tier`);
+    const projectBefore = await get(`/v1/groups?asOf=${yesterday}&model=2&trait=tier`);
     const sent = await t.app.inject({
       method: 'POST',
       url: '/v1/batch',
@@ -172,6 +173,7 @@ describe.each(testDatabaseKinds)('scores by group on %s', (kind) => {
     const after = await get(`/v1/accounts/${firstAccount}/groups?asOf=${yesterday}&model=2&trait=tier`);
     const score = (answer: Record<string, any>) => (answer['groups'] as Group[]).find((group) => group.value === 7)!.score;
     expect(score(after)).toBe(score(before) + 3);
+    expect(score(await get(`/v1/groups?asOf=${yesterday}&model=2&trait=tier`))).toBe(score(projectBefore) + 3);
   });
 
   it('refuses hostile parameters with a 400 naming them; an unknown account is a 404', async () => {

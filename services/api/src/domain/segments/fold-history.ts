@@ -35,7 +35,8 @@ export type HistoryRows =
   | { from: 'spans'; spans: readonly SpanRow[]; memberships: readonly MembershipRow[] }
   | { from: 'days'; events: readonly UserEventRow[]; members: readonly MemberRow[] };
 
-const later = (a: string | null, b: string | null) => (a === null ? b : b === null || a > b ? a : b);
+/** The later of two days, either of which may be missing (null). */
+export const later = (a: string | null, b: string | null) => (a === null ? b : b === null || a > b ? a : b);
 
 /** Adds one span of a member's days to what is known of it, by key. */
 function mergeMember(known: Map<string, MemberHistory>, key: string, firstDay: string, lastActive: string | null) {
