@@ -8,7 +8,7 @@ import { attributionDays, attributionGroups } from './attribution-day.queries.ts
 const EVER = '1970-01-01';
 
 /**
- * `accountMemberRows` of one account (query/activity-history.queries.ts) on each of `days`: per
+ * The members of one account (domain/segments/fold-history.ts `MemberRow`) on each of `days`: per
  * member as of the day, the first day of any of its rows in the account and the last day of
  * activity by then. One read of the account's days per group of days with the same attribution
  * (query/attribution-day.queries.ts), each user-day with whether it holds activity, folded

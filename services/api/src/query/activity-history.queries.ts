@@ -1,7 +1,7 @@
 import { sql, type Kysely } from 'kysely';
 import type { Database } from '../db/database.ts';
-import { later, type HistoryRows, type MemberRow, type MembershipRow, type SpanRow, type UserEventRow } from '../domain/segments/fold-history.ts';
-import { accountRows, endOfDay, isActivity, isTrackEventRow, userRows } from '../figure-sql/activity-rows.ts';
+import { later, type HistoryRows, type MembershipRow, type SpanRow } from '../domain/segments/fold-history.ts';
+import { endOfDay, isActivity, isTrackEventRow, userRows } from '../figure-sql/activity-rows.ts';
 import type { FigureCache } from './figure-cache.ts';
 
 /** The first day any history query reaches back to. */
@@ -36,29 +36,6 @@ export async function accountMembersAsOf(db: Kysely<Database>, projectId: string
     where m.project_id = ${projectId} and m.account_id = ${accountId} and m.joined_at < ${endOfDay(asOf)}
       and exists (select from (${spansAsOf(projectId, asOf)}) s where s.user_id = m.user_id and s.account_key = '')`.execute(db);
   return result.rows.map((row) => row.user_id);
-}
-
-/**
- * Per account (every one, or one) and member, from every day of its rows to `asOf` as of then:
- * the first day of any event belonging to it and the last day of activity in it (the members of
- * fold-history.ts).
- */
-export async function accountMemberRows(db: Kysely<Database>, projectId: string, asOf: string, accountId?: string): Promise<MemberRow[]> {
-  const result = await sql<MemberRow>`
-    select r.account_id as "accountId", r.user_id as "userId", min(r.day)::text as "firstDay", (max(r.day) filter (where ${isActivity('r')}))::text as "lastActive"
-    from (${accountRows(projectId, { from: EVER, to: asOf }, asOf, accountId)}) r group by r.account_id, r.user_id`.execute(db);
-  return result.rows;
-}
-
-/** From every day of the activity rows to `asOf` (any `asOf`, at the cost of reading every day). */
-async function historyOfDays(db: Kysely<Database>, projectId: string, asOf: string): Promise<HistoryRows> {
-  const [events, members] = await Promise.all([
-    sql<UserEventRow>`
-      select r.user_id as "userId", r.account_key as "accountKey", r.event, min(r.day)::text as "firstDay", max(r.day)::text as "lastDay"
-      from (${userRows(projectId, { from: EVER, to: asOf }, asOf)}) r group by r.user_id, r.account_key, r.event`.execute(db),
-    accountMemberRows(db, projectId, asOf),
-  ]);
-  return { from: 'days', events: events.rows, members };
 }
 
 type SpanHistoryRow = SpanRow & { beyond: boolean | null };
@@ -97,10 +74,10 @@ function mergeSpanRows(a: SpanHistoryRow, b: SpanHistoryRow): SpanHistoryRow {
  * day, merged into the kept rows, give every row as a read from nothing would. Memberships change
  * only with changes naming no day, so they are kept.
  */
-async function spanRowsSince(db: Kysely<Database>, projectId: string, asOf: string, since: { value: HistoryRows & { from: 'spans' }; changedDays: readonly string[] }) {
+async function spanRowsSince(db: Kysely<Database>, projectId: string, asOf: string, since: { value: KeptHistory; changedDays: readonly string[] }) {
   const from = since.changedDays.reduce((a, b) => (a < b ? a : b));
   const key = (row: SpanRow) => `${row.userId}\u0000${row.accountKey}`;
-  const rows = new Map(since.value.spans.map((row) => [key(row), row as SpanHistoryRow]));
+  const rows = new Map(since.value.spans.map((row) => [key(row), row]));
   for (const row of await spanRows(db, projectId, asOf, from)) {
     const kept = rows.get(key(row));
     rows.set(key(row), kept ? mergeSpanRows(kept, row) : row);
@@ -109,22 +86,46 @@ async function spanRowsSince(db: Kysely<Database>, projectId: string, asOf: stri
 }
 
 /**
- * What users' and accounts' whole history to a day is folded from (domain/segments/fold-history.ts):
- * event_spans per user and account key with the memberships, exact unless some activity span
- * starts by `asOf` and ends after it (its last day by `asOf` unknown); then every day's rows.
- * Cached, and brought up to date from the days new events fell on (`spanRowsSince`).
+ * `spans` with each row's last day of activity to `asOf` exact: where a row's spans cannot tell it
+ * (one of its activity spans ends after `asOf`: a user active since), read for that row's user
+ * from every day of their rows to `asOf` (only users active after `asOf` are read so: for a
+ * recent day, few).
  */
-export function activityHistoryRows(db: Kysely<Database>, cache: FigureCache, projectId: string, asOf: string): Promise<HistoryRows> {
-  return cache.incremental<HistoryRows>(projectId, `activity-history:${asOf}`, async (since) => {
-    const { spans, memberships } =
-      since?.value.from === 'spans'
-        ? since.changedDays.length === 0
-          ? since.value
-          : await spanRowsSince(db, projectId, asOf, { value: since.value, changedDays: since.changedDays })
-        : await allSpanRows(db, projectId, asOf);
-    if (spans.some((row) => (row as SpanHistoryRow).beyond === true)) return historyOfDays(db, projectId, asOf);
-    return { from: 'spans', spans, memberships };
+async function withLastActiveAsOf(db: Kysely<Database>, projectId: string, asOf: string, spans: readonly SpanHistoryRow[]): Promise<SpanHistoryRow[]> {
+  const users = [...new Set(spans.filter((row) => row.beyond === true).map((row) => row.userId))];
+  if (users.length === 0) return [...spans];
+  const result = await sql<{ userId: string; accountKey: string; lastActive: string | null }>`
+    select r.user_id as "userId", r.account_key as "accountKey", (max(r.day) filter (where ${isActivity('r')}))::text as "lastActive"
+    from (${userRows(projectId, { from: EVER, to: asOf }, asOf, users)}) r group by r.user_id, r.account_key`.execute(db);
+  const key = (row: { userId: string; accountKey: string }) => `${row.userId}\u0000${row.accountKey}`;
+  const lastActive = new Map(result.rows.map((row) => [key(row), row.lastActive]));
+  const read = new Set(users);
+  return spans.map((row) => (read.has(row.userId) ? { ...row, lastActive: lastActive.get(key(row)) ?? null, beyond: false } : row));
+}
+
+/** The kept history: its rows, and whether the spans alone gave them (none read again from the days: rows that can be brought up to date). */
+type KeptHistory = { spans: readonly SpanHistoryRow[]; memberships: readonly MembershipRow[]; fromSpansAlone: boolean };
+
+const endsAfter = (spans: readonly SpanHistoryRow[]) => spans.some((row) => row.beyond === true);
+
+/**
+ * What users' and accounts' whole history to a day is folded from (domain/segments/fold-history.ts):
+ * event_spans per user and account key with the memberships; where a user was active after
+ * `asOf`, their last day of activity by then from their rows (`withLastActiveAsOf`). Cached, and
+ * brought up to date from the days new events fell on (`spanRowsSince`).
+ */
+export async function activityHistoryRows(db: Kysely<Database>, cache: FigureCache, projectId: string, asOf: string): Promise<HistoryRows> {
+  const kept = await cache.incremental<KeptHistory>(projectId, `activity-history:${asOf}`, async (since) => {
+    if (since?.value.fromSpansAlone) {
+      if (since.changedDays.length === 0) return since.value;
+      const merged = await spanRowsSince(db, projectId, asOf, { value: since.value, changedDays: since.changedDays });
+      if (!endsAfter(merged.spans)) return { ...merged, fromSpansAlone: true };
+    }
+    const { spans, memberships } = await allSpanRows(db, projectId, asOf);
+    const fromSpansAlone = !endsAfter(spans);
+    return { spans: fromSpansAlone ? spans : await withLastActiveAsOf(db, projectId, asOf, spans), memberships, fromSpansAlone };
   });
+  return { from: 'spans', spans: kept.spans, memberships: kept.memberships };
 }
 
 async function allSpanRows(db: Kysely<Database>, projectId: string, asOf: string) {

@@ -79,7 +79,7 @@ export function spanRowsOf(events: readonly DayEvent[], joined: readonly Members
   return { from: 'spans', spans, memberships: joined };
 }
 
-/** The rows query/activity-history.queries.ts reads from every day: per user, account key and event; per account and member. */
+/** The rows of every day, the other form fold-history.ts folds: per user, account key and event; per account and member. */
 export function dayRowsOf(events: readonly DayEvent[], joined: readonly Membership[]): HistoryRows {
   const rows = groups(events, (e) => `${e.userId}\u0000${e.accountKey}\u0000${e.event}`).map((group) => {
     const days = group.map((e) => e.day);

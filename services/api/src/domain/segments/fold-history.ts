@@ -26,10 +26,10 @@ export type UserEventRow = { userId: string; accountKey: string; event: string; 
 export type MemberRow = { accountId: string; userId: string; firstDay: string; lastActive: string | null };
 
 /**
- * What a history is folded from, as query/activity-history.queries.ts reads it: the span rows
- * with the memberships (events naming no account belong to every account the user had joined by
- * then), or, where spans are not exact for the day, rows from every day's events with the
- * members already resolved.
+ * What a history is folded from: the span rows with the memberships, as
+ * query/activity-history.queries.ts reads them (events naming no account belong to every account
+ * the user had joined by then), or rows from every day's events with the members already resolved
+ * (as the tests' oracle gives them); both forms fold to the same history.
  */
 export type HistoryRows =
   | { from: 'spans'; spans: readonly SpanRow[]; memberships: readonly MembershipRow[] }
