@@ -50,7 +50,7 @@ export type FigureCacheOptions = {
   dayConcurrency?: number;
   /**
    * How many background refreshes of slow figures (their last computation took `lightFigureMs`
-   * or more) run at once (default 2). A refresh of a whole figure runs several queries;
+   * or more) run at once (default 2), the quickest last time first. A refresh of a whole figure runs several queries;
    * unbounded, the refreshes after a new event take every pooled connection and a reader's own
    * small query (a user's score) waits behind them. Quick figures refresh at once, not behind the
    * slow ones; the parts a refresh reads refresh within it, outside the bound.
@@ -221,11 +221,15 @@ export function createFigureCache({ versions, maxStalenessMs, unchangedRefreshMs
         const next = start(fullKey, projectId, version, () =>
           atOnce
             ? compute(!unchanged)
-            : refreshLimit(() => {
-                turn.queued = false;
-                turn.at = performance.now();
-                return compute(!unchanged);
-              }, false),
+            : refreshLimit(
+                () => {
+                  turn.queued = false;
+                  turn.at = performance.now();
+                  return compute(!unchanged);
+                },
+                false,
+                hit.computeMs ?? Infinity,
+              ),
         );
         next.turn = turn;
         hit.next = next;

@@ -1,6 +1,7 @@
 /**
- * Runs at most `concurrency` of the given tasks at once, the others in the order they came —
- * urgent ones (a reader waits) before the others (background refreshes).
+ * Runs at most `concurrency` of the given tasks at once; the others wait, urgent ones (a reader
+ * waits) before the others (background refreshes), and among those the cheapest first (`cost`:
+ * how long the task took last time), so a quick refresh never waits behind a slow one.
  *
  * @example
  * const limit = createLimit(2);
@@ -8,13 +9,13 @@
  */
 export function createLimit(concurrency: number) {
   let running = 0;
-  const waiting: Array<() => void> = [];
-  let urgentWaiting = 0;
-  return async <T>(task: () => Promise<T>, urgent: boolean): Promise<T> => {
+  // Urgent ones first, in the order they came; then the others by cost, equal costs in order.
+  const waiting: Array<{ urgent: boolean; cost: number; start: () => void }> = [];
+  return async <T>(task: () => Promise<T>, urgent: boolean, cost = 0): Promise<T> => {
     if (running >= concurrency) {
-      await new Promise<void>((resolve) => {
-        if (urgent) waiting.splice(urgentWaiting++, 0, () => (urgentWaiting--, resolve()));
-        else waiting.push(resolve);
+      await new Promise<void>((start) => {
+        const after = waiting.findIndex((other) => (urgent ? !other.urgent : !other.urgent && other.cost > cost));
+        waiting.splice(after === -1 ? waiting.length : after, 0, { urgent, cost, start });
       });
     }
     running++;
@@ -22,7 +23,7 @@ export function createLimit(concurrency: number) {
       return await task();
     } finally {
       running--;
-      waiting.shift()?.();
+      waiting.shift()?.start();
     }
   };
 }
