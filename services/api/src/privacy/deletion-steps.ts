@@ -1,6 +1,7 @@
 import { sql, type Kysely, type RawBuilder } from 'kysely';
 import type { Database } from '../db/database.ts';
 import type { DeletionSubjectKind } from '../db/tables/deletions.table.ts';
+import { EVERY_DAY } from '../derived/score-points.ts';
 
 /**
  * What one deletion replaces: the subject's id and, for a user, the anonymousIds linked to them,
@@ -74,6 +75,20 @@ function scrub(table: string, column: string, emptied: RawBuilder<unknown>, wher
 }
 
 const subjectPair = (target: DeletionTarget) => ({ from: [target.id], to: [target.pseudonym] });
+
+/**
+ * Queues every day of the pseudonym for the score-points fold (derived/score-points.ts). A fold
+ * running between the steps (after the day counts were re-keyed, before the kept days were) reads
+ * no rows under the old id and drops its kept days, which the later re-keying then cannot find;
+ * folding the pseudonym's every day afterwards makes them again from its re-keyed rows.
+ */
+const refoldPseudonym: DeletionStep['run'] = async (trx, target) => {
+  const rows = await count(
+    trx,
+    sql`insert into score_point_queue (project_id, anonymous, subject_id, day) values (${target.projectId}, false, ${target.pseudonym}, ${EVERY_DAY}::date) on conflict do nothing`,
+  );
+  return { rows, done: true };
+};
 const anonymousPairs = (target: DeletionTarget) => target.anonymous;
 const payloadNames = (column: RawBuilder<unknown>) => (target: DeletionTarget) =>
   sql`(${sql.join(target.needles.map((needle) => sql`strpos(${column}, ${needle}) > 0`), sql` or `)})`;
@@ -169,6 +184,7 @@ export const DELETION_STEPS: readonly DeletionStep[] = [
   { name: 'user_active_days', table: 'user_active_days', subject: 'user', run: rekey('user_active_days', 'user_id', subjectPair) },
   { name: 'account_active_days', table: 'account_active_days', subject: 'user', run: rekey('account_active_days', 'user_id', subjectPair) },
   { name: 'account_day_points', table: 'account_day_points', subject: 'user', run: rekey('account_day_points', 'user_id', subjectPair) },
+  { name: 'score_point_queue.refold', table: 'score_point_queue', subject: 'user', run: refoldPseudonym },
   { name: 'nps_responses.user', table: 'nps_responses', subject: 'user', run: rekey('nps_responses', 'user_id', subjectPair) },
   { name: 'nps_responses.anonymous', table: 'nps_responses', subject: 'user', run: rekey('nps_responses', 'anonymous_id', anonymousPairs) },
   { name: 'widget_contacts', table: 'widget_contacts', subject: 'user', run: remove('widget_contacts', (target) => sql`user_id = ${target.id}`) },
