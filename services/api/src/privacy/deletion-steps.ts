@@ -75,6 +75,9 @@ function scrub(table: string, column: string, emptied: RawBuilder<unknown>, wher
 }
 
 const subjectPair = (target: DeletionTarget) => ({ from: [target.id], to: [target.pseudonym] });
+const anonymousPairs = (target: DeletionTarget) => target.anonymous;
+const payloadNames = (column: RawBuilder<unknown>) => (target: DeletionTarget) =>
+  sql`(${sql.join(target.needles.map((needle) => sql`strpos(${column}, ${needle}) > 0`), sql` or `)})`;
 
 /**
  * Queues every day of the pseudonym for the score-points fold (derived/score-points.ts). A fold
@@ -89,9 +92,6 @@ const refoldPseudonym: DeletionStep['run'] = async (trx, target) => {
   );
   return { rows, done: true };
 };
-const anonymousPairs = (target: DeletionTarget) => target.anonymous;
-const payloadNames = (column: RawBuilder<unknown>) => (target: DeletionTarget) =>
-  sql`(${sql.join(target.needles.map((needle) => sql`strpos(${column}, ${needle}) > 0`), sql` or `)})`;
 
 /**
  * The events of the project walked in primary-key order, `limit` keys per batch (an index-only

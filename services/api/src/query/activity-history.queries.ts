@@ -40,6 +40,9 @@ export async function accountMembersAsOf(db: Kysely<Database>, projectId: string
 
 type SpanHistoryRow = SpanRow & { beyond: boolean | null };
 
+/** A span row's user and account key, as one map key. */
+const spanKey = (row: { userId: string; accountKey: string }) => `${row.userId}\u0000${row.accountKey}`;
+
 /**
  * The span rows to `asOf` per user and account key: of every span, or of the spans ending on or
  * after `endingFrom`; `beyond`: some activity span of the row ends after `asOf`.
@@ -76,11 +79,10 @@ function mergeSpanRows(a: SpanHistoryRow, b: SpanHistoryRow): SpanHistoryRow {
  */
 async function spanRowsSince(db: Kysely<Database>, projectId: string, asOf: string, since: { value: KeptHistory; changedDays: readonly string[] }) {
   const from = since.changedDays.reduce((a, b) => (a < b ? a : b));
-  const key = (row: SpanRow) => `${row.userId}\u0000${row.accountKey}`;
-  const rows = new Map(since.value.spans.map((row) => [key(row), row]));
+  const rows = new Map(since.value.spans.map((row) => [spanKey(row), row]));
   for (const row of await spanRows(db, projectId, asOf, from)) {
-    const kept = rows.get(key(row));
-    rows.set(key(row), kept ? mergeSpanRows(kept, row) : row);
+    const kept = rows.get(spanKey(row));
+    rows.set(spanKey(row), kept ? mergeSpanRows(kept, row) : row);
   }
   return { spans: [...rows.values()], memberships: since.value.memberships };
 }
@@ -93,14 +95,12 @@ async function spanRowsSince(db: Kysely<Database>, projectId: string, asOf: stri
  */
 async function withLastActiveAsOf(db: Kysely<Database>, projectId: string, asOf: string, spans: readonly SpanHistoryRow[]): Promise<SpanHistoryRow[]> {
   const users = [...new Set(spans.filter((row) => row.beyond === true).map((row) => row.userId))];
-  if (users.length === 0) return [...spans];
   const result = await sql<{ userId: string; accountKey: string; lastActive: string | null }>`
     select r.user_id as "userId", r.account_key as "accountKey", (max(r.day) filter (where ${isActivity('r')}))::text as "lastActive"
     from (${userRows(projectId, { from: EVER, to: asOf }, asOf, users)}) r group by r.user_id, r.account_key`.execute(db);
-  const key = (row: { userId: string; accountKey: string }) => `${row.userId}\u0000${row.accountKey}`;
-  const lastActive = new Map(result.rows.map((row) => [key(row), row.lastActive]));
+  const lastActive = new Map(result.rows.map((row) => [spanKey(row), row.lastActive]));
   const read = new Set(users);
-  return spans.map((row) => (read.has(row.userId) ? { ...row, lastActive: lastActive.get(key(row)) ?? null, beyond: false } : row));
+  return spans.map((row) => (read.has(row.userId) ? { ...row, lastActive: lastActive.get(spanKey(row)) ?? null, beyond: false } : row));
 }
 
 /** The kept history: its rows, and whether the spans alone gave them (none read again from the days: rows that can be brought up to date). */
@@ -118,7 +118,7 @@ export async function activityHistoryRows(db: Kysely<Database>, cache: FigureCac
   const kept = await cache.incremental<KeptHistory>(projectId, `activity-history:${asOf}`, async (since) => {
     if (since?.value.fromSpansAlone) {
       if (since.changedDays.length === 0) return since.value;
-      const merged = await spanRowsSince(db, projectId, asOf, { value: since.value, changedDays: since.changedDays });
+      const merged = await spanRowsSince(db, projectId, asOf, since);
       if (!endsAfter(merged.spans)) return { ...merged, fromSpansAlone: true };
     }
     const { spans, memberships } = await allSpanRows(db, projectId, asOf);

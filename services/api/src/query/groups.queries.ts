@@ -34,6 +34,18 @@ function membersOf(projectId: string, asOf: string, numbered: { ids: string[]; g
     where f.project_id = ${projectId} and f.first_day <= ${asOf}::date`;
 }
 
+/** Numbers names in the order first seen: `indexOf(name)` its index in `names`. */
+function nameNumbers() {
+  const names: string[] = [];
+  const numbers = new Map<string, number>();
+  const indexOf = (name: string) => {
+    let index = numbers.get(name);
+    if (index === undefined) numbers.set(name, (index = names.push(name) - 1));
+    return index;
+  };
+  return { names, indexOf };
+}
+
 /**
  * One day's capped counts of the scored events per user (figure-sql/figures.ts
  * `cappedDailyCounts`, links as of `asOf`): row i is user `users.numbers[i]`, event
@@ -51,13 +63,7 @@ function windowDayCounts(db: Kysely<Database>, cache: FigureCache, projectId: st
     const result = await sql<{ user_id: string; event: string; capped: number }>`
       select c.user_id, c.event, c.capped::int as capped from (${cappedDailyCounts(model, userRows(projectId, { from: day, to: day }, asOf))}) c`.execute(db);
     const users = cache.numbering(projectId, 'users');
-    const names: string[] = [];
-    const nameIndex = new Map<string, number>();
-    const indexOf = (event: string) => {
-      let index = nameIndex.get(event);
-      if (index === undefined) nameIndex.set(event, (index = names.push(event) - 1));
-      return index;
-    };
+    const { names, indexOf } = nameNumbers();
     return {
       users: { numbering: users, numbers: Int32Array.from(result.rows, (row) => numberOf(users, row.user_id)) },
       names,
@@ -88,24 +94,19 @@ async function projectGroupFeatureCounts(
     if (!groups) groupsByNumbering.set(numbering, (groups = Int32Array.from(numbering.ids, (id) => groupOfId.get(id) ?? 0)));
     return groups;
   };
-  const eventIndex = new Map<string, number>();
+  const events = nameNumbers();
   // Keyed event index × groups + group; counts are whole numbers, exact in a double.
   const groupCount = numbered.values.length;
   const counts = new Map<number, number>();
   for (const part of parts) {
     const groups = groupsOf(part.users.numbering);
-    const eventOf = part.names.map((name) => {
-      let index = eventIndex.get(name);
-      if (index === undefined) eventIndex.set(name, (index = eventIndex.size));
-      return index;
-    });
+    const eventOf = part.names.map(events.indexOf);
     for (let i = 0; i < part.capped.length; i++) {
       const key = eventOf[part.events[i]!]! * groupCount + groups[part.users.numbers[i]!]!;
       counts.set(key, (counts.get(key) ?? 0) + part.capped[i]!);
     }
   }
-  const events = [...eventIndex.keys()];
-  return [...counts].map(([key, count]) => ({ grp: key % groupCount, event: events[Math.floor(key / groupCount)]!, count }));
+  return [...counts].map(([key, count]) => ({ grp: key % groupCount, event: events.names[Math.floor(key / groupCount)]!, count }));
 }
 
 /**
