@@ -22,12 +22,18 @@ export type ChangeTracker = {
   /** Changes whenever the project's figures of one UTC day may have changed. */
   dayDataVersion(projectId: string, day: string): string;
   /**
-   * When (ms since the epoch) the project's data first changed after `projectVersion` (a value
-   * of `projectDataVersion`) was current — only changes naming `day` (or every day) when given;
-   * undefined when it has not changed since. A change older than the tracker keeps (ten seconds)
-   * answers 0: long ago.
+   * Changes whenever the project's figures as of a UTC day may have changed: a change naming that
+   * day or an earlier one, or every day. Events of later days (today's, for a figure as of last
+   * month) leave it as it was.
    */
-  outdatedAt(projectId: string, projectVersion: string, day?: string): number | undefined;
+  dataVersionUpTo(projectId: string, day: string): string;
+  /**
+   * When (ms since the epoch) the project's data first changed after `projectVersion` (a value
+   * of `projectDataVersion`) was current — only changes naming `days` (one day, or any day up to
+   * `upTo`) or every day, when given; undefined when it has not changed since. A change older
+   * than the tracker keeps (ten seconds) answers 0: long ago.
+   */
+  outdatedAt(projectId: string, projectVersion: string, days?: DaysNamed): number | undefined;
   /**
    * The UTC days the project's changes after `projectVersion` named (empty: none since), or null
    * when any day may have changed: a change named no day (a link, a membership, a deletion), a
@@ -35,6 +41,11 @@ export type ChangeTracker = {
    */
   changedDaysSince(projectId: string, projectVersion: string): string[] | null;
 };
+
+/** Which days a change must name to count: one day, or any day up to one. */
+export type DaysNamed = string | { upTo: string };
+
+const namesAny = (days: readonly string[], wanted: DaysNamed) => (typeof wanted === 'string' ? days.includes(wanted) : days.some((day) => day <= wanted.upTo));
 
 /** How long the tracker remembers when each change happened: twice the largest staleness bound (UPTAKE_FIGURE_MAX_STALENESS_MS, at most 5 s). */
 const CHANGES_KEPT_MS = 10_000;
@@ -94,7 +105,14 @@ export function createChangeTracker(): ChangeTracker {
       const versions = projects.get(projectId);
       return `${epoch}:${versions?.everyDay ?? 0}:${versions?.days.get(day) ?? 0}`;
     },
-    outdatedAt(projectId, projectVersion, day) {
+    dataVersionUpTo(projectId, day) {
+      const versions = projects.get(projectId);
+      // Counts only grow, so the sum up to the day changes exactly when a change names one of its days.
+      let named = 0;
+      for (const [changed, count] of versions?.days ?? []) if (changed <= day) named += count;
+      return `${epoch}:${versions?.everyDay ?? 0}:${named}`;
+    },
+    outdatedAt(projectId, projectVersion, days) {
       const [since, seen] = projectVersion.split(':').map(Number) as [number, number];
       const epochChange = since < epoch ? (epochStarts[since + 1] ?? 0) : undefined;
       const versions = projects.get(projectId);
@@ -104,7 +122,7 @@ export function createChangeTracker(): ChangeTracker {
       const { changes } = versions;
       let index = indexAfter(versions, seen);
       if (index < 0) return 0;
-      while (index < changes.length && day !== undefined && changes[index]!.days !== null && !changes[index]!.days!.includes(day)) index++;
+      while (index < changes.length && days !== undefined && changes[index]!.days !== null && !namesAny(changes[index]!.days!, days)) index++;
       const first = changes[index];
       if (first === undefined) return epochChange;
       return epochChange === undefined ? first.at : Math.min(first.at, epochChange);

@@ -38,6 +38,16 @@ export function today(now: Date = new Date()): string {
   return now.toISOString().slice(0, 10);
 }
 
+/** The later of two days. */
+export function laterOf(a: string, b: string): string {
+  return a > b ? a : b;
+}
+
+/** The earlier of two days. */
+export function earlierOf(a: string, b: string): string {
+  return a < b ? a : b;
+}
+
 /** The window of `length` days as of `day`: day−(length−1) … day, both included. */
 export function windowOf(day: string, length: number): { from: string; to: string } {
   return { from: addDays(day, -(length - 1)), to: day };

@@ -9,12 +9,13 @@ import { sql, type RawBuilder } from 'kysely';
  * active user-days in the `period` days to `asOf` (`recent`) and in the `period` days before
  * (`earlier`), the 7-day blocks back from `asOf` with activity among the first `weeks` (`weeks`,
  * bit n set for block n: at most 26 blocks), and the distinct users active in `window`
- * (`active_users`). Days after `asOf` count in none. Per member first, then per account: two hash
- * aggregates, no sort of the pairs.
+ * (`active_users`; with `activeIds`, those users' ids instead: `active_ids`). Days after `asOf`
+ * count in none. Per member first, then per account: two hash aggregates, no sort of the pairs.
  */
-export function accountActivityCounts(pairs: RawBuilder<unknown>, asOf: string, { period, weeks }: { period: number; weeks: number }, window: { from: string; to: string }): RawBuilder<unknown> {
+export function accountActivityCounts(pairs: RawBuilder<unknown>, asOf: string, { period, weeks }: { period: number; weeks: number }, window: { from: string; to: string }, activeIds = false): RawBuilder<unknown> {
+  const active = activeIds ? sql`coalesce(array_agg(user_id) filter (where active), '{}') as active_ids` : sql`(count(*) filter (where active))::int as active_users`;
   return sql`
-    select account_id, sum(recent)::int as recent, sum(earlier)::int as earlier, bit_or(weeks)::int as weeks, (count(*) filter (where active))::int as active_users
+    select account_id, sum(recent)::int as recent, sum(earlier)::int as earlier, bit_or(weeks)::int as weeks, ${active}
     from (
       select account_id, user_id,
         count(*) filter (where back >= 0 and back < ${period}::int) as recent,

@@ -46,6 +46,43 @@ function keptPairs(projectId: string, window: { from: string; to: string }, asOf
 }
 
 type ActivityRow = { account_id: string; recent: number; earlier: number; weeks: number; active_users: number };
+type PastActivityRow = Omit<ActivityRow, 'active_users'> & { active_ids: string[] };
+
+/**
+ * `accountActivityCounts` of the kept pairs as of `asOf` (blocks counted back from it), made of two
+ * parts: the days before `asOf`, kept as a figure of the day before (today's events leave it as it
+ * was), and the pairs of `asOf` itself, read on each computation and added in (a pair active that
+ * day adds one active day to `recent` and block 0, and is an active user unless it already was).
+ * So a new event of today reads one day of pairs, not the whole window again.
+ */
+async function accountActivityAsOf(db: Kysely<Database>, cache: FigureCache, projectId: string, asOf: string, t: SegmentThresholds): Promise<ActivityRow[]> {
+  const blocks = { period: t.usageDropPeriodDays, weeks: t.weeklyActiveWeeks };
+  const dayBefore = addDays(asOf, -1);
+  const [past, today] = await Promise.all([
+    cache.get(
+      projectId,
+      `account-activity-past:${JSON.stringify([asOf, blocks])}`,
+      async () => (await sql<PastActivityRow>`${accountActivityCounts(keptPairs(projectId, { from: windowOf(asOf, activityDays(t)).from, to: dayBefore }, asOf), asOf, blocks, windowOf(asOf, 30), true)}`.execute(db)).rows,
+      dayBefore,
+    ),
+    sql<{ account_id: string; user_id: string }>`select distinct p.account_id, p.user_id from (${keptPairs(projectId, { from: asOf, to: asOf }, asOf)}) p`.execute(db),
+  ]);
+  const todayUsers = new Map<string, string[]>();
+  for (const { account_id, user_id } of today.rows) {
+    const users = todayUsers.get(account_id);
+    if (users) users.push(user_id);
+    else todayUsers.set(account_id, [user_id]);
+  }
+  const rows: ActivityRow[] = past.map(({ active_ids, ...row }) => {
+    const users = todayUsers.get(row.account_id);
+    todayUsers.delete(row.account_id);
+    if (users === undefined) return { ...row, active_users: active_ids.length };
+    const wasActive = new Set(active_ids);
+    return { ...row, recent: row.recent + users.length, weeks: row.weeks | (blocks.weeks > 0 ? 1 : 0), active_users: active_ids.length + users.filter((id) => !wasActive.has(id)).length };
+  });
+  for (const [account_id, users] of todayUsers) rows.push({ account_id, recent: users.length, earlier: 0, weeks: blocks.weeks > 0 ? 1 : 0, active_users: users.length });
+  return rows;
+}
 
 /**
  * The distinct (account, user) pairs with activity in the account on each day of `window`, with
@@ -62,7 +99,8 @@ async function activePairs(db: Kysely<Database>, cache: FigureCache, projectId: 
 /**
  * What the accounts' active pairs add up to as of a day (domain/segments/account-activity.ts
  * `accountActivitySummary`): added up in SQL from the kept account activity once the project's is
- * filled (figure-sql/account-activity.ts), else from each day's pairs (cached per day).
+ * filled (figure-sql/account-activity.ts; the days before `asOf` and the 30 days to 30 days before
+ * kept as figures their days' events alone change), else from each day's pairs (cached per day).
  *
  * @example
  * const activity = await accountActivity(db, cache, projectId, '2026-03-31', thresholds);
@@ -71,17 +109,16 @@ async function activePairs(db: Kysely<Database>, cache: FigureCache, projectId: 
 export async function accountActivity(db: Kysely<Database>, cache: FigureCache, projectId: string, asOf: string, t: SegmentThresholds): Promise<AccountActivitySummary> {
   const before = addDays(asOf, -30);
   if (await activeDaysKept(db, projectId)) {
-    const counts = (window: { from: string; to: string }, day: string, blocks: { period: number; weeks: number }) =>
-      sql<ActivityRow>`${accountActivityCounts(keptPairs(projectId, window, day), day, blocks, windowOf(day, 30))}`.execute(db);
     const [now, then] = await Promise.all([
-      counts(windowOf(asOf, activityDays(t)), asOf, { period: t.usageDropPeriodDays, weeks: t.weeklyActiveWeeks }),
-      counts(windowOf(before, 30), before, { period: 30, weeks: 0 }),
+      accountActivityAsOf(db, cache, projectId, asOf, t),
+      // Kept as a figure as of its own day: new events of the last 30 days leave it as it was.
+      cache.get(projectId, `account-activity-before:${before}`, async () => (await sql<ActivityRow>`${accountActivityCounts(keptPairs(projectId, windowOf(before, 30), before), before, { period: 30, weeks: 0 }, windowOf(before, 30))}`.execute(db)).rows, before),
     ]);
     const users = (rows: ActivityRow[]) => new Map(rows.filter((row) => row.active_users > 0).map((row) => [row.account_id, row.active_users]));
     return {
-      activity: new Map(now.rows.map((row) => [row.account_id, { recent: row.recent, earlier: row.earlier, weeks: weeksOfMask(row.weeks) }])),
-      activeNow: users(now.rows),
-      activeBefore: users(then.rows),
+      activity: new Map(now.map((row) => [row.account_id, { recent: row.recent, earlier: row.earlier, weeks: weeksOfMask(row.weeks) }])),
+      activeNow: users(now),
+      activeBefore: users(then),
     };
   }
   const [pairsNow, pairsBefore] = await Promise.all([

@@ -124,7 +124,7 @@ export async function activityHistoryRows(db: Kysely<Database>, cache: FigureCac
     const { spans, memberships } = await allSpanRows(db, projectId, asOf);
     const fromSpansAlone = !endsAfter(spans);
     return { spans: fromSpansAlone ? spans : await withLastActiveAsOf(db, projectId, asOf, spans), memberships, fromSpansAlone };
-  });
+  }, asOf);
   return { from: 'spans', spans: kept.spans, memberships: kept.memberships };
 }
 

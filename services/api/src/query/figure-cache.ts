@@ -17,8 +17,10 @@ export type DataVersions = {
   projectDataVersion(projectId: string): string;
   /** Changes whenever the project's figures of one UTC day may have changed. */
   dayDataVersion(projectId: string, day: string): string;
-  /** When the project's data (of one day, when given) first changed after `projectVersion` was current; undefined: unchanged since. */
-  outdatedAt(projectId: string, projectVersion: string, day?: string): number | undefined;
+  /** Changes whenever the project's data of a day or an earlier one (or of every day) changed. */
+  dataVersionUpTo(projectId: string, day: string): string;
+  /** When the project's data (of one day, or of any day up to one, when given) first changed after `projectVersion` was current; undefined: unchanged since. */
+  outdatedAt(projectId: string, projectVersion: string, days?: string | { upTo: string }): number | undefined;
   /** The days the project's changes after `projectVersion` named; null: any day may have changed. */
   changedDaysSince(projectId: string, projectVersion: string): string[] | null;
 };
@@ -35,8 +37,8 @@ export type FigureCacheOptions = {
   /**
    * A safety net for changes this instance was not told of (the change feed marks those of other
    * instances): a figure whose data did not change is served and refreshed in the background once
-   * older than this (a day part of a day before today: once older than ten times this, as only
-   * late events change those).
+   * older than this (a day part or a figure as of a day before today: once older than ten times
+   * this, as only late events change those).
    */
   unchangedRefreshMs?: number;
   /**
@@ -191,7 +193,7 @@ export function createFigureCache({ versions, maxStalenessMs, unchangedRefreshMs
 
   /** `compute(urgent)`: urgent when a reader may wait for it, not when it refreshes an unchanged figure. */
   const lookup = <T>(
-    at: { fullKey: string; projectId: string; day?: string },
+    at: { fullKey: string; projectId: string; days?: string | { upTo: string } },
     version: string,
     refreshUnchangedAfterMs: number,
     compute: (urgent: boolean) => Promise<T>,
@@ -207,7 +209,7 @@ export function createFigureCache({ versions, maxStalenessMs, unchangedRefreshMs
     const age = hit ? now - hit.startedAt : Infinity;
     const unchanged = hit?.version === version;
     // How long ago the data first changed after the figure's computation started.
-    const staleFor = hit && !unchanged ? now - (versions.outdatedAt(projectId, hit.projectVersion, at.day) ?? now) : 0;
+    const staleFor = hit && !unchanged ? now - (versions.outdatedAt(projectId, hit.projectVersion, at.days) ?? now) : 0;
     if (hit && (unchanged || (maxStalenessMs > 0 && staleFor <= maxStalenessMs))) {
       metrics?.looked(figureOf(fullKey), unchanged || reader !== undefined ? 'fresh' : 'stale', staleFor / 1000);
       // Used now: the last to be dropped.
@@ -268,9 +270,23 @@ export function createFigureCache({ versions, maxStalenessMs, unchangedRefreshMs
   };
   metrics?.sizeFrom(accountedBytes);
 
+  /** Where a whole figure is kept, the version of the data it reads (`asOf`: of that day's and earlier ones only), and when its safety-net refresh is due (as for day parts). */
+  const figureAt = (projectId: string, key: string, asOf: string | undefined) => ({
+    at: { fullKey: `${projectId}\u0000${key}`, projectId, ...(asOf === undefined ? {} : { days: { upTo: asOf } }) },
+    version: asOf === undefined ? versions.projectDataVersion(projectId) : versions.dataVersionUpTo(projectId, asOf),
+    refreshUnchangedAfterMs: asOf === undefined || asOf >= today() ? unchangedRefreshMs : 10 * unchangedRefreshMs,
+  });
+
   return {
-    get<T>(projectId: string, key: string, compute: () => Promise<T>): Promise<T> {
-      return lookup({ fullKey: `${projectId}\u0000${key}`, projectId }, versions.projectDataVersion(projectId), unchangedRefreshMs, compute);
+    /**
+     * A figure, computed once and kept until the project's data changes. `asOf`: the figure reads
+     * only events up to the end of that day (and links and joins, which change every day), so
+     * events of later days leave it current: a figure as of last month is not recomputed for
+     * today's events.
+     */
+    get<T>(projectId: string, key: string, compute: () => Promise<T>, asOf?: string): Promise<T> {
+      const { at, version, refreshUnchangedAfterMs } = figureAt(projectId, key, asOf);
+      return lookup(at, version, refreshUnchangedAfterMs, compute);
     },
 
     /**
@@ -279,12 +295,12 @@ export function createFigureCache({ versions, maxStalenessMs, unchangedRefreshMs
      * any, with the days the project's changes named since that value's computation began; when
      * a change may have touched any day (a link, a membership, a rebuild), it computes afresh.
      */
-    incremental<T>(projectId: string, key: string, compute: (since: FigureSince<T> | undefined) => Promise<T>): Promise<T> {
-      const fullKey = `${projectId}\u0000${key}`;
-      return lookup({ fullKey, projectId }, versions.projectDataVersion(projectId), unchangedRefreshMs, (urgent) => {
+    incremental<T>(projectId: string, key: string, compute: (since: FigureSince<T> | undefined) => Promise<T>, asOf?: string): Promise<T> {
+      const { at, version, refreshUnchangedAfterMs } = figureAt(projectId, key, asOf);
+      return lookup(at, version, refreshUnchangedAfterMs, (urgent) => {
         // Not urgent: the safety-net refresh of a figure whose data did not change (as far as this
         // instance was told), which must compute afresh to catch what it was not told.
-        const last = urgent ? entries.get(fullKey) : undefined;
+        const last = urgent ? entries.get(at.fullKey) : undefined;
         const changedDays = last?.done && versions.changedDaysSince(projectId, last.projectVersion);
         return compute(last?.done && changedDays ? { value: last.done.value as T, changedDays } : undefined);
       });
@@ -296,7 +312,7 @@ export function createFigureCache({ versions, maxStalenessMs, unchangedRefreshMs
       return Promise.all(
         days.map((day) =>
           lookup(
-            { fullKey: `${projectId}\u0000${key}\u0000${day}`, projectId, day },
+            { fullKey: `${projectId}\u0000${key}\u0000${day}`, projectId, days: day },
             versions.dayDataVersion(projectId, day),
             day >= now ? unchangedRefreshMs : 10 * unchangedRefreshMs,
             (urgent) => dayLimit(() => computeDay(day), urgent),

@@ -154,5 +154,5 @@ export function scoresByGroup(
           }),
     ]);
     return { window, groups: rankGroups(groupTotalsOfCounts(model, numbered.values, users.rows, counts)) };
-  });
+  }, asOf);
 }

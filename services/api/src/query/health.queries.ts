@@ -23,7 +23,7 @@ export type FeaturesUsed = { byAccount: Map<string, Set<string>>; project: Set<s
  */
 export function featuresUsedByAccounts(db: Kysely<Database>, cache: FigureCache, projectId: string, model: ScoreModel, asOf: string): Promise<FeaturesUsed> {
   // The union is kept too, so a warm read does not fold the window's parts again.
-  return cache.get(projectId, `account-features:${model.version}:${asOf}`, async () => (await keptFeaturesOfAccounts(db, projectId, model, asOf)) ?? featuresUsedOfDays(db, cache, projectId, model, asOf));
+  return cache.get(projectId, `account-features:${model.version}:${asOf}`, async () => (await keptFeaturesOfAccounts(db, projectId, model, asOf)) ?? featuresUsedOfDays(db, cache, projectId, model, asOf), asOf);
 }
 
 async function featuresUsedOfDays(db: Kysely<Database>, cache: FigureCache, projectId: string, model: ScoreModel, asOf: string): Promise<FeaturesUsed> {

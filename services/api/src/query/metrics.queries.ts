@@ -1,7 +1,7 @@
 import { sql, type Kysely, type RawBuilder } from 'kysely';
 import type { Database } from '../db/database.ts';
 import { activeSeries, activeSeriesOfDays, type ActiveDelta } from '../domain/active-series.ts';
-import { addDays, daysBetween, windowOf } from '../domain/days.ts';
+import { addDays, daysBetween, laterOf, windowOf } from '../domain/days.ts';
 import { utilisationChange, utilisationOf } from '../domain/utilisation.ts';
 import { activeDeltas } from '../figure-sql/active-counts.ts';
 import { accountRows, isActivity, userRows, usersKeptDiffer } from '../figure-sql/activity-rows.ts';
@@ -97,7 +97,7 @@ export async function activeMetrics(
       select d::text as day, dau, wau, mau from (${activeDeltas(sql`
         select distinct 1 as sign, r.user_id, r.day from (${accountRows(projectId, { from: first, to: range.to }, asOf, range.accountId)}) r where ${isActivity('r')}`)}) x`.execute(db);
     return { days: activeSeries(deltas.rows, range.from, range.to) };
-  });
+  }, laterOf(range.to, asOf));
 }
 
 /**

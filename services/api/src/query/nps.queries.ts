@@ -1,6 +1,6 @@
 import { sql, type Kysely } from 'kysely';
 import type { Database } from '../db/database.ts';
-import { addDays, windowOf } from '../domain/days.ts';
+import { addDays, laterOf, windowOf } from '../domain/days.ts';
 import { npsOf } from '../domain/nps.ts';
 import type { FigureCache } from './figure-cache.ts';
 import { endOfDay } from '../figure-sql/activity-rows.ts';
@@ -32,7 +32,7 @@ export async function npsOfWindow(db: Kysely<Database>, projectId: string, windo
  * await npsSummary(db, cache, projectId, { from: '2026-01-01', to: '2026-03-31', asOf: '2026-03-31' })
  */
 export function npsSummary(db: Kysely<Database>, cache: FigureCache, projectId: string, window: { from: string; to: string; asOf: string; accountId?: string | undefined }) {
-  return cache.get(projectId, `nps:${window.from}:${window.to}:${window.asOf}:${window.accountId ?? ''}`, () => computeNps(db, projectId, window));
+  return cache.get(projectId, `nps:${window.from}:${window.to}:${window.asOf}:${window.accountId ?? ''}`, () => computeNps(db, projectId, window), laterOf(window.to, window.asOf));
 }
 
 async function computeNps(db: Kysely<Database>, projectId: string, window: { from: string; to: string; asOf: string; accountId?: string | undefined }) {

@@ -78,7 +78,7 @@ export async function retention(
   const { by, from, to, accountId } = range;
   // Cached too (a warm answer is read from memory, a list's p95 bound): the kept path makes the
   // first call after a restart and each recomputation after new events cheap.
-  if (accountId === undefined && (await activeDaysKept(db, projectId))) return cache.get(projectId, `retention-kept:${JSON.stringify([by, from, to])}`, () => keptRetention(db, projectId, { by, from, to }));
+  if (accountId === undefined && (await activeDaysKept(db, projectId))) return cache.get(projectId, `retention-kept:${JSON.stringify([by, from, to])}`, () => keptRetention(db, projectId, { by, from, to }), to);
   return cache.get(projectId, `retention:${JSON.stringify([by, from, to, accountId ?? null])}`, async () => {
     const firstSeenOf = async () => {
       // An account nobody had joined by then has no users, not everyone.
@@ -90,5 +90,5 @@ export async function retention(
     const [seen, activeDays] = await Promise.all([firstSeenOf(), activeDaysOf(db, cache, projectId, range)]);
     const firstSeen = new Map(seen.rows.map((row) => [row.user_id, row.first_day]));
     return retentionCohorts({ by, from, to, firstSeen, activeDays });
-  });
+  }, to);
 }

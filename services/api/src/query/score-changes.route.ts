@@ -26,7 +26,7 @@ export const scoreChangeRoutes: FastifyPluginAsync<ResourceRoutesOptions> = asyn
       const model = await scoreModelFor(db, projectId, request.query.model);
       await mustHaveUser(db, projectId, request.params.userId);
       // Kept until the project stores new events, as every figure (query/figure-cache.ts).
-      return cache.get(projectId, `score-changes:${JSON.stringify(['user', request.params.userId, model.version, from, to])}`, () => userScoreChanges(db, projectId, model, request.params.userId, from, to));
+      return cache.get(projectId, `score-changes:${JSON.stringify(['user', request.params.userId, model.version, from, to])}`, () => userScoreChanges(db, projectId, model, request.params.userId, from, to), to);
     },
   });
 
@@ -44,7 +44,7 @@ export const scoreChangeRoutes: FastifyPluginAsync<ResourceRoutesOptions> = asyn
       const { from, to } = dateRange(request.query, DEFAULT_CHANGE_DAYS);
       const model = await scoreModelFor(db, projectId, request.query.model);
       await mustHaveAccount(db, projectId, request.params.accountId);
-      return cache.get(projectId, `score-changes:${JSON.stringify(['account', request.params.accountId, model.version, from, to])}`, () => accountScoreChanges(db, projectId, model, request.params.accountId, from, to));
+      return cache.get(projectId, `score-changes:${JSON.stringify(['account', request.params.accountId, model.version, from, to])}`, () => accountScoreChanges(db, projectId, model, request.params.accountId, from, to), to);
     },
   });
 };

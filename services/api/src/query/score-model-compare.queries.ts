@@ -24,6 +24,6 @@ export async function compareScoreModels(
   const full = await cache.get(projectId, `score-model-compare:${request.of}:${request.a.version}:${request.b.version}:${request.asOf}`, async () => {
     const [a, b] = await Promise.all([table(db, cache, projectId, request.a, request.asOf), table(db, cache, projectId, request.b, request.asOf)]);
     return compareRankings(a.byId, b.byId, MAX_COMPARE_MOVERS);
-  });
+  }, request.asOf);
   return { ...full, up: full.up.slice(0, request.limit), down: full.down.slice(0, request.limit) };
 }

@@ -111,7 +111,7 @@ function scoreTable(db: Kysely<Database>, cache: FigureCache, projectId: string,
         : sumOfDays(await cache.days(projectId, `${of === 'users' ? 'user' : 'account'}-points:${model.version}:${asOf}`, daysBetween(from, to), (day) => dayPoints(db, model, of, SCORED[of].rows(projectId, day, asOf))));
     const [seen, scored] = await Promise.all([SCORED[of].seen(db, projectId, asOf), scores()]);
     return toScoreTable(seen.map((row) => row.id), scored);
-  });
+  }, asOf);
 }
 
 /** Every user's score as of a day under a model, with everyone seen so far (cached until new events). */

@@ -65,7 +65,8 @@ export async function segmentFacts(
       read(() => accountScoreTable(db, cache, projectId, model, asOf)),
       read(() => accountsSeen(db, projectId, asOf)),
       read(() => seatsOfAccounts(db, projectId, asOf)),
-      read(() => seatsOfAccounts(db, projectId, before)),
+      // As of 30 days before: kept as a figure of its own day, which new events leave as it was.
+      read(() => cache.get(projectId, `account-seats:${before}`, () => seatsOfAccounts(db, projectId, before), before)),
     ]);
     const facts = buildSegmentFacts({
       asOf,
@@ -85,5 +86,5 @@ export async function segmentFacts(
       account.health = figure === undefined ? undefined : { score: figure.score, band: figure.band };
     }
     return facts;
-  });
+  }, asOf);
 }

@@ -28,6 +28,35 @@ describe('change tracker: when data first changed after a version', () => {
     }
   });
 
+  it('a version up to a day changes with changes naming that day, an earlier one or every day, not later days', () => {
+    vi.useFakeTimers({ now: 1_000 });
+    try {
+      const changes = createChangeTracker();
+      const upTo = () => changes.dataVersionUpTo('p', '2026-03-10');
+      const seen = changes.projectDataVersion('p');
+      const before = upTo();
+      const otherBefore = changes.dataVersionUpTo('q', '2026-03-10');
+      changes.markProjectChanged('p', ['2026-03-11']);
+      expect(upTo()).toBe(before);
+      expect(changes.outdatedAt('p', seen, { upTo: '2026-03-10' })).toBeUndefined();
+      vi.setSystemTime(2_000);
+      changes.markProjectChanged('p', ['2026-03-12', '2026-03-10']);
+      const afterDay = upTo();
+      expect(afterDay).not.toBe(before);
+      expect(changes.outdatedAt('p', seen, { upTo: '2026-03-10' })).toBe(2_000);
+      expect(changes.outdatedAt('p', seen, { upTo: '2026-03-09' })).toBeUndefined();
+      changes.markProjectChanged('p', ['2026-01-01']);
+      expect(upTo()).not.toBe(afterDay);
+      const afterEarlier = upTo();
+      changes.markProjectChanged('p');
+      expect(upTo()).not.toBe(afterEarlier);
+      // Another project's changes are its own.
+      expect(changes.dataVersionUpTo('q', '2026-03-10')).toBe(otherBefore);
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
   it('a rebuild outdates every version before it, of projects it never saw too', () => {
     vi.useFakeTimers({ now: 1_000 });
     try {

@@ -35,6 +35,42 @@ describe('figure cache', () => {
     expect(figure.computations()).toBe(2);
   });
 
+  it('keeps a figure as of a day current through changes of later days only', async () => {
+    const changes = createChangeTracker();
+    const cache = createFigureCache({ versions: changes, maxStalenessMs: 0 });
+    const figure = counter();
+    const project = `p-${Math.random()}`;
+    const read = () => cache.get(project, 'k', figure.compute, '2026-03-10');
+    expect(await read()).toBe(0);
+    // Events of later days: the figure as of 2026-03-10 is what it was.
+    figure.set(1);
+    changes.markProjectChanged(project, ['2026-03-11', '2026-03-12']);
+    expect(await read()).toBe(0);
+    expect(figure.computations()).toBe(1);
+    // Events of the day itself, of an earlier one, or of every day (a link): recomputed.
+    for (const days of [['2026-03-10'], ['2026-03-12', '2026-02-01'], undefined]) {
+      changes.markProjectChanged(project, days);
+      expect(await read()).toBe(1);
+    }
+    expect(figure.computations()).toBe(4);
+  });
+
+  it('serves a figure as of a day within the staleness bound counted from the first change of that day or an earlier one', async () => {
+    const changes = createChangeTracker();
+    const cache = createFigureCache({ versions: changes, maxStalenessMs: 100, unchangedRefreshMs: 3_600_000 });
+    const figure = counter();
+    const project = `p-${Math.random()}`;
+    await cache.get(project, 'k', figure.compute, '2026-03-10');
+    // A later day changed long ago; the day itself only now: the stale figure is served while it refreshes.
+    changes.markProjectChanged(project, ['2026-03-11']);
+    await sleep(150);
+    figure.set(7);
+    changes.markProjectChanged(project, ['2026-03-09']);
+    expect(await cache.get(project, 'k', figure.compute, '2026-03-10')).toBe(0);
+    await sleep(60);
+    expect(await cache.get(project, 'k', figure.compute, '2026-03-10')).toBe(7);
+  });
+
   it('hands an incremental figure its last value and the days changed since, or nothing when any day may have changed', async () => {
     const changes = createChangeTracker();
     const cache = createFigureCache({ versions: changes, maxStalenessMs: 0, unchangedRefreshMs: 3_600_000 });

@@ -41,19 +41,22 @@ describe.each(testDatabaseKinds)('the health series against the oracle, from kep
   const accounts = () => [...oracleHealth(events, { asOf: yesterday }).keys()].filter((id, index) => id === 'acct-01' || index % 3 === 1).slice(0, 3);
 
   /** Every account's series over `from` … `to` as the oracle's health of each day. */
-  async function expectSeries(from: string, to: string, knownAtLeast: number) {
+  async function expectSeries(from: string, to: string, knownAtLeast: number, sent: readonly OracleEvent[] = events) {
     let known = 0;
+    const answers = new Map<string, unknown>();
     for (const accountId of accounts()) {
       const series = await get(`/v1/accounts/${encodeURIComponent(accountId)}/health/series?from=${from}&to=${to}`);
       expect(series['days'].map((day: any) => day.date)[0]).toBe(from);
       expect(series['days'].at(-1).date).toBe(to);
+      answers.set(accountId, series['days']);
       for (const day of series['days']) {
-        const want = oracleHealth(events, { asOf: day.date }).get(accountId);
+        const want = oracleHealth(sent, { asOf: day.date }).get(accountId);
         expect({ score: day.score, band: day.band }, `${accountId} on ${day.date}`).toEqual({ score: want?.score ?? null, band: want?.band ?? null });
         if (day.score !== null) known++;
       }
     }
     expect(known, 'days with a health score').toBeGreaterThanOrEqual(knownAtLeast);
+    return answers;
   }
 
   /** The accounts list's health (kept features used, query/kept-account-features.queries.ts) as the oracle's, as of each of `days`. */
@@ -108,5 +111,25 @@ describe.each(testDatabaseKinds)('the health series against the oracle, from kep
     const beforeLink = addDays(linkDays[Math.floor(linkDays.length / 2)]!, -1);
     await expectSeries(addDays(beforeLink, -9), beforeLink, 1);
     await expectAccountsHealth([addDays(yesterday, -8), beforeLink]);
+  }, 300_000);
+
+  it('brings a kept series up to date after new events of its last days (from the earliest day they fell on)', async () => {
+    const from = addDays(yesterday, -30);
+    const kept = await expectSeries(from, yesterday, 60);
+    // The champion uses a feature three days ago and answers NPS yesterday; then answers again, yesterday alone.
+    const more: OracleEvent[] = [
+      { type: 'track', messageId: 'hs-7', timestamp: at(addDays(yesterday, -3), '11:00'), userId: 'user-champ', event: 'Rare Feature' },
+      { type: 'track', messageId: 'hs-8', timestamp: at(yesterday, '11:00'), userId: 'user-champ', event: '$nps_response', properties: { score: 10 } },
+    ];
+    const last: OracleEvent[] = [{ type: 'track', messageId: 'hs-9', timestamp: at(yesterday, '12:00'), userId: 'user-champ', event: '$nps_response', properties: { score: 0 } }];
+    let sent: readonly OracleEvent[] = events;
+    let before = kept.get('acct-01');
+    for (const batch of [more, last]) {
+      sent = [...sent, ...batch];
+      await ingestEvents(t.app, t.project.writeKey, batch);
+      const now = (await expectSeries(from, yesterday, 60, sent)).get('acct-01');
+      expect(now, 'acct-01 moved').not.toEqual(before);
+      before = now;
+    }
   }, 300_000);
 });
