@@ -13,6 +13,24 @@ export type SegmentDefinition = { key: string; name: string; of: 'accounts' | 'u
 export type SegmentMembers = { of: 'accounts'; members: AccountFacts[] } | { of: 'users'; members: UserFacts[] };
 
 /**
+ * The built-in segments' members found in one computed facts figure, per segment and thresholds:
+ * a segment page, the accounts list and a member's own segments read them again and again from
+ * the same facts (every built-in checked over every user for one user's segments), and the facts
+ * are a new object whenever they are recomputed, so the members go with them.
+ */
+const builtInMembers = new WeakMap<SegmentFacts, Map<string, SegmentMembers>>();
+
+function builtInMembersOf(segment: SegmentDefinition, facts: SegmentFacts, t: SegmentThresholds): SegmentMembers {
+  const { asOf } = facts;
+  if (segment.of === 'accounts') {
+    const ids = new Set(accountSegmentMembers(segment.key, facts.accounts, t, asOf));
+    return { of: 'accounts', members: facts.accounts.filter((account) => ids.has(account.accountId)) };
+  }
+  const ids = new Set(userSegmentMembers(segment.key, facts.users, t, asOf));
+  return { of: 'users', members: facts.users.filter((user) => ids.has(user.userId)) };
+}
+
+/**
  * The members of a segment as of the facts' day, by id, with their facts.
  *
  * @example
@@ -21,12 +39,12 @@ export type SegmentMembers = { of: 'accounts'; members: AccountFacts[] } | { of:
 export async function segmentMembers(db: Kysely<Database>, projectId: string, segment: SegmentDefinition, facts: SegmentFacts, t: SegmentThresholds): Promise<SegmentMembers> {
   const { asOf } = facts;
   if (segment.builtIn) {
-    if (segment.of === 'accounts') {
-      const ids = new Set(accountSegmentMembers(segment.key, facts.accounts, t, asOf));
-      return { of: 'accounts', members: facts.accounts.filter((account) => ids.has(account.accountId)) };
-    }
-    const ids = new Set(userSegmentMembers(segment.key, facts.users, t, asOf));
-    return { of: 'users', members: facts.users.filter((user) => ids.has(user.userId)) };
+    let found = builtInMembers.get(facts);
+    if (!found) builtInMembers.set(facts, (found = new Map()));
+    const key = JSON.stringify([segment.of, segment.key, t]);
+    let members = found.get(key);
+    if (!members) found.set(key, (members = builtInMembersOf(segment, facts, t)));
+    return members;
   }
   const rule = segment.rule!;
   const names = traitRefs(rule);

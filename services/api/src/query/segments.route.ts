@@ -116,14 +116,15 @@ export const segmentRoutes: FastifyPluginAsync<ResourceRoutesOptions> = async (a
       const segment = await definitionOf(projectId, request.params.key, model);
       const facts = await segmentFacts(db, cache, projectId, model, thresholds, asOf);
       const found = await segmentMembers(db, projectId, segment, facts, thresholds);
-      const items = found.of === 'accounts' ? found.members.map((member) => ({ id: member.accountId, wire: accountFactsForWire(member) })) : found.members.map((member) => ({ id: member.userId, wire: userFactsForWire(member) }));
+      // Only the page's members are put in wire form (a segment may hold most of the users).
+      const items = found.of === 'accounts' ? found.members.map((member) => ({ id: member.accountId, wire: () => accountFactsForWire(member) })) : found.members.map((member) => ({ id: member.userId, wire: () => userFactsForWire(member) }));
       const after = request.query.cursor === undefined ? undefined : readMemberCursor(request.query.cursor);
       const page = pageAfter<(typeof items)[number]>(items, { limit: request.query.limit, isAfter: after === undefined ? undefined : (item) => item.id > after, cursorOf: (last) => memberCursor(last.id) });
       return {
         segment: { key: segment.key, name: segment.name, of: segment.of, builtIn: segment.builtIn },
         asOf,
         model: { version: model.version },
-        items: page.items.map((item) => item.wire),
+        items: page.items.map((item) => item.wire()),
         nextCursor: page.nextCursor,
       };
     },

@@ -62,8 +62,10 @@ export function isReservedSegmentKey(key: string): boolean {
 export function accountSegmentMembers(key: string, accounts: readonly AccountFacts[], t: SegmentThresholds, asOf: string): string[] {
   const ids = (chosen: readonly AccountFacts[]) => chosen.map((account) => account.accountId);
   switch (key) {
-    case 'post-onboarding':
-      return ids(accounts.filter((a) => (a.onboardedAt !== null && a.onboardedAt <= asOf) || a.firstSeen <= addDays(asOf, -t.postOnboardingFirstSeenDays)));
+    case 'post-onboarding': {
+      const seenBy = addDays(asOf, -t.postOnboardingFirstSeenDays);
+      return ids(accounts.filter((a) => (a.onboardedAt !== null && a.onboardedAt <= asOf) || a.firstSeen <= seenBy));
+    }
     case 'low-utilization':
       return ids(accounts.filter((a) => a.utilisation !== null && lessThan(a.utilisation, t.lowUtilisation)));
     case 'rising-utilization':
@@ -116,8 +118,11 @@ export function userSegmentMembers(key: string, users: readonly UserFacts[], t: 
   const category = { 'nps-promoters': 'promoter', 'nps-passives': 'passive', 'nps-detractors': 'detractor' }[key];
   if (category !== undefined) return ids(users.filter((u) => u.nps !== null && npsCategory(u.nps) === category));
   switch (key) {
-    case 'new-users':
-      return ids(users.filter((u) => u.firstSeen >= windowOf(asOf, t.newUserDays).from));
+    case 'new-users': {
+      // The day worked out once: per user it took most of this segment's time at 50 k users.
+      const from = windowOf(asOf, t.newUserDays).from;
+      return ids(users.filter((u) => u.firstSeen >= from));
+    }
     case 'dormant': {
       const quietFrom = windowOf(asOf, t.dormantQuietDays).from;
       const lookbackFrom = addDays(quietFrom, -t.dormantLookbackDays);
