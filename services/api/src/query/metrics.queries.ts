@@ -105,13 +105,11 @@ export async function activeMetrics(
  * earlier, and the relative change.
  */
 export async function accountUtilisation(db: Kysely<Database>, projectId: string, accountId: string, asOf: string) {
-  const [now, before] = await Promise.all([utilisationAsOf(db, projectId, accountId, asOf), utilisationAsOf(db, projectId, accountId, addDays(asOf, -30))]);
+  // Both days in one call: one read of the seats and one of the rows for the two (with the same attribution), not two of each.
+  const then = addDays(asOf, -30);
+  const byDay = await utilisationByDay(db, projectId, accountId, [asOf, then]);
+  const [now, before] = [byDay.get(asOf)!, byDay.get(then)!];
   return { accountId, asOf, seats: now.seats, activeUsers30d: now.activeUsers30d, utilisation: now.utilisation, utilisation30dAgo: before.utilisation, change: utilisationChange(now.utilisation, before.utilisation) };
-}
-
-/** Licence utilisation of an account as of one day only (`accountUtilisation` without the change): seats, active users in the last 30 days, their ratio (`utilisationByDay` of the one day). */
-export async function utilisationAsOf(db: Kysely<Database>, projectId: string, accountId: string, asOf: string) {
-  return (await utilisationByDay(db, projectId, accountId, [asOf])).get(asOf)!;
 }
 
 /** The days of the utilisation window: licence utilisation counts the users active in the last 30 days. */
