@@ -65,8 +65,8 @@ url.pathname = `/${dbName}`;
 
 // The score-points worker is off: the bench fills the points itself and times it. The query
 // API's rate limit is off too: warm calls come faster than its 50 a second.
-const startApp = () =>
-  buildApp(loadConfig({ DATABASE_URL: url.toString(), DATABASE_QUERY_TIMEOUT_MS: '0', LOG_LEVEL: 'silent', UPTAKE_SCORE_POINTS: '0', UPTAKE_QUERY_RATE_LIMIT_PER_SECOND: '0' }), { logger: pino({ level: 'silent' }) });
+const config = loadConfig({ DATABASE_URL: url.toString(), DATABASE_QUERY_TIMEOUT_MS: '0', LOG_LEVEL: 'silent', UPTAKE_SCORE_POINTS: '0', UPTAKE_QUERY_RATE_LIMIT_PER_SECOND: '0' });
+const startApp = () => buildApp(config, { logger: pino({ level: 'silent' }) });
 let app = await startApp();
 try {
   const db = app.store.db;
@@ -215,26 +215,25 @@ try {
 
   /**
    * How long after its 200 a new user's first events (a feature use naming an account, an NPS answer,
-   * an identify making them a champion) and one more feature use of user-123 show in each figure
-   * as of today, while the figures are cached: the staleness bound plus a recomputation.
+   * an identify making them a champion) and one more feature use of an existing user show in each figure
+   * as of today, while the figures are cached: the staleness bound plus a recomputation. `together`:
+   * one batch, every figure polled at once (every figure's refresh competes: the worst case); else
+   * one batch per figure, only that figure polled (as a person watching one page meets it), each
+   * on an account of its own.
    */
-  async function freshness(): Promise<string> {
-    const fresh = `fresh-${Date.now()}`;
+  async function freshness(together: boolean): Promise<string> {
+    const runId = Date.now();
     // As of today, as a dashboard asks (no asOf) and as the segment watcher computes: every
     // instance keeps today's figures current, so a probe as of an earlier day would measure
     // figures nobody else reads (and the watcher's refreshes of today's beside them).
     const day = today();
-    const at = new Date(Date.now() - 1000).toISOString();
     const dayFrom = addDays(day, -29);
-    // An account no earlier run on a kept database probed (each run makes its new user a champion
-    // and a promoter of it: after a few runs on one account, one more would not move its health).
-    const account = `acct-${Math.floor(Date.now() / 1000) % ACCOUNTS}`;
     const get = async (path: string) => {
       const response = await app.inject({ method: 'GET', url: path, headers: auth });
       return { status: response.statusCode, body: response.statusCode === 200 ? (response.json() as Record<string, unknown>) : {} };
     };
     type Probe = { name: string; path: string; value: (answer: { status: number; body: Record<string, unknown> }) => unknown };
-    const probes: Probe[] = [
+    const probesFor = (fresh: string, account: string, someone: string): Probe[] => [
       { name: 'user score', path: `/v1/users/${fresh}/score?asOf=${day}`, value: (a) => a.body['score'] ?? null },
       { name: 'account score', path: `/v1/accounts/${account}/score?asOf=${day}`, value: (a) => a.body['score'] },
       { name: 'ranked users (top 50, ascending)', path: `/v1/scores/users?asOf=${day}&order=asc&limit=50`, value: (a) => JSON.stringify(a.body['items']) },
@@ -252,44 +251,70 @@ try {
       { name: 'account health', path: `/v1/accounts/${account}/health?asOf=${day}`, value: (a) => JSON.stringify(a.body['components']) },
       { name: 'account health series, 30 days', path: `/v1/accounts/${account}/health/series?from=${dayFrom}&to=${day}`, value: (a) => JSON.stringify((a.body['days'] as unknown[] | undefined)?.at(-1)) },
       { name: 'account score changes, 30 days', path: `/v1/accounts/${account}/score/changes?from=${dayFrom}&to=${day}`, value: (a) => a.body['change'] },
-      { name: 'user score changes, 30 days (user-123)', path: `/v1/users/user-123/score/changes?from=${dayFrom}&to=${day}`, value: (a) => a.body['change'] },
+      { name: 'user score changes, 30 days (an existing user)', path: `/v1/users/${someone}/score/changes?from=${dayFrom}&to=${day}`, value: (a) => a.body['change'] },
     ];
-    const before = await Promise.all(probes.map(async (probe) => probe.value(await get(probe.path))));
-    const message = (suffix: string, event: string, properties: Record<string, unknown>) => ({ type: 'track', event, userId: fresh, messageId: `${fresh}-${suffix}`, timestamp: at, properties, context: { groupId: account } });
-    const sent = await app.inject({
-      method: 'POST',
-      url: '/v1/batch',
-      payload: {
-        writeKey: project.writeKey,
-        batch: [
-          message('use', 'Feature 1', {}),
-          message('nps', '$nps_response', { score: 10 }),
-          { type: 'identify', userId: fresh, messageId: `${fresh}-champion`, timestamp: at, traits: { isChampion: true } },
-          { type: 'track', event: 'Feature 2', userId: 'user-123', messageId: `${fresh}-user-123`, timestamp: at },
-        ],
-      },
-    });
-    if (sent.statusCode !== 200) throw new Error(`batch: ${sent.statusCode} ${sent.body}`);
-    const acknowledged = process.hrtime.bigint();
+    let lastAcknowledged: bigint | undefined;
+    /** Sends the new user's events naming `account` and one of `someone`'s; polls `probes` on their own until each shows them. */
+    const sendAndPoll = async (fresh: string, account: string, someone: string, probes: Probe[], seenAfter: Map<string, number>) => {
+      // Past the staleness bound since the last batch, a read waits for the figure of the current
+      // data: the value before is exact, and no refresh of the last batch's data is still running.
+      const settle = lastAcknowledged === undefined ? 0 : config.figureMaxStalenessMs + 100 - ms(lastAcknowledged);
+      if (settle > 0) await new Promise((resolve) => setTimeout(resolve, settle));
+      const before = await Promise.all(probes.map(async (probe) => probe.value(await get(probe.path))));
+      const at = new Date(Date.now() - 1000).toISOString();
+      const message = (suffix: string, event: string, properties: Record<string, unknown>) => ({ type: 'track', event, userId: fresh, messageId: `${fresh}-${suffix}`, timestamp: at, properties, context: { groupId: account } });
+      const sent = await app.inject({
+        method: 'POST',
+        url: '/v1/batch',
+        payload: {
+          writeKey: project.writeKey,
+          batch: [
+            message('use', 'Feature 1', {}),
+            message('nps', '$nps_response', { score: 10 }),
+            { type: 'identify', userId: fresh, messageId: `${fresh}-champion`, timestamp: at, traits: { isChampion: true } },
+            { type: 'track', event: 'Feature 2', userId: someone, messageId: `${fresh}-someone`, timestamp: at },
+          ],
+        },
+      });
+      if (sent.statusCode !== 200) throw new Error(`batch: ${sent.statusCode} ${sent.body}`);
+      const acknowledged = process.hrtime.bigint();
+      lastAcknowledged = acknowledged;
+      let unavailable = 0;
+      // Each figure polls on its own: a figure still recomputing must not hold back the polls of
+      // the others (in one shared round, every figure would seem as late as the slowest).
+      await Promise.all(
+        probes.map(async (probe, index) => {
+          while (ms(acknowledged) < 120_000) {
+            const answer = await get(probe.path);
+            if (answer.status >= 500) unavailable++;
+            else if (probe.value(answer) !== before[index]) {
+              seenAfter.set(probe.name, ms(acknowledged));
+              return;
+            }
+            await new Promise((resolve) => setTimeout(resolve, 50));
+          }
+        }),
+      );
+      return unavailable;
+    };
+    // An account and a user no earlier run on a kept database probed (each run makes its new user a
+    // champion and a promoter of the account: after a few runs on one account, one more would not
+    // move its health; and a user's uses of a feature in a day count up to the daily cap only).
+    const accountOf = (index: number) => `acct-${(Math.floor(runId / 1000) + index) % ACCOUNTS}`;
+    const someoneOf = (index: number) => `user-${(Math.floor(runId / 1000) + 97 * index) % USERS}`;
     const seenAfter = new Map<string, number>();
     let unavailable = 0;
-    // Each figure polls on its own: a figure still recomputing must not hold back the polls of
-    // the others (in one shared round, every figure would seem as late as the slowest).
-    await Promise.all(
-      probes.map(async (probe, index) => {
-        while (ms(acknowledged) < 120_000) {
-          const answer = await get(probe.path);
-          if (answer.status >= 500) unavailable++;
-          else if (probe.value(answer) !== before[index]) {
-            seenAfter.set(probe.name, ms(acknowledged));
-            return;
-          }
-          await new Promise((resolve) => setTimeout(resolve, 50));
-        }
-      }),
-    );
-    const table = probes.map((probe) => `| ${probe.name} | ${seenAfter.get(probe.name)?.toFixed(0) ?? '> 120000'} |`);
-    return ['', '| figure | new events visible after (ms) |', '|---|---|', ...table, '', `polls answered 503 meanwhile: ${unavailable}`].join('\n');
+    const names = probesFor('', '', '').map((probe) => probe.name);
+    if (together) unavailable += await sendAndPoll(`fresh-${runId}`, accountOf(0), someoneOf(0), probesFor(`fresh-${runId}`, accountOf(0), someoneOf(0)), seenAfter);
+    else {
+      for (const [index] of names.entries()) {
+        const fresh = `fresh-${runId}-${index}`;
+        unavailable += await sendAndPoll(fresh, accountOf(index), someoneOf(index), [probesFor(fresh, accountOf(index), someoneOf(index))[index]!], seenAfter);
+      }
+    }
+    const table = names.map((name) => `| ${name} | ${seenAfter.get(name)?.toFixed(0) ?? '> 120000'} |`);
+    const heading = together ? 'one new event, every figure polled at once' : 'one new event per figure, that figure alone polled';
+    return ['', `| figure (${heading}) | new events visible after (ms) |`, '|---|---|', ...table, '', `polls answered 503 meanwhile: ${unavailable}`].join('\n');
   }
 
   const naive = async (text: string, query: ReturnType<typeof sql>) => {
@@ -312,7 +337,8 @@ try {
     join memberships m on m.project_id = ${p} and m.user_id = c.user_id group by m.account_id`);
   log(rows.join('\n'));
   log(`\nRSS of the bench process (service and harness) after the warm calls: ${rssMb} MB`);
-  log(await freshness());
+  log(await freshness(true));
+  log(await freshness(false));
 } finally {
   await app.close();
   if (!keep) await created?.drop();
