@@ -2,6 +2,7 @@ import { mkdirSync, mkdtempSync, rmSync, statfsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
+import { citusTestUrl } from './citus-database.ts';
 import { PGLITE_DIR_ENV, PGLITE_TEMPLATE } from './pglite-dirs.ts';
 
 /**
@@ -10,7 +11,9 @@ import { PGLITE_DIR_ENV, PGLITE_TEMPLATE } from './pglite-dirs.ts';
  * about 0.5 s, and the suite opens a few hundred PGlite databases (test/support/databases.ts
  * copies it). Removed, with every copy left in it, when the run ends.
  */
-export async function setup(): Promise<() => void> {
+export async function setup(): Promise<(() => void) | undefined> {
+  // On a Citus cluster the route tests run on Postgres only (test/support/databases.ts).
+  if (citusTestUrl) return undefined;
   const runDir = mkdtempSync(join(baseDir(), 'uptake-test-pglite-'));
   // The layout openStore gives a data dir (src/db/connect.ts): PGlite's own files under pglite/.
   const dataDir = join(runDir, PGLITE_TEMPLATE, 'pglite');
