@@ -1,7 +1,10 @@
 import { randomBytes } from 'node:crypto';
+import { cpSync, mkdtempSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
 import pg from 'pg';
 import type { DatabaseConfig } from '../../src/config.ts';
 import { citusTestUrl, createCitusDatabase } from './citus-database.ts';
+import { PGLITE_DIR_ENV, PGLITE_TEMPLATE } from './pglite-dirs.ts';
 
 export type TestDatabaseKind = 'pglite' | 'postgres';
 
@@ -14,9 +17,21 @@ export const testDatabaseKinds: TestDatabaseKind[] = citusTestUrl ? ['postgres']
 
 export type TestDatabase = { config: DatabaseConfig; drop(): Promise<void> };
 
-/** A fresh, empty database: in-memory PGlite, or a new database on the test server. */
+/**
+ * A fresh, empty PGlite: a copy of the run's initialised template dir (test/support/pglite-template.ts),
+ * or in-memory PGlite (initdb each time) when no template was made (a run without that globalSetup).
+ */
+function freshPglite(): TestDatabase {
+  const runDir = process.env[PGLITE_DIR_ENV];
+  if (!runDir) return { config: { kind: 'pglite', dataDir: 'memory://' }, drop: async () => {} };
+  const dataDir = mkdtempSync(join(runDir, 'db-'));
+  cpSync(join(runDir, PGLITE_TEMPLATE), dataDir, { recursive: true });
+  return { config: { kind: 'pglite', dataDir }, drop: async () => rmSync(dataDir, { recursive: true, force: true }) };
+}
+
+/** A fresh, empty database: PGlite, or a new database on the test server. */
 export async function createTestDatabase(kind: TestDatabaseKind): Promise<TestDatabase> {
-  if (kind === 'pglite') return { config: { kind: 'pglite', dataDir: 'memory://' }, drop: async () => {} };
+  if (kind === 'pglite') return freshPglite();
   if (citusTestUrl) {
     const citus = await createCitusDatabase(citusTestUrl);
     return { config: { kind: 'postgres', url: citus.url, poolSize: 10, queryTimeoutMs: 30_000 }, drop: citus.drop };
