@@ -80,6 +80,52 @@ const payloadNames = (column: RawBuilder<unknown>) => (target: DeletionTarget) =
   sql`(${sql.join(target.needles.map((needle) => sql`strpos(${column}, ${needle}) > 0`), sql` or `)})`;
 
 /**
+ * As `rekey` of the subject's id, for a table the score-points fold writes (derived/score-points.ts,
+ * derived/active-days.ts; `others`: the rest of its primary key). A fold running between the steps
+ * makes the pseudonym's rows from the source rows re-keyed so far; where it made the row an old
+ * one is re-keyed to, the old row is stale and goes (re-keyed, it would break the primary key, and
+ * the step would fail on every retry).
+ */
+function rekeyFolded(table: string, column: string, others: string[]): DeletionStep['run'] {
+  const move = rekey(table, column, subjectPair);
+  return async (trx, target, limit, cursor) => {
+    const same = sql.join(others.map((other) => sql`${sql.ref(`n.${other}`)} = ${sql.ref(`o.${other}`)}`), sql` and `);
+    const dropped = await count(
+      trx,
+      sql`
+        delete from ${sql.table(table)} o where o.project_id = ${target.projectId} and ${sql.ref(`o.${column}`)} = ${target.id}
+          and exists (select 1 from ${sql.table(table)} n where n.project_id = ${target.projectId} and ${sql.ref(`n.${column}`)} = ${target.pseudonym} and ${same})`,
+    );
+    const moved = await move(trx, target, limit, cursor);
+    return { ...moved, rows: moved.rows + dropped };
+  };
+}
+
+/**
+ * The account's totals (account_day_totals: its members' points summed per day, and the features
+ * they used) re-keyed as `rekeyFolded` does, a total the fold already made for the pseudonym
+ * taking the old one's features; once all are moved, each total is summed again from the
+ * re-keyed points (a fold's total counted only the points re-keyed before it).
+ */
+const rekeyAccountTotals: DeletionStep['run'] = async (trx, target, limit, cursor) => {
+  const { projectId, id, pseudonym } = target;
+  await sql`
+    update account_day_totals n set features = array(select distinct e.event from unnest(n.features || o.features) as e(event) order by e.event)
+    from account_day_totals o
+    where n.project_id = ${projectId} and o.project_id = ${projectId} and n.account_id = ${pseudonym} and o.account_id = ${id}
+      and n.version = o.version and n.day = o.day`.execute(trx);
+  const moved = await rekeyFolded('account_day_totals', 'account_id', ['version', 'day'])(trx, target, limit, cursor);
+  if (moved.done) {
+    await sql`
+      update account_day_totals t set points = coalesce((
+        select sum(p.points) from account_day_points p
+        where p.project_id = ${projectId} and p.account_id = ${pseudonym} and p.version = t.version and p.day = t.day), 0)
+      where t.project_id = ${projectId} and t.account_id = ${pseudonym}`.execute(trx);
+  }
+  return moved;
+};
+
+/**
  * Queues every day of the pseudonym for the score-points fold (derived/score-points.ts). A fold
  * running between the steps (after the day counts were re-keyed, before the kept days were) reads
  * no rows under the old id and drops its kept days, which the later re-keying then cannot find;
@@ -180,10 +226,10 @@ export const DELETION_STEPS: readonly DeletionStep[] = [
   { name: 'user_first_seen', table: 'user_first_seen', subject: 'user', run: rekey('user_first_seen', 'user_id', subjectPair) },
   { name: 'score_point_queue.user', table: 'score_point_queue', subject: 'user', run: rekey('score_point_queue', 'subject_id', subjectPair, undefined, () => sql`not anonymous`) },
   { name: 'score_point_queue.anonymous', table: 'score_point_queue', subject: 'user', run: rekey('score_point_queue', 'subject_id', anonymousPairs, undefined, () => sql`anonymous`) },
-  { name: 'user_day_points', table: 'user_day_points', subject: 'user', run: rekey('user_day_points', 'user_id', subjectPair) },
-  { name: 'user_active_days', table: 'user_active_days', subject: 'user', run: rekey('user_active_days', 'user_id', subjectPair) },
-  { name: 'account_active_days', table: 'account_active_days', subject: 'user', run: rekey('account_active_days', 'user_id', subjectPair) },
-  { name: 'account_day_points', table: 'account_day_points', subject: 'user', run: rekey('account_day_points', 'user_id', subjectPair) },
+  { name: 'user_day_points', table: 'user_day_points', subject: 'user', run: rekeyFolded('user_day_points', 'user_id', ['version', 'day']) },
+  { name: 'user_active_days', table: 'user_active_days', subject: 'user', run: rekeyFolded('user_active_days', 'user_id', ['day']) },
+  { name: 'account_active_days', table: 'account_active_days', subject: 'user', run: rekeyFolded('account_active_days', 'user_id', ['day', 'account_id']) },
+  { name: 'account_day_points', table: 'account_day_points', subject: 'user', run: rekeyFolded('account_day_points', 'user_id', ['version', 'day', 'account_id']) },
   { name: 'score_point_queue.refold', table: 'score_point_queue', subject: 'user', run: refoldPseudonym },
   { name: 'nps_responses.user', table: 'nps_responses', subject: 'user', run: rekey('nps_responses', 'user_id', subjectPair) },
   { name: 'nps_responses.anonymous', table: 'nps_responses', subject: 'user', run: rekey('nps_responses', 'anonymous_id', anonymousPairs) },
@@ -202,9 +248,9 @@ export const DELETION_STEPS: readonly DeletionStep[] = [
   { name: 'anonymous_day_events', table: 'anonymous_day_events', subject: 'account', run: rekey('anonymous_day_events', 'account_key', subjectPair) },
   { name: 'event_spans', table: 'event_spans', subject: 'account', run: rekey('event_spans', 'account_key', subjectPair) },
   { name: 'account_first_seen', table: 'account_first_seen', subject: 'account', run: rekey('account_first_seen', 'account_id', subjectPair) },
-  { name: 'account_day_points', table: 'account_day_points', subject: 'account', run: rekey('account_day_points', 'account_id', subjectPair) },
-  { name: 'account_active_days', table: 'account_active_days', subject: 'account', run: rekey('account_active_days', 'account_id', subjectPair) },
-  { name: 'account_day_totals', table: 'account_day_totals', subject: 'account', run: rekey('account_day_totals', 'account_id', subjectPair) },
+  { name: 'account_day_points', table: 'account_day_points', subject: 'account', run: rekeyFolded('account_day_points', 'account_id', ['version', 'day', 'user_id']) },
+  { name: 'account_active_days', table: 'account_active_days', subject: 'account', run: rekeyFolded('account_active_days', 'account_id', ['day', 'user_id']) },
+  { name: 'account_day_totals', table: 'account_day_totals', subject: 'account', run: rekeyAccountTotals },
   { name: 'account_seats', table: 'account_seats', subject: 'account', run: rekey('account_seats', 'account_id', subjectPair) },
   { name: 'nps_responses', table: 'nps_responses', subject: 'account', run: rekey('nps_responses', 'account_id', subjectPair) },
   { name: 'widget_contacts', table: 'widget_contacts', subject: 'account', run: rekey('widget_contacts', 'account_id', subjectPair) },
