@@ -1,6 +1,7 @@
 import { sql, type Kysely, type RawBuilder, type Transaction } from 'kysely';
 import type { ScoreModel } from '@uptake/protocol';
 import { acrossProjects } from '../db/across-projects.ts';
+import { earlierOf, laterOf } from '../domain/days.ts';
 import { foldActiveDays, lockActiveDays } from './active-days.ts';
 import type { Database } from '../db/database.ts';
 import { accountRows, AS_OF_NOW, userRows } from '../figure-sql/activity-rows.ts';
@@ -132,7 +133,7 @@ async function updateAccountTotals(trx: Transaction<Database>, projectId: string
   if (rows.length === 0) return;
   const days = rows.map((row) => row.day);
   const ids = rows.map((row) => row.account_id);
-  const span = { from: days.reduce((a, b) => (a < b ? a : b)), to: days.reduce((a, b) => (a > b ? a : b)) };
+  const span = { from: days.reduce(earlierOf), to: days.reduce(laterOf) };
   const features = touched
     ? sql`select c.* from (${scoredRows(model, accountRows(projectId, span, AS_OF_NOW, undefined, touched.users))}) c join (${touched.pairs}) t on t.u = c.user_id and t.d = c.day`
     : scoredRows(model, accountRows(projectId, span, AS_OF_NOW));

@@ -107,6 +107,7 @@ function rekeyFolded(table: string, column: string, others: string[]): DeletionS
  * taking the old one's features; once all are moved, each total is summed again from the
  * re-keyed points (a fold's total counted only the points re-keyed before it).
  */
+const moveAccountTotals = rekeyFolded('account_day_totals', 'account_id', ['version', 'day']);
 const rekeyAccountTotals: DeletionStep['run'] = async (trx, target, limit, cursor) => {
   const { projectId, id, pseudonym } = target;
   await sql`
@@ -114,7 +115,7 @@ const rekeyAccountTotals: DeletionStep['run'] = async (trx, target, limit, curso
     from account_day_totals o
     where n.project_id = ${projectId} and o.project_id = ${projectId} and n.account_id = ${pseudonym} and o.account_id = ${id}
       and n.version = o.version and n.day = o.day`.execute(trx);
-  const moved = await rekeyFolded('account_day_totals', 'account_id', ['version', 'day'])(trx, target, limit, cursor);
+  const moved = await moveAccountTotals(trx, target, limit, cursor);
   if (moved.done) {
     await sql`
       update account_day_totals t set points = coalesce((
