@@ -1,4 +1,4 @@
-import { sql, type Kysely, type RawBuilder } from 'kysely';
+import { sql, type Kysely } from 'kysely';
 import type { ScoreModel } from '@uptake/protocol';
 import type { Database } from '../db/database.ts';
 import { daysBetween, windowOf } from '../domain/days.ts';
@@ -8,30 +8,22 @@ import { accountRows, isActivity, userRows } from '../figure-sql/activity-rows.t
 import { cappedDailyCounts } from '../figure-sql/figures.ts';
 import type { FigureCache } from './figure-cache.ts';
 import { groupFeatureCounts, groupNumbers, groupTotalsOfCounts, groupUsers, numberedMembers, type GroupFeatureCountRow, type GroupUsersRow } from '../figure-sql/groups.ts';
-import { numberOf, type Numbering, type NumberedIds } from './id-numbers.ts';
+import { createNumbering, inOneNumbering, numberOf, type Numbering, type NumberedIds } from './id-numbers.ts';
 import { activeDaysKept, keptActiveDays } from './metrics.queries.ts';
 import { traitsAsOf } from './traits-as-of.queries.ts';
+import { windowFigure } from './window-split.ts';
 
 export type GroupsAnswer = { window: { from: string; to: string }; groups: GroupFigures[] };
 
 /**
- * Rows `(user_id)` of the users active in the window as of its last day: from the kept active
- * days once filled (`keptActiveDays`), else from the per-day counts.
+ * The users active over `days` as of `asOf`: from the kept active days once filled
+ * (`keptActiveDays`), else from the per-day counts.
  */
-async function activeInWindow(db: Kysely<Database>, projectId: string, window: { from: string; to: string }): Promise<RawBuilder<unknown>> {
-  if (await activeDaysKept(db, projectId)) return sql`select d.user_id from (${await keptActiveDays(db, projectId, window, window.to)}) d`;
-  return sql`select r.user_id from (${userRows(projectId, window, window.to)}) r where ${isActivity('r')}`;
-}
-
-/**
- * Each user's group as figure-sql/groups.ts reads them (columns `user_id`, `grp`): the users of
- * `numbered` and, project-wide, every other user seen by the day in the missing group (0).
- */
-function membersOf(projectId: string, asOf: string, numbered: { ids: string[]; groups: number[] }, everyoneSeen: boolean): RawBuilder<unknown> {
-  if (!everyoneSeen) return numberedMembers(numbered);
-  return sql`
-    select f.user_id, coalesce(k.grp, 0) as grp from user_first_seen f left join (${numberedMembers(numbered)}) k on k.user_id = f.user_id
-    where f.project_id = ${projectId} and f.first_day <= ${asOf}::date`;
+async function activeUsersOver(db: Kysely<Database>, projectId: string, days: { from: string; to: string }, asOf: string): Promise<Set<string>> {
+  const active = (await activeDaysKept(db, projectId))
+    ? sql<{ user_id: string }>`select distinct d.user_id from (${await keptActiveDays(db, projectId, days, asOf)}) d`
+    : sql<{ user_id: string }>`select distinct r.user_id from (${userRows(projectId, days, asOf)}) r where ${isActivity('r')}`;
+  return new Set((await active.execute(db)).rows.map((row) => row.user_id));
 }
 
 /** Numbers names in the order first seen: `indexOf(name)` its index in `names`. */
@@ -54,12 +46,11 @@ function nameNumbers() {
 type DayCounts = { users: NumberedIds; names: string[]; events: Int32Array; capped: Int32Array };
 
 /**
- * Every user's capped counts per day of the window, kept per day in the figure cache: new events
- * recompute only the days they fell on (a link or a join, every day).
+ * Every user's capped counts per day of `days` (links as of `asOf`), kept per day in the figure
+ * cache: new events recompute only the days they fell on (a link or a join, every day).
  */
-function windowDayCounts(db: Kysely<Database>, cache: FigureCache, projectId: string, model: ScoreModel, asOf: string): Promise<DayCounts[]> {
-  const window = windowOf(asOf, model.windowDays);
-  return cache.days(projectId, `group-day-counts:${model.version}:${asOf}`, daysBetween(window.from, window.to), async (day): Promise<DayCounts> => {
+function dayCountsOf(db: Kysely<Database>, cache: FigureCache, projectId: string, model: ScoreModel, asOf: string, days: { from: string; to: string }): Promise<DayCounts[]> {
+  return cache.days(projectId, `group-day-counts:${model.version}:${asOf}`, daysBetween(days.from, days.to), async (day): Promise<DayCounts> => {
     const result = await sql<{ user_id: string; event: string; capped: number }>`
       select c.user_id, c.event, c.capped::int as capped from (${cappedDailyCounts(model, userRows(projectId, { from: day, to: day }, asOf))}) c`.execute(db);
     const users = cache.numbering(projectId, 'users');
@@ -73,20 +64,43 @@ function windowDayCounts(db: Kysely<Database>, cache: FigureCache, projectId: st
   });
 }
 
+/** Days' counts added up per user and event: one part standing for them all (`capped` holds the sums). */
+async function sumOfDayCounts(parts: readonly DayCounts[]): Promise<DayCounts> {
+  if (parts.length === 1) return parts[0]!;
+  const { numbering, numbers } = inOneNumbering(parts.map((part) => part.users));
+  const { names, indexOf } = nameNumbers();
+  // Keyed event index × 2^26 + user number: below 2^53, exact in a double.
+  const sums = new Map<number, number>();
+  for (const [index, part] of parts.entries()) {
+    const users = numbers[index]!;
+    const eventOf = part.names.map(indexOf);
+    for (let i = 0; i < part.capped.length; i++) {
+      const key = eventOf[part.events[i]!]! * USERS_PER_EVENT + users[i]!;
+      sums.set(key, (sums.get(key) ?? 0) + part.capped[i]!);
+    }
+    // Other requests go between the days: the whole sum takes the event loop for a second or more at 10 M events.
+    await new Promise((resolve) => setImmediate(resolve));
+  }
+  const keys = [...sums.keys()];
+  return {
+    users: { numbering, numbers: Int32Array.from(keys, (key) => key % USERS_PER_EVENT) },
+    names,
+    events: Int32Array.from(keys, (key) => Math.floor(key / USERS_PER_EVENT)),
+    capped: Int32Array.from(sums.values()),
+  };
+}
+// User numbers stay below it: a numbering is full long before (figure-cache.ts `numberingMaxBytes`).
+const USERS_PER_EVENT = 2 ** 26;
+
+/** What the project's groups read of some days: every user's capped counts per feature, added up, and who was active. */
+type ProjectDays = { counts: DayCounts; active: ReadonlySet<string> };
+const NO_DAYS: ProjectDays = { counts: { users: { numbering: createNumbering(), numbers: new Int32Array() }, names: [], events: new Int32Array(), capped: new Int32Array() }, active: new Set() };
+
 /**
- * `groupFeatureCounts`' rows project-wide, added up from the kept days (`windowDayCounts`): each
- * user in their group of `numbered`, everyone else in the missing group (0).
+ * `groupFeatureCounts`' rows project-wide, added up from the window's counts (`parts`): each
+ * user in their group (`groupOfId`), everyone else in the missing group (0).
  */
-async function projectGroupFeatureCounts(
-  db: Kysely<Database>,
-  cache: FigureCache,
-  projectId: string,
-  model: ScoreModel,
-  asOf: string,
-  numbered: { values: readonly unknown[]; ids: readonly string[]; groups: readonly number[] },
-): Promise<GroupFeatureCountRow[]> {
-  const parts = await windowDayCounts(db, cache, projectId, model, asOf);
-  const groupOfId = new Map(numbered.ids.map((id, index) => [id, numbered.groups[index]!]));
+function projectGroupFeatureCounts(parts: readonly DayCounts[], groupOfId: ReadonlyMap<string, number>, groupCount: number): GroupFeatureCountRow[] {
   // Each numbering's numbers to groups, made once per numbering the parts hold.
   const groupsByNumbering = new Map<Numbering, Int32Array>();
   const groupsOf = (numbering: Numbering) => {
@@ -96,7 +110,6 @@ async function projectGroupFeatureCounts(
   };
   const events = nameNumbers();
   // Keyed event index × groups + group; counts are whole numbers, exact in a double.
-  const groupCount = numbered.values.length;
   const counts = new Map<number, number>();
   for (const part of parts) {
     const groups = groupsOf(part.users.numbering);
@@ -105,8 +118,6 @@ async function projectGroupFeatureCounts(
       const key = eventOf[part.events[i]!]! * groupCount + groups[part.users.numbers[i]!]!;
       counts.set(key, (counts.get(key) ?? 0) + part.capped[i]!);
     }
-    // Other requests go between the days: the whole sum takes the event loop for a second or more at 10 M events.
-    await new Promise((resolve) => setImmediate(resolve));
   }
   return [...counts].map(([key, count]) => ({ grp: key % groupCount, event: events.names[Math.floor(key / groupCount)]!, count }));
 }
@@ -115,11 +126,12 @@ async function projectGroupFeatureCounts(
  * Scores by group (domain/groups.ts `groupFigures`) as of a day under a model: the users of one
  * account (everyone with an event belonging to it, as `GET /v1/accounts/:id/users` lists them) with
  * their points in the account's events, or every user seen by the day with their own scores;
- * grouped by the user trait `trait` as of the day. Only the users' trait values and one row per
- * group and feature reach memory: an account's are added up in SQL (figure-sql/groups.ts
- * `groupUsers`, `groupFeatureCounts`); the project's counts from each day's capped counts, kept
- * per day (`windowDayCounts`), so a new event recomputes one day. Cached until the project stores
- * new events.
+ * grouped by the user trait `trait` as of the day. An account's are added up in SQL
+ * (figure-sql/groups.ts `groupUsers`, `groupFeatureCounts`): only its users' trait values and one
+ * row per group and feature reach memory. The project's come from each user's capped counts per
+ * feature (kept per day) and the active users, both over the days before `asOf` kept inside the
+ * cached figure (query/window-split.ts), so an event of `asOf` reads one day and adds it to them.
+ * Cached until the project stores new events.
  *
  * @example
  * await scoresByGroup(db, cache, projectId, model, { trait: 'role', asOf: '2026-03-31', accountId: 'acme' })
@@ -132,29 +144,62 @@ export function scoresByGroup(
   request: { trait: string; asOf: string; accountId?: string | undefined },
 ): Promise<GroupsAnswer> {
   const { trait, asOf, accountId } = request;
-  return cache.get(projectId, `groups:${JSON.stringify([accountId ?? null, trait, model.version, asOf])}`, async () => {
-    const window = windowOf(asOf, model.windowDays);
-    const rows = accountId === undefined ? userRows(projectId, window, asOf) : accountRows(projectId, window, asOf, accountId);
-    const [traits, accountMembers, active] = await Promise.all([
-      traitsAsOf(db, projectId, 'users', [trait], asOf),
-      accountId === undefined ? undefined : accountMembersAsOf(db, projectId, accountId, asOf),
-      accountId === undefined ? activeInWindow(db, projectId, window) : sql`select r.user_id from (${rows}) r where ${isActivity('r')}`,
-    ]);
-    // Project-wide only the users with the trait are sent; everyone else seen is in the missing group.
-    const numbered = groupNumbers(accountMembers === undefined ? [...traits].map(([userId, values]) => [userId, values[trait]] as const) : accountMembers.map((userId) => [userId, traits.get(userId)?.[trait]] as const));
-    const members = membersOf(projectId, asOf, numbered, accountMembers === undefined);
-    const [users, counts] = await Promise.all([
-      sql<GroupUsersRow>`${groupUsers(members, active)}`.execute(db),
-      accountId === undefined
-        ? projectGroupFeatureCounts(db, cache, projectId, model, asOf, numbered)
-        : // Without parallel workers: their partial sums per user, day and feature hardly merge
-          // anything, so gathering and summing them again took longer than one pass (measured
-          // 1.5–2× slower on the bench databases of 1 M and 10 M events).
-          db.transaction().execute(async (trx) => {
-            await sql`set local max_parallel_workers_per_gather = 0`.execute(trx);
-            return (await sql<GroupFeatureCountRow>`${groupFeatureCounts(model, members, rows)}`.execute(trx)).rows;
-          }),
-    ]);
-    return { window, groups: rankGroups(groupTotalsOfCounts(model, numbered.values, users.rows, counts)) };
-  }, asOf);
+  const key = `groups:${JSON.stringify([accountId ?? null, trait, model.version, asOf])}`;
+  if (accountId !== undefined) return cache.get(projectId, key, () => accountGroups(db, projectId, model, trait, asOf, accountId), asOf);
+  return windowFigure(
+    cache,
+    projectId,
+    key,
+    windowOf(asOf, model.windowDays),
+    async (days): Promise<ProjectDays> => {
+      const [parts, active] = await Promise.all([dayCountsOf(db, cache, projectId, model, asOf, days), activeUsersOver(db, projectId, days, asOf)]);
+      return { counts: await sumOfDayCounts(parts), active };
+    },
+    NO_DAYS,
+    (before, last) => projectGroups(db, projectId, model, trait, asOf, [before, last]),
+  );
+}
+
+/** An account's groups as `scoresByGroup` answers them, added up in SQL. */
+async function accountGroups(db: Kysely<Database>, projectId: string, model: ScoreModel, trait: string, asOf: string, accountId: string): Promise<GroupsAnswer> {
+  const window = windowOf(asOf, model.windowDays);
+  const rows = accountRows(projectId, window, asOf, accountId);
+  const [traits, accountMembers] = await Promise.all([traitsAsOf(db, projectId, 'users', [trait], asOf), accountMembersAsOf(db, projectId, accountId, asOf)]);
+  const numbered = groupNumbers(accountMembers.map((userId) => [userId, traits.get(userId)?.[trait]] as const));
+  const members = numberedMembers(numbered);
+  const [users, counts] = await Promise.all([
+    sql<GroupUsersRow>`${groupUsers(members, sql`select r.user_id from (${rows}) r where ${isActivity('r')}`)}`.execute(db),
+    // Without parallel workers: their partial sums per user, day and feature hardly merge
+    // anything, so gathering and summing them again took longer than one pass (measured
+    // 1.5–2× slower on the bench databases of 1 M and 10 M events).
+    db.transaction().execute(async (trx) => {
+      await sql`set local max_parallel_workers_per_gather = 0`.execute(trx);
+      return (await sql<GroupFeatureCountRow>`${groupFeatureCounts(model, members, rows)}`.execute(trx)).rows;
+    }),
+  ]);
+  return { window, groups: rankGroups(groupTotalsOfCounts(model, numbered.values, users.rows, counts)) };
+}
+
+/**
+ * The project's groups as `scoresByGroup` answers them, from the window's days (`parts`): every
+ * user seen by the day in their group (those without the trait in the missing group, 0), counted
+ * with the active ones in memory, and the features' counts added up per group.
+ */
+async function projectGroups(db: Kysely<Database>, projectId: string, model: ScoreModel, trait: string, asOf: string, parts: readonly ProjectDays[]): Promise<GroupsAnswer> {
+  const [traits, seen] = await Promise.all([
+    traitsAsOf(db, projectId, 'users', [trait], asOf),
+    db.selectFrom('user_first_seen').select('user_id').where('project_id', '=', projectId).where('first_day', '<=', asOf).execute(),
+  ]);
+  const numbered = groupNumbers([...traits].map(([userId, values]) => [userId, values[trait]] as const));
+  const groupOfId = new Map(numbered.ids.map((id, index) => [id, numbered.groups[index]!]));
+  const users = new Map<number, GroupUsersRow>();
+  for (const { user_id: userId } of seen) {
+    const grp = groupOfId.get(userId) ?? 0;
+    let row = users.get(grp);
+    if (!row) users.set(grp, (row = { grp, users: 0, active_users: 0 }));
+    row.users++;
+    if (parts.some((part) => part.active.has(userId))) row.active_users++;
+  }
+  const counts = projectGroupFeatureCounts(parts.map((part) => part.counts), groupOfId, numbered.values.length);
+  return { window: windowOf(asOf, model.windowDays), groups: rankGroups(groupTotalsOfCounts(model, numbered.values, [...users.values()], counts)) };
 }

@@ -8,6 +8,7 @@ import { accountRows } from '../figure-sql/activity-rows.ts';
 import type { FigureCache } from './figure-cache.ts';
 import { scoredRows } from '../figure-sql/figures.ts';
 import { accountScoreTable } from './scores.queries.ts';
+import { windowFigure } from './window-split.ts';
 import { attributionDay, attributionDays, attributionGroups } from './attribution-day.queries.ts';
 import { keptAccountFeaturesByDay, keptFeaturesOfAccounts } from './kept-account-features.queries.ts';
 
@@ -16,22 +17,35 @@ export type FeaturesUsed = { byAccount: Map<string, Set<string>>; project: Set<s
 
 /**
  * The distinct scored features (the events the score model counts, figure-sql.ts
- * `cappedDailyCounts`) each account used in the score window, as of a day: from the kept totals
- * (query/kept-account-features.queries.ts) once the model's points are ready; else from the
- * rows, kept per day in the figure cache as score parts are, so new events recompute only their
- * own day.
+ * `cappedDailyCounts`) each account used in the score window, as of a day: the window's days
+ * before `asOf` and the day itself, joined and cached (query/window-split.ts), each from the kept totals
+ * (query/kept-account-features.queries.ts) once the model's points are ready; else from the rows,
+ * kept per day in the figure cache as score parts are, so new events recompute only their own day.
  */
 export function featuresUsedByAccounts(db: Kysely<Database>, cache: FigureCache, projectId: string, model: ScoreModel, asOf: string): Promise<FeaturesUsed> {
-  // The union is kept too, so a warm read does not fold the window's parts again.
-  return cache.get(projectId, `account-features:${model.version}:${asOf}`, async () => (await keptFeaturesOfAccounts(db, projectId, model, asOf)) ?? featuresUsedOfDays(db, cache, projectId, model, asOf), asOf);
+  const none: FeaturesUsed = { byAccount: new Map(), project: new Set() };
+  return windowFigure(
+    cache,
+    projectId,
+    `account-features:${model.version}:${asOf}`,
+    windowOf(asOf, model.windowDays),
+    async (days) => (await keptFeaturesOfAccounts(db, projectId, model, asOf, days)) ?? featuresUsedOfDays(db, cache, projectId, model, asOf, days),
+    none,
+    (before, last) => {
+      // The days before are kept: joined into new sets, never changed.
+      const byAccount = new Map(before.byAccount);
+      for (const [accountId, events] of last.byAccount) byAccount.set(accountId, new Set([...(before.byAccount.get(accountId) ?? []), ...events]));
+      return { byAccount, project: new Set([...before.project, ...last.project]) };
+    },
+  );
 }
 
-async function featuresUsedOfDays(db: Kysely<Database>, cache: FigureCache, projectId: string, model: ScoreModel, asOf: string): Promise<FeaturesUsed> {
-  const { from, to } = windowOf(asOf, model.windowDays);
+/** Every account's features over `window` (days up to `asOf`) from the rows, each day's kept in the figure cache. */
+async function featuresUsedOfDays(db: Kysely<Database>, cache: FigureCache, projectId: string, model: ScoreModel, asOf: string, window: { from: string; to: string }): Promise<FeaturesUsed> {
   // The parts are kept as of the last day with the same links and joins, so the days of a health
   // series (and any asOf between two links or joins) share them.
   const partsAsOf = await attributionDay(db, projectId, asOf);
-  const parts = await cache.days(projectId, `account-features-day:${model.version}:${partsAsOf}`, daysBetween(from, to), async (day) => {
+  const parts = await cache.days(projectId, `account-features-day:${model.version}:${partsAsOf}`, daysBetween(window.from, window.to), async (day) => {
     const result = await sql<{ account_id: string; event: string }>`
       select distinct c.account_id, c.event from (${scoredRows(model, accountRows(projectId, { from: day, to: day }, partsAsOf))}) c`.execute(db);
     return result.rows.map((row) => [row.account_id, row.event] as const);

@@ -47,11 +47,11 @@ export function numberOf(numbering: Numbering, id: string): number {
  * @example
  * const { ids, numbers } = inOneNumbering(parts); // ids[numbers[0][0]] is the id of part 0's first number
  */
-export function inOneNumbering(parts: readonly NumberedIds[]): { ids: readonly string[]; numbers: Int32Array[] } {
+export function inOneNumbering(parts: readonly NumberedIds[]): { numbering: Numbering; ids: readonly string[]; numbers: Int32Array[] } {
   const first = parts[0]?.numbering;
-  if (!first) return { ids: [], numbers: [] };
-  if (parts.every((part) => part.numbering === first)) return { ids: first.ids, numbers: parts.map((part) => part.numbers) };
+  if (!first) return { numbering: createNumbering(), ids: [], numbers: [] };
+  if (parts.every((part) => part.numbering === first)) return { numbering: first, ids: first.ids, numbers: parts.map((part) => part.numbers) };
   const common = createNumbering();
   const numbers = parts.map((part) => Int32Array.from(part.numbers, (number) => numberOf(common, part.numbering.ids[number]!)));
-  return { ids: common.ids, numbers };
+  return { numbering: common, ids: common.ids, numbers };
 }

@@ -31,21 +31,24 @@ async function changedFeatures(db: Kysely<Database>, projectId: string, model: S
   return byAsOf;
 }
 
-/** What every reader needs first: whether the totals can answer, the ids to recompute (read before the totals) and each day's attribution. */
-async function keptStart(db: Kysely<Database>, projectId: string, model: ScoreModel, days: readonly string[]) {
+/**
+ * What every reader needs first: whether the totals can answer, the ids to recompute (read before
+ * the totals) and each day's attribution; `span`: the days read (default: from the first day's
+ * window to the last day).
+ */
+async function keptStart(db: Kysely<Database>, projectId: string, model: ScoreModel, days: readonly string[], span = { from: windowOf(days[0]!, model.windowDays).from, to: days.at(-1)! }) {
   if (!(await pointsReady(db, projectId, model))) return null;
-  const first = days[0]!;
-  const span = { from: windowOf(first, model.windowDays).from, to: days.at(-1)! };
-  const [changed, attribution] = await Promise.all([sql<{ id: string }>`${accountsKeptDiffer(projectId, first, span)}`.execute(db), attributionDays(db, projectId, days)]);
+  const [changed, attribution] = await Promise.all([sql<{ id: string }>`${accountsKeptDiffer(projectId, days[0]!, span)}`.execute(db), attributionDays(db, projectId, days)]);
   return { span, changedIds: changed.rows.map((row) => row.id), attribution };
 }
 
 /**
- * Every account's features in the score window as of `asOf`, and every feature any account used
- * (`featuresUsedByAccounts`), from the kept totals; null when the model's points are not ready.
+ * Every account's features over `window` (by default the score window as of `asOf`; days up to
+ * `asOf`), and every feature any account used (`featuresUsedByAccounts`), from the kept totals;
+ * null when the model's points are not ready.
  */
-export async function keptFeaturesOfAccounts(db: Kysely<Database>, projectId: string, model: ScoreModel, asOf: string): Promise<{ byAccount: Map<string, Set<string>>; project: Set<string> } | null> {
-  const start = await keptStart(db, projectId, model, [asOf]);
+export async function keptFeaturesOfAccounts(db: Kysely<Database>, projectId: string, model: ScoreModel, asOf: string, window = windowOf(asOf, model.windowDays)): Promise<{ byAccount: Map<string, Set<string>>; project: Set<string> } | null> {
+  const start = await keptStart(db, projectId, model, [asOf], window);
   if (start === null) return null;
   const { span, changedIds, attribution } = start;
   const [kept, changed] = await Promise.all([
@@ -59,7 +62,8 @@ export async function keptFeaturesOfAccounts(db: Kysely<Database>, projectId: st
   ]);
   const byAccount = new Map<string, Set<string>>();
   const project = new Set<string>();
-  for (const row of [...kept.rows, ...(changed.get(attribution.get(asOf)!) ?? [])]) {
+  const changedInSpan = (changed.get(attribution.get(asOf)!) ?? []).filter((row) => row.day >= span.from && row.day <= span.to);
+  for (const row of [...kept.rows, ...changedInSpan]) {
     const own = byAccount.get(row.account_id) ?? new Set<string>();
     own.add(row.event);
     byAccount.set(row.account_id, own);

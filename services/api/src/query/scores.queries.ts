@@ -6,6 +6,7 @@ import { featureLabel, featureWeight, percentileAgainst, scoreBreakdown } from '
 import { accountRows, AS_OF_NOW, endOfDay, isActivity, userRows, usersKeptDiffer } from '../figure-sql/activity-rows.ts';
 import type { FigureCache } from './figure-cache.ts';
 import { cappedDailyCounts } from '../figure-sql/figures.ts';
+import { windowFigure } from './window-split.ts';
 
 export type ScoreTable = {
   /** Score of everyone seen by the day (0 when nothing counted in the window). */
@@ -16,10 +17,10 @@ export type ScoreTable = {
   ranked: Array<{ id: string; score: number }>;
 };
 
-function toScoreTable(seen: string[], scores: Array<{ id: string; score: number }>): ScoreTable {
+function toScoreTable(seen: string[], scores: ReadonlyMap<string, number>): ScoreTable {
   const byId = new Map<string, number>();
   for (const id of seen) byId.set(id, 0);
-  for (const { id, score } of scores) byId.set(id, score);
+  for (const [id, score] of scores) byId.set(id, score);
   const ranked = [...byId].map(([id, score]) => ({ id, score })).sort((a, b) => b.score - a.score || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
   const ascending = Float64Array.from(ranked.map((entry) => entry.score)).sort();
   return { byId, ascending, ranked };
@@ -37,10 +38,10 @@ export async function dayPoints(db: Kysely<Database>, model: ScoreModel, of: 'us
   return new Map(result.rows.map((row) => [row.id, row.points]));
 }
 
-function sumOfDays(parts: Array<Map<string, number>>): Array<{ id: string; score: number }> {
+function sumOfDays(parts: ReadonlyArray<ReadonlyMap<string, number>>): Map<string, number> {
   const scores = new Map<string, number>();
   for (const part of parts) for (const [id, points] of part) scores.set(id, (scores.get(id) ?? 0) + points);
-  return [...scores].map(([id, score]) => ({ id, score }));
+  return scores;
 }
 
 /** Where each kind's score table comes from: who is seen by a day, and one day's activity rows. */
@@ -78,15 +79,14 @@ export function accountsKeptDiffer(projectId: string, asOf: string, window: { fr
 }
 
 /**
- * Scores from the kept points (user_day_points; for accounts their totals per day,
- * account_day_totals): one sum over the window's rows, made with the links and
- * memberships as they are now. Recomputed from the per-day counts as of `asOf`: the ids whose
+ * Scores over `window` (days up to `asOf`) from the kept points (user_day_points; for accounts
+ * their totals per day, account_day_totals): one sum over the window's rows, made with the links
+ * and memberships as they are now. Recomputed from the per-day counts as of `asOf`: the ids whose
  * points lag what is stored (users with queued days, derived/score-points.ts) and those a link
  * or join after `asOf` changes (users linked later; accounts joined later); for accounts also
  * every account such a user's rows in the window belong to. Few, for a recent day.
  */
-async function scoresFromPoints(db: Kysely<Database>, projectId: string, model: ScoreModel, asOf: string, of: 'users' | 'accounts'): Promise<Array<{ id: string; score: number }>> {
-  const window = windowOf(asOf, model.windowDays);
+async function scoresFromPoints(db: Kysely<Database>, projectId: string, model: ScoreModel, window: { from: string; to: string }, asOf: string, of: 'users' | 'accounts'): Promise<Map<string, number>> {
   const inWindow = sql`project_id = ${projectId} and version = ${model.version} and day between ${window.from}::date and ${window.to}::date`;
   // The ids to recompute first, the sums after: a fold commits its points and takes its days off
   // the queue at once, so sums read later are at least as current as every id not recomputed.
@@ -94,24 +94,37 @@ async function scoresFromPoints(db: Kysely<Database>, projectId: string, model: 
   const sums = await sql<{ id: string; score: number }>`
     select ${sql.ref(of === 'users' ? 'user_id' : 'account_id')} as id, sum(points)::float8 as score
     from ${sql.table(of === 'users' ? 'user_day_points' : 'account_day_totals')} where ${inWindow} group by 1 having sum(points) <> 0`.execute(db);
-  if (changed.rows.length === 0) return sums.rows;
+  const scores = new Map(sums.rows.map((row) => [row.id, row.score]));
+  if (changed.rows.length === 0) return scores;
   const ids = changed.rows.map((row) => row.id);
   const exact = await dayPoints(db, model, of, of === 'users' ? userRows(projectId, window, asOf, ids) : accountRows(projectId, window, asOf, ids));
-  const isChanged = new Set(ids);
-  return [...sums.rows.filter((row) => !isChanged.has(row.id)), ...[...exact].map(([id, score]) => ({ id, score }))];
+  for (const id of ids) scores.delete(id);
+  for (const [id, score] of exact) scores.set(id, score);
+  return scores;
 }
 
-/** Every user's or account's score as of a day under a model, with everyone seen so far (cached until new events). */
+/** Every id's points over `window` (days up to `asOf`, links and joins as of `asOf`): from the kept points once ready, else the sum of the days' parts, each kept in the figure cache. */
+async function scoresOver(db: Kysely<Database>, cache: FigureCache, projectId: string, model: ScoreModel, window: { from: string; to: string }, asOf: string, of: 'users' | 'accounts'): Promise<Map<string, number>> {
+  if (await pointsReady(db, projectId, model)) return scoresFromPoints(db, projectId, model, window, asOf, of);
+  const parts = await cache.days(projectId, `${of === 'users' ? 'user' : 'account'}-points:${model.version}:${asOf}`, daysBetween(window.from, window.to), (day) => dayPoints(db, model, of, SCORED[of].rows(projectId, day, asOf)));
+  return sumOfDays(parts);
+}
+
+/**
+ * Every user's or account's score as of a day under a model, with everyone seen so far (cached
+ * until new events): the window's days before `asOf` and the day itself added up
+ * (query/window-split.ts), so an event of `asOf` reads that day's points, not the window's.
+ */
 function scoreTable(db: Kysely<Database>, cache: FigureCache, projectId: string, model: ScoreModel, asOf: string, of: 'users' | 'accounts'): Promise<ScoreTable> {
-  return cache.get(projectId, `${of}:${model.version}:${asOf}`, async () => {
-    const { from, to } = windowOf(asOf, model.windowDays);
-    const scores = async () =>
-      (await pointsReady(db, projectId, model))
-        ? scoresFromPoints(db, projectId, model, asOf, of)
-        : sumOfDays(await cache.days(projectId, `${of === 'users' ? 'user' : 'account'}-points:${model.version}:${asOf}`, daysBetween(from, to), (day) => dayPoints(db, model, of, SCORED[of].rows(projectId, day, asOf))));
-    const [seen, scored] = await Promise.all([SCORED[of].seen(db, projectId, asOf), scores()]);
-    return toScoreTable(seen.map((row) => row.id), scored);
-  }, asOf);
+  return windowFigure(
+    cache,
+    projectId,
+    `${of}:${model.version}:${asOf}`,
+    windowOf(asOf, model.windowDays),
+    (days) => scoresOver(db, cache, projectId, model, days, asOf, of),
+    new Map<string, number>(),
+    async (before, last) => toScoreTable((await SCORED[of].seen(db, projectId, asOf)).map((row) => row.id), sumOfDays([before, last])),
+  );
 }
 
 /** Every user's score as of a day under a model, with everyone seen so far (cached until new events). */

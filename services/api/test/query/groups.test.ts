@@ -32,14 +32,16 @@ const extra: OracleEvent[] = [
   { type: 'identify', messageId: 'g-9', timestamp: at(addDays(yesterday, -3), '08:00'), anonymousId: 'anon-g-split', userId: 'g-split' },
 ];
 const events = [...data.events, ...extra];
+/** Sent by the test of a new event, after the others. */
+const lateUse: OracleEvent = { type: 'track', messageId: 'g-new', timestamp: at(yesterday, '23:00'), userId: 'g-number', event: 'Report Created', properties: { accountId: firstAccount } };
 const asOfDays = [yesterday, addDays(yesterday, -8), addDays(yesterday, -35)];
 const v2: OracleScoreModel = { version: 2, features: { 'Report Created': { weight: 3, label: 'Reports' }, 'Export CSV': { weight: 0.5, label: 'Exports' } }, windowDays: 14, dailyCap: 4 };
 
 type Group = { value: string | number | boolean | null; missing: boolean; users: number; activeUsers: number; score: number; perActiveUser: number; topFeatures: Array<{ event: string; label: string; points: number }> };
 
 /** The groups as docs/api.md defines them, computed from the events. */
-function expectedGroups(asOf: string, trait: string, model: OracleScoreModel, accountId?: string): Group[] {
-  const snapshot = oracleSnapshot(events, asOf);
+function expectedGroups(asOf: string, trait: string, model: OracleScoreModel, accountId?: string, sent: readonly OracleEvent[] = events): Group[] {
+  const snapshot = oracleSnapshot([...sent], asOf);
   const windowDays = model.windowDays ?? 30;
   const cap = model.dailyCap ?? 20;
   const from = addDays(asOf, -(windowDays - 1));
@@ -167,7 +169,7 @@ describe.each(testDatabaseKinds)('scores by group on %s', (kind) => {
       method: 'POST',
       url: '/v1/batch',
       headers: { authorization: `Bearer ${t.project.writeKey}` },
-      payload: { batch: [{ type: 'track', messageId: 'g-new', timestamp: at(yesterday, '23:00'), userId: 'g-number', event: 'Report Created', properties: { accountId: firstAccount } }] },
+      payload: { batch: [lateUse] },
     });
     expect(sent.statusCode, sent.body).toBe(200);
     const after = await get(`/v1/accounts/${firstAccount}/groups?asOf=${yesterday}&model=2&trait=tier`);
@@ -202,6 +204,31 @@ describe.each(testDatabaseKinds)('scores by group on %s', (kind) => {
     }
     expect((await call('/v1/accounts/nobody-here/groups')).statusCode).toBe(404);
     expect((await call('/v1/groups', t.project.writeKey)).statusCode).toBe(401);
+  });
+
+  it('brings the project-wide groups up to date after a role set and a newcomer on their last day, and an event of an earlier day', async () => {
+    // The window's counts before its last day are one kept sum (query/groups.queries.ts), grouped
+    // by the roles as of the last day: a role set that day moves the user's earlier counts too.
+    let sent: OracleEvent[] = [...events, lateUse];
+    expect((await get(`/v1/groups?asOf=${yesterday}`))['groups']).toEqual(onWire(expectedGroups(yesterday, 'role', { version: 1 }, undefined, sent)));
+    const batches: OracleEvent[][] = [
+      // And a newcomer, active on the last day only: the missing group gains a user and an active one.
+      [
+        { type: 'identify', messageId: 'g-10', timestamp: at(yesterday, '20:00'), userId: firstUser, traits: { role: 'auditor' } },
+        { type: 'page', messageId: 'g-12', timestamp: at(yesterday, '21:00'), userId: 'g-newcomer', name: 'Home' },
+      ],
+      [{ type: 'track', messageId: 'g-11', timestamp: at(addDays(yesterday, -4), '20:00'), userId: firstUser, event: 'Export CSV' }],
+    ];
+    let before = await get(`/v1/groups?asOf=${yesterday}`);
+    for (const batch of batches) {
+      sent = [...sent, ...batch];
+      await ingestEvents(t.app, t.project.writeKey, batch);
+      const now = await get(`/v1/groups?asOf=${yesterday}`);
+      expect(now['groups']).toEqual(onWire(expectedGroups(yesterday, 'role', { version: 1 }, undefined, sent)));
+      expect(now['groups'], 'the groups moved').not.toEqual(before['groups']);
+      before = now;
+    }
+    expect(before['groups'].find((group: Group) => group.value === 'auditor').score).toBeGreaterThan(0);
   });
 });
 

@@ -214,6 +214,40 @@ describe.each(testDatabaseKinds)('score points and activity kept by ingestion, a
     await rebuildDerivedTables(t.app.store.db, t.app.changeTracker);
     expect(await points()).toEqual(kept);
   });
+
+  it('brings the score tables up to date after events of their last day and of an earlier day in their window, queued and folded', async () => {
+    // A table's days before its last are kept as a figure of the day before (query/scores.queries.ts):
+    // an event of the last day must reach it, and so must one of an earlier day.
+    const rankings = async (sent: OracleEvent[]) => {
+      const answers: unknown[] = [];
+      for (const of of ['users', 'accounts'] as const) {
+        const response = await t.app.inject({ method: 'GET', url: `/v1/scores/${of}?asOf=${yesterday}&limit=1000`, headers: { authorization: `Bearer ${t.project.secretKey}` } });
+        const got = (response.json() as { items: Array<Record<string, any>> }).items.map((item) => ({ id: item[of === 'users' ? 'userId' : 'accountId'], score: item['score'], percentile: item['percentile'] }));
+        const want = oracleRanking(sent, of, { asOf: yesterday });
+        expect(got.map((item) => item.id).sort(), `${of} seen`).toEqual(want.map((entry) => entry.id).sort());
+        const byId = new Map(got.map((item) => [item.id, item]));
+        for (const entry of want) {
+          expect(byId.get(entry.id)!.score, `${of} ${entry.id}`).toBeCloseTo(entry.score, 9);
+          expect(byId.get(entry.id)!.percentile, `${of} ${entry.id} percentile`).toBe(entry.percentile);
+        }
+        answers.push(got);
+      }
+      return answers;
+    };
+    const member = events.find((event) => event.type === 'group' && event.userId)!;
+    const use = (id: string, ago: number): OracleEvent => ({ type: 'track', messageId: `table-${id}`, timestamp: `${addDays(yesterday, -ago)}T10:00:00.000Z`, userId: member.userId!, event: 'Export CSV', context: { groupId: member.groupId! } });
+    let sent = [...events];
+    let before = await rankings(sent);
+    for (const batch of [[use('last', 0)], [use('earlier', 5)]]) {
+      sent = [...sent, ...batch];
+      await ingestEvents(t.app, t.project.writeKey, batch);
+      const now = await rankings(sent);
+      expect(now, 'the tables moved').not.toEqual(before);
+      before = now;
+    }
+    while ((await foldScorePoints(t.app.store.db, t.project.projectId, 300)) > 0);
+    expect(await rankings(sent)).toEqual(before);
+  });
 });
 
 describe.each(testDatabaseKinds)('two projects with interleaved data on %s', (kind) => {
