@@ -58,7 +58,11 @@ export type FigureCacheOptions = {
    * slow ones; the parts a refresh reads refresh within it, outside the bound.
    */
   refreshConcurrency?: number;
-  /** A figure whose last computation took less refreshes without waiting for a turn (default 1 s). */
+  /**
+   * A figure whose last computation took less refreshes without waiting for a turn (default 1 s);
+   * so does an incremental figure whose refresh starts from its kept value (`incremental`'s
+   * `startsFromKept`), whatever its computation from nothing took.
+   */
   lightFigureMs?: number;
   /** Computation times, lookups, staleness served and bytes held (docs/operations.md). */
   metrics?: FigureMetrics | undefined;
@@ -197,6 +201,7 @@ export function createFigureCache({ versions, maxStalenessMs, unchangedRefreshMs
     version: string,
     refreshUnchangedAfterMs: number,
     compute: (urgent: boolean) => Promise<T>,
+    quick?: (hit: Entry) => boolean,
   ): Promise<T> => {
     const { fullKey, projectId } = at;
     const reader = computing.getStore();
@@ -218,7 +223,7 @@ export function createFigureCache({ versions, maxStalenessMs, unchangedRefreshMs
       if ((!unchanged || (maxStalenessMs > 0 && age > refreshUnchangedAfterMs)) && !hit.refreshing) {
         hit.refreshing = true;
         // Inside another computation, or quick last time: at once.
-        const atOnce = nested || (hit.computeMs ?? Infinity) < lightFigureMs;
+        const atOnce = nested || (hit.computeMs ?? Infinity) < lightFigureMs || quick?.(hit) === true;
         const turn: { queued: boolean; at?: number } = { queued: !atOnce };
         const next = start(fullKey, projectId, version, () =>
           atOnce
@@ -294,16 +299,30 @@ export function createFigureCache({ versions, maxStalenessMs, unchangedRefreshMs
      * (cheaper than computing it afresh): `compute` is handed the value cached when it starts, if
      * any, with the days the project's changes named since that value's computation began; when
      * a change may have touched any day (a link, a membership, a rebuild), it computes afresh.
+     * `startsFromKept(changedDays)`: whether a computation handed those days uses the kept value
+     * (then its refresh is quick: it takes no turn, see `lightFigureMs`).
      */
-    incremental<T>(projectId: string, key: string, compute: (since: FigureSince<T> | undefined) => Promise<T>, asOf?: string): Promise<T> {
+    incremental<T>(projectId: string, key: string, compute: (since: FigureSince<T> | undefined) => Promise<T>, asOf?: string, startsFromKept?: (changedDays: readonly string[]) => boolean): Promise<T> {
       const { at, version, refreshUnchangedAfterMs } = figureAt(projectId, key, asOf);
-      return lookup(at, version, refreshUnchangedAfterMs, (urgent) => {
-        // Not urgent: the safety-net refresh of a figure whose data did not change (as far as this
-        // instance was told), which must compute afresh to catch what it was not told.
-        const last = urgent ? entries.get(at.fullKey) : undefined;
-        const changedDays = last?.done && versions.changedDaysSince(projectId, last.projectVersion);
-        return compute(last?.done && changedDays ? { value: last.done.value as T, changedDays } : undefined);
-      });
+      return lookup(
+        at,
+        version,
+        refreshUnchangedAfterMs,
+        (urgent) => {
+          // Not urgent: the safety-net refresh of a figure whose data did not change (as far as this
+          // instance was told), which must compute afresh to catch what it was not told.
+          const last = urgent ? entries.get(at.fullKey) : undefined;
+          const changedDays = last?.done && versions.changedDaysSince(projectId, last.projectVersion);
+          return compute(last?.done && changedDays ? { value: last.done.value as T, changedDays } : undefined);
+        },
+        // A refresh from the kept value is quick, however long the figure took from nothing (the
+        // first refresh after a start would otherwise wait behind every slow one).
+        startsFromKept &&
+          ((hit) => {
+            const changedDays = hit.done && versions.changedDaysSince(projectId, hit.projectVersion);
+            return Boolean(changedDays) && startsFromKept(changedDays as string[]);
+          }),
+      );
     },
 
     /** One part per day (in the order of `days`), each cached and recomputed on its own. */

@@ -22,11 +22,12 @@ export async function windowFigure<Part, Figure>(
   combine: (before: Part, last: Part) => Figure | Promise<Figure>,
 ): Promise<Figure> {
   const dayBefore = addDays(window.to, -1);
+  const keepsBefore = (changedDays: readonly string[]) => changedDays.every((day) => day > dayBefore);
   const kept = await cache.incremental<{ figure: Figure; before: Part }>(
     projectId,
     key,
     async (since) => {
-      const unchanged = since !== undefined && since.changedDays.every((day) => day > dayBefore);
+      const unchanged = since !== undefined && keepsBefore(since.changedDays);
       const [before, last] = await Promise.all([
         unchanged ? since.value.before : window.from > dayBefore ? none : part({ from: window.from, to: dayBefore }),
         part({ from: window.to, to: window.to }),
@@ -34,6 +35,7 @@ export async function windowFigure<Part, Figure>(
       return { figure: await combine(before, last), before };
     },
     window.to,
+    keepsBefore,
   );
   return kept.figure;
 }

@@ -35,7 +35,7 @@ describe('estimateBytes', () => {
   });
 
   it('keeps the estimate of a large collection and uses it when a later figure holds it', () => {
-    const before = new Map(Array.from({ length: 20_000 }, (_, i) => [`user-${i}`, i] as const));
+    const before = new Map<string, number>(Array.from({ length: 20_000 }, (_, i) => [`user-${i}`, i]));
     const first = estimateBytes({ before, last: new Map() }, new Set());
     // Cached figures never change: grown afterwards (which no figure does), the kept estimate shows it was not walked again.
     for (let i = 0; i < 20_000; i++) before.set(`more-${i}`, i);

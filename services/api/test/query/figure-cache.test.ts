@@ -284,6 +284,42 @@ describe('figure cache', () => {
     expect(await cache.get(project, 'slow', figure(300))).toBe(0);
   });
 
+  it('refreshes an incremental figure that starts from its kept value at once, though it was slow from nothing', async () => {
+    for (const [changedDay, atOnce] of [['2026-03-05', true], ['2026-02-01', false]] as const) {
+      const changes = createChangeTracker();
+      const cache = createFigureCache({ versions: changes, maxStalenessMs: 60_000, unchangedRefreshMs: 3_600_000, refreshConcurrency: 1, lightFigureMs: 100 });
+      let data = 0;
+      const project = `p-${Math.random()}`;
+      const slow = () =>
+        cache.get(project, 'slow', async () => {
+          const seen = data;
+          await sleep(300);
+          return seen;
+        });
+      // From nothing 150 ms (slow); from its kept value (changes of March only) 10 ms.
+      const kept = () =>
+        cache.incremental(
+          project,
+          'kept',
+          async (since) => {
+            const seen = data;
+            await sleep(since && since.changedDays.every((day) => day >= '2026-03-01') ? 10 : 150);
+            return seen;
+          },
+          undefined,
+          (days) => days.every((day) => day >= '2026-03-01'),
+        );
+      await Promise.all([slow(), kept()]);
+      data = 1;
+      changes.markProjectChanged(project, [changedDay]);
+      expect(await slow()).toBe(0);
+      expect(await kept()).toBe(0);
+      await sleep(80);
+      // From the kept value: no turn taken, done before the slow figure's refresh. A change of an earlier day: behind it.
+      expect(await kept(), changedDay).toBe(atOnce ? 1 : 0);
+    }
+  });
+
   it('judges a figure quick or slow by its computation, not by its wait for a turn', async () => {
     const changes = createChangeTracker();
     const cache = createFigureCache({ versions: changes, maxStalenessMs: 60_000, unchangedRefreshMs: 3_600_000, refreshConcurrency: 1, lightFigureMs: 100 });
