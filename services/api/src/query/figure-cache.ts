@@ -222,8 +222,9 @@ export function createFigureCache({ versions, maxStalenessMs, unchangedRefreshMs
       entries.set(fullKey, hit);
       if ((!unchanged || (maxStalenessMs > 0 && age > refreshUnchangedAfterMs)) && !hit.refreshing) {
         hit.refreshing = true;
-        // Inside another computation, or quick last time: at once.
-        const atOnce = nested || (hit.computeMs ?? Infinity) < lightFigureMs || quick?.(hit) === true;
+        // Inside another computation, quick last time, or a refresh of changed data that starts
+        // from the kept value: at once. (The safety-net refresh of unchanged data computes afresh.)
+        const atOnce = nested || (hit.computeMs ?? Infinity) < lightFigureMs || (!unchanged && quick?.(hit) === true);
         const turn: { queued: boolean; at?: number } = { queued: !atOnce };
         const next = start(fullKey, projectId, version, () =>
           atOnce
