@@ -74,7 +74,7 @@ export type Config = Readonly<{
   maxEventNamesPerProject?: number;
   /**
    * Estimated bytes the computed figures kept in memory may take (`UPTAKE_FIGURE_CACHE_MB`, default
-   * 256 MB); past it the least recently used figures are dropped and recomputed when next asked.
+   * 1 GB); past it the least recently used figures are dropped and recomputed when next asked.
    */
   figureCacheMaxBytes?: number;
   /**

@@ -5,8 +5,13 @@ import { estimateBytes } from './estimate-bytes.ts';
 import { createNumbering, type Numbering } from './id-numbers.ts';
 import { createLimit } from './limit.ts';
 
-/** Estimated bytes the figures of one process may take by default (`UPTAKE_FIGURE_CACHE_MB`). */
-export const DEFAULT_FIGURE_CACHE_BYTES = 256 * 2 ** 20;
+/**
+ * Estimated bytes the figures of one process may take by default (`UPTAKE_FIGURE_CACHE_MB`). At
+ * 10 M events one day's figures of every route are estimated at 250 MB (the whole history and
+ * the segment facts 80 MB each): 1 GB holds today's and yesterday's with their refreshes, where
+ * 256 MB dropped the largest between two reads and recomputed them from nothing (docs/benchmarks.md).
+ */
+export const DEFAULT_FIGURE_CACHE_BYTES = 1024 * 2 ** 20;
 
 /**
  * Where the cache reads whether a project's data changed: the app's change tracker
