@@ -1,6 +1,6 @@
 import type { Kysely } from 'kysely';
 import type { Database } from '../db/database.ts';
-import { accountFactsForWire, userFactsForWire } from '../domain/segments/facts.ts';
+import { accountFactsForWire, findById, userFactsForWire } from '../domain/segments/facts.ts';
 import type { FigureCache } from '../query/figure-cache.ts';
 import { segmentFacts } from '../query/segments-facts.queries.ts';
 import { segmentMembers } from '../query/segments-members.queries.ts';
@@ -22,14 +22,10 @@ export async function checkProjectSegments(db: Kysely<Database>, cache: FigureCa
   const seenStamp = await watchStamp(db, projectId);
   const { model, thresholds, segments } = await trackedSegments(db, projectId);
   const facts = await segmentFacts(db, cache, projectId, model, thresholds, asOf);
-  const accounts = new Map(facts.accounts.map((account) => [account.accountId, accountFactsForWire(account)]));
-  const users = new Map(facts.users.map((user) => [user.userId, userFactsForWire(user)]));
-  const members = new Map<string, Map<string, Record<string, unknown>>>();
+  const members = new Map<string, Set<string>>();
   for (const segment of segments) {
     const found = await segmentMembers(db, projectId, segment, facts, thresholds);
-    const ids = found.of === 'accounts' ? found.members.map((member) => member.accountId) : found.members.map((member) => member.userId);
-    const wire = found.of === 'accounts' ? accounts : users;
-    members.set(segment.key, new Map(ids.map((id) => [id, decidingFacts(segment.key, segment.builtIn, wire.get(id)!)])));
+    members.set(segment.key, new Set(found.of === 'accounts' ? found.members.map((member) => member.accountId) : found.members.map((member) => member.userId)));
   }
   return recordSegmentChanges(db, {
     projectId,
@@ -37,10 +33,15 @@ export async function checkProjectSegments(db: Kysely<Database>, cache: FigureCa
     modelVersion: model.version,
     segments,
     members,
-    // A member who left may be gone from the figures altogether (nothing to show then).
+    // Worked out for the members that came or left only. One who left may be gone from the
+    // figures altogether (nothing to show then).
     factsOf: (segment, memberId) => {
-      const own = (segment.of === 'accounts' ? accounts : users).get(memberId);
-      return own ? decidingFacts(segment.key, segment.builtIn, own) : {};
+      if (segment.of === 'accounts') {
+        const own = findById(facts.accounts, memberId, (account) => account.accountId);
+        return own ? decidingFacts(segment.key, segment.builtIn, accountFactsForWire(own)) : {};
+      }
+      const own = findById(facts.users, memberId, (user) => user.userId);
+      return own ? decidingFacts(segment.key, segment.builtIn, userFactsForWire(own)) : {};
     },
     seenStamp,
     at,

@@ -5,8 +5,8 @@ import { enqueueWebhookMessages, type WebhookMessage } from '../webhooks/outbox.
 import { playText } from './deciding-facts.ts';
 import type { TrackedSegment } from './tracked-segments.ts';
 
-/** Members of each tracked segment now (by segment key), each with the facts that decided it. */
-export type CurrentMembers = ReadonlyMap<string, ReadonlyMap<string, Record<string, unknown>>>;
+/** Members of each tracked segment now (by segment key), by id. */
+export type CurrentMembers = ReadonlyMap<string, ReadonlySet<string>>;
 
 export type RecordInput = {
   projectId: string;
@@ -15,7 +15,7 @@ export type RecordInput = {
   modelVersion: number;
   segments: readonly TrackedSegment[];
   members: CurrentMembers;
-  /** The deciding facts of a member who left a segment (as the figures show it now). */
+  /** The deciding facts of a member who came to a segment or left it (as the figures show it now). */
   factsOf(segment: TrackedSegment, memberId: string): Record<string, unknown>;
   /** `watchStamp` read before the figures were computed: another check recorded since → `raced`. */
   seenStamp: string | null;
@@ -78,19 +78,21 @@ export async function recordSegmentChanges(db: Kysely<Database>, input: RecordIn
     const left: Array<{ segment: TrackedSegment; memberId: string }> = [];
     const baselined: TrackedSegment[] = [];
     for (const segment of input.segments) {
-      const now = input.members.get(segment.key) ?? new Map<string, Record<string, unknown>>();
+      const now = input.members.get(segment.key) ?? new Set<string>();
       const watch = watchOf.get(segment.key);
       if (!watch || watch.definition !== segment.definition) {
         baselined.push(segment);
-        for (const [memberId, facts] of now) {
+        for (const memberId of now) {
+          const facts = input.factsOf(segment, memberId);
           transitions.push({ segment, memberId, kind: 'baseline', facts });
           joined.push({ segment, memberId, facts });
         }
         continue;
       }
       const before = stored.get(segment.key) ?? new Set<string>();
-      for (const [memberId, facts] of now) {
+      for (const memberId of now) {
         if (before.has(memberId)) continue;
+        const facts = input.factsOf(segment, memberId);
         transitions.push({ segment, memberId, kind: 'entered', facts });
         joined.push({ segment, memberId, facts });
       }

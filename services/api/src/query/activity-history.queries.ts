@@ -1,6 +1,6 @@
 import { sql, type Kysely } from 'kysely';
 import type { Database } from '../db/database.ts';
-import { later, type HistoryRows, type MembershipRow, type SpanRow } from '../domain/segments/fold-history.ts';
+import { joinedByUser, withSpans, type History, type MembershipRow, type SpanRow } from '../domain/segments/fold-history.ts';
 import { endOfDay, isActivity, isTrackEventRow, userRows } from '../figure-sql/activity-rows.ts';
 import type { FigureCache } from './figure-cache.ts';
 
@@ -24,7 +24,7 @@ function spansAsOf(projectId: string, asOf: string) {
 
 /**
  * The members of one account as of the end of `asOf` (the keys of `History.members` for it, as
- * `activityHistoryRows` folds them): users with a span naming the account, and users who had
+ * `activityHistory` folds them): users with a span naming the account, and users who had
  * joined it by then with a span naming no account. Exact for any day (first days are), and reads
  * one account's spans, never the whole history.
  */
@@ -58,35 +58,6 @@ async function spanRows(db: Kysely<Database>, projectId: string, asOf: string, e
   return result.rows;
 }
 
-/** Two rows of the same user and account key as one: every part is a min, a max or a union. */
-function mergeSpanRows(a: SpanHistoryRow, b: SpanHistoryRow): SpanHistoryRow {
-  return {
-    userId: a.userId,
-    accountKey: a.accountKey,
-    firstDay: a.firstDay < b.firstDay ? a.firstDay : b.firstDay,
-    lastActive: later(a.lastActive, b.lastActive),
-    beyond: a.beyond === true || b.beyond === true ? true : (a.beyond ?? b.beyond),
-    features: a.features === null ? b.features : b.features === null ? a.features : [...new Set([...a.features, ...b.features])],
-  };
-}
-
-/**
- * The span rows of `since.value` brought up to date. A span only grows (its first day earlier,
- * its last day later; a deletion names no day, so it reads afresh), and a change of day d leaves
- * the spans it touched ending on d or later: so the spans ending on or after the earliest changed
- * day, merged into the kept rows, give every row as a read from nothing would. Memberships change
- * only with changes naming no day, so they are kept.
- */
-async function spanRowsSince(db: Kysely<Database>, projectId: string, asOf: string, since: { value: KeptHistory; changedDays: readonly string[] }) {
-  const from = since.changedDays.reduce((a, b) => (a < b ? a : b));
-  const rows = new Map(since.value.spans.map((row) => [spanKey(row), row]));
-  for (const row of await spanRows(db, projectId, asOf, from)) {
-    const kept = rows.get(spanKey(row));
-    rows.set(spanKey(row), kept ? mergeSpanRows(kept, row) : row);
-  }
-  return { spans: [...rows.values()], memberships: since.value.memberships };
-}
-
 /**
  * `spans` with each row's last day of activity to `asOf` exact: where a row's spans cannot tell it
  * (one of its activity spans ends after `asOf`: a user active since), read for that row's user
@@ -103,29 +74,38 @@ async function withLastActiveAsOf(db: Kysely<Database>, projectId: string, asOf:
   return spans.map((row) => (read.has(row.userId) ? { ...row, lastActive: lastActive.get(spanKey(row)) ?? null, beyond: false } : row));
 }
 
-/** The kept history: its rows, and whether the spans alone gave them (none read again from the days: rows that can be brought up to date). */
-type KeptHistory = { spans: readonly SpanHistoryRow[]; memberships: readonly MembershipRow[]; fromSpansAlone: boolean };
+/**
+ * The kept history, with the accounts each user had joined (the memberships), and whether the
+ * spans alone gave it (no row read again from the days: a history that can be brought up to date).
+ */
+type KeptHistory = { history: History; joined: ReadonlyMap<string, readonly string[]>; fromSpansAlone: boolean };
 
 const endsAfter = (spans: readonly SpanHistoryRow[]) => spans.some((row) => row.beyond === true);
 
 /**
- * What users' and accounts' whole history to a day is folded from (domain/segments/fold-history.ts):
+ * Users' and accounts' whole history to a day (domain/segments/fold-history.ts), folded from
  * event_spans per user and account key with the memberships; where a user was active after
  * `asOf`, their last day of activity by then from their rows (`withLastActiveAsOf`). Cached, and
- * brought up to date from the days new events fell on (`spanRowsSince`).
+ * brought up to date from the days new events fell on: a span only grows (its first day earlier,
+ * its last day later; a deletion names no day, so it reads afresh), and a change of day d leaves
+ * the spans it touched ending on d or later, so the rows of the spans ending on or after the
+ * earliest changed day, folded into the kept history, give the history a read from nothing would
+ * (after an event of today: one day's spans, not 100 k rows). Memberships change only with
+ * changes naming no day, so they are kept.
  */
-export async function activityHistoryRows(db: Kysely<Database>, cache: FigureCache, projectId: string, asOf: string): Promise<HistoryRows> {
+export async function activityHistory(db: Kysely<Database>, cache: FigureCache, projectId: string, asOf: string): Promise<History> {
   const kept = await cache.incremental<KeptHistory>(projectId, `activity-history:${asOf}`, async (since) => {
     if (since?.value.fromSpansAlone) {
       if (since.changedDays.length === 0) return since.value;
-      const merged = await spanRowsSince(db, projectId, asOf, since);
-      if (!endsAfter(merged.spans)) return { ...merged, fromSpansAlone: true };
+      const changed = await spanRows(db, projectId, asOf, since.changedDays.reduce((a, b) => (a < b ? a : b)));
+      if (!endsAfter(changed)) return { ...since.value, history: withSpans(since.value.history, changed, since.value.joined) };
     }
     const { spans, memberships } = await allSpanRows(db, projectId, asOf);
     const fromSpansAlone = !endsAfter(spans);
-    return { spans: fromSpansAlone ? spans : await withLastActiveAsOf(db, projectId, asOf, spans), memberships, fromSpansAlone };
+    const joined = joinedByUser(memberships);
+    return { history: withSpans(undefined, fromSpansAlone ? spans : await withLastActiveAsOf(db, projectId, asOf, spans), joined), joined, fromSpansAlone };
   }, asOf);
-  return { from: 'spans', spans: kept.spans, memberships: kept.memberships };
+  return kept.history;
 }
 
 async function allSpanRows(db: Kysely<Database>, projectId: string, asOf: string) {

@@ -3,7 +3,7 @@ import type { z } from 'zod';
 import type { scoreQuerySchema } from '@uptake/protocol';
 import type { Database } from '../db/database.ts';
 import { today } from '../domain/days.ts';
-import { accountFactsForWire, userFactsForWire } from '../domain/segments/facts.ts';
+import { accountFactsForWire, findById, userFactsForWire } from '../domain/segments/facts.ts';
 import { HttpError } from '../http/errors.ts';
 import type { FigureCache } from './figure-cache.ts';
 import { scoreModelFor } from './route-lookups.ts';
@@ -21,7 +21,7 @@ export async function segmentsOfOne(db: Kysely<Database>, cache: FigureCache, of
   const asOf = query.asOf ?? today();
   const [model, thresholds, custom] = await Promise.all([scoreModelFor(db, projectId, query.model), segmentThresholds(db, projectId), customDefinitions(db, projectId)]);
   const facts = await segmentFacts(db, cache, projectId, model, thresholds, asOf);
-  const own = of === 'accounts' ? facts.accounts.find((account) => account.accountId === id) : facts.users.find((user) => user.userId === id);
+  const own = of === 'accounts' ? findById(facts.accounts, id, (account) => account.accountId) : findById(facts.users, id, (user) => user.userId);
   if (!own) {
     const what = of === 'accounts' ? 'account' : 'user';
     throw new HttpError(404, `${what}_not_found`, `no ${what} "${id}" in this project as of ${asOf}`);
@@ -30,7 +30,8 @@ export async function segmentsOfOne(db: Kysely<Database>, cache: FigureCache, of
   const segments: Array<{ key: string; name: string; of: typeof of; builtIn: boolean }> = [];
   for (const segment of definitions) {
     const found = await segmentMembers(db, projectId, segment, facts, thresholds);
-    const isMember = found.of === 'accounts' ? found.members.some((member) => member.accountId === id) : found.members.some((member) => member.userId === id);
+    // Members come in the facts' order, by id.
+    const isMember = found.of === 'accounts' ? findById(found.members, id, (member) => member.accountId) !== undefined : findById(found.members, id, (member) => member.userId) !== undefined;
     if (isMember) segments.push({ key: segment.key, name: segment.name, of, builtIn: segment.builtIn });
   }
   segments.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));

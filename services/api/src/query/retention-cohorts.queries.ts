@@ -34,7 +34,7 @@ async function activeDaysOf(db: Kysely<Database>, cache: FigureCache, projectId:
 /**
  * Rows `(user_id, first_day)` whose least per user is their first-seen day as of the end of
  * `asOf`: the first day of their own events (user_first_seen) and of each anonymousId linked to
- * them by then (its event_spans), as the whole history the segment facts fold says (`activityHistoryRows`, `historyOf`).
+ * them by then (its event_spans), as the whole history the segment facts fold says (`activityHistory`).
  */
 function firstSeenRows(projectId: string, asOf: string) {
   return sql`

@@ -1,6 +1,9 @@
 import { addDays } from '../domain/days.ts';
 import type { FigureCache } from './figure-cache.ts';
 
+/** Whether changes naming `changedDays` named only `day` or later ones (what a window figure ending at `day` reads again alone). */
+export const changesFrom = (day: string) => (changedDays: readonly string[]) => changedDays.every((changed) => changed >= day);
+
 /**
  * A cached figure over a window of days ending at `window.to` (its asOf), made from two parts: the
  * window's days before its last, kept inside the cached figure and used again while the changes
@@ -22,7 +25,7 @@ export async function windowFigure<Part, Figure>(
   combine: (before: Part, last: Part) => Figure | Promise<Figure>,
 ): Promise<Figure> {
   const dayBefore = addDays(window.to, -1);
-  const keepsBefore = (changedDays: readonly string[]) => changedDays.every((day) => day > dayBefore);
+  const keepsBefore = changesFrom(window.to);
   const kept = await cache.incremental<{ figure: Figure; before: Part }>(
     projectId,
     key,

@@ -5,7 +5,7 @@ import { percentileOf } from '../score.ts';
 import { utilisationChange, utilisationOf } from '../utilisation.ts';
 import type { AccountActivitySummary } from './account-activity.ts';
 import type { AccountFacts, SegmentFacts, UserFacts } from './facts.ts';
-import { historyOf, type History, type HistoryRows } from './fold-history.ts';
+import type { History } from './fold-history.ts';
 
 /** Everyone's score as of the day (0 for those seen without points), and the same scores ascending. */
 export type ScoresOf = { byId: ReadonlyMap<string, number>; ascending: ArrayLike<number> };
@@ -23,15 +23,15 @@ export type SeatsRow = { accountId: string; seats: number | null };
 export type FactRows = {
   asOf: string;
   thresholds: SegmentThresholds;
-  /** The whole history to `asOf` (fold-history.ts). */
-  history: HistoryRows;
+  /** The whole history to `asOf` (fold-history.ts `historyOf`). */
+  history: History;
   /** The traits the facts read (users: name, email, isChampion; accounts: name, onboardedAt, trial). */
   traits: { users: TraitsById; accounts: TraitsById };
   scores: { users: ScoresOf; accounts: ScoresOf };
-  /** Each user's latest NPS answer in the `npsWindowDays` to `asOf`. */
-  userNps: ReadonlyArray<{ userId: string; score: number }>;
-  /** Per account, each of its users' latest answer among the account's answers in that window (one row per account and user). */
-  accountNps: ReadonlyArray<{ accountId: string; score: number }>;
+  /** Each user's latest NPS answer in the `npsWindowDays` to `asOf` (user → score). */
+  userNps: ReadonlyMap<string, number>;
+  /** Per account, each of its users' latest answer among the account's answers in that window (account → user → score). */
+  accountNps: ReadonlyMap<string, ReadonlyMap<string, number>>;
   /** Every account seen by `asOf`, with the first day it was seen. */
   accountsSeen: ReadonlyArray<{ accountId: string; firstDay: string }>;
   /** Seats as of `asOf` and as of 30 days before. */
@@ -42,38 +42,48 @@ export type FactRows = {
 
 const byId = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
 
-function userFactsOf(rows: FactRows, history: History): UserFacts[] {
-  const { traits, scores } = rows;
-  const nps = new Map(rows.userNps.map((row) => [row.userId, row.score]));
-  return [...history.users]
-    .sort(([a], [b]) => byId(a, b))
-    .map(([userId, user]) => {
-      const score = scores.users.byId.get(userId) ?? 0;
-      const latest = nps.get(userId) ?? null;
-      return {
-        userId,
-        firstSeen: user.firstSeen,
-        lastActive: user.lastActive,
-        score,
-        percentile: percentileOf(scores.users.ascending, score),
-        accounts: [...user.accounts].sort(),
-        nps: latest,
-        npsCategory: latest === null ? null : npsCategory(latest),
-        traits: traits.users.get(userId) ?? {},
-        featuresUsed: user.featuresUsed,
-      } satisfies UserFacts;
-    });
+/** Two trait records with the same own values (compared as they are: an object value is the same only as itself). */
+function sameTraits(a: Record<string, unknown>, b: Record<string, unknown>): boolean {
+  const keys = Object.keys(a);
+  return keys.length === Object.keys(b).length && keys.every((key) => Object.hasOwn(b, key) && Object.is(a[key], b[key]));
+}
+
+/**
+ * Every user's facts, by id; a user's facts in `previous` (sorted by id, as built before) are
+ * used again where nothing they are made of changed: a history never changes a user in place
+ * (fold-history.ts `withSpans` copies the users it changes), so the same feature set is the same
+ * user history. After an event of today most users are taken as they were, not built again.
+ */
+function userFactsOf(rows: FactRows, previous: readonly UserFacts[]): UserFacts[] {
+  const { traits, scores, history } = rows;
+  let at = 0;
+  return [...history.users.keys()].sort().map((userId) => {
+    const user = history.users.get(userId)!;
+    while (at < previous.length && previous[at]!.userId < userId) at++;
+    const kept = previous[at]?.userId === userId ? previous[at] : undefined;
+    const score = scores.users.byId.get(userId) ?? 0;
+    const percentile = percentileOf(scores.users.ascending, score);
+    const latest = rows.userNps.get(userId) ?? null;
+    const own = traits.users.get(userId) ?? {};
+    if (kept && kept.featuresUsed === user.featuresUsed && kept.score === score && kept.percentile === percentile && kept.nps === latest && sameTraits(kept.traits, own)) return kept;
+    return {
+      userId,
+      firstSeen: user.firstSeen,
+      lastActive: user.lastActive,
+      score,
+      percentile,
+      accounts: [...user.accounts].sort(),
+      nps: latest,
+      npsCategory: latest === null ? null : npsCategory(latest),
+      traits: own,
+      featuresUsed: user.featuresUsed,
+    } satisfies UserFacts;
+  });
 }
 
 /** Every account's NPS over the window from its users' latest answers (as `npsSummary` in query/nps.queries.ts for one account). */
-function npsByAccount(rows: FactRows['accountNps']): Map<string, ReturnType<typeof npsOf>> {
-  const scores = new Map<string, number[]>();
-  for (const row of rows) {
-    const list = scores.get(row.accountId);
-    if (list) list.push(row.score);
-    else scores.set(row.accountId, [row.score]);
-  }
-  return new Map([...scores].map(([accountId, list]) => [accountId, npsOf(list)]));
+function npsByAccount(answers: FactRows['accountNps']): Map<string, ReturnType<typeof npsOf>> {
+  return new Map([...answers].map(([accountId, byUser]) => [accountId, npsOf([...byUser.values()])]));
 }
 
 /**
@@ -84,8 +94,8 @@ export function quietChampionsOf(members: ReadonlyArray<{ userId: string; lastAc
   return members.filter((member) => userTraits.get(member.userId)?.['isChampion'] === true && (member.lastActive === null || member.lastActive < quietFrom)).map((member) => member.userId);
 }
 
-function accountFactsOf(rows: FactRows, history: History): AccountFacts[] {
-  const { asOf, thresholds: t, traits, scores } = rows;
+function accountFactsOf(rows: FactRows): AccountFacts[] {
+  const { asOf, thresholds: t, traits, scores, history } = rows;
   const { activity: activityOf, activeNow, activeBefore } = rows.activity;
   const seatsNow = new Map(rows.seats.asOf.map((row) => [row.accountId, row.seats]));
   const seatsBefore = new Map(rows.seats.before.map((row) => [row.accountId, row.seats]));
@@ -132,13 +142,13 @@ function accountFactsOf(rows: FactRows, history: History): AccountFacts[] {
 /**
  * Every account's and user's segment facts as of a day (docs/api.md, Segments), built from what
  * the readers return: no database, no cache. Accounts are those seen by the day, users those with
- * any event by then, each list sorted by id.
+ * any event by then, each list sorted by id. `previous`: facts built before from earlier rows,
+ * whose users' facts are used again where unchanged (the same facts as built from nothing).
  *
  * @example
  * const facts = buildSegmentFacts({ asOf: '2026-03-31', thresholds, history, traits, scores, userNps, accountNps, accountsSeen, seats, activity });
  * accountSegmentMembers('usage-drop', facts.accounts, thresholds, facts.asOf);
  */
-export function buildSegmentFacts(rows: FactRows): SegmentFacts {
-  const history = historyOf(rows.history);
-  return { asOf: rows.asOf, accounts: accountFactsOf(rows, history), users: userFactsOf(rows, history) };
+export function buildSegmentFacts(rows: FactRows, previous?: SegmentFacts): SegmentFacts {
+  return { asOf: rows.asOf, accounts: accountFactsOf(rows), users: userFactsOf(rows, previous?.users ?? []) };
 }

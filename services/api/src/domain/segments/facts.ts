@@ -31,6 +31,26 @@ export type UserFacts = UserSegmentFacts & {
 /** The facts of one segment kind, with the asOf day they were computed for. */
 export type SegmentFacts = { asOf: string; accounts: AccountFacts[]; users: UserFacts[] };
 
+/**
+ * The item of `id` in a list sorted by id (as the facts' lists are), by binary search: a user's
+ * facts among 50 k without a walk or a map built for one lookup.
+ *
+ * @example
+ * findById(facts.users, 'u1', (user) => user.userId)
+ */
+export function findById<T>(sorted: readonly T[], id: string, idOf: (item: T) => string): T | undefined {
+  let low = 0;
+  let high = sorted.length - 1;
+  while (low <= high) {
+    const middle = (low + high) >>> 1;
+    const at = idOf(sorted[middle]!);
+    if (at === id) return sorted[middle];
+    if (at < id) low = middle + 1;
+    else high = middle - 1;
+  }
+  return undefined;
+}
+
 /** Wire form of the facts (no traits, no feature set). */
 export function accountFactsForWire(facts: AccountFacts): AccountSegmentFacts {
   const { traits: _traits, memberIds: _members, health: _health, ...wire } = facts;

@@ -2,7 +2,8 @@
  * The segment fact builder (src/domain/segments/build-facts.ts) without a database: a table test
  * of a small project worked out by hand, and properties over generated projects (support/fact-rows.ts):
  * the facts equal those written naively from the events, whichever form the history comes in and
- * whatever the order of the rows; active days after the day change nothing.
+ * whatever the order of the rows, and whatever facts built before they are built over; active days
+ * after the day change nothing.
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
@@ -13,6 +14,7 @@ import { percentileOf } from '../../../src/domain/score.ts';
 import { accountActivitySummary } from '../../../src/domain/segments/account-activity.ts';
 import { buildSegmentFacts, type FactRows, type ScoresOf } from '../../../src/domain/segments/build-facts.ts';
 import type { AccountFacts, SegmentFacts, UserFacts } from '../../../src/domain/segments/facts.ts';
+import { historyOf, joinedByUser, withSpans, type HistoryRows } from '../../../src/domain/segments/fold-history.ts';
 import { DEFAULT_SEGMENT_THRESHOLDS } from '../../../src/domain/segments/thresholds.ts';
 import { utilisationChange, utilisationOf } from '../../../src/domain/utilisation.ts';
 import {
@@ -52,17 +54,22 @@ describe('segment fact builder', () => {
     { userId: 'u2', accountKey: 'beta', day: '2026-03-20', event: '$group' },
   ];
   const joined = [{ accountId: 'acme', userId: 'u2' }];
-  const rows = (history: FactRows['history']): FactRows => ({
+  const rows = (history: HistoryRows): FactRows => ({
     asOf: AS_OF,
     thresholds: t,
-    history,
+    history: historyOf(history),
     traits: { users: new Map([['u2', { isChampion: true }]]), accounts: new Map([['acme', { name: 'Acme', onboardedAt: '2026-02-01T10:00:00Z', trial: true }]]) },
     scores: { users: scoresOf({ u1: 10, u2: 0 }), accounts: scoresOf({ acme: 5, beta: 0 }) },
-    userNps: [{ userId: 'u1', score: 9 }],
-    accountNps: [
-      { accountId: 'acme', score: 9 },
-      { accountId: 'acme', score: 3 },
-    ],
+    userNps: new Map([['u1', 9]]),
+    accountNps: new Map([
+      [
+        'acme',
+        new Map([
+          ['u1', 9],
+          ['u2', 3],
+        ]),
+      ],
+    ]),
     accountsSeen: [
       { accountId: 'beta', firstDay: '2026-03-20' },
       { accountId: 'acme', firstDay: '2026-01-10' },
@@ -146,8 +153,8 @@ describe('segment fact builder', () => {
       ...rows({ from: 'spans', spans: [{ userId: 'u9', accountKey: 'solo', firstDay: '2026-03-31', lastActive: null, features: null }], memberships: [] }),
       traits: { users: new Map(), accounts: new Map() },
       scores: { users: scoresOf({}), accounts: scoresOf({}) },
-      userNps: [],
-      accountNps: [],
+      userNps: new Map(),
+      accountNps: new Map(),
       accountsSeen: [{ accountId: 'solo', firstDay: '2026-03-31' }],
       seats: { asOf: [], before: [] },
       activity: accountActivitySummary({ asOf: numberedPairs([]), before: numberedPairs([]) }, AS_OF, DEFAULT_SEGMENT_THRESHOLDS),
@@ -208,10 +215,17 @@ const projects: fc.Arbitrary<Project> = fc
     userNps: Object.entries(userNps).flatMap(([userId, answer]) => (answer === null ? [] : [{ userId, score: answer }])),
   }));
 
+/** Answers of accounts as the reader gives them (account → user → score), each answer from a user of its own. */
+function answersByAccount(rows: ReadonlyArray<{ accountId: string; score: number }>): FactRows['accountNps'] {
+  const byAccount = new Map<string, Map<string, number>>();
+  rows.forEach((row, index) => byAccount.set(row.accountId, (byAccount.get(row.accountId) ?? new Map()).set(`answer-${index}`, row.score)));
+  return byAccount;
+}
+
 /** The readers' rows of a project (the history in the form asked), each list in an order drawn from `order`. */
 function factRows(project: Project, form: 'spans' | 'days', order: number): FactRows {
   const rowsOf = form === 'spans' ? spanRowsOf : dayRowsOf;
-  const history = rowsOf(shuffled(project.events, order), shuffled(project.joined, order + 1));
+  const history = historyOf(rowsOf(shuffled(project.events, order), shuffled(project.joined, order + 1)));
   const entries = <T>(record: Record<string, T>) => shuffled(Object.entries(record), order + 2);
   return {
     asOf: AS_OF,
@@ -222,8 +236,8 @@ function factRows(project: Project, form: 'spans' | 'days', order: number): Fact
       accounts: new Map(entries(project.accountTraits)),
     },
     scores: { users: scoresOf(project.userScores), accounts: scoresOf(project.accountScores) },
-    userNps: shuffled(project.userNps, order + 3),
-    accountNps: shuffled(project.accountNps, order + 4),
+    userNps: new Map(shuffled(project.userNps, order + 3).map((row) => [row.userId, row.score])),
+    accountNps: answersByAccount(shuffled(project.accountNps, order + 4)),
     accountsSeen: entries(project.seenBack).flatMap(([accountId, back]) => (back === null ? [] : [{ accountId, firstDay: addDays(AS_OF, -back) }])),
     seats: {
       asOf: entries(project.seats).map(([accountId, seats]) => ({ accountId, seats })),
@@ -311,6 +325,30 @@ describe('segment fact builder on generated projects', () => {
         const expected = plain(naiveFacts(project));
         expect(plain(buildSegmentFacts(factRows(project, 'spans', order)))).toEqual(expected);
         expect(plain(buildSegmentFacts(factRows(project, 'days', order + 9)))).toEqual(expected);
+      }),
+      { numRuns: 200 },
+    );
+  });
+
+  it('builds over the facts of earlier rows the facts it builds from nothing, taking unchanged users as they were', () => {
+    fc.assert(
+      fc.property(projects, projects, dayEvents(30), seed, (project, other, newer, order) => {
+        const rows = factRows(project, 'spans', order);
+        const kept = historyOf(spanRowsOf(project.events, project.joined));
+        const { spans } = spanRowsOf(newer, project.joined) as Extract<HistoryRows, { from: 'spans' }>;
+        const later = { ...rows, history: withSpans(kept, spans, joinedByUser(project.joined)) };
+        const expected = plain(buildSegmentFacts(later));
+        // Before: the same scores, answers and traits; another project's; the same but for the users' traits.
+        const sameInputs = buildSegmentFacts({ ...rows, history: kept });
+        const otherRows = factRows(other, 'spans', order);
+        const otherInputs = buildSegmentFacts({ ...otherRows, history: kept });
+        const otherTraits = buildSegmentFacts({ ...rows, history: kept, traits: { ...rows.traits, users: otherRows.traits.users } });
+        const built = buildSegmentFacts(later, sameInputs);
+        expect(plain(built)).toEqual(expected);
+        expect(plain(buildSegmentFacts(later, otherInputs))).toEqual(expected);
+        expect(plain(buildSegmentFacts(later, otherTraits))).toEqual(expected);
+        const touched = new Set<string>(newer.map((event) => event.userId));
+        for (const user of built.users) if (!touched.has(user.userId)) expect(sameInputs.users).toContain(user);
       }),
       { numRuns: 200 },
     );

@@ -1,11 +1,12 @@
 /**
  * The whole-history fold (src/domain/segments/fold-history.ts) without a database: both forms of
  * rows the reader returns (event spans with memberships; every day's rows) give the history a
- * naive scan of the events gives, in any row order.
+ * naive scan of the events gives, in any row order; a kept history with the rows of later events
+ * folded in gives the history of all of them, the kept one unchanged.
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { historyOf, type History, type HistoryRows } from '../../../src/domain/segments/fold-history.ts';
+import { historyOf, joinedByUser, withSpans, type History, type HistoryRows } from '../../../src/domain/segments/fold-history.ts';
 import { ACCOUNTS, dayEvents, dayRowsOf, memberships, naiveMember, naiveUsers, seed, shuffled, spanRowsOf, type DayEvent, type Membership } from '../../support/fact-rows.ts';
 
 /** The history as plain sorted data, to compare. */
@@ -99,6 +100,19 @@ describe('whole-history fold', () => {
         const expected = naive(events, joined);
         expect(plain(historyOf(shuffledRows(spanRowsOf(events, joined), order)))).toEqual(expected);
         expect(plain(historyOf(shuffledRows(dayRowsOf(events, joined), order)))).toEqual(expected);
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it('brings a kept history up to date from the rows of later events, leaving the kept one as it was', () => {
+    fc.assert(
+      fc.property(dayEvents(120), dayEvents(30), memberships, (older, newer, joined) => {
+        const kept = historyOf(spanRowsOf(older, joined));
+        const keptBefore = structuredClone(kept);
+        const { spans } = spanRowsOf(newer, joined) as Extract<HistoryRows, { from: 'spans' }>;
+        expect(plain(withSpans(kept, spans, joinedByUser(joined)))).toEqual(naive([...older, ...newer], joined));
+        expect(kept).toEqual(keptBefore);
       }),
       { numRuns: 300 },
     );
