@@ -1,4 +1,4 @@
-import { sql, type Kysely } from 'kysely';
+import { sql, type Kysely, type RawBuilder } from 'kysely';
 import type { Database } from '../db/database.ts';
 import { joinedByUser, withSpans, type History, type MembershipRow, type SpanRow } from '../domain/segments/fold-history.ts';
 import { endOfDay, isActivity, isTrackEventRow, userRows } from '../figure-sql/activity-rows.ts';
@@ -10,15 +10,16 @@ const EVER = '1970-01-01';
 /**
  * event_spans as of the end of a day: rows `(user_id, account_key, event, first_day, last_day)`
  * of identified users and of the anonymousIds linked to them by then, with some event by then.
- * first_day is exact as of that day; last_day may lie after it.
+ * first_day is exact as of that day; last_day may lie after it. `user`: one user's only (an SQL
+ * expression, which may name an outer query's column), read by index.
  */
-function spansAsOf(projectId: string, asOf: string) {
+function spansAsOf(projectId: string, asOf: string, user?: RawBuilder<unknown>) {
   return sql`
     select subject_id as user_id, account_key, event, first_day, last_day from event_spans
-    where project_id = ${projectId} and not anonymous and first_day <= ${asOf}::date
+    where project_id = ${projectId} and not anonymous and first_day <= ${asOf}::date ${user === undefined ? sql`` : sql`and subject_id = ${user}`}
     union all
     select l.user_id, a.account_key, a.event, a.first_day, a.last_day from event_spans a
-    join identity_links l on l.project_id = a.project_id and l.anonymous_id = a.subject_id and l.link_day <= ${asOf}::date
+    join identity_links l on l.project_id = a.project_id and l.anonymous_id = a.subject_id and l.link_day <= ${asOf}::date ${user === undefined ? sql`` : sql`and l.user_id = ${user}`}
     where a.project_id = ${projectId} and a.anonymous and a.first_day <= ${asOf}::date`;
 }
 
@@ -26,7 +27,7 @@ function spansAsOf(projectId: string, asOf: string) {
  * The members of one account as of the end of `asOf` (the keys of `History.members` for it, as
  * `activityHistory` folds them): users with a span naming the account, and users who had
  * joined it by then with a span naming no account. Exact for any day (first days are), and reads
- * one account's spans, never the whole history.
+ * one account's spans and its joined users' by index, never the whole history.
  */
 export async function accountMembersAsOf(db: Kysely<Database>, projectId: string, accountId: string, asOf: string): Promise<string[]> {
   const result = await sql<{ user_id: string }>`
@@ -34,7 +35,7 @@ export async function accountMembersAsOf(db: Kysely<Database>, projectId: string
     union
     select m.user_id from memberships m
     where m.project_id = ${projectId} and m.account_id = ${accountId} and m.joined_at < ${endOfDay(asOf)}
-      and exists (select from (${spansAsOf(projectId, asOf)}) s where s.user_id = m.user_id and s.account_key = '')`.execute(db);
+      and exists (select from (${spansAsOf(projectId, asOf, sql`m.user_id`)}) s where s.account_key = '')`.execute(db);
   return result.rows.map((row) => row.user_id);
 }
 

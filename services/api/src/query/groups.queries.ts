@@ -10,7 +10,7 @@ import type { FigureCache } from './figure-cache.ts';
 import { groupFeatureCounts, groupNumbers, groupTotalsOfCounts, groupUsers, numberedMembers, type GroupFeatureCountRow, type GroupUsersRow } from '../figure-sql/groups.ts';
 import { createNumbering, inOneNumbering, numberOf, type Numbering, type NumberedIds } from './id-numbers.ts';
 import { activeDaysKept, keptActiveDays } from './metrics.queries.ts';
-import { traitsAsOf } from './traits-as-of.queries.ts';
+import { traitsAsOf, userTraitsByDay } from './traits-as-of.queries.ts';
 import { windowFigure } from './window-split.ts';
 
 export type GroupsAnswer = { window: { from: string; to: string }; groups: GroupFigures[] };
@@ -164,7 +164,9 @@ export function scoresByGroup(
 async function accountGroups(db: Kysely<Database>, projectId: string, model: ScoreModel, trait: string, asOf: string, accountId: string): Promise<GroupsAnswer> {
   const window = windowOf(asOf, model.windowDays);
   const rows = accountRows(projectId, window, asOf, accountId);
-  const [traits, accountMembers] = await Promise.all([traitsAsOf(db, projectId, 'users', [trait], asOf), accountMembersAsOf(db, projectId, accountId, asOf)]);
+  // The members first, then their traits alone (by user), not every user's.
+  const accountMembers = await accountMembersAsOf(db, projectId, accountId, asOf);
+  const traits = (await userTraitsByDay(db, projectId, [trait], [asOf], accountMembers)).get(asOf)!;
   const numbered = groupNumbers(accountMembers.map((userId) => [userId, traits.get(userId)?.[trait]] as const));
   const members = numberedMembers(numbered);
   const [users, counts] = await Promise.all([

@@ -320,6 +320,47 @@ describe('figure cache', () => {
     }
   });
 
+  it('refreshes an unchanged incremental figure (the safety net) afresh, waiting for its turn like any slow figure', async () => {
+    const changes = createChangeTracker();
+    const cache = createFigureCache({ versions: changes, maxStalenessMs: 60_000, unchangedRefreshMs: 100, refreshConcurrency: 1, lightFigureMs: 100 });
+    let data = 0;
+    const project = `p-${Math.random()}`;
+    const slow = () =>
+      cache.get(project, 'slow', async () => {
+        const seen = data;
+        await sleep(300);
+        return seen;
+      });
+    // From nothing 150 ms (slow); from its kept value 10 ms. Each computation notes what it started from.
+    const started: Array<'kept' | 'nothing'> = [];
+    const kept = () =>
+      cache.incremental(
+        project,
+        'kept',
+        async (since) => {
+          started.push(since ? 'kept' : 'nothing');
+          const seen = data;
+          await sleep(since ? 10 : 150);
+          return seen;
+        },
+        undefined,
+        () => true,
+      );
+    await Promise.all([slow(), kept()]);
+    // Data changed where this instance was not told (another instance's events, its feed lost).
+    data = 1;
+    await sleep(150);
+    expect(await slow()).toBe(0);
+    expect(await kept()).toBe(0);
+    await sleep(80);
+    // Behind the slow figure's refresh, which holds the only turn.
+    expect(started).toEqual(['nothing']);
+    expect(await kept()).toBe(0);
+    await sleep(450);
+    expect(started).toEqual(['nothing', 'nothing']);
+    expect(await kept()).toBe(1);
+  });
+
   it('judges a figure quick or slow by its computation, not by its wait for a turn', async () => {
     const changes = createChangeTracker();
     const cache = createFigureCache({ versions: changes, maxStalenessMs: 60_000, unchangedRefreshMs: 3_600_000, refreshConcurrency: 1, lightFigureMs: 100 });

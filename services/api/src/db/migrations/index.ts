@@ -21,6 +21,7 @@ import * as healthModels from './2026_12_06_110000_health_models.ts';
 import * as activeDays from './2026_12_07_030000_active_days.ts';
 import * as accountActiveDays from './2026_12_07_040000_account_active_days.ts';
 import * as accountDayTotals from './2026_12_07_060000_account_day_totals.ts';
+import * as eventSpansByAccount from './2026_12_07_070000_event_spans_by_account.ts';
 
 /** Forward-only, in order. Names are timestamps so they sort the way they run. */
 export const migrations: Record<string, Migration> = {
@@ -46,4 +47,5 @@ export const migrations: Record<string, Migration> = {
   '2026_12_07_030000_active_days': activeDays,
   '2026_12_07_040000_account_active_days': accountActiveDays,
   '2026_12_07_060000_account_day_totals': accountDayTotals,
+  '2026_12_07_070000_event_spans_by_account': eventSpansByAccount,
 };
