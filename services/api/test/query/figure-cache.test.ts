@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { createChangeTracker } from '../../src/derived/change-tracker.ts';
-import { createFigureCache } from '../../src/query/figure-cache.ts';
+import { createFigureCache, type FigureCache } from '../../src/query/figure-cache.ts';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -18,6 +18,16 @@ function counter() {
     },
     computations: () => computations,
   };
+}
+
+/** Reads of a figure that takes 300 ms from nothing (slow), returning `data()` as it was when it started. */
+function slowFigure(cache: FigureCache, project: string, data: () => number) {
+  return () =>
+    cache.get(project, 'slow', async () => {
+      const seen = data();
+      await sleep(300);
+      return seen;
+    });
 }
 
 describe('figure cache', () => {
@@ -290,12 +300,7 @@ describe('figure cache', () => {
       const cache = createFigureCache({ versions: changes, maxStalenessMs: 60_000, unchangedRefreshMs: 3_600_000, refreshConcurrency: 1, lightFigureMs: 100 });
       let data = 0;
       const project = `p-${Math.random()}`;
-      const slow = () =>
-        cache.get(project, 'slow', async () => {
-          const seen = data;
-          await sleep(300);
-          return seen;
-        });
+      const slow = slowFigure(cache, project, () => data);
       // From nothing 150 ms (slow); from its kept value (changes of March only) 10 ms.
       const kept = () =>
         cache.incremental(
@@ -325,12 +330,7 @@ describe('figure cache', () => {
     const cache = createFigureCache({ versions: changes, maxStalenessMs: 60_000, unchangedRefreshMs: 100, refreshConcurrency: 1, lightFigureMs: 100 });
     let data = 0;
     const project = `p-${Math.random()}`;
-    const slow = () =>
-      cache.get(project, 'slow', async () => {
-        const seen = data;
-        await sleep(300);
-        return seen;
-      });
+    const slow = slowFigure(cache, project, () => data);
     // From nothing 150 ms (slow); from its kept value 10 ms. Each computation notes what it started from.
     const started: Array<'kept' | 'nothing'> = [];
     const kept = () =>
