@@ -17,7 +17,7 @@ import { redactingLogger } from './http/redact.ts';
 import { OneLinePerRequest } from './http/request-log.ts';
 import { createMetrics, type Metrics } from './metrics/metrics.ts';
 import { metricsRoute } from './metrics/metrics.route.ts';
-import { exportRoutes } from './privacy/export.route.ts';
+import { DEFAULT_EXPORT_STALL_MS, exportRoutes } from './privacy/export.route.ts';
 import { projectRoutes } from './projects/project.route.ts';
 import { ingestionRoutes } from './ingestion/ingestion.route.ts';
 import { createRetentionWorker, retentionSettings } from './privacy/retention-worker.ts';
@@ -154,7 +154,7 @@ export async function buildApp(config: Config, options: { logger?: Logger } = {}
   await app.register(campaignApi, { db: store.db, auth, cache: figures });
   // An export holds a connection until it ends: on PGlite (one connection) one at a time, on
   // Postgres at most half the pool, so ingestion and queries always have connections left.
-  await app.register(exportRoutes, { db: store.db, auth, maxConcurrent: config.database.kind === 'pglite' ? 1 : Math.max(1, Math.floor(config.database.poolSize / 2)) });
+  await app.register(exportRoutes, { db: store.db, auth, maxConcurrent: config.database.kind === 'pglite' ? 1 : Math.max(1, Math.floor(config.database.poolSize / 2)), stallMs: config.exportStallMs ?? DEFAULT_EXPORT_STALL_MS });
   await app.register(projectRoutes, { db: store.db, auth });
   await app.register(webhookRoutes, { db: store.db, auth, allowPrivate: webhooks.allowPrivate, nudge: dispatcher.nudge });
   await app.register(deletionRoutes, { db: store.db, auth, worker: deletionWorker, waitMs: deletionWaitMs });

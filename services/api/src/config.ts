@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { DEFAULT_MAX_EVENT_NAMES } from './ingestion/event-names.ts';
 import { DEFAULT_FIGURE_CACHE_BYTES } from './query/figure-cache.ts';
 import { DEFAULT_RETENTION_BATCH } from './privacy/expire-events.ts';
+import { DEFAULT_EXPORT_STALL_MS } from './privacy/export.route.ts';
 import type { RetentionSettings } from './privacy/retention-worker.ts';
 import { DEFAULT_SCORE_POINTS_SETTINGS, type ScorePointsSettings } from './derived/score-points-worker.ts';
 import { DEFAULT_DELETION_SETTINGS, type DeletionSettings } from './privacy/deletion-worker.ts';
@@ -128,6 +129,11 @@ export type Config = Readonly<{
    * (docs/operations.md).
    */
   metricsToken?: string | undefined;
+  /**
+   * An export whose client has taken nothing for this long is ended, freeing its slot and its
+   * database connection (`UPTAKE_EXPORT_STALL_SECONDS`, default 30; docs/privacy.md). Absent: 30 s.
+   */
+  exportStallMs?: number;
 }>;
 
 const flag = z.preprocess(
@@ -195,6 +201,7 @@ const envSchema = z.object({
   // Unset (or empty): on.
   UPTAKE_SEGMENT_WATCH: flag,
   UPTAKE_SEGMENT_WATCH_POLL_MS: z.coerce.number().int().min(50).max(60_000).default(500),
+  UPTAKE_EXPORT_STALL_SECONDS: z.coerce.number().min(1).max(3600).default(DEFAULT_EXPORT_STALL_MS / 1000),
   // A header value with no spaces; long enough that guessing it is hopeless (openssl rand -hex 32).
   UPTAKE_METRICS_TOKEN: z.preprocess(
     (value) => (value === '' ? undefined : value),
@@ -273,5 +280,6 @@ export function loadConfig(env: Record<string, string | undefined>, overrides: C
     storeIp: e.UPTAKE_STORE_IP ?? false,
     scorePoints: Object.freeze({ run: e.UPTAKE_SCORE_POINTS ?? true, intervalMs: e.UPTAKE_SCORE_POINTS_POLL_MS }),
     metricsToken: e.UPTAKE_METRICS_TOKEN,
+    exportStallMs: Math.round(e.UPTAKE_EXPORT_STALL_SECONDS * 1000),
   });
 }

@@ -11,10 +11,12 @@ import fc from 'fast-check';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EVENT_CSV_COLUMNS, USER_EXPORT_KINDS } from '@uptake/protocol';
+import { loadConfig } from '../../src/config.ts';
 import { createSegmentWatcher } from '../../src/plays/segment-watcher.ts';
 import { userHash } from '../../src/projects/keys.ts';
 import type { ProjectKeys } from '../../src/projects/keys.ts';
 import { EXPORT_PAGE_ROWS, eventRows } from '../../src/privacy/events-export.ts';
+import { DEFAULT_EXPORT_STALL_MS } from '../../src/privacy/export.route.ts';
 import { inSnapshot } from '../../src/privacy/snapshot.ts';
 import { PERSONAL_DATA_TABLES } from '../../src/privacy/personal-data.ts';
 import { TABLES_WITHOUT_USER_DATA, USER_EXPORT_TABLES } from '../../src/privacy/user-export.ts';
@@ -55,7 +57,51 @@ function parseCsv(text: string): string[][] {
   return rows;
 }
 
+/**
+ * 16 MB of events on one day, more than loopback buffers hold (so an export nobody reads stays
+ * open), and the app listening: the CSV export URL of that day and the headers to read it.
+ */
+async function listenWithBigDay(t: TestApp) {
+  const day = dayOf(daysAgo(45));
+  const padding = 'x'.repeat(4000);
+  for (let batch = 0; batch < 40; batch++) {
+    const batchEvents = Array.from({ length: 100 }, (_, index) => ({ type: 'track', messageId: `big-${batch}-${index}`, event: 'Big', userId: `big-${index}`, timestamp: daysAgo(45, index), properties: { padding } }));
+    const response = await t.app.inject({ method: 'POST', url: '/v1/batch', headers: { authorization: `Bearer ${t.project.writeKey}` }, payload: { batch: batchEvents } });
+    expect(response.statusCode, response.body).toBe(200);
+  }
+  await t.app.listen({ port: 0, host: '127.0.0.1' });
+  const { port } = t.app.server.address() as AddressInfo;
+  return { day, url: `http://127.0.0.1:${port}/v1/events/export?from=${day}&to=${day}&format=csv`, headers: { authorization: `Bearer ${t.project.secretKey}` } };
+}
+
+/**
+ * A plain HTTP client on a socket of its own that reads the first bytes and then stops reading;
+ * it goes away by `request.destroy()`. (A fetch aborted here left its socket open, and closing the
+ * app then waited about 70 s for the server's keep-alive timeout.)
+ */
+async function stopReading(url: string, headers: Record<string, string>) {
+  let request!: ClientRequest;
+  const status = await new Promise<number | undefined>((resolve, reject) => {
+    request = httpGet(url, { headers, agent: false }, (response) =>
+      response.once('data', () => {
+        response.pause();
+        resolve(response.statusCode);
+      }),
+    );
+    request.once('error', reject);
+  });
+  return { status, request };
+}
+
 const ndjsonLines = (text: string) => text.split('\n').filter((line) => line !== '').map((line) => JSON.parse(line) as Record<string, any>);
+
+describe('the export stall setting', () => {
+  it('reads UPTAKE_EXPORT_STALL_SECONDS (default 30) and refuses a value out of range, naming it', () => {
+    expect(loadConfig({}).exportStallMs).toBe(DEFAULT_EXPORT_STALL_MS);
+    expect(loadConfig({ UPTAKE_EXPORT_STALL_SECONDS: '2.5' }).exportStallMs).toBe(2500);
+    for (const value of ['0', '-1', 'soon', '3601']) expect(() => loadConfig({ UPTAKE_EXPORT_STALL_SECONDS: value })).toThrow('invalid environment variable UPTAKE_EXPORT_STALL_SECONDS');
+  });
+});
 
 describe.each(testDatabaseKinds)('export on %s', (kind) => {
   let t: TestApp;
@@ -247,34 +293,14 @@ describe.each(testDatabaseKinds)('export on %s', (kind) => {
   });
 
   it('limits exports running at once (429 export_busy), and a client that goes away releases its snapshot', async () => {
-    // 16 MB of events: more than loopback buffers hold, so an export nobody reads stays open.
-    const day = dayOf(daysAgo(45));
-    const padding = 'x'.repeat(4000);
-    for (let batch = 0; batch < 40; batch++) {
-      await send(Array.from({ length: 100 }, (_, index) => ({ type: 'track', messageId: `big-${batch}-${index}`, event: 'Big', userId: `big-${index}`, timestamp: daysAgo(45, index), properties: { padding } })));
-    }
-    await t.app.listen({ port: 0, host: '127.0.0.1' });
-    const { port } = t.app.server.address() as AddressInfo;
-    const url = `http://127.0.0.1:${port}/v1/events/export?from=${day}&to=${day}&format=csv`;
-    const headers = { authorization: `Bearer ${t.project.secretKey}` };
+    const { day, url, headers } = await listenWithBigDay(t);
     // The app's limit: one on PGlite (one connection), half the pool (10) on Postgres.
     const limit = kind === 'pglite' ? 1 : 5;
-    // Plain HTTP clients, one socket each, that read the first bytes and then stop reading; they
-    // go away by closing their socket. (A fetch aborted here left its socket open, and closing
-    // the app then waited about 70 s for the server's keep-alive timeout.)
     const clients: ClientRequest[] = [];
     for (let i = 0; i < limit; i++) {
-      const status = await new Promise<number | undefined>((resolve, reject) => {
-        const request = httpGet(url, { headers, agent: false }, (response) =>
-          response.once('data', () => {
-            response.pause();
-            resolve(response.statusCode);
-          }),
-        );
-        request.once('error', reject);
-        clients.push(request);
-      });
-      expect(status).toBe(200);
+      const client = await stopReading(url, headers);
+      expect(client.status).toBe(200);
+      clients.push(client.request);
     }
     const busy = await fetch(url, { headers });
     expect(busy.status).toBe(429);
@@ -300,6 +326,40 @@ describe.each(testDatabaseKinds)('export on %s', (kind) => {
         await new Promise((resolve) => setTimeout(resolve, 50));
       }
     }
+  }, 120_000);
+
+  it('ends an export whose client stays connected but takes nothing for the stall time, freeing its place', async () => {
+    const stalling = await createTestApp(kind, { scorePoints: { run: false }, exportStallMs: 1000 });
+    try {
+      const { url, headers } = await listenWithBigDay(stalling);
+      const client = await stopReading(url, headers);
+      expect(client.status).toBe(200);
+      // The client neither reads nor goes away: a 429 until the server ends that export, 1 s
+      // after its socket last took anything; then the next export runs to its end.
+      let next = await fetch(url, { headers });
+      const started = Date.now();
+      while (next.status === 429 && Date.now() - started < 20_000) {
+        await new Promise((resolve) => setTimeout(resolve, 100));
+        next = await fetch(url, { headers });
+      }
+      expect(next.status).toBe(200);
+      expect(parseCsv(await next.text()).length).toBe(4001);
+      client.request.destroy();
+    } finally {
+      await stalling.close();
+    }
+  }, 120_000);
+
+  it('closes the app without waiting for an export whose client stopped reading', async () => {
+    // The default stall time (30 s): only ending the export on close lets the close return first.
+    const closing = await createTestApp(kind, { scorePoints: { run: false } });
+    const { url, headers } = await listenWithBigDay(closing);
+    const client = await stopReading(url, headers);
+    expect(client.status).toBe(200);
+    const started = Date.now();
+    await closing.close();
+    expect(Date.now() - started).toBeLessThan(DEFAULT_EXPORT_STALL_MS / 2);
+    client.request.destroy();
   }, 120_000);
 
   it('covers every table that can hold a person (the database’s own catalogue)', async () => {
