@@ -33,7 +33,11 @@ export type QueuedDay = { anonymous: boolean; id: string; day: string };
 /**
  * A WITH item queueing days for `foldScorePoints` (undefined when there are none), for the
  * statement that writes the per-day counts: entries in key order, so concurrent batches queueing
- * the same day wait for each other in one order.
+ * the same day wait for each other in one order. A day already queued is locked, not skipped
+ * (DO UPDATE, not DO NOTHING): a fold cannot take that entry before this transaction commits (it
+ * skips locked entries), and a fold that took it first makes this insert wait and then queue the
+ * day anew. With DO NOTHING, a fold taking the entry meanwhile read the counts without this
+ * batch's and left nothing queued: its events were missing from the kept points for good.
  */
 export function queuedDays(projectId: string, entries: QueuedDay[]): RawBuilder<unknown> | undefined {
   if (entries.length === 0) return undefined;
@@ -42,7 +46,7 @@ export function queuedDays(projectId: string, entries: QueuedDay[]): RawBuilder<
     insert into score_point_queue (project_id, anonymous, subject_id, day)
     select ${projectId}, n, i, d from unnest(${sorted.map((e) => e.anonymous)}::boolean[], ${sorted.map((e) => e.id)}::text[], ${sorted.map((e) => e.day)}::date[]) with ordinality as input(n, i, d, o)
     order by o
-    on conflict do nothing)`;
+    on conflict (project_id, anonymous, subject_id, day) do update set day = excluded.day)`;
 }
 
 /** Queues days for `foldScorePoints` in a statement of their own. */

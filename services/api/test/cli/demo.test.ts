@@ -217,5 +217,6 @@ describe('uptake demo and uptake start', () => {
     expect(restarted.stdout).toContain(`Demo data     ${keys.demoData.events.toLocaleString('en-US')} events, 2 accounts`);
     expect(restarted.stderr).not.toContain('Loading demo data');
     expect(await stopServer(second.child)).toBe(0);
-  });
+    // Two servers started, one loading the demo: 23 s on a quiet machine, over 60 s beside a load.
+  }, 180_000);
 });
