@@ -21,9 +21,45 @@ function toScoreTable(seen: string[], scores: ReadonlyMap<string, number>): Scor
   const byId = new Map<string, number>();
   for (const id of seen) byId.set(id, 0);
   for (const [id, score] of scores) byId.set(id, score);
-  const ranked = [...byId].map(([id, score]) => ({ id, score })).sort((a, b) => b.score - a.score || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
-  const ascending = Float64Array.from(ranked.map((entry) => entry.score)).sort();
+  const ranked = [...byId].map(([id, score]) => ({ id, score })).sort(byRank);
+  const ascending = Float64Array.from(ranked, (entry) => entry.score).sort();
   return { byId, ascending, ranked };
+}
+
+const byRank = (a: { id: string; score: number }, b: { id: string; score: number }) => b.score - a.score || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
+
+/**
+ * `previous` (made by `toScoreTable` or this, from the days before `before` and the last day's
+ * points then, `previousLast`) brought up to date with the last day's points now (`last`) and the
+ * ids first seen on the last day: only the ids whose points of the last day changed, and the newly
+ * seen, are scored again and moved in the ranking; the table is what `toScoreTable` makes of
+ * everyone seen and `sumOfDays([before, last])` (each score summed in the same order, so the same
+ * double). After an event of today: a few ids, not a sort of 50 k.
+ */
+function updatedScoreTable(previous: ScoreTable, before: ReadonlyMap<string, number>, previousLast: ReadonlyMap<string, number>, last: ReadonlyMap<string, number>, newlySeen: readonly string[]): ScoreTable {
+  const changed = new Set<string>();
+  for (const [id, points] of last) if (previousLast.get(id) !== points) changed.add(id);
+  for (const id of previousLast.keys()) if (!last.has(id)) changed.add(id);
+  for (const id of newlySeen) if (!previous.byId.has(id)) changed.add(id);
+  if (changed.size === 0) return previous;
+  const byId = new Map(previous.byId);
+  const moved: Array<{ id: string; score: number }> = [];
+  for (const id of changed) {
+    const score = 0 + (before.get(id) ?? 0) + (last.get(id) ?? 0);
+    byId.set(id, score);
+    moved.push({ id, score });
+  }
+  moved.sort(byRank);
+  // The kept ranking without the changed ids, merged with them in rank order.
+  const ranked: Array<{ id: string; score: number }> = [];
+  let next = 0;
+  for (const entry of previous.ranked) {
+    if (changed.has(entry.id)) continue;
+    while (next < moved.length && byRank(moved[next]!, entry) < 0) ranked.push(moved[next++]!);
+    ranked.push(entry);
+  }
+  while (next < moved.length) ranked.push(moved[next++]!);
+  return { byId, ascending: Float64Array.from(ranked, (entry) => entry.score).sort(), ranked };
 }
 
 /**
@@ -44,16 +80,16 @@ function sumOfDays(parts: ReadonlyArray<ReadonlyMap<string, number>>): Map<strin
   return scores;
 }
 
-/** Where each kind's score table comes from: who is seen by a day, and one day's activity rows. */
+/** Where each kind's score table comes from: who is seen by a day (first seen on or after `from`, when given), and one day's activity rows. */
 const SCORED = {
   users: {
-    seen: (db: Kysely<Database>, projectId: string, asOf: string) =>
-      db.selectFrom('user_first_seen').select('user_id as id').where('project_id', '=', projectId).where('first_day', '<=', asOf).execute(),
+    seen: (db: Kysely<Database>, projectId: string, asOf: string, from = '1970-01-01') =>
+      db.selectFrom('user_first_seen').select('user_id as id').where('project_id', '=', projectId).where('first_day', '>=', from).where('first_day', '<=', asOf).execute(),
     rows: (projectId: string, day: string, asOf: string) => userRows(projectId, { from: day, to: day }, asOf),
   },
   accounts: {
-    seen: (db: Kysely<Database>, projectId: string, asOf: string) =>
-      db.selectFrom('account_first_seen').select('account_id as id').where('project_id', '=', projectId).where('first_day', '<=', asOf).execute(),
+    seen: (db: Kysely<Database>, projectId: string, asOf: string, from = '1970-01-01') =>
+      db.selectFrom('account_first_seen').select('account_id as id').where('project_id', '=', projectId).where('first_day', '>=', from).where('first_day', '<=', asOf).execute(),
     rows: (projectId: string, day: string, asOf: string) => accountRows(projectId, { from: day, to: day }, asOf),
   },
 } as const;
@@ -113,7 +149,8 @@ async function scoresOver(db: Kysely<Database>, cache: FigureCache, projectId: s
 /**
  * Every user's or account's score as of a day under a model, with everyone seen so far (cached
  * until new events): the window's days before `asOf` and the day itself added up
- * (query/window-split.ts), so an event of `asOf` reads that day's points, not the window's.
+ * (query/window-split.ts), so an event of `asOf` reads that day's points, not the window's, and
+ * moves only the ids whose points of that day changed (`updatedScoreTable`).
  */
 function scoreTable(db: Kysely<Database>, cache: FigureCache, projectId: string, model: ScoreModel, asOf: string, of: 'users' | 'accounts'): Promise<ScoreTable> {
   return windowFigure(
@@ -123,7 +160,12 @@ function scoreTable(db: Kysely<Database>, cache: FigureCache, projectId: string,
     windowOf(asOf, model.windowDays),
     (days) => scoresOver(db, cache, projectId, model, days, asOf, of),
     new Map<string, number>(),
-    async (before, last) => toScoreTable((await SCORED[of].seen(db, projectId, asOf)).map((row) => row.id), sumOfDays([before, last])),
+    // With the days before kept, only the last day's changes and newcomers (who were seen before
+    // is in the table already: an earlier first day would have changed an earlier day).
+    async (before, last, kept) =>
+      kept
+        ? updatedScoreTable(kept.figure, before, kept.last, last, (await SCORED[of].seen(db, projectId, asOf, asOf)).map((row) => row.id))
+        : toScoreTable((await SCORED[of].seen(db, projectId, asOf)).map((row) => row.id), sumOfDays([before, last])),
   );
 }
 

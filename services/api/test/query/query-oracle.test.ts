@@ -225,6 +225,8 @@ describe.each(testDatabaseKinds)('score points and activity kept by ingestion, a
         const got = (response.json() as { items: Array<Record<string, any>> }).items.map((item) => ({ id: item[of === 'users' ? 'userId' : 'accountId'], score: item['score'], percentile: item['percentile'] }));
         const want = oracleRanking(sent, of, { asOf: yesterday });
         expect(got.map((item) => item.id).sort(), `${of} seen`).toEqual(want.map((entry) => entry.id).sort());
+        // In rank order too: a table brought up to date moves only the changed ids in it.
+        expect(got.map((item) => item.id), `${of} ranked`).toEqual(want.map((entry) => entry.id));
         const byId = new Map(got.map((item) => [item.id, item]));
         for (const entry of want) {
           expect(byId.get(entry.id)!.score, `${of} ${entry.id}`).toBeCloseTo(entry.score, 9);
@@ -238,7 +240,12 @@ describe.each(testDatabaseKinds)('score points and activity kept by ingestion, a
     const use = (id: string, ago: number): OracleEvent => ({ type: 'track', messageId: `table-${id}`, timestamp: `${addDays(yesterday, -ago)}T10:00:00.000Z`, userId: member.userId!, event: 'Export CSV', context: { groupId: member.groupId! } });
     let sent = [...events];
     let before = await rankings(sent);
-    for (const batch of [[use('last', 0)], [use('earlier', 5)]]) {
+    // Newcomers of the last day beside a member's use: one scored, one seen with no points (a page).
+    const newcomers: OracleEvent[] = [
+      { type: 'track', messageId: 'table-newcomer', timestamp: `${yesterday}T11:00:00.000Z`, userId: 'table-newcomer', event: 'Report Created' },
+      { type: 'page', messageId: 'table-visitor', timestamp: `${yesterday}T11:00:00.000Z`, userId: 'table-visitor', name: 'Pricing' },
+    ];
+    for (const batch of [[use('last', 0), ...newcomers], [use('last-again', 0)], [use('earlier', 5)]]) {
       sent = [...sent, ...batch];
       await ingestEvents(t.app, t.project.writeKey, batch);
       const now = await rankings(sent);
