@@ -24,16 +24,18 @@ describe.skipIf(kinds.length === 0)('a day queued again while a fold takes it, o
   });
   afterAll(async () => t?.close());
 
+  /** One event of `day` for `userId`, named `event`, in a batch of its own. */
+  const send = async (userId: string, messageId: string, event: string, time: string) => {
+    const batch = [{ type: 'track', messageId, userId, event, timestamp: `${day}T${time}:00.000Z` }];
+    const response = await t.app.inject({ method: 'POST', url: '/v1/batch', headers: { authorization: basicAuth(t.project.writeKey) }, payload: { batch } });
+    expect(response.statusCode, response.body).toBe(200);
+  };
+
   it('leaves a day queued when a batch writing it commits after a fold took its entry', async () => {
     const db = t.app.store.db;
     const { projectId } = t.project;
-    const send = async (messageId: string) => {
-      const batch = [{ type: 'track', messageId, userId: 'held', event: messageId, timestamp: `${day}T09:00:00.000Z` }];
-      const response = await t.app.inject({ method: 'POST', url: '/v1/batch', headers: { authorization: basicAuth(t.project.writeKey) }, payload: { batch } });
-      expect(response.statusCode, response.body).toBe(200);
-    };
     // The day is queued, not folded yet.
-    await send('first');
+    await send('held', 'first', 'first', '09:00');
     // A batch's derived writes of one more event that day, its transaction held open.
     let written!: () => void;
     let commit!: () => void;
@@ -66,11 +68,7 @@ describe.skipIf(kinds.length === 0)('a day queued again while a fold takes it, o
     // Each event a feature of its own (its own daily cap): every one adds a point.
     await Promise.all(
       users.map(async (user) => {
-        for (let i = 0; i < perUser; i++) {
-          const batch = [{ type: 'track', messageId: `${user}-${i}`, userId: user, event: `F${i}`, timestamp: `${day}T12:00:00.000Z` }];
-          const response = await t.app.inject({ method: 'POST', url: '/v1/batch', headers: { authorization: basicAuth(t.project.writeKey) }, payload: { batch } });
-          expect(response.statusCode, response.body).toBe(200);
-        }
+        for (let i = 0; i < perUser; i++) await send(user, `${user}-${i}`, `F${i}`, '12:00');
       }),
     );
     sending = false;
