@@ -3,13 +3,15 @@
  * derived-table build the service uses: `rebuildDerivedTables`), then measures p50/p95 of each
  * query route through app.inject, and in the same run the naive SQL over raw events.
  *
- *   pnpm bench:query [--events 10000000] [--users 50000] [--accounts 2000] [--days 90] [--runs 30] [--keep] [--no-naive]
+ *   pnpm bench:query [--events 10000000] [--users 50000] [--accounts 2000] [--days 90] [--runs 30] [--keep] [--no-naive] [--load-connections 8]
  *
  * DATABASE_URL set → that server (a fresh database is created on it; on a Citus coordinator, on every
  * node, and the tables are distributed); unset → a throwaway cluster.
  * --keep (with DATABASE_URL): load into a database named for the sizes and keep it, so a later run
  * with the same sizes skips the minutes of loading and measures only the routes. --no-naive skips the
- * naive-SQL reference (minutes at 10 M events).
+ * naive-SQL reference (minutes at 10 M events). The freshness is measured twice: on an otherwise
+ * idle service, and under full ingestion load (--load-connections loops sending 100-event batches
+ * as fast as the service takes them; 0 skips it).
  */
 import { parseArgs } from 'node:util';
 import pg from 'pg';
@@ -24,6 +26,7 @@ import { rebuildDerivedTables } from '../src/derived/rebuild.ts';
 import { fillActiveDays } from '../src/derived/active-days.ts';
 import { fillScorePoints } from '../src/derived/score-points.ts';
 import { addDays, today } from '../src/domain/days.ts';
+import { findScoreModel } from '../src/query/score-models.queries.ts';
 import { LIMITS } from '@uptake/protocol';
 import { startPostgresCluster } from '../test/support/postgres-cluster.ts';
 import { createBenchDatabase } from './bench-database.ts';
@@ -38,6 +41,7 @@ const { values } = parseArgs({
     runs: { type: 'string', default: '30' },
     keep: { type: 'boolean', default: false },
     naive: { type: 'boolean', default: true },
+    'load-connections': { type: 'string', default: '8' },
   },
 });
 const N = Number(values.events);
@@ -45,6 +49,10 @@ const USERS = Number(values.users);
 const ACCOUNTS = Number(values.accounts);
 const DAYS = Number(values.days);
 const RUNS = Number(values.runs);
+const LOAD_CONNECTIONS = Number(values['load-connections']);
+const LOAD_BATCH = 100;
+/** The users the ingestion load sends as (one in 20: 2,500 of 50 k, few batches at once touch the same rows); no probe of the freshness runs uses them. */
+const isLoadUser = (user: number) => user % 20 === 19;
 
 const log = (text: string) => process.stdout.write(`${text}\n`);
 const ms = (start: bigint) => Number(process.hrtime.bigint() - start) / 1e6;
@@ -65,9 +73,10 @@ url.pathname = `/${dbName}`;
 
 // The score-points worker is off until the points are filled: the bench fills them itself and
 // times it. The restarted service runs it, as a deployed one does, so the new events of the
-// freshness runs are folded into the kept points as they arrive. The query API's rate limit is
-// off: warm calls come faster than its 50 a second.
-const configOf = (worker: boolean) => loadConfig({ DATABASE_URL: url.toString(), DATABASE_QUERY_TIMEOUT_MS: '0', LOG_LEVEL: 'silent', UPTAKE_SCORE_POINTS: worker ? '1' : '0', UPTAKE_QUERY_RATE_LIMIT_PER_SECOND: '0' });
+// freshness runs are folded into the kept points as they arrive. The rate limits are off: warm
+// calls come faster than the query API's 50 a second, and the ingestion load is as fast as it goes.
+const configOf = (worker: boolean) =>
+  loadConfig({ DATABASE_URL: url.toString(), DATABASE_QUERY_TIMEOUT_MS: '0', LOG_LEVEL: 'silent', UPTAKE_SCORE_POINTS: worker ? '1' : '0', UPTAKE_QUERY_RATE_LIMIT_PER_SECOND: '0', UPTAKE_RATE_LIMIT_PER_SECOND: '0' });
 const config = configOf(false);
 const startApp = (worker = false) => buildApp(worker ? configOf(true) : config, { logger: pino({ level: 'silent' }) });
 let app = await startApp();
@@ -224,7 +233,7 @@ try {
    * one batch per figure, only that figure polled (as a person watching one page meets it), each
    * on an account of its own.
    */
-  async function freshness(together: boolean): Promise<string> {
+  async function freshness(together: boolean, underLoad = false): Promise<string> {
     const runId = Date.now();
     // As of today, as a dashboard asks (no asOf) and as the segment watcher computes: every
     // instance keeps today's figures current, so a probe as of an earlier day would measure
@@ -304,7 +313,10 @@ try {
     // champion and a promoter of the account: after a few runs on one account, one more would not
     // move its health; and a user's uses of a feature in a day count up to the daily cap only).
     const accountOf = (index: number) => `acct-${(Math.floor(runId / 1000) + index) % ACCOUNTS}`;
-    const someoneOf = (index: number) => `user-${(Math.floor(runId / 1000) + 97 * index) % USERS}`;
+    const someoneOf = (index: number) => {
+      const user = (Math.floor(runId / 1000) + 97 * index) % USERS;
+      return `user-${isLoadUser(user) ? user - 1 : user}`;
+    };
     const seenAfter = new Map<string, number>();
     let unavailable = 0;
     const names = probesFor('', '', '').map((probe) => probe.name);
@@ -316,7 +328,7 @@ try {
       }
     }
     const table = names.map((name) => `| ${name} | ${seenAfter.get(name)?.toFixed(0) ?? '> 120000'} |`);
-    const heading = together ? 'one new event, every figure polled at once' : 'one new event per figure, that figure alone polled';
+    const heading = `${together ? 'one new event, every figure polled at once' : 'one new event per figure, that figure alone polled'}${underLoad ? ', under full ingestion load' : ''}`;
     return ['', `| figure (${heading}) | new events visible after (ms) |`, '|---|---|', ...table, '', `polls answered 503 meanwhile: ${unavailable}`].join('\n');
   }
 
@@ -342,6 +354,68 @@ try {
   log(`\nRSS of the bench process (service and harness) after the warm calls: ${rssMb} MB`);
   log(await freshness(true));
   log(await freshness(false));
+  if (LOAD_CONNECTIONS > 0) {
+    const load = await startIngestionLoad();
+    const underLoad = [await freshness(true, true), await freshness(false, true)];
+    const { events, seconds, failed } = await load.stop();
+    log(`\nFull ingestion load beside the probes below: ${LOAD_CONNECTIONS} loops of ${LOAD_BATCH}-event batches, ${events.toLocaleString('en')} events stored in ${seconds.toFixed(1)} s (${Math.round(events / seconds).toLocaleString('en')} events/s), ${failed} batches refused`);
+    log(underLoad.join('\n'));
+  }
+
+  /**
+   * Ingestion as fast as the service takes it, beside the freshness probes: LOAD_CONNECTIONS
+   * loops each sending LOAD_BATCH-event batches until stopped. The events are stored and make
+   * every figure of today recompute, as any events do, but move no figure's value, so a probe
+   * still sees only its own batch: each is a use of one feature today by a user who already used
+   * it the model's daily cap of times today (sent first), or a page view of that user.
+   */
+  async function startIngestionLoad() {
+    const day = today();
+    const users = Array.from({ length: USERS }, (_, user) => user).filter(isLoadUser);
+    const event = (user: number, id: string, page: boolean) => ({
+      type: page ? 'page' : 'track',
+      ...(page ? { name: 'Home' } : { event: 'Feature 0' }),
+      messageId: id,
+      userId: `user-${user}`,
+      timestamp: new Date(Date.now() - 1000).toISOString(),
+      properties: { plan: 'pro' },
+    });
+    const send = async (batch: object[]) => {
+      const response = await app.inject({ method: 'POST', url: '/v1/batch', payload: { writeKey: project.writeKey, batch } });
+      return response.statusCode === 200 ? response.json<{ accepted: number }>().accepted : -1;
+    };
+    // Each load user at the daily cap of the feature today, and active today.
+    const runId = Date.now();
+    const cap = Array.from({ length: (await findScoreModel(app.store.db, project.projectId))!.dailyCap }, (_, i) => i);
+    for (let first = 0; first < users.length; first += 5) {
+      const batch = users.slice(first, first + 5).flatMap((user) => [...cap.map((i) => event(user, `cap-${runId}-${user}-${i}`, false)), event(user, `cap-${runId}-${user}-page`, true)]);
+      if ((await send(batch)) !== batch.length) throw new Error(`ingestion load: the load users' first events were not stored on ${day}`);
+    }
+    // Past the staleness bound, no figure from before those first events is served any more.
+    await new Promise((resolve) => setTimeout(resolve, config.figureMaxStalenessMs + 100));
+    let stopped = false;
+    let events = 0;
+    let failed = 0;
+    let sent = 0;
+    const started = process.hrtime.bigint();
+    const loops = Array.from({ length: LOAD_CONNECTIONS }, async () => {
+      while (!stopped) {
+        const number = sent++;
+        // As the SDK flushes: 20 events of one user, five users a batch.
+        const batch = Array.from({ length: LOAD_BATCH }, (_, i) => event(users[(number * 5 + Math.floor(i / 20)) % users.length]!, `load-${runId}-${number}-${i}`, i % 5 === 0));
+        const accepted = await send(batch);
+        if (accepted < 0) failed++;
+        else events += accepted;
+      }
+    });
+    return {
+      async stop() {
+        stopped = true;
+        await Promise.all(loops);
+        return { events, seconds: ms(started) / 1000, failed };
+      },
+    };
+  }
 } finally {
   await app.close();
   if (!keep) await created?.drop();
