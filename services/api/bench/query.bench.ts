@@ -309,10 +309,17 @@ try {
       );
       return unavailable;
     };
-    // An account and a user no earlier run on a kept database probed (each run makes its new user a
-    // champion and a promoter of the account: after a few runs on one account, one more would not
-    // move its health; and a user's uses of a feature in a day count up to the daily cap only).
-    const accountOf = (index: number) => `acct-${(Math.floor(runId / 1000) + index) % ACCOUNTS}`;
+    // Accounts no earlier probe used, on a kept database too (the probes' new users are named
+    // fresh-…): each probe makes its new user a champion and a promoter of the account, and on an
+    // account that has one already, one more may leave its health score and band as they were (the
+    // series' probe would wait in vain). A user's uses of a feature in a day count up to the daily
+    // cap only, so the existing user changes with each run too.
+    const probed = await sql<{ account_key: string }>`
+      select distinct account_key from user_day_events where project_id = ${p} and user_id >= 'fresh-' and user_id < 'fresh.' and account_key <> ''`.execute(app.store.db);
+    const used = new Set(probed.rows.map((row) => row.account_key));
+    const accounts = Array.from({ length: ACCOUNTS }, (_, offset) => `acct-${(Math.floor(runId / 1000) + offset) % ACCOUNTS}`);
+    const unprobed = accounts.some((account) => !used.has(account)) ? accounts.filter((account) => !used.has(account)) : accounts;
+    const accountOf = (index: number) => unprobed[index % unprobed.length]!;
     const someoneOf = (index: number) => {
       const user = (Math.floor(runId / 1000) + 97 * index) % USERS;
       return `user-${isLoadUser(user) ? user - 1 : user}`;
