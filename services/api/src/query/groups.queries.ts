@@ -54,7 +54,7 @@ type DayCounts = { users: NumberedIds; names: string[]; events: Int32Array; capp
 function dayCountsOf(db: Kysely<Database>, cache: FigureCache, projectId: string, model: ScoreModel, asOf: string, days: { from: string; to: string }): Promise<DayCounts[]> {
   return cache.days(projectId, `group-day-counts:${model.version}:${asOf}`, daysBetween(days.from, days.to), async (day): Promise<DayCounts> => {
     const result = await sql<{ event: string; users: string[]; capped: number[] }>`
-      select c.event, json_agg(c.user_id) as users, json_agg(c.capped::int) as capped
+      select c.event, json_agg(c.user_id order by c.user_id) as users, json_agg(c.capped::int order by c.user_id) as capped
       from (${cappedDailyCounts(model, userRows(projectId, { from: day, to: day }, asOf))}) c group by c.event`.execute(db);
     const users = cache.numbering(projectId, 'users');
     const size = result.rows.reduce((total, row) => total + row.users.length, 0);
@@ -92,16 +92,18 @@ function projectGroupFeatureCounts(parts: readonly DayCounts[], groupOfId: Reado
   };
   const events = nameNumbers();
   const eventsOf = parts.map((part) => part.names.map(events.indexOf));
-  // One slot per event and group (index event × groups + group); counts are whole numbers, exact in a double.
-  const counts = new Float64Array(events.names.length * groupCount);
+  // Keyed event index × groups + group; counts are whole numbers, exact in a double. A Map of the
+  // keys met, not a slot per key: a trait with a value per user makes as many groups as users.
+  const counts = new Map<number, number>();
   for (const [index, part] of parts.entries()) {
     const groups = groupsOf(part.users.numbering);
     const eventOf = eventsOf[index]!;
-    for (let i = 0; i < part.capped.length; i++) counts[eventOf[part.events[i]!]! * groupCount + groups[part.users.numbers[i]!]!]! += part.capped[i]!;
+    for (let i = 0; i < part.capped.length; i++) {
+      const key = eventOf[part.events[i]!]! * groupCount + groups[part.users.numbers[i]!]!;
+      counts.set(key, (counts.get(key) ?? 0) + part.capped[i]!);
+    }
   }
-  const rows: GroupFeatureCountRow[] = [];
-  for (const [key, count] of counts.entries()) if (count !== 0) rows.push({ grp: key % groupCount, event: events.names[Math.floor(key / groupCount)]!, count });
-  return rows;
+  return [...counts].map(([key, count]) => ({ grp: key % groupCount, event: events.names[Math.floor(key / groupCount)]!, count }));
 }
 
 /**
