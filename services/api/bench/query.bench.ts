@@ -318,8 +318,9 @@ try {
       select distinct account_key from user_day_events where project_id = ${p} and user_id >= 'fresh-' and user_id < 'fresh.' and account_key <> ''`.execute(app.store.db);
     const used = new Set(probed.rows.map((row) => row.account_key));
     const accounts = Array.from({ length: ACCOUNTS }, (_, offset) => `acct-${(Math.floor(runId / 1000) + offset) % ACCOUNTS}`);
-    const unprobed = accounts.some((account) => !used.has(account)) ? accounts.filter((account) => !used.has(account)) : accounts;
-    const accountOf = (index: number) => unprobed[index % unprobed.length]!;
+    const unprobed = accounts.filter((account) => !used.has(account));
+    const pool = unprobed.length > 0 ? unprobed : accounts;
+    const accountOf = (index: number) => pool[index % pool.length]!;
     const someoneOf = (index: number) => {
       const user = (Math.floor(runId / 1000) + 97 * index) % USERS;
       return `user-${isLoadUser(user) ? user - 1 : user}`;

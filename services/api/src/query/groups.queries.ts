@@ -91,13 +91,12 @@ function projectGroupFeatureCounts(parts: readonly DayCounts[], groupOfId: Reado
     return groups;
   };
   const events = nameNumbers();
-  const eventsOf = parts.map((part) => part.names.map(events.indexOf));
   // Keyed event index × groups + group; counts are whole numbers, exact in a double. A Map of the
   // keys met, not a slot per key: a trait with a value per user makes as many groups as users.
   const counts = new Map<number, number>();
-  for (const [index, part] of parts.entries()) {
+  for (const part of parts) {
     const groups = groupsOf(part.users.numbering);
-    const eventOf = eventsOf[index]!;
+    const eventOf = part.names.map(events.indexOf);
     for (let i = 0; i < part.capped.length; i++) {
       const key = eventOf[part.events[i]!]! * groupCount + groups[part.users.numbers[i]!]!;
       counts.set(key, (counts.get(key) ?? 0) + part.capped[i]!);
