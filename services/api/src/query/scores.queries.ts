@@ -22,11 +22,13 @@ function toScoreTable(seen: string[], scores: ReadonlyMap<string, number>): Scor
   for (const id of seen) byId.set(id, 0);
   for (const [id, score] of scores) byId.set(id, score);
   const ranked = [...byId].map(([id, score]) => ({ id, score })).sort(byRank);
-  const ascending = Float64Array.from(ranked, (entry) => entry.score).sort();
-  return { byId, ascending, ranked };
+  return { byId, ascending: ascendingOf(ranked), ranked };
 }
 
 const byRank = (a: { id: string; score: number }, b: { id: string; score: number }) => b.score - a.score || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
+
+/** The ranking's scores, ascending: reversed, not sorted again (-0 and 0 may then sit in either order, which no comparison of the percentile tells apart). */
+const ascendingOf = (ranked: ReadonlyArray<{ score: number }>) => Float64Array.from(ranked, (entry) => entry.score).reverse();
 
 /**
  * `previous` (made by `toScoreTable` or this, from the days before `before` and the last day's
@@ -59,7 +61,7 @@ function updatedScoreTable(previous: ScoreTable, before: ReadonlyMap<string, num
     ranked.push(entry);
   }
   while (next < moved.length) ranked.push(moved[next++]!);
-  return { byId, ascending: Float64Array.from(ranked, (entry) => entry.score).sort(), ranked };
+  return { byId, ascending: ascendingOf(ranked), ranked };
 }
 
 /**
@@ -140,8 +142,8 @@ async function scoresFromPoints(db: Kysely<Database>, projectId: string, model: 
 }
 
 /** Every id's points over `window` (days up to `asOf`, links and joins as of `asOf`): from the kept points once ready, else the sum of the days' parts, each kept in the figure cache. */
-async function scoresOver(db: Kysely<Database>, cache: FigureCache, projectId: string, model: ScoreModel, window: { from: string; to: string }, asOf: string, of: 'users' | 'accounts'): Promise<Map<string, number>> {
-  if (await pointsReady(db, projectId, model)) return scoresFromPoints(db, projectId, model, window, asOf, of);
+async function scoresOver(db: Kysely<Database>, cache: FigureCache, projectId: string, model: ScoreModel, window: { from: string; to: string }, asOf: string, of: 'users' | 'accounts', ready: Promise<boolean>): Promise<Map<string, number>> {
+  if (await ready) return scoresFromPoints(db, projectId, model, window, asOf, of);
   const parts = await cache.days(projectId, `${of === 'users' ? 'user' : 'account'}-points:${model.version}:${asOf}`, daysBetween(window.from, window.to), (day) => dayPoints(db, model, of, SCORED[of].rows(projectId, day, asOf)));
   return sumOfDays(parts);
 }
@@ -153,12 +155,14 @@ async function scoresOver(db: Kysely<Database>, cache: FigureCache, projectId: s
  * moves only the ids whose points of that day changed (`updatedScoreTable`).
  */
 function scoreTable(db: Kysely<Database>, cache: FigureCache, projectId: string, model: ScoreModel, asOf: string, of: 'users' | 'accounts'): Promise<ScoreTable> {
+  // Read once for both parts of a computation (and not at all when the table is served kept).
+  let ready: Promise<boolean> | undefined;
   return windowFigure(
     cache,
     projectId,
     `${of}:${model.version}:${asOf}`,
     windowOf(asOf, model.windowDays),
-    (days) => scoresOver(db, cache, projectId, model, days, asOf, of),
+    (days) => scoresOver(db, cache, projectId, model, days, asOf, of, (ready ??= pointsReady(db, projectId, model))),
     new Map<string, number>(),
     // With the days before kept, only the last day's changes and newcomers (who were seen before
     // is in the table already: an earlier first day would have changed an earlier day).
