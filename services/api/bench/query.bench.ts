@@ -3,7 +3,7 @@
  * derived-table build the service uses: `rebuildDerivedTables`), then measures p50/p95 of each
  * query route through app.inject, and in the same run the naive SQL over raw events.
  *
- *   pnpm bench:query [--events 10000000] [--users 50000] [--accounts 2000] [--days 90] [--runs 30] [--keep] [--no-naive] [--load-connections 8]
+ *   pnpm bench:query [--events 10000000] [--users 50000] [--accounts 2000] [--days 90] [--runs 30] [--keep] [--no-naive] [--load-connections 8] [--staleness-ms 4000]
  *
  * DATABASE_URL set → that server (a fresh database is created on it; on a Citus coordinator, on every
  * node, and the tables are distributed); unset → a throwaway cluster.
@@ -11,7 +11,9 @@
  * with the same sizes skips the minutes of loading and measures only the routes. --no-naive skips the
  * naive-SQL reference (minutes at 10 M events). The freshness is measured twice: on an otherwise
  * idle service, and under full ingestion load (--load-connections loops sending 100-event batches
- * as fast as the service takes them; 0 skips it).
+ * as fast as the service takes them; 0 skips it). --staleness-ms: the service's
+ * UPTAKE_FIGURE_MAX_STALENESS_MS (its default when absent); each freshness probe first waits that
+ * long after the last one, so CI's small run sets it low.
  */
 import { parseArgs } from 'node:util';
 import pg from 'pg';
@@ -42,6 +44,7 @@ const { values } = parseArgs({
     keep: { type: 'boolean', default: false },
     naive: { type: 'boolean', default: true },
     'load-connections': { type: 'string', default: '8' },
+    'staleness-ms': { type: 'string' },
   },
 });
 const N = Number(values.events);
@@ -76,7 +79,7 @@ url.pathname = `/${dbName}`;
 // freshness runs are folded into the kept points as they arrive. The rate limits are off: warm
 // calls come faster than the query API's 50 a second, and the ingestion load is as fast as it goes.
 const configOf = (worker: boolean) =>
-  loadConfig({ DATABASE_URL: url.toString(), DATABASE_QUERY_TIMEOUT_MS: '0', LOG_LEVEL: 'silent', UPTAKE_SCORE_POINTS: worker ? '1' : '0', UPTAKE_QUERY_RATE_LIMIT_PER_SECOND: '0', UPTAKE_RATE_LIMIT_PER_SECOND: '0' });
+  loadConfig({ DATABASE_URL: url.toString(), DATABASE_QUERY_TIMEOUT_MS: '0', LOG_LEVEL: 'silent', UPTAKE_SCORE_POINTS: worker ? '1' : '0', UPTAKE_QUERY_RATE_LIMIT_PER_SECOND: '0', UPTAKE_RATE_LIMIT_PER_SECOND: '0', ...(values['staleness-ms'] === undefined ? {} : { UPTAKE_FIGURE_MAX_STALENESS_MS: values['staleness-ms'] }) });
 const config = configOf(false);
 const startApp = (worker = false) => buildApp(worker ? configOf(true) : config, { logger: pino({ level: 'silent' }) });
 let app = await startApp();
