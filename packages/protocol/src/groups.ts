@@ -6,8 +6,11 @@ import { idParamSchema, scoreModelRefSchema, scoreQuerySchema, scoreWindowSchema
  * and `GET /v1/groups`, the users grouped by the value of one of their traits as of a day.
  */
 
+/** The trait a request naming none groups by. */
+export const DEFAULT_GROUP_TRAIT = 'role';
+
 export const groupsQuerySchema = scoreQuerySchema.extend({
-  trait: idParamSchema(200).default('role').describe('the user trait whose value makes the groups (default: role)'),
+  trait: idParamSchema(200).default(DEFAULT_GROUP_TRAIT).describe('the user trait whose value makes the groups (default: role)'),
 });
 
 export const groupValueSchema = z.union([z.string(), z.number(), z.boolean()]).nullable();

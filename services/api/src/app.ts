@@ -128,7 +128,9 @@ export async function buildApp(config: Config, options: { logger?: Logger } = {}
     authFailures: { perSecond: config.authFailuresPerSecond ?? 0, burst: config.authFailureBurst ?? 1 },
     ...(config.keyCacheTtlMs !== undefined ? { keyCache: { ttlMs: config.keyCacheTtlMs } } : {}),
   }, metrics.rateLimits);
-  await app.register(healthRoutes, { db: store.db, retryAfterSeconds: config.retryAfterSeconds });
+  // Until the start's warm-up has ended, when asked to wait for it (UPTAKE_READY_WHEN_WARM).
+  let warming = (config.warmFigures ?? false) && (config.readyWhenWarm ?? false);
+  await app.register(healthRoutes, { db: store.db, retryAfterSeconds: config.retryAfterSeconds, warming: () => warming });
   await app.register(metricsRoute, { metrics, token: config.metricsToken });
   await app.register(ingestionRoutes, {
     db: store.db,
@@ -148,7 +150,10 @@ export async function buildApp(config: Config, options: { logger?: Logger } = {}
     ...(config.figureCacheMaxBytes === undefined ? {} : { maxBytes: config.figureCacheMaxBytes }),
     metrics: metrics.figures('query'),
   });
-  await app.register(queryRoutes, { db: store.db, auth, cache: figures, warmFigures: config.warmFigures ?? false });
+  const warmedUp = () => {
+    warming = false;
+  };
+  await app.register(queryRoutes, { db: store.db, auth, cache: figures, warmFigures: config.warmFigures ?? false, onWarmedUp: warmedUp });
   await app.register(segmentHistoryRoutes, { db: store.db, auth });
   await app.register(widgetRoutes, { db: store.db, auth, metrics: metrics.widgets });
   await app.register(campaignApi, { db: store.db, auth, cache: figures });

@@ -69,6 +69,13 @@ export type Config = Readonly<{
    */
   warmFigures?: boolean;
   /**
+   * `/readyz` answers `503 warming_up` until the start's warm-up (`warmFigures`) has finished (or
+   * failed), so a load balancer sends a new instance no traffic, ingestion included, before its
+   * figures are ready: for deploys with more than one instance (`UPTAKE_READY_WHEN_WARM=1`; absent
+   * means off, and `/readyz` only checks the database).
+   */
+  readyWhenWarm?: boolean;
+  /**
    * Distinct track event names a project may have (`UPTAKE_MAX_EVENT_NAMES`, default 2000): events
    * with a new name past it are refused (`rejected`, path `event`); known names keep working.
    */
@@ -178,6 +185,7 @@ const envSchema = z.object({
   UPTAKE_EXAMPLES: flag,
   // Unset (or empty): on for `serve` and `start`.
   UPTAKE_WARM_FIGURES: flag,
+  UPTAKE_READY_WHEN_WARM: flag,
   UPTAKE_MAX_EVENT_NAMES: z.coerce.number().int().min(1).max(1_000_000).default(DEFAULT_MAX_EVENT_NAMES),
   UPTAKE_FIGURE_CACHE_MB: z.coerce.number().min(1).max(1_000_000).default(DEFAULT_FIGURE_CACHE_BYTES / 2 ** 20),
   UPTAKE_WEBHOOK_DISPATCHER: flag,
@@ -255,6 +263,7 @@ export function loadConfig(env: Record<string, string | undefined>, overrides: C
     retryAfterSeconds: 5,
     examples: overrides.examples ?? e.UPTAKE_EXAMPLES ?? defaults.examples ?? false,
     warmFigures: e.UPTAKE_WARM_FIGURES ?? defaults.warmFigures ?? false,
+    readyWhenWarm: e.UPTAKE_READY_WHEN_WARM ?? false,
     maxEventNamesPerProject: e.UPTAKE_MAX_EVENT_NAMES,
     figureCacheMaxBytes: Math.round(e.UPTAKE_FIGURE_CACHE_MB * 2 ** 20),
     webhooks: Object.freeze({

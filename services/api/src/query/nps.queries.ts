@@ -24,6 +24,9 @@ export async function npsOfWindow(db: Kysely<Database>, projectId: string, windo
   return npsOf(await latestScores(db, projectId, window, window.asOf, window.accountId));
 }
 
+/** Days of the NPS window a request without `from` gets (GET /v1/nps): the 90 days to its last day. */
+export const NPS_DEFAULT_DAYS = 90;
+
 /**
  * NPS over a window, and the same-length window 30 days earlier as the trend (cached until the
  * project stores new events).

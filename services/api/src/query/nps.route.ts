@@ -2,7 +2,7 @@ import type { FastifyPluginAsync } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { npsAnswerSchema } from '@uptake/protocol';
 import { dateRange, dateRangeAsOfQuerySchema } from './date-range.ts';
-import { npsSummary } from './nps.queries.ts';
+import { NPS_DEFAULT_DAYS, npsSummary } from './nps.queries.ts';
 import { mustHaveAccountIfNamed } from './route-lookups.ts';
 import { errors, security, type ResourceRoutesOptions } from './route-schema.ts';
 
@@ -21,7 +21,7 @@ export const npsRoutes: FastifyPluginAsync<ResourceRoutesOptions> = async (app, 
     handler: async (request) => {
       const { projectId } = request.project;
       await mustHaveAccountIfNamed(db, projectId, request.query.accountId);
-      const window = dateRange({ from: request.query.from, to: request.query.to ?? request.query.asOf }, 90);
+      const window = dateRange({ from: request.query.from, to: request.query.to ?? request.query.asOf }, NPS_DEFAULT_DAYS);
       return npsSummary(db, cache, projectId, { ...window, asOf: request.query.asOf ?? window.to, accountId: request.query.accountId });
     },
   });

@@ -26,6 +26,8 @@ export type QueryRoutesOptions = {
   cache: FigureCache;
   /** Compute the headline figures of every project in the background at start and each new UTC day. */
   warmFigures?: boolean;
+  /** Called once the first warm-up (at start) has ended, whether it finished or failed. */
+  onWarmedUp?: () => void;
 };
 
 /**
@@ -34,22 +36,22 @@ export type QueryRoutesOptions = {
  * they share. Figures come from the derived tables ingestion keeps up to date, never from a scan
  * of raw events.
  */
-export const queryRoutes: FastifyPluginAsync<QueryRoutesOptions> = async (app, { db, auth, cache, warmFigures: warm = false }) => {
+export const queryRoutes: FastifyPluginAsync<QueryRoutesOptions> = async (app, { db, auth, cache, warmFigures: warm = false, onWarmedUp }) => {
   if (warm) {
     let warmedFor = '';
     let timer: NodeJS.Timeout | undefined;
-    const warmOnNewDay = () => {
+    const warmOnNewDay = async () => {
       if (warmedFor === today()) return;
       warmedFor = today();
       const started = Date.now();
-      warmFigures(db, cache, warmedFor).then(
+      await warmFigures(db, cache, warmedFor).then(
         () => app.log.info({ ms: Date.now() - started }, 'figures warmed'),
         (error: unknown) => app.log.warn({ err: error }, 'warming figures failed; they are computed when first asked'),
       );
     };
     app.addHook('onReady', async () => {
-      warmOnNewDay();
-      timer = setInterval(warmOnNewDay, 60_000).unref();
+      void warmOnNewDay().then(onWarmedUp);
+      timer = setInterval(() => void warmOnNewDay(), 60_000).unref();
     });
     app.addHook('onClose', async () => clearInterval(timer));
   }

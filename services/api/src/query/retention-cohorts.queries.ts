@@ -1,7 +1,7 @@
-import { sql, type Kysely } from 'kysely';
+import { sql, type Kysely, type RawBuilder } from 'kysely';
 import type { Database } from '../db/database.ts';
-import { daysBetween } from '../domain/days.ts';
-import { cohortsOfCounts, retentionCohorts, type CohortCount, type CohortPeriod, type RetentionCohort } from '../domain/retention-cohorts.ts';
+import { addDays, daysBetween } from '../domain/days.ts';
+import { cohortsOfCounts, periodStart, retentionCohorts, type CohortCount, type CohortPeriod, type RetentionCohort } from '../domain/retention-cohorts.ts';
 import { accountRows, isActivity } from '../figure-sql/activity-rows.ts';
 import { cohortCounts } from '../figure-sql/retention-cohorts.ts';
 import type { FigureCache } from './figure-cache.ts';
@@ -46,17 +46,46 @@ function firstSeenRows(projectId: string, asOf: string) {
 }
 
 /**
- * The project's cohorts from the kept active days (derived/active-days.ts: links as they are
- * now, the days folded so far), counted in SQL (figure-sql/retention-cohorts.ts), corrected for
- * the users whose kept days may differ from their rows as of `to` (`usersKeptDiffer`): their kept
- * days left out, their days as of `to` read instead.
+ * Rows of `cohortCounts` from the kept active days (derived/active-days.ts: links as they are
+ * now, the days folded so far) in `days`, corrected for the users whose kept days may differ from
+ * their rows as of `asOf` (`usersKeptDiffer`): their kept days left out, their days as of `asOf`
+ * read instead. `users`: only these users' first-seen rows (an SQL query of `user_id`, which may
+ * read the active days as `recent`).
  */
-async function keptRetention(db: Kysely<Database>, projectId: string, range: { by: CohortPeriod; from: string; to: string }): Promise<RetentionCohort[]> {
-  const { by, from, to } = range;
-  const activeDays = await keptActiveDays(db, projectId, { from, to }, to);
-  const counts = await sql<CohortCount>`${cohortCounts(by, { from, to }, firstSeenRows(projectId, to), activeDays)}`.execute(db);
-  return cohortsOfCounts(by, from, to, counts.rows);
+async function keptCohortCounts(db: Kysely<Database>, projectId: string, by: CohortPeriod, range: { from: string; to: string }, days: { from: string; to: string }, asOf: string, users?: (recent: RawBuilder<unknown>) => RawBuilder<unknown>): Promise<CohortCount[]> {
+  const activeDays = await keptActiveDays(db, projectId, days, asOf);
+  const firstSeen = users === undefined ? firstSeenRows(projectId, asOf) : sql`select f.* from (${firstSeenRows(projectId, asOf)}) f where f.user_id in (${users(activeDays)})`;
+  return (await sql<CohortCount>`${cohortCounts(by, range, firstSeen, activeDays)}`.execute(db)).rows;
 }
+
+/**
+ * The project's cohorts from the kept active days, in two parts: the periods before the one
+ * holding `to` (every cohort's size and activity then), kept as a figure of the day before that
+ * period, which events of its days leave as they were; and the period holding `to`, counted on
+ * each computation from its days alone (who was active in it, with their first-seen days, and
+ * who was first seen in it). An event of today, or of another day of this week or month, so
+ * reads that period's days, not the whole range again. Both parts are exact as of `to`: a day of
+ * the last period can make nobody first seen earlier (an earlier first day would be a change of
+ * that day), and a link or a deletion, which can, names every day.
+ */
+async function keptRetention(db: Kysely<Database>, cache: FigureCache, projectId: string, range: { by: CohortPeriod; from: string; to: string }): Promise<RetentionCohort[]> {
+  const { by, from, to } = range;
+  const last = periodStart(to, by);
+  if (last <= from) return cohortsOfCounts(by, from, to, await keptCohortCounts(db, projectId, by, range, range, to));
+  const dayBefore = addDays(last, -1);
+  const [before, current] = await Promise.all([
+    cache.get(projectId, `retention-kept-before:${JSON.stringify([by, from, to])}`, () => keptCohortCounts(db, projectId, by, { from, to: dayBefore }, { from, to: dayBefore }, to), dayBefore),
+    keptCohortCounts(db, projectId, by, range, { from: last, to }, to, (recent) => sql`
+      select a.user_id from (${recent}) a
+      union
+      select f.user_id from (${firstSeenRows(projectId, to)}) f where f.first_day >= ${last}::date`),
+  ]);
+  // Of the last period's counts, only those its days decide: every cohort's activity in it, and its own cohort's size.
+  return cohortsOfCounts(by, from, to, [...before, ...current.filter((row) => row.period === last || (row.period === null && row.cohort === last))]);
+}
+
+/** Days of a range given no `from`: 12 weeks, or about 6 months, to its last day. */
+export const RETENTION_DEFAULT_DAYS = { week: 84, month: 183 } as const;
 
 /**
  * Retention cohorts (domain/retention-cohorts.ts `retentionCohorts`) as of `to`: the users first
@@ -78,7 +107,7 @@ export async function retention(
   const { by, from, to, accountId } = range;
   // Cached too (a warm answer is read from memory, a list's p95 bound): the kept path makes the
   // first call after a restart and each recomputation after new events cheap.
-  if (accountId === undefined && (await activeDaysKept(db, projectId))) return cache.get(projectId, `retention-kept:${JSON.stringify([by, from, to])}`, () => keptRetention(db, projectId, { by, from, to }), to);
+  if (accountId === undefined && (await activeDaysKept(db, projectId))) return cache.get(projectId, `retention-kept:${JSON.stringify([by, from, to])}`, () => keptRetention(db, cache, projectId, { by, from, to }), to);
   return cache.get(projectId, `retention:${JSON.stringify([by, from, to, accountId ?? null])}`, async () => {
     const firstSeenOf = async () => {
       // An account nobody had joined by then has no users, not everyone.

@@ -3,12 +3,9 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { retentionQuerySchema, retentionSchema } from '@uptake/protocol';
 import { addDays, today } from '../domain/days.ts';
 import { dateRange } from './date-range.ts';
-import { retention } from './retention-cohorts.queries.ts';
+import { RETENTION_DEFAULT_DAYS, retention } from './retention-cohorts.queries.ts';
 import { mustHaveAccountIfNamed } from './route-lookups.ts';
 import { errors, security, type ResourceRoutesOptions } from './route-schema.ts';
-
-/** Days of the default range: 12 weeks, or about 6 months, to `to`. */
-const DEFAULT_DAYS = { week: 84, month: 183 } as const;
 
 /** `GET /v1/retention` (docs/api.md, "Retention cohorts"). Registered inside the query routes, so the secret key guards it. */
 export const retentionRoutes: FastifyPluginAsync<ResourceRoutesOptions> = async (app, { db, cache }) => {
@@ -27,7 +24,7 @@ export const retentionRoutes: FastifyPluginAsync<ResourceRoutesOptions> = async 
       const { by, accountId } = request.query;
       const to = request.query.to ?? today();
       // At most 400 days, as every range (date-range.ts); a refused range names `from`.
-      const { from } = dateRange({ from: request.query.from ?? addDays(to, -(DEFAULT_DAYS[by] - 1)), to }, DEFAULT_DAYS[by]);
+      const { from } = dateRange({ from: request.query.from ?? addDays(to, -(RETENTION_DEFAULT_DAYS[by] - 1)), to }, RETENTION_DEFAULT_DAYS[by]);
       const cohorts = await retention(db, cache, projectId, { by, from, to, accountId });
       // Checked only without cohorts: an account whose users were seen exists, and a warm answer stays one read.
       if (cohorts.length === 0) await mustHaveAccountIfNamed(db, projectId, accountId);

@@ -232,10 +232,43 @@ describe.each(testDatabaseKinds)('retention cohorts from the kept activity on %s
     await compare();
   });
 
+  const late: OracleEvent = { type: 'track', messageId: 'r-kept-new', timestamp: at(addDays(yesterday, -2), '12:00'), userId: 'kept-new', event: 'Report Created' };
+
   it('shows an event queued after the fold in the next answer', async () => {
-    const late: OracleEvent = { type: 'track', messageId: 'r-kept-new', timestamp: at(addDays(yesterday, -2), '12:00'), userId: 'kept-new', event: 'Report Created' };
     await ingestEvents(t.app, t.project.writeKey, [late]);
     expect(await t.app.store.db.selectFrom('score_point_queue').select('day').where('project_id', '=', t.project.projectId).execute()).not.toEqual([]);
     await compare([late]);
+  });
+
+  // The periods before the last are kept apart from it (query/retention-cohorts.queries.ts
+  // `keptRetention`): each batch below follows answers cached for every range.
+  it('brings kept answers up to date after events of the last period, of an earlier one, and a link', async () => {
+    const sent: OracleEvent[] = [late];
+    const batches: OracleEvent[][] = [
+      // The last period: someone active again, and someone new.
+      [
+        { type: 'track', messageId: 'r-up-1', timestamp: at(yesterday, '13:00'), userId: 'split-user', event: 'Report Created' },
+        { type: 'track', messageId: 'r-up-2', timestamp: at(yesterday, '13:05'), userId: 'kept-fresh', event: 'Report Created' },
+        { type: 'track', messageId: 'r-up-3', timestamp: at(addDays(yesterday, -13), '13:00'), userId: 'kept-fresh-2', event: 'Report Created' },
+      ],
+      // An earlier period: kept-new was first seen two days ago, now 50 days ago (another cohort).
+      [{ type: 'track', messageId: 'r-up-4', timestamp: at(addDays(yesterday, -50), '09:00'), userId: 'kept-new', event: 'Report Created' }],
+      // A visit of 45 days ago linked to kept-fresh yesterday: first seen then, as of yesterday.
+      [
+        { type: 'page', messageId: 'r-up-5', timestamp: at(addDays(yesterday, -45), '09:00'), anonymousId: 'anon-kept', name: 'Pricing' },
+        { type: 'identify', messageId: 'r-up-6', timestamp: at(yesterday, '14:00'), anonymousId: 'anon-kept', userId: 'kept-fresh' },
+      ],
+    ];
+    await compare(sent);
+    for (const [index, batch] of batches.entries()) {
+      sent.push(...batch);
+      await ingestEvents(t.app, t.project.writeKey, batch);
+      await compare(sent);
+      if (index === 0) {
+        // Folded: the kept days now hold them; the answers stay the same.
+        while ((await foldScorePoints(t.app.store.db, t.project.projectId, 300)) > 0);
+        await compare(sent);
+      }
+    }
   });
 });

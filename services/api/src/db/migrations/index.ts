@@ -22,6 +22,7 @@ import * as activeDays from './2026_12_07_030000_active_days.ts';
 import * as accountActiveDays from './2026_12_07_040000_account_active_days.ts';
 import * as accountDayTotals from './2026_12_07_060000_account_day_totals.ts';
 import * as eventSpansByAccount from './2026_12_07_070000_event_spans_by_account.ts';
+import * as userActiveDaysByDay from './2026_12_07_090000_user_active_days_by_day.ts';
 
 /** Forward-only, in order. Names are timestamps so they sort the way they run. */
 export const migrations: Record<string, Migration> = {
@@ -48,4 +49,5 @@ export const migrations: Record<string, Migration> = {
   '2026_12_07_040000_account_active_days': accountActiveDays,
   '2026_12_07_060000_account_day_totals': accountDayTotals,
   '2026_12_07_070000_event_spans_by_account': eventSpansByAccount,
+  '2026_12_07_090000_user_active_days_by_day': userActiveDaysByDay,
 };
