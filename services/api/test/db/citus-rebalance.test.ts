@@ -98,7 +98,13 @@ describe.skipIf(clusterSkip !== undefined)('adding a worker and rebalancing whil
     const rebalance = (async () => {
       await sleep(200);
       await rows(`select citus_rebalance_start(rebalance_strategy => $1)`, [STRATEGY]);
-      await rows('select citus_rebalance_wait()');
+      // Polled, not citus_rebalance_wait(): that is one statement, which the pool's 30 s query
+      // timeout cut on a busy machine (CI runs two Citus files at once) while the moves went on.
+      for (const deadline = Date.now() + 180_000; ; await sleep(250)) {
+        const [job] = await rows<{ state: string }>('select state::text from citus_rebalance_status() order by job_id desc limit 1');
+        if (job && ['finished', 'failed', 'cancelled'].includes(job.state)) break;
+        if (Date.now() > deadline) throw new Error(`the rebalance is still ${job?.state ?? 'unknown'} after 180 s`);
+      }
       rebalancing = false;
     })();
     await Promise.all([sender('x'), sender('y'), rebalance]);
