@@ -1,4 +1,4 @@
-import { sql, type Kysely, type RawBuilder } from 'kysely';
+import { sql, type Kysely } from 'kysely';
 import type { Database } from '../db/database.ts';
 import { addDays, daysBetween } from '../domain/days.ts';
 import { cohortsOfCounts, periodStart, retentionCohorts, type CohortCount, type CohortPeriod, type RetentionCohort } from '../domain/retention-cohorts.ts';
@@ -49,12 +49,18 @@ function firstSeenRows(projectId: string, asOf: string) {
  * Rows of `cohortCounts` from the kept active days (derived/active-days.ts: links as they are
  * now, the days folded so far) in `days`, corrected for the users whose kept days may differ from
  * their rows as of `asOf` (`usersKeptDiffer`): their kept days left out, their days as of `asOf`
- * read instead. `users`: only these users' first-seen rows (an SQL query of `user_id`, which may
- * read the active days as `recent`).
+ * read instead. With `recentFrom`, only the first-seen rows of the users active in `days` or
+ * first seen on or after that day (the last period's counts need no one else's).
  */
-async function keptCohortCounts(db: Kysely<Database>, projectId: string, by: CohortPeriod, range: { from: string; to: string }, days: { from: string; to: string }, asOf: string, users?: (recent: RawBuilder<unknown>) => RawBuilder<unknown>): Promise<CohortCount[]> {
+async function keptCohortCounts(db: Kysely<Database>, projectId: string, by: CohortPeriod, range: { from: string; to: string }, days: { from: string; to: string }, asOf: string, recentFrom?: string): Promise<CohortCount[]> {
   const activeDays = await keptActiveDays(db, projectId, days, asOf);
-  const firstSeen = users === undefined ? firstSeenRows(projectId, asOf) : sql`select f.* from (${firstSeenRows(projectId, asOf)}) f where f.user_id in (${users(activeDays)})`;
+  const firstSeen =
+    recentFrom === undefined
+      ? firstSeenRows(projectId, asOf)
+      : sql`select f.* from (${firstSeenRows(projectId, asOf)}) f where f.user_id in (
+          select a.user_id from (${activeDays}) a
+          union
+          select g.user_id from (${firstSeenRows(projectId, asOf)}) g where g.first_day >= ${recentFrom}::date)`;
   return (await sql<CohortCount>`${cohortCounts(by, range, firstSeen, activeDays)}`.execute(db)).rows;
 }
 
@@ -75,10 +81,7 @@ async function keptRetention(db: Kysely<Database>, cache: FigureCache, projectId
   const dayBefore = addDays(last, -1);
   const [before, current] = await Promise.all([
     cache.get(projectId, `retention-kept-before:${JSON.stringify([by, from, to])}`, () => keptCohortCounts(db, projectId, by, { from, to: dayBefore }, { from, to: dayBefore }, to), dayBefore),
-    keptCohortCounts(db, projectId, by, range, { from: last, to }, to, (recent) => sql`
-      select a.user_id from (${recent}) a
-      union
-      select f.user_id from (${firstSeenRows(projectId, to)}) f where f.first_day >= ${last}::date`),
+    keptCohortCounts(db, projectId, by, range, { from: last, to }, to, last),
   ]);
   // Of the last period's counts, only those its days decide: every cohort's activity in it, and its own cohort's size.
   return cohortsOfCounts(by, from, to, [...before, ...current.filter((row) => row.period === last || (row.period === null && row.cohort === last))]);
