@@ -7,6 +7,7 @@ import { openStore, type Store } from './db/connect.ts';
 import { migrateToLatest } from './db/migrate.ts';
 import { listenForChanges } from './derived/change-feed.ts';
 import { createChangeTracker, type ChangeTracker } from './derived/change-tracker.ts';
+import { today } from './domain/days.ts';
 import { campaignApi } from './campaigns/campaign-api.ts';
 import { dashboardRoutes } from './dashboard/dashboard.route.ts';
 import { exampleRoutes } from './examples/examples.route.ts';
@@ -28,6 +29,7 @@ import { segmentHistoryRoutes } from './plays/segment-history.route.ts';
 import { createSegmentWatcher, type SegmentWatcher } from './plays/segment-watcher.ts';
 import { createFigureCache } from './query/figure-cache.ts';
 import { queryRoutes } from './query/query.route.ts';
+import { warmFigures } from './query/warm-figures.ts';
 import { deliveryBacklog } from './webhooks/backlog.queries.ts';
 import { createDispatcher } from './webhooks/dispatcher.ts';
 import { webhookSettings } from './webhooks/settings.ts';
@@ -45,6 +47,8 @@ declare module 'fastify' {
     scorePoints: ScorePointsWorker;
     /** This app's Prometheus registry and instruments (`GET /metrics`, docs/operations.md). */
     metrics: Metrics;
+    /** Computes the figures readers ask first into the app's figure cache (query/warm-figures.ts), e.g. once a load has ended; a failure is logged, never thrown. */
+    warmFigures: (asOf?: string) => Promise<void>;
   }
 }
 
@@ -150,10 +154,18 @@ export async function buildApp(config: Config, options: { logger?: Logger } = {}
     ...(config.figureCacheMaxBytes === undefined ? {} : { maxBytes: config.figureCacheMaxBytes }),
     metrics: metrics.figures('query'),
   });
+  const warmUp = async (asOf = today()) => {
+    const started = Date.now();
+    await warmFigures(store.db, figures, asOf).then(
+      () => logger.info({ ms: Date.now() - started }, 'figures warmed'),
+      (error: unknown) => logger.warn({ err: error }, 'warming figures failed; they are computed when first asked'),
+    );
+  };
+  app.decorate('warmFigures', warmUp);
   const warmedUp = () => {
     warming = false;
   };
-  await app.register(queryRoutes, { db: store.db, auth, cache: figures, warmFigures: config.warmFigures ?? false, onWarmedUp: warmedUp });
+  await app.register(queryRoutes, { db: store.db, auth, cache: figures, ...(config.warmFigures ? { warm: warmUp } : {}), onWarmedUp: warmedUp });
   await app.register(segmentHistoryRoutes, { db: store.db, auth });
   await app.register(widgetRoutes, { db: store.db, auth, metrics: metrics.widgets });
   await app.register(campaignApi, { db: store.db, auth, cache: figures });

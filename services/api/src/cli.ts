@@ -154,7 +154,11 @@ async function main(argv: string[]): Promise<number> {
         loading = true;
         try {
           const run = await loadDemoProject(app.store.db, app.changeTracker, keysDir, { ...demoSize, progress: process.stderr, signal: stopLoading.signal });
-          if (!run.load.stopped) print(`  Demo data     ${describeRun(run)}\n`);
+          if (!run.load.stopped) {
+            // The start's warm-up ran before the demo project had data: its figures now, before the first reader asks.
+            if (config.warmFigures) await app.warmFigures();
+            print(`  Demo data     ${describeRun(run)}\n`);
+          }
         } catch (error) {
           if (!stopLoading.signal.aborted) throw error;
         } finally {

@@ -17,15 +17,14 @@ import { scoreModelRoutes } from './score-models.route.ts';
 import { scoreRoutes } from './scores.route.ts';
 import { segmentRoutes } from './segments.route.ts';
 import { userRoutes } from './users.route.ts';
-import { warmFigures } from './warm-figures.ts';
 
 export type QueryRoutesOptions = {
   db: Kysely<Database>;
   auth: Auth;
   /** The app's figure cache (query/figure-cache.ts), shared with the campaigns and the segment watcher. */
   cache: FigureCache;
-  /** Compute the headline figures of every project in the background at start and each new UTC day. */
-  warmFigures?: boolean;
+  /** Computes the headline figures of every project as of a day (query/warm-figures.ts; it never throws): run in the background at start and on each new UTC day. */
+  warm?: (asOf: string) => Promise<void>;
   /** Called once the first warm-up (at start) has ended, whether it finished or failed. */
   onWarmedUp?: () => void;
 };
@@ -36,18 +35,14 @@ export type QueryRoutesOptions = {
  * they share. Figures come from the derived tables ingestion keeps up to date, never from a scan
  * of raw events.
  */
-export const queryRoutes: FastifyPluginAsync<QueryRoutesOptions> = async (app, { db, auth, cache, warmFigures: warm = false, onWarmedUp }) => {
+export const queryRoutes: FastifyPluginAsync<QueryRoutesOptions> = async (app, { db, auth, cache, warm, onWarmedUp }) => {
   if (warm) {
     let warmedFor = '';
     let timer: NodeJS.Timeout | undefined;
     const warmOnNewDay = async () => {
       if (warmedFor === today()) return;
       warmedFor = today();
-      const started = Date.now();
-      await warmFigures(db, cache, warmedFor).then(
-        () => app.log.info({ ms: Date.now() - started }, 'figures warmed'),
-        (error: unknown) => app.log.warn({ err: error }, 'warming figures failed; they are computed when first asked'),
-      );
+      await warm(warmedFor);
     };
     app.addHook('onReady', async () => {
       void warmOnNewDay().then(onWarmedUp);
