@@ -12,6 +12,11 @@ export default defineConfig({
     // Postgres, Chromium or a child process. At least two files at once. A project's own
     // setting: the root config's maxWorkers does not reach the projects.
     maxWorkers: Math.max(2, availableParallelism() - 1),
+    // A worker runs its files in one module graph, not a fresh one per file: the files share no
+    // state through modules (each builds its own app, store and metrics registry; none mocks a
+    // module or stubs a global), and loading the service's modules and PGlite's WebAssembly once per
+    // worker rather than once per file halved a run of 33 small files (171 s → 76 s).
+    isolate: false,
     testTimeout: 60_000,
     hookTimeout: 120_000,
   },
