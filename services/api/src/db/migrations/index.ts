@@ -23,6 +23,7 @@ import * as accountActiveDays from './2026_12_07_040000_account_active_days.ts';
 import * as accountDayTotals from './2026_12_07_060000_account_day_totals.ts';
 import * as eventSpansByAccount from './2026_12_07_070000_event_spans_by_account.ts';
 import * as userActiveDaysByDay from './2026_12_07_090000_user_active_days_by_day.ts';
+import * as accountSeatsLatest from './2026_12_07_100000_account_seats_latest.ts';
 
 /** Forward-only, in order. Names are timestamps so they sort the way they run. */
 export const migrations: Record<string, Migration> = {
@@ -50,4 +51,5 @@ export const migrations: Record<string, Migration> = {
   '2026_12_07_060000_account_day_totals': accountDayTotals,
   '2026_12_07_070000_event_spans_by_account': eventSpansByAccount,
   '2026_12_07_090000_user_active_days_by_day': userActiveDaysByDay,
+  '2026_12_07_100000_account_seats_latest': accountSeatsLatest,
 };
