@@ -191,7 +191,7 @@ export async function buildApp(config: Config, options: { logger?: Logger } = {}
   app.decorate('segmentWatcher', segmentWatcher);
   if (segmentWatcher) {
     app.addHook('onReady', async () => segmentWatcher.start());
-    // Before the store closes (onClose): a check in flight finishes first.
+    // Before the store closes (onClose): a check in flight gives up first, waited for at most 3 s.
     app.addHook('preClose', async () => segmentWatcher.stop());
   }
   await app.ready();

@@ -12,21 +12,27 @@ import { trackedSegments } from './tracked-segments.ts';
  * Checks every tracked segment of one project as of a day: computes the members from the figures
  * (the same segment facts and rules the query API answers with), then records the differences
  * from the stored memberships in one transaction (record-transitions.ts). `at`: when the
- * transitions were found (the webhook payloads' timestamp).
+ * transitions were found (the webhook payloads' timestamp). `signal`: once aborted (the watcher
+ * stopping), the check gives up at its next step and records nothing.
  *
  * @example
  * await checkProjectSegments(db, cache, projectId, '2026-12-05');
  */
-export async function checkProjectSegments(db: Kysely<Database>, cache: FigureCache, projectId: string, asOf: string, at: Date = new Date()): Promise<RecordOutcome> {
+export async function checkProjectSegments(db: Kysely<Database>, cache: FigureCache, projectId: string, asOf: string, at: Date = new Date(), signal?: AbortSignal): Promise<RecordOutcome> {
   // Read before the figures: a check recorded meanwhile (by another instance) makes this one compute again.
   const seenStamp = await watchStamp(db, projectId);
+  signal?.throwIfAborted();
   const { model, thresholds, segments } = await trackedSegments(db, projectId);
+  signal?.throwIfAborted();
   const facts = await segmentFacts(db, cache, projectId, model, thresholds, asOf);
   const members = new Map<string, Set<string>>();
   for (const segment of segments) {
+    signal?.throwIfAborted();
     const found = await segmentMembers(db, projectId, segment, facts, thresholds);
     members.set(segment.key, new Set(found.of === 'accounts' ? found.members.map((member) => member.accountId) : found.members.map((member) => member.userId)));
   }
+  // Past this point the check is one transaction: a stopping store waits for it to commit or roll back.
+  signal?.throwIfAborted();
   return recordSegmentChanges(db, {
     projectId,
     asOf,

@@ -32,6 +32,11 @@ export type SegmentWatcher = {
   /** One round: every project whose figures changed, all of them on a new day or a full pass. */
   tick(): Promise<void>;
   start(): void;
+  /**
+   * Ends the rounds. A check in flight gives up at its next step, recording nothing (the next
+   * start checks again); this waits for it at most `STOP_WAIT_MS`, since a step can be a refresh
+   * of the figures over every user (over a minute at 50 M events under load).
+   */
   stop(): Promise<void>;
 };
 
@@ -39,6 +44,12 @@ export type SegmentWatcher = {
 const BUSY_ROUND_GAP = 3;
 /** … but no longer than this (ms): a transition's webhook waits at most this plus a check. */
 const MAX_ROUND_GAP_MS = 10_000;
+/**
+ * How long `stop()` waits for a check in flight to give up (ms): well within the 10 s Fastify
+ * allows a `preClose` hook. Past it the store closes anyway; the closing pool waits for the query
+ * in flight, and the check's next read fails on the closed pool.
+ */
+const STOP_WAIT_MS = 3_000;
 
 type Seen = { version: string; day: string; definitions: string };
 
@@ -62,8 +73,9 @@ export function createSegmentWatcher({ db, changeTracker, log, pollMs = 500, ful
   let running: Promise<void> | undefined;
   let timer: NodeJS.Timeout | undefined;
   let stopped = false;
+  let stopping = new AbortController();
 
-  const checkProject = (projectId: string, asOf = today(now())) => cache.fresh(() => checkProjectSegments(db, cache, projectId, asOf, now()));
+  const checkProject = (projectId: string, asOf = today(now())) => cache.fresh(() => checkProjectSegments(db, cache, projectId, asOf, now(), stopping.signal));
 
   const checkIfChanged = async (projectId: string, day: string, full: boolean) => {
     const version = changeTracker.projectDataVersion(projectId);
@@ -97,6 +109,8 @@ export function createSegmentWatcher({ db, changeTracker, log, pollMs = 500, ful
         await checkIfChanged(projectId, day, full || first || failed !== undefined);
         failing.delete(projectId);
       } catch (error) {
+        // Given up at stop(), or failed on the store closing behind it: nothing to retry.
+        if (stopped) return;
         const waitMs = Math.min(60_000, (failed?.waitMs ?? 500) * 2);
         failing.set(projectId, { retryAt: Date.now() + waitMs, waitMs });
         log.warn({ err: error, projectId, retryInMs: waitMs }, 'segment check failed; tried again later');
@@ -116,6 +130,7 @@ export function createSegmentWatcher({ db, changeTracker, log, pollMs = 500, ful
     tick,
     start() {
       stopped = false;
+      stopping = new AbortController();
       // Rounds that fail (the database unreachable) wait longer each time, up to a minute.
       let failures = 0;
       const loop = () => {
@@ -126,7 +141,7 @@ export function createSegmentWatcher({ db, changeTracker, log, pollMs = 500, ful
             () => (failures = 0),
             (error: unknown) => {
               failures++;
-              log.warn({ err: error }, 'segment watcher round failed');
+              if (!stopped) log.warn({ err: error }, 'segment watcher round failed');
             },
           )
           .finally(() => {
@@ -142,8 +157,11 @@ export function createSegmentWatcher({ db, changeTracker, log, pollMs = 500, ful
     },
     async stop() {
       stopped = true;
+      stopping.abort();
       clearTimeout(timer);
-      await running?.catch(() => {});
+      let waited: NodeJS.Timeout | undefined;
+      await Promise.race([running?.catch(() => {}), new Promise((resolve) => (waited = setTimeout(resolve, STOP_WAIT_MS)))]);
+      clearTimeout(waited);
     },
   };
 }
