@@ -27,9 +27,9 @@ import { createDeletionWorker, DEFAULT_DELETION_SETTINGS } from './privacy/delet
 import { deletionRoutes } from './privacy/deletions.route.ts';
 import { segmentHistoryRoutes } from './plays/segment-history.route.ts';
 import { createSegmentWatcher, type SegmentWatcher } from './plays/segment-watcher.ts';
-import { createFigureCache } from './query/figure-cache.ts';
+import { createFigureCache, DEFAULT_FIGURE_CACHE_BYTES } from './query/figure-cache.ts';
 import { queryRoutes } from './query/query.route.ts';
-import { warmFigures } from './query/warm-figures.ts';
+import { warmedFiguresDropped, warmFigures } from './query/warm-figures.ts';
 import { deliveryBacklog } from './webhooks/backlog.queries.ts';
 import { createDispatcher } from './webhooks/dispatcher.ts';
 import { webhookSettings } from './webhooks/settings.ts';
@@ -157,7 +157,12 @@ export async function buildApp(config: Config, options: { logger?: Logger } = {}
   const warmUp = async (asOf = today()) => {
     const started = Date.now();
     await warmFigures(store.db, figures, asOf).then(
-      () => logger.info({ ms: Date.now() - started }, 'figures warmed'),
+      () => {
+        logger.info({ ms: Date.now() - started }, 'figures warmed');
+        // Too small a bound drops what the warm-up computed: the first calls then wait for it (docs/deploy.md, capacity).
+        const dropped = warmedFiguresDropped(figures, started, config.figureCacheMaxBytes ?? DEFAULT_FIGURE_CACHE_BYTES);
+        if (dropped) logger.warn(dropped, `the figure cache dropped ${dropped.dropped} of the figures just warmed: raise UPTAKE_FIGURE_CACHE_MB from ${dropped.cacheMb} to about ${dropped.suggestedMb}`);
+      },
       (error: unknown) => logger.warn({ err: error }, 'warming figures failed; they are computed when first asked'),
     );
   };

@@ -35,6 +35,8 @@ export type FigureMetrics = {
    * started), `computed` the reader waited for a computation.
    */
   looked(figure: string, result: 'fresh' | 'stale' | 'computed', ageSeconds: number): void;
+  /** A computed figure was dropped to keep the cache within its bound (computed again when next asked). */
+  dropped(figure: string): void;
   /** Reads the cache's estimated bytes at each scrape. */
   sizeFrom(read: () => number): void;
 };
@@ -127,6 +129,7 @@ export function createMetrics(): Metrics {
   const figureSeconds = new Histogram({ name: 'uptake_figure_compute_seconds', help: 'Time computing a figure, by cache, figure and outcome', labelNames: ['cache', 'figure', 'outcome'], buckets: SECONDS_SLOW, registers });
   const figureLookups = new Counter({ name: 'uptake_figure_lookups_total', help: 'Figures asked for, by cache, figure and result (fresh, stale, computed)', labelNames: ['cache', 'figure', 'result'], registers });
   const figureStaleAge = new Histogram({ name: 'uptake_figure_stale_age_seconds', help: 'How long before the answer the data of figures served stale first changed (within UPTAKE_FIGURE_MAX_STALENESS_MS)', labelNames: ['cache'], buckets: [0.05, 0.1, 0.25, 0.5, 1, 2, 3, 4, 5], registers });
+  const figuresDropped = new Counter({ name: 'uptake_figure_cache_dropped_total', help: 'Computed figures dropped to keep a figure cache within UPTAKE_FIGURE_CACHE_MB, by cache and figure', labelNames: ['cache', 'figure'], registers });
   const cacheSizes = new Map<string, () => number>();
   new Gauge({
     name: 'uptake_figure_cache_bytes',
@@ -248,6 +251,7 @@ export function createMetrics(): Metrics {
           figureLookups.inc({ cache, figure, result });
           if (result === 'stale') figureStaleAge.observe({ cache }, ageSeconds);
         },
+        dropped: (figure) => figuresDropped.inc({ cache, figure }),
         sizeFrom: (read) => void cacheSizes.set(cache, read),
       };
     },

@@ -118,6 +118,9 @@ export function createFigureCache({ versions, maxStalenessMs, unchangedRefreshMs
   const current = new Map<string, Numbering>();
   const holders = new Map<Numbering, number>();
   let entryBytes = 0;
+  // The last figures dropped by the bound (when their computation started, their bytes): what a
+  // caller's own computations lost (`droppedSince`). A drop is of a whole figure, so 1,000 is plenty.
+  const drops: { startedAt: number; bytes: number }[] = [];
   // Set while a figure computes: a figure made of other figures (a comparison of two score
   // tables, the segment facts) must not be made of stale ones, or it would be kept as current
   // for the new data version and serve the old answer until the unchanged-refresh safety net.
@@ -157,6 +160,10 @@ export function createFigureCache({ versions, maxStalenessMs, unchangedRefreshMs
         }
       }
       if (oldest !== undefined) {
+        const entry = entries.get(oldest)!;
+        drops.push({ startedAt: entry.startedAt, bytes: entry.size!.bytes });
+        if (drops.length > 1000) drops.shift();
+        metrics?.dropped(figureOf(oldest));
         remove(oldest);
         continue;
       }
@@ -368,6 +375,12 @@ export function createFigureCache({ versions, maxStalenessMs, unchangedRefreshMs
 
     /** Estimated bytes held: computed figures and the numberings they (or new parts) use. */
     accountedBytes,
+
+    /** The figures whose computation started at `since` (Date.now()) or later that the bound has dropped since, and their estimated bytes. */
+    droppedSince(since: number): { figures: number; bytes: number } {
+      const dropped = drops.filter((drop) => drop.startedAt >= since);
+      return { figures: dropped.length, bytes: dropped.reduce((sum, drop) => sum + drop.bytes, 0) };
+    },
   };
 }
 

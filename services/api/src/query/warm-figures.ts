@@ -38,3 +38,17 @@ export async function warmFigures(db: Kysely<Database>, cache: FigureCache, asOf
     await retention(db, cache, projectId, { by: 'week', from: addDays(yesterday, -(RETENTION_DEFAULT_DAYS.week - 1)), to: yesterday });
   }
 }
+
+const MB = 2 ** 20;
+
+/**
+ * Whether the figure cache's bound (`maxBytes`) kept what a warm-up started at `since` computed:
+ * null when it did, else how many warmed figures it dropped again (a first call then computes
+ * them from nothing) and the bound to give it: twice what the cache holds plus what it dropped,
+ * in whole 256 MB, as readers' other days and ids need room beside the warmed figures.
+ */
+export function warmedFiguresDropped(cache: FigureCache, since: number, maxBytes: number): { dropped: number; cacheMb: number; suggestedMb: number } | null {
+  const { figures, bytes } = cache.droppedSince(since);
+  if (figures === 0) return null;
+  return { dropped: figures, cacheMb: Math.round((100 * maxBytes) / MB) / 100, suggestedMb: Math.ceil((2 * (cache.accountedBytes() + bytes)) / (256 * MB)) * 256 };
+}

@@ -115,6 +115,36 @@ describe.each(testDatabaseKinds)('figures warmed at start, and /readyz waiting f
     }
   }, 120_000);
 
+  it('warns, naming the size to give UPTAKE_FIGURE_CACHE_MB, when the bound drops figures just warmed; not otherwise', async () => {
+    for (const figureCacheMaxBytes of [256 * 1024, undefined]) {
+      const lines: { level: number; msg: string; dropped?: number; cacheMb?: number; suggestedMb?: number }[] = [];
+      const logger = pino({ level: 'info' }, { write: (line: string) => void lines.push(JSON.parse(line)) });
+      const service = await buildApp(testConfig(database.config, { ...quiet, warmFigures: true, readyWhenWarm: true, ...(figureCacheMaxBytes ? { figureCacheMaxBytes } : {}) }), { logger });
+      try {
+        await untilReady(service);
+        const metrics = (await service.inject({ method: 'GET', url: '/metrics' })).body;
+        const dropped = [...metrics.matchAll(/^uptake_figure_cache_dropped_total\{cache="query",figure="[^"]+"\} (\d+)$/gm)].reduce((sum, [, value]) => sum + Number(value), 0);
+        const warnings = lines.filter((line) => line.level === 40 && line.msg.startsWith('the figure cache dropped'));
+        expect(lines.some((line) => line.msg === 'figures warmed')).toBe(true);
+        if (figureCacheMaxBytes === undefined) {
+          expect(warnings).toEqual([]);
+          expect(dropped).toBe(0);
+          continue;
+        }
+        expect(warnings).toHaveLength(1);
+        const warning = warnings[0]!;
+        expect(warning.dropped).toBeGreaterThan(0);
+        expect(dropped).toBeGreaterThanOrEqual(warning.dropped!);
+        // Twice what the warmed figures take (the bound's hold plus what it dropped), in whole 256 MB, and above the bound.
+        expect(warning.cacheMb).toBe(0.25);
+        expect(warning.suggestedMb).toBe(256);
+        expect(warning.msg).toBe(`the figure cache dropped ${warning.dropped} of the figures just warmed: raise UPTAKE_FIGURE_CACHE_MB from 0.25 to about 256`);
+      } finally {
+        await service.close();
+      }
+    }
+  }, 120_000);
+
   it('answers ready at once without UPTAKE_READY_WHEN_WARM (the warm-up runs in the background)', async () => {
     const service = await start({ warmFigures: true });
     try {
