@@ -11,14 +11,24 @@
  * averageRanks(new Map([['a', 5], ['b', 5], ['c', 1]])) // Map { a → 1.5, b → 1.5, c → 3 }
  */
 export function averageRanks(scores: ReadonlyMap<string, number>): Map<string, number> {
-  const sorted = [...scores].sort((x, y) => y[1] - x[1]);
-  const ranks = new Map<string, number>();
-  for (let start = 0; start < sorted.length; ) {
+  const ids = [...scores.keys()];
+  const ranks = ranksOf(Float64Array.from(scores.values()));
+  return new Map(ids.map((id, index) => [id, ranks[index]!]));
+}
+
+/** `averageRanks` by position: the rank of each of `scores` (a typed array: no object per id, which at 50 k ids the comparison after each new event felt). */
+function ranksOf(scores: Float64Array): Float64Array {
+  const n = scores.length;
+  const order = new Uint32Array(n);
+  for (let index = 0; index < n; index += 1) order[index] = index;
+  order.sort((x, y) => scores[y]! - scores[x]!);
+  const ranks = new Float64Array(n);
+  for (let start = 0; start < n; ) {
     let end = start;
-    while (end + 1 < sorted.length && sorted[end + 1]![1] === sorted[start]![1]) end += 1;
+    while (end + 1 < n && scores[order[end + 1]!] === scores[order[start]!]) end += 1;
     // Positions start … end (0-based) hold ranks start+1 … end+1: their mean.
     const rank = (start + end) / 2 + 1;
-    for (let index = start; index <= end; index += 1) ranks.set(sorted[index]![0], rank);
+    for (let index = start; index <= end; index += 1) ranks[order[index]!] = rank;
     start = end + 1;
   }
   return ranks;
@@ -33,11 +43,17 @@ export function averageRanks(scores: ReadonlyMap<string, number>): Map<string, n
  * spearman([1, 2, 3], [1, 2, 3]) // 1
  * spearman([1, 2, 3], [3, 2, 1]) // -1
  */
-export function spearman(ranksA: readonly number[], ranksB: readonly number[]): number | null {
+export function spearman(ranksA: ArrayLike<number>, ranksB: ArrayLike<number>): number | null {
   const n = ranksA.length;
   if (n < 2 || ranksB.length !== n) return null;
-  const meanA = ranksA.reduce((sum, rank) => sum + rank, 0) / n;
-  const meanB = ranksB.reduce((sum, rank) => sum + rank, 0) / n;
+  let meanA = 0;
+  let meanB = 0;
+  for (let index = 0; index < n; index += 1) {
+    meanA += ranksA[index]!;
+    meanB += ranksB[index]!;
+  }
+  meanA /= n;
+  meanB /= n;
   let covariance = 0;
   let varianceA = 0;
   let varianceB = 0;
@@ -66,23 +82,48 @@ export type ModelComparison = { count: number; spearman: number | null; movedUp:
  */
 export function compareRankings(a: ReadonlyMap<string, number>, b: ReadonlyMap<string, number>, limit: number): ModelComparison {
   const ids = [...new Set([...a.keys(), ...b.keys()])].sort();
-  const scoresA = new Map(ids.map((id) => [id, a.get(id) ?? 0]));
-  const scoresB = new Map(ids.map((id) => [id, b.get(id) ?? 0]));
-  const [ranksA, ranksB] = [averageRanks(scoresA), averageRanks(scoresB)];
-  const movers: Mover[] = ids.map((id) => {
-    const [rankA, rankB] = [ranksA.get(id)!, ranksB.get(id)!];
-    return { id, a: { rank: rankA, score: scoresA.get(id)! }, b: { rank: rankB, score: scoresB.get(id)! }, change: rankA - rankB };
-  });
-  const byMove = (x: Mover, y: Mover) => Math.abs(y.change) - Math.abs(x.change) || (x.id < y.id ? -1 : x.id > y.id ? 1 : 0);
-  const up = movers.filter((mover) => mover.change > 0).sort(byMove);
-  const down = movers.filter((mover) => mover.change < 0).sort(byMove);
+  const n = ids.length;
+  const scoresA = new Float64Array(n);
+  const scoresB = new Float64Array(n);
+  for (let index = 0; index < n; index += 1) {
+    scoresA[index] = a.get(ids[index]!) ?? 0;
+    scoresB[index] = b.get(ids[index]!) ?? 0;
+  }
+  const [ranksA, ranksB] = [ranksOf(scoresA), ranksOf(scoresB)];
+  const up: number[] = [];
+  const down: number[] = [];
+  for (let index = 0; index < n; index += 1) {
+    const change = ranksA[index]! - ranksB[index]!;
+    if (change > 0) up.push(index);
+    else if (change < 0) down.push(index);
+  }
+  // Ids are sorted, so position order is id order.
+  const byMove = (x: number, y: number) => Math.abs(ranksA[y]! - ranksB[y]!) - Math.abs(ranksA[x]! - ranksB[x]!) || x - y;
+  const mover = (index: number): Mover => ({ id: ids[index]!, a: { rank: ranksA[index]!, score: scoresA[index]! }, b: { rank: ranksB[index]!, score: scoresB[index]! }, change: ranksA[index]! - ranksB[index]! });
   return {
-    count: ids.length,
-    spearman: spearman(movers.map((mover) => mover.a.rank), movers.map((mover) => mover.b.rank)),
+    count: n,
+    spearman: spearman(ranksA, ranksB),
     movedUp: up.length,
     movedDown: down.length,
-    unchanged: ids.length - up.length - down.length,
-    up: up.slice(0, limit),
-    down: down.slice(0, limit),
+    unchanged: n - up.length - down.length,
+    up: biggest(up, byMove, limit).map(mover),
+    down: biggest(down, byMove, limit).map(mover),
   };
+}
+
+/** The first `limit` of `items` in `order`: sorted whole only when it is short. */
+function biggest(items: number[], order: (x: number, y: number) => number, limit: number): number[] {
+  if (items.length <= 4 * limit) return items.sort(order).slice(0, limit);
+  // A bounded selection: keep the best `limit` seen, in order (insertion into a short list).
+  const best: number[] = [];
+  for (const item of items) {
+    if (best.length === limit && order(item, best[limit - 1]!) >= 0) continue;
+    let at = best.length === limit ? limit - 1 : best.length;
+    while (at > 0 && order(item, best[at - 1]!) < 0) {
+      best[at] = best[at - 1]!;
+      at -= 1;
+    }
+    best[at] = item;
+  }
+  return best;
 }

@@ -26,6 +26,9 @@ async function activeUsersOver(db: Kysely<Database>, projectId: string, days: { 
   return new Set((await active.execute(db)).rows.map((row) => row.user_id));
 }
 
+/** The most event × group slots `projectGroupFeatureCounts` sums in an array (8 MB) rather than a Map. */
+const DENSE_GROUP_SLOTS = 2 ** 20;
+
 /** Numbers names in the order first seen: `indexOf(name)` its index in `names`. */
 function nameNumbers() {
   const names: string[] = [];
@@ -43,7 +46,7 @@ function nameNumbers() {
  * `cappedDailyCounts`, links as of `asOf`): row i is user `users.numbers[i]`, event
  * `names[events[i]]`, count `capped[i]`.
  */
-type DayCounts = { users: NumberedIds; names: string[]; events: Int32Array; capped: Int32Array };
+export type DayCounts = { users: NumberedIds; names: string[]; events: Int32Array; capped: Int32Array };
 
 /**
  * Every user's capped counts per day of `days` (links as of `asOf`), kept per day in the figure
@@ -80,9 +83,9 @@ const NO_DAYS: ProjectDays = { counts: [], active: new Set() };
  * `groupFeatureCounts`' rows project-wide, added up from the window's days' counts (`parts`):
  * each user in their group (`groupOfId`), everyone else in the missing group (0). Summed per
  * group and feature straight from the days (2.6 M rows at 10 M events), not per user first:
- * that sum took seconds, and memory for every trait asked.
+ * that sum took seconds, and memory for every trait asked. `denseSlots`: see DENSE_GROUP_SLOTS.
  */
-function projectGroupFeatureCounts(parts: readonly DayCounts[], groupOfId: ReadonlyMap<string, number>, groupCount: number): GroupFeatureCountRow[] {
+export function projectGroupFeatureCounts(parts: readonly DayCounts[], groupOfId: ReadonlyMap<string, number>, groupCount: number, denseSlots = DENSE_GROUP_SLOTS): GroupFeatureCountRow[] {
   // Each numbering's numbers to groups, made once per numbering the parts hold.
   const groupsByNumbering = new Map<Numbering, Int32Array>();
   const groupsOf = (numbering: Numbering) => {
@@ -91,17 +94,24 @@ function projectGroupFeatureCounts(parts: readonly DayCounts[], groupOfId: Reado
     return groups;
   };
   const events = nameNumbers();
-  // Keyed event index × groups + group; counts are whole numbers, exact in a double. A Map of the
-  // keys met, not a slot per key: a trait with a value per user makes as many groups as users.
+  const eventsOf = parts.map((part) => part.names.map(events.indexOf));
+  // Keyed event index × groups + group; counts are whole numbers, exact in a double. A slot per
+  // key while there are few (a Map's get and set for each of 2.6 M rows at 10 M events took most
+  // of a refresh of the groups); a Map of the keys met when a trait has a value per user.
+  const slots = events.names.length * groupCount;
+  const dense = slots <= denseSlots ? new Float64Array(slots) : undefined;
   const counts = new Map<number, number>();
-  for (const part of parts) {
+  for (const [index, part] of parts.entries()) {
     const groups = groupsOf(part.users.numbering);
-    const eventOf = part.names.map(events.indexOf);
+    const eventOf = eventsOf[index]!;
     for (let i = 0; i < part.capped.length; i++) {
       const key = eventOf[part.events[i]!]! * groupCount + groups[part.users.numbers[i]!]!;
-      counts.set(key, (counts.get(key) ?? 0) + part.capped[i]!);
+      if (dense) dense[key]! += part.capped[i]!;
+      else counts.set(key, (counts.get(key) ?? 0) + part.capped[i]!);
     }
   }
+  // The slots above 0: a key summing to 0 adds no points to its group (groupTotalsOfCounts skips it).
+  if (dense) for (const [key, count] of dense.entries()) if (count > 0) counts.set(key, count);
   return [...counts].map(([key, count]) => ({ grp: key % groupCount, event: events.names[Math.floor(key / groupCount)]!, count }));
 }
 

@@ -28,7 +28,12 @@ function toScoreTable(seen: string[], scores: ReadonlyMap<string, number>): Scor
 const byRank = (a: { id: string; score: number }, b: { id: string; score: number }) => b.score - a.score || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
 
 /** The ranking's scores, ascending: reversed, not sorted again (-0 and 0 may then sit in either order, which no comparison of the percentile tells apart). */
-const ascendingOf = (ranked: ReadonlyArray<{ score: number }>) => Float64Array.from(ranked, (entry) => entry.score).reverse();
+function ascendingOf(ranked: ReadonlyArray<{ score: number }>): Float64Array {
+  // A plain loop: Float64Array.from with a mapping function took 30-40 ms a table at 50 k ids, on every refresh.
+  const ascending = new Float64Array(ranked.length);
+  for (let index = 0, last = ranked.length - 1; index <= last; index += 1) ascending[last - index] = ranked[index]!.score;
+  return ascending;
+}
 
 /**
  * `previous` (made by `toScoreTable` or this, from the days before `before` and the last day's

@@ -46,4 +46,19 @@ describe('score-model comparison', () => {
     expect(result.up).toEqual([{ id: 'w', a: { rank: 4, score: 0 }, b: { rank: 1, score: 20 }, change: 3 }]);
     expect(result.down).toEqual([{ id: 'x', a: { rank: 1, score: 10 }, b: { rank: 3, score: 1 }, change: -2 }]);
   });
+  it('movers: the biggest `limit` each way, as a full sort of every id gives them (also when only a few of many are kept)', () => {
+    fc.assert(
+      fc.property(fc.array(fc.tuple(fc.nat(30), fc.nat(30)), { minLength: 1, maxLength: 300 }), fc.integer({ min: 1, max: 8 }), (pairs, limit) => {
+        const a = new Map(pairs.map(([x], index) => [`id${String(index).padStart(3, '0')}`, x]));
+        const b = new Map(pairs.map(([, y], index) => [`id${String(index).padStart(3, '0')}`, y]));
+        const [ra, rb] = [averageRanks(a), averageRanks(b)];
+        const all = [...a.keys()].map((id) => ({ id, a: { rank: ra.get(id)!, score: a.get(id)! }, b: { rank: rb.get(id)!, score: b.get(id)! }, change: ra.get(id)! - rb.get(id)! }));
+        const byMove = (x: { id: string; change: number }, y: { id: string; change: number }) => Math.abs(y.change) - Math.abs(x.change) || (x.id < y.id ? -1 : 1);
+        const result = compareRankings(a, b, limit);
+        expect(result.up).toEqual(all.filter((m) => m.change > 0).sort(byMove).slice(0, limit));
+        expect(result.down).toEqual(all.filter((m) => m.change < 0).sort(byMove).slice(0, limit));
+        expect(result.movedUp + result.movedDown + result.unchanged).toBe(pairs.length);
+      }),
+    );
+  });
 });
