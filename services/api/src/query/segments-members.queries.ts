@@ -1,7 +1,7 @@
 import type { Kysely } from 'kysely';
 import type { ScoreModel, SegmentRule, SegmentThresholds } from '@uptake/protocol';
 import type { Database } from '../db/database.ts';
-import { accountSegmentMembers, BUILT_IN_SEGMENTS, builtInSegment, FEATURE_UNUSED_PREFIX, userSegmentMembers, type BuiltInSegment } from '../domain/segments/built-in.ts';
+import { accountsInSegment, BUILT_IN_SEGMENTS, builtInSegment, FEATURE_UNUSED_PREFIX, usersInSegment, type BuiltInSegment } from '../domain/segments/built-in.ts';
 import { featureCountRefs, matchesRule, traitRefs } from '../domain/segments/custom-rule.ts';
 import type { AccountFacts, SegmentFacts, UserFacts } from '../domain/segments/facts.ts';
 import { featureCounts } from './feature-counts.queries.ts';
@@ -22,12 +22,7 @@ const builtInMembers = new WeakMap<SegmentFacts, Map<string, SegmentMembers>>();
 
 function builtInMembersOf(segment: SegmentDefinition, facts: SegmentFacts, t: SegmentThresholds): SegmentMembers {
   const { asOf } = facts;
-  if (segment.of === 'accounts') {
-    const ids = new Set(accountSegmentMembers(segment.key, facts.accounts, t, asOf));
-    return { of: 'accounts', members: facts.accounts.filter((account) => ids.has(account.accountId)) };
-  }
-  const ids = new Set(userSegmentMembers(segment.key, facts.users, t, asOf));
-  return { of: 'users', members: facts.users.filter((user) => ids.has(user.userId)) };
+  return segment.of === 'accounts' ? { of: 'accounts', members: accountsInSegment(segment.key, facts.accounts, t, asOf) } : { of: 'users', members: usersInSegment(segment.key, facts.users, t, asOf) };
 }
 
 /**

@@ -53,83 +53,87 @@ export function isReservedSegmentKey(key: string): boolean {
 }
 
 /**
- * Ids of the accounts in a built-in account segment, in the order of `accounts`. Some rules look
- * at one account (utilisation); `top` and `trial-ready` rank accounts against each other.
+ * The accounts in a built-in account segment with their facts, in the order of `accounts`. Some
+ * rules look at one account (utilisation); `top` and `trial-ready` rank accounts against each other.
  *
  * @example
- * accountSegmentMembers('low-utilization', facts, DEFAULT_SEGMENT_THRESHOLDS, '2026-03-31')
+ * accountsInSegment('low-utilization', facts, DEFAULT_SEGMENT_THRESHOLDS, '2026-03-31')
  */
-export function accountSegmentMembers(key: string, accounts: readonly AccountFacts[], t: SegmentThresholds, asOf: string): string[] {
-  const ids = (chosen: readonly AccountFacts[]) => chosen.map((account) => account.accountId);
+export function accountsInSegment(key: string, accounts: readonly AccountFacts[], t: SegmentThresholds, asOf: string): AccountFacts[] {
   switch (key) {
     case 'post-onboarding': {
       const seenBy = addDays(asOf, -t.postOnboardingFirstSeenDays);
-      return ids(accounts.filter((a) => (a.onboardedAt !== null && a.onboardedAt <= asOf) || a.firstSeen <= seenBy));
+      return accounts.filter((a) => (a.onboardedAt !== null && a.onboardedAt <= asOf) || a.firstSeen <= seenBy);
     }
     case 'low-utilization':
-      return ids(accounts.filter((a) => a.utilisation !== null && lessThan(a.utilisation, t.lowUtilisation)));
+      return accounts.filter((a) => a.utilisation !== null && lessThan(a.utilisation, t.lowUtilisation));
     case 'rising-utilization':
-      return ids(accounts.filter((a) => a.utilisationChange !== null && moreThan(a.utilisationChange, t.risingUtilisationChange)));
+      return accounts.filter((a) => a.utilisationChange !== null && moreThan(a.utilisationChange, t.risingUtilisationChange));
     case 'usage-drop':
-      return ids(accounts.filter((a) => a.activeUserDaysBefore > 0 && atMost(a.activeUserDays, t.usageDropRatio * a.activeUserDaysBefore)));
+      return accounts.filter((a) => a.activeUserDaysBefore > 0 && atMost(a.activeUserDays, t.usageDropRatio * a.activeUserDaysBefore));
     case 'weekly-active':
-      return ids(accounts.filter((a) => a.activeWeeks.length > 0 && a.activeWeeks.every(Boolean)));
+      return accounts.filter((a) => a.activeWeeks.length > 0 && a.activeWeeks.every(Boolean));
     case 'top': {
       if (accounts.length === 0) return [];
       const descending = accounts.map((a) => a.score).sort((x, y) => y - x);
       const k = Math.max(1, Math.ceil(t.topShare * accounts.length - 1e-9));
       const cut = descending[Math.min(k, descending.length) - 1]!;
-      return ids(accounts.filter((a) => a.score >= cut && a.score > 0));
+      return accounts.filter((a) => a.score >= cut && a.score > 0);
     }
     case 'low-engagement-after-onboarding': {
       const from = addDays(asOf, -t.lowEngagementOnboardedFromDays);
       const to = addDays(asOf, -t.lowEngagementOnboardedToDays);
-      return ids(accounts.filter((a) => a.onboardedAt !== null && a.onboardedAt >= from && a.onboardedAt <= to && atMost(a.percentile, t.lowEngagementMaxPercentile)));
+      return accounts.filter((a) => a.onboardedAt !== null && a.onboardedAt >= from && a.onboardedAt <= to && atMost(a.percentile, t.lowEngagementMaxPercentile));
     }
     case 'champion-disengaged':
-      return ids(accounts.filter((a) => a.quietChampions.length > 0));
+      return accounts.filter((a) => a.quietChampions.length > 0);
     case 'trial-ready': {
       const trials = accounts.filter((a) => a.trial);
       const scores = trials.map((a) => a.score).sort((x, y) => x - y);
-      return ids(trials.filter((a) => atLeast(percentRank(scores, a.score), t.trialReadyPercentRank)));
+      return trials.filter((a) => atLeast(percentRank(scores, a.score), t.trialReadyPercentRank));
     }
     case 'expansion-ready':
-      return ids(accounts.filter((a) => a.utilisation !== null && atLeast(a.utilisation, t.expansionUtilisation)));
+      return accounts.filter((a) => a.utilisation !== null && atLeast(a.utilisation, t.expansionUtilisation));
     case 'health-red':
-      return ids(accounts.filter((a) => a.health?.band === 'red'));
+      return accounts.filter((a) => a.health?.band === 'red');
     default:
       throw new Error(`not a built-in account segment: ${key}`);
   }
 }
 
+/** The ids of `accountsInSegment`. */
+export const accountSegmentMembers = (key: string, accounts: readonly AccountFacts[], t: SegmentThresholds, asOf: string): string[] => accountsInSegment(key, accounts, t, asOf).map((account) => account.accountId);
+
 /**
- * Ids of the users in a built-in user segment, in the order of `users`.
+ * The users in a built-in user segment, in the order of `users`, with their facts.
  *
  * @example
- * userSegmentMembers('feature-unused:Export CSV', facts, DEFAULT_SEGMENT_THRESHOLDS, '2026-03-31')
+ * usersInSegment('feature-unused:Export CSV', facts, DEFAULT_SEGMENT_THRESHOLDS, '2026-03-31')
  */
-export function userSegmentMembers(key: string, users: readonly UserFacts[], t: SegmentThresholds, asOf: string): string[] {
-  const ids = (chosen: readonly UserFacts[]) => chosen.map((user) => user.userId);
+export function usersInSegment(key: string, users: readonly UserFacts[], t: SegmentThresholds, asOf: string): UserFacts[] {
   if (key.startsWith(FEATURE_UNUSED_PREFIX)) {
     const feature = key.slice(FEATURE_UNUSED_PREFIX.length);
     const from = windowOf(asOf, t.featureUnusedActiveDays).from;
-    return ids(users.filter((u) => u.lastActive !== null && u.lastActive >= from && !u.featuresUsed.has(feature)));
+    return users.filter((u) => u.lastActive !== null && u.lastActive >= from && !u.featuresUsed.has(feature));
   }
   const category = { 'nps-promoters': 'promoter', 'nps-passives': 'passive', 'nps-detractors': 'detractor' }[key];
-  if (category !== undefined) return ids(users.filter((u) => u.nps !== null && npsCategory(u.nps) === category));
+  if (category !== undefined) return users.filter((u) => u.nps !== null && npsCategory(u.nps) === category);
   switch (key) {
     case 'new-users': {
       // The day worked out once: per user it took most of this segment's time at 50 k users.
       const from = windowOf(asOf, t.newUserDays).from;
-      return ids(users.filter((u) => u.firstSeen >= from));
+      return users.filter((u) => u.firstSeen >= from);
     }
     case 'dormant': {
       const quietFrom = windowOf(asOf, t.dormantQuietDays).from;
       const lookbackFrom = addDays(quietFrom, -t.dormantLookbackDays);
       // Last active before the quiet days, within the lookback: active then, not since.
-      return ids(users.filter((u) => u.lastActive !== null && u.lastActive < quietFrom && u.lastActive >= lookbackFrom));
+      return users.filter((u) => u.lastActive !== null && u.lastActive < quietFrom && u.lastActive >= lookbackFrom);
     }
     default:
       throw new Error(`not a built-in user segment: ${key}`);
   }
 }
+
+/** The ids of `usersInSegment`. */
+export const userSegmentMembers = (key: string, users: readonly UserFacts[], t: SegmentThresholds, asOf: string): string[] => usersInSegment(key, users, t, asOf).map((user) => user.userId);
