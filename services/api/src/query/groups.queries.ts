@@ -10,7 +10,8 @@ import type { FigureCache } from './figure-cache.ts';
 import { groupFeatureCounts, groupNumbers, groupTotalsOfCounts, groupUsers, numberedMembers, type GroupFeatureCountRow, type GroupUsersRow } from '../figure-sql/groups.ts';
 import { numberOf, type Numbering, type NumberedIds } from './id-numbers.ts';
 import { activeDaysKept, keptActiveDays } from './metrics.queries.ts';
-import { traitsAsOf, userTraitsByDay } from './traits-as-of.queries.ts';
+import { keptTraitsAsOf, userTraitsByDay } from './traits-as-of.queries.ts';
+import { userScoreTable } from './scores.queries.ts';
 import { windowFigure } from './window-split.ts';
 
 export type GroupsAnswer = { window: { from: string; to: string }; groups: GroupFigures[] };
@@ -149,7 +150,7 @@ export function scoresByGroup(
       return { counts, active };
     },
     NO_DAYS,
-    (before, last) => projectGroups(db, projectId, model, trait, asOf, [before, last]),
+    (before, last) => projectGroups(db, cache, projectId, model, trait, asOf, [before, last]),
   );
 }
 
@@ -180,15 +181,14 @@ async function accountGroups(db: Kysely<Database>, projectId: string, model: Sco
  * user seen by the day in their group (those without the trait in the missing group, 0), counted
  * with the active ones in memory, and the features' counts added up per group.
  */
-async function projectGroups(db: Kysely<Database>, projectId: string, model: ScoreModel, trait: string, asOf: string, parts: readonly ProjectDays[]): Promise<GroupsAnswer> {
-  const [traits, seen] = await Promise.all([
-    traitsAsOf(db, projectId, 'users', [trait], asOf),
-    db.selectFrom('user_first_seen').select('user_id').where('project_id', '=', projectId).where('first_day', '<=', asOf).execute(),
-  ]);
+async function projectGroups(db: Kysely<Database>, cache: FigureCache, projectId: string, model: ScoreModel, trait: string, asOf: string, parts: readonly ProjectDays[]): Promise<GroupsAnswer> {
+  // Both kept current in the cache by other readers too: no 50 k-row reads on each refresh.
+  const [traits, scores] = await Promise.all([keptTraitsAsOf(db, cache, projectId, 'users', [trait], asOf), userScoreTable(db, cache, projectId, model, asOf)]);
   const numbered = groupNumbers([...traits].map(([userId, values]) => [userId, values[trait]] as const));
   const groupOfId = new Map(numbered.ids.map((id, index) => [id, numbered.groups[index]!]));
   const users = new Map<number, GroupUsersRow>();
-  for (const { user_id: userId } of seen) {
+  // The score table holds everyone seen by the day (user_first_seen).
+  for (const userId of scores.byId.keys()) {
     const grp = groupOfId.get(userId) ?? 0;
     let row = users.get(grp);
     if (!row) users.set(grp, (row = { grp, users: 0, active_users: 0 }));

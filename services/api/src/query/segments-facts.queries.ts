@@ -14,7 +14,7 @@ import { healthOfAccounts } from './health.queries.ts';
 import { createLimit } from './limit.ts';
 import { latestAnswers } from './latest-nps.queries.ts';
 import { accountScoreTable, userScoreTable } from './scores.queries.ts';
-import { traitsAsOf } from './traits-as-of.queries.ts';
+import { keptTraitsAsOf } from './traits-as-of.queries.ts';
 import { changesFrom } from './window-split.ts';
 
 /** The traits the facts read: built-in segments (onboardedAt, trial, isChampion) and GET /v1/accounts (name, email). */
@@ -61,8 +61,8 @@ export async function segmentFacts(
       read(() => userScoreTable(db, cache, projectId, model, asOf)),
       read(() => activityHistory(db, cache, projectId, asOf)),
       read(() => latestAnswers(db, cache, projectId, npsWindow)),
-      read(() => traitsAsOf(db, projectId, 'users', USER_FACT_TRAITS, asOf)),
-      read(() => traitsAsOf(db, projectId, 'accounts', ACCOUNT_FACT_TRAITS, asOf)),
+      read(() => keptTraitsAsOf(db, cache, projectId, 'users', USER_FACT_TRAITS, asOf)),
+      read(() => keptTraitsAsOf(db, cache, projectId, 'accounts', ACCOUNT_FACT_TRAITS, asOf)),
       read(() => accountScoreTable(db, cache, projectId, model, asOf)),
       read(() => accountsSeen(db, projectId, asOf)),
       read(() => seatsOfAccounts(db, projectId, asOf)),
