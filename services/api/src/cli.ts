@@ -75,8 +75,8 @@ DATABASE_URL set → a real Postgres server; unset → embedded PGlite in the da
 
 const print = (text: string) => process.stdout.write(`${text}\n`);
 
-/** Commands that open the store, do a little and exit (see `main`); demo, rebuild, expire and export read or write every event. */
-const SHORT_COMMANDS = new Set(['migrate', 'doctor', 'project', 'user', 'account']);
+/** Commands that open the store, do a little and exit (see `main`); demo, rebuild, expire and export read or write every event, and a migration can rewrite a table. */
+const SHORT_COMMANDS = new Set(['doctor', 'project', 'user', 'account']);
 const BASELINE_WASM = '--liftoff-only';
 
 async function main(argv: string[]): Promise<number> {
