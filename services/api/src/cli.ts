@@ -125,7 +125,7 @@ async function main(argv: string[]): Promise<number> {
 
   // A short command on PGlite runs in a Node that keeps WebAssembly in its baseline tier: V8
   // compiles PGlite's Postgres again with TurboFan in the background, and the process's exit
-  // waits for that: 1.5 s of a 3.7 s `uptake project create`, and 800 MB of its memory. Liftoff
+  // waits for that: `uptake project create` took 3.5–4.9 s and 900 MB, 3.0 s and 330 MB without it. Liftoff
   // code runs queries about 60 % slower, so the service and the long commands keep the default.
   if (config.database.kind === 'pglite' && SHORT_COMMANDS.has(command) && !process.execArgv.includes(BASELINE_WASM)) {
     const child = spawnSync(process.execPath, [BASELINE_WASM, ...process.execArgv, fileURLToPath(import.meta.url), ...argv], { stdio: 'inherit' });
