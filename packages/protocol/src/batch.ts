@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { LIMITS } from './limits.ts';
-import { contextSchema } from './events.ts';
+import { contextSchema, storableTimeSchema } from './events.ts';
 import { EXAMPLE_EVENTS } from './examples.ts';
 
 /**
@@ -9,8 +9,7 @@ import { EXAMPLE_EVENTS } from './examples.ts';
  */
 export const batchEnvelopeSchema = z.looseObject({
   writeKey: z.string().max(LIMITS.maxIdLength).optional(),
-  sentAt: z.iso
-    .datetime({ offset: true, local: false, error: 'must be an ISO 8601 date-time with a time zone' })
+  sentAt: storableTimeSchema('must be an ISO 8601 date-time with a time zone')
     .nullish()
     .transform((value) => value ?? undefined),
   batch: z

@@ -1,8 +1,19 @@
 import { z } from 'zod';
 import { EVENT_TYPES, LIMITS, RESERVED_EVENTS } from './limits.ts';
+import { timeProblem } from './storable.ts';
 
-const isoTimestamp = z.iso.datetime({ offset: true, local: false, error: 'must be an ISO 8601 date-time with a time zone, e.g. 2026-11-23T10:00:00.000Z' });
-const isoDateOrTimestamp = z.union([isoTimestamp, z.iso.date()], {
+/** A time the wire carries: ISO 8601 with a time zone, within the times {@link timeProblem} lets through. */
+export function storableTimeSchema(error: string) {
+  return z.iso.datetime({ offset: true, local: false, error }).superRefine(refineStorableTime);
+}
+
+function refineStorableTime(text: string, ctx: z.RefinementCtx) {
+  const problem = timeProblem(text);
+  if (problem) ctx.addIssue({ code: 'custom', message: problem });
+}
+
+const isoTimestamp = storableTimeSchema('must be an ISO 8601 date-time with a time zone, e.g. 2026-11-23T10:00:00.000Z');
+const isoDateOrTimestamp = z.union([isoTimestamp, z.iso.date().superRefine(refineStorableTime)], {
   error: 'must be an ISO 8601 date or date-time, e.g. 2026-11-23 or 2026-11-23T10:00:00Z',
 });
 

@@ -57,6 +57,22 @@ export function stringProblem(text: string): string | undefined {
   return undefined;
 }
 
+/**
+ * The instants a stored time may hold: four-digit years, the years both ISO 8601 without a sign
+ * and Postgres `timestamptz` read back (Postgres has no year 0, and JavaScript writes the years
+ * outside as `-000001` or `+010000`, which Postgres cannot parse).
+ */
+export const STORABLE_TIME_RANGE = { earliest: '0001-01-01T00:00:00.000Z', latest: '9999-12-31T23:59:59.999Z' } as const;
+const EARLIEST_MS = Date.parse(STORABLE_TIME_RANGE.earliest);
+const LATEST_MS = Date.parse(STORABLE_TIME_RANGE.latest);
+
+/** Why a time (an ISO text, or its milliseconds) cannot be stored; undefined when it can. */
+export function timeProblem(time: string | number): string | undefined {
+  const ms = typeof time === 'number' ? time : Date.parse(time);
+  if (ms >= EARLIEST_MS && ms <= LATEST_MS) return undefined;
+  return `must be from ${STORABLE_TIME_RANGE.earliest} to ${STORABLE_TIME_RANGE.latest} (UTC)`;
+}
+
 const encoder = new TextEncoder();
 
 /**

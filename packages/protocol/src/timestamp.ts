@@ -1,4 +1,5 @@
 import { LIMITS } from './limits.ts';
+import { timeProblem } from './storable.ts';
 
 export type NormalisedTimestamp = {
   timestamp: Date;
@@ -6,6 +7,11 @@ export type NormalisedTimestamp = {
   clamped: boolean;
   /** It was later by more than {@link LIMITS.futureFlagMs}: a broken client clock, worth a warning. */
   farFuture: boolean;
+  /**
+   * Why the corrected time cannot be stored, when it cannot: a `sentAt` thousands of years after
+   * the `timestamp` moves it before the year 1. The event is refused, naming `timestamp`.
+   */
+  problem?: string;
 };
 
 /**
@@ -26,5 +32,7 @@ export function normaliseTimestamp(
   const corrected = sentAt ? receivedAt.getTime() - (sentAt.getTime() - timestamp.getTime()) : timestamp.getTime();
   const ahead = corrected - receivedAt.getTime();
   if (ahead > 0) return { timestamp: receivedAt, clamped: true, farFuture: ahead > LIMITS.futureFlagMs };
+  const problem = timeProblem(corrected);
+  if (problem) return { timestamp: receivedAt, clamped: false, farFuture: false, problem: `corrected for clock skew (receivedAt − (sentAt − timestamp)), ${problem}` };
   return { timestamp: new Date(corrected), clamped: false, farFuture: false };
 }

@@ -28,6 +28,18 @@ describe('normaliseTimestamp', () => {
     expect(normaliseTimestamp(undefined, at('2026-01-02T09:00:01Z'), receivedAt)).toEqual({ timestamp: receivedAt, clamped: true, farFuture: true });
   });
 
+  it('names the problem when the correction moves the time before the year 1', () => {
+    const receivedAt = at('2026-12-07T12:00:00Z');
+    const result = normaliseTimestamp(at('3995-12-07T12:27:48.943Z'), at('1970-01-01T00:00:00.051Z'), receivedAt);
+    expect(result).toEqual({
+      timestamp: receivedAt,
+      clamped: false,
+      farFuture: false,
+      problem: 'corrected for clock skew (receivedAt − (sentAt − timestamp)), must be from 0001-01-01T00:00:00.000Z to 9999-12-31T23:59:59.999Z (UTC)',
+    });
+    expect(normaliseTimestamp(at('2026-12-07T12:00:00Z'), at('0001-01-01T00:00:00Z'), receivedAt).problem).toBeUndefined();
+  });
+
   it('property: never later than receivedAt, and exact whenever the corrected time is in the past', () => {
     fc.assert(
       fc.property(instant, offset, offset, (received, sendDelay, eventAge) => {

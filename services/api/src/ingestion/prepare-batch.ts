@@ -61,22 +61,18 @@ export function prepareBatch(
   const seen = new Set<string>();
 
   envelope.batch.forEach((raw, index) => {
+    const reject = (messageId: string | undefined, errors: FieldError[]) => {
+      prepared.rejected.push({ index, ...(messageId ? { messageId } : {}), errors });
+      prepared.warnings.push({ kind: 'rejected', messageId: messageId ?? null, eventIndex: index, errors, payload: warningPayload(raw), receivedAt });
+    };
     const validation = validateEvent(raw);
-    if (!validation.ok) {
-      const messageId = rawMessageId(raw);
-      prepared.rejected.push({ index, ...(messageId ? { messageId } : {}), errors: validation.errors });
-      prepared.warnings.push({ kind: 'rejected', messageId: messageId ?? null, eventIndex: index, errors: validation.errors, payload: warningPayload(raw), receivedAt });
-      return;
-    }
+    if (!validation.ok) return reject(rawMessageId(raw), validation.errors);
     const event = validation.event;
     const mergedContext = envelope.context || event.context ? { ...envelope.context, ...event.context } : null;
     const identity = checkUserHash(verification, event.userId, mergedContext?.['userHash']);
-    if (identity.error) {
-      const errors = [identity.error];
-      prepared.rejected.push({ index, ...(event.messageId ? { messageId: event.messageId } : {}), errors });
-      prepared.warnings.push({ kind: 'rejected', messageId: event.messageId ?? null, eventIndex: index, errors, payload: warningPayload(raw), receivedAt });
-      return;
-    }
+    if (identity.error) return reject(event.messageId, [identity.error]);
+    const time = normaliseTimestamp(sentAt, event.timestamp ? new Date(event.timestamp) : undefined, receivedAt);
+    if (time.problem) return reject(event.messageId, [{ path: 'timestamp', message: time.problem }]);
     const messageIdGenerated = !event.messageId;
     const messageId = event.messageId ?? randomUUID();
     if (seen.has(messageId)) {
@@ -85,7 +81,6 @@ export function prepareBatch(
     }
     seen.add(messageId);
 
-    const time = normaliseTimestamp(sentAt, event.timestamp ? new Date(event.timestamp) : undefined, receivedAt);
     if (messageIdGenerated) {
       prepared.warnings.push({
         kind: 'message_id_generated',

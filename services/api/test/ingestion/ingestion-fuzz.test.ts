@@ -20,6 +20,10 @@ const hostileValue = fc.letrec((tie) => ({
   ),
 })).value;
 
+/** Times at the edges of what Postgres stores; as sentAt, far from the timestamp (the clock-skew correction). */
+const edgeTime = fc.constantFrom('0000-06-01T00:00:00Z', '0001-01-01T00:00:00+14:00', '0001-01-01T00:00:00Z', '0500-01-01T00:00:00Z', '9999-12-31T23:59:59-14:00', '0000-12-31');
+const isoTime = fc.date({ noInvalidDate: true }).map((date) => date.toISOString());
+
 /** Events that are nearly right: valid skeletons with fields swapped for hostile values. */
 const nearlyValidEvent = fc.record(
   {
@@ -29,16 +33,16 @@ const nearlyValidEvent = fc.record(
     anonymousId: hostileValue,
     groupId: hostileValue,
     messageId: fc.oneof(fc.uuid(), hostileValue),
-    timestamp: fc.oneof(fc.date({ noInvalidDate: true }).map((date) => date.toISOString()), hostileValue),
+    timestamp: fc.oneof(isoTime, edgeTime, hostileValue),
     properties: fc.oneof(fc.dictionary(hostileString, hostileValue, { maxKeys: 5 }), hostileValue),
-    traits: fc.oneof(fc.record({ seats: hostileValue, onboardedAt: hostileValue, isChampion: hostileValue }), hostileValue),
+    traits: fc.oneof(fc.record({ seats: hostileValue, onboardedAt: fc.oneof(edgeTime, hostileValue), isChampion: hostileValue }), hostileValue),
     context: fc.oneof(fc.record({ groupId: hostileValue, seq: hostileValue }), hostileValue),
   },
   { requiredKeys: [] },
 );
 
 const body = fc.oneof(
-  { weight: 6, arbitrary: fc.record({ sentAt: fc.oneof(fc.date({ noInvalidDate: true }).map((d) => d.toISOString()), hostileValue), batch: fc.array(nearlyValidEvent, { maxLength: 8 }) }, { requiredKeys: ['batch'] }).map((value) => JSON.stringify(value)) },
+  { weight: 6, arbitrary: fc.record({ sentAt: fc.oneof(isoTime, edgeTime, hostileValue), batch: fc.array(nearlyValidEvent, { maxLength: 8 }) }, { requiredKeys: ['batch'] }).map((value) => JSON.stringify(value)) },
   { weight: 2, arbitrary: hostileValue.map((value) => JSON.stringify(value) ?? '') },
   { weight: 1, arbitrary: fc.string({ unit: 'binary', maxLength: 200 }) },
   { weight: 1, arbitrary: fc.nat({ max: 5000 }).map((depth) => `{"batch":[{"type":"track","userId":"u","event":"e","properties":{"deep":${'['.repeat(depth)}${']'.repeat(depth)}}}]}`) },

@@ -187,6 +187,48 @@ describe.each(testDatabaseKinds)('ingestion on %s', (kind) => {
     expect(JSON.parse(warning.payload!)).toEqual(bad);
   });
 
+  it('refuses times Postgres cannot store, before and after the clock-skew correction, naming the field', async () => {
+    // Postgres has no year 0; JavaScript writes the years outside 1-9999 as -000001 / +010000.
+    const yearZero = track({ timestamp: '0000-06-01T00:00:00Z' });
+    const offsetIntoYearZero = track({ timestamp: '0001-01-01T00:00:00+14:00' });
+    const firstStorable = track({ timestamp: '0001-01-01T00:00:00Z' });
+    const badTraits = { type: 'group', userId: 'u1', groupId: 'a1', messageId: id('traits'), traits: { onboardedAt: '0000-12-31' } };
+    const answer = await send([yearZero, offsetIntoYearZero, firstStorable, badTraits], { extra: { sentAt: undefined } });
+    expect(answer.statusCode).toBe(200);
+    const range = 'must be from 0001-01-01T00:00:00.000Z to 9999-12-31T23:59:59.999Z (UTC)';
+    expect(answer.json()).toEqual({
+      accepted: 1,
+      duplicates: 0,
+      rejected: [
+        { index: 0, messageId: yearZero.messageId, errors: [{ path: 'timestamp', message: range }] },
+        { index: 1, messageId: offsetIntoYearZero.messageId, errors: [{ path: 'timestamp', message: range }] },
+        { index: 3, messageId: badTraits.messageId, errors: [{ path: 'traits.onboardedAt', message: expect.stringContaining('must be') }] },
+      ],
+    });
+    expect((await storedEvent(firstStorable.messageId)).timestamp.toISOString()).toBe('0001-01-01T00:00:00.000Z');
+
+    // A sentAt two thousand years after the timestamp moves the corrected time before the year 1.
+    const now = new Date();
+    const farSent = new Date(now);
+    farSent.setUTCFullYear(now.getUTCFullYear() + 2000);
+    const ancient = track({ timestamp: '0500-01-01T00:00:00Z' });
+    const recent = track({ timestamp: farSent.toISOString() });
+    const skewed = await send([ancient, recent], { extra: { sentAt: farSent.toISOString() } });
+    expect(skewed.json()).toEqual({
+      accepted: 1,
+      duplicates: 0,
+      rejected: [{ index: 0, messageId: ancient.messageId, errors: [{ path: 'timestamp', message: `corrected for clock skew (receivedAt − (sentAt − timestamp)), ${range}` }] }],
+    });
+    const warning = await t.app.store.db.selectFrom('ingestion_warnings').select('kind').where('project_id', '=', t.project.projectId).where('message_id', '=', ancient.messageId).executeTakeFirstOrThrow();
+    expect(warning.kind).toBe('rejected');
+
+    for (const sentAt of ['0000-01-01T00:00:00Z', '9999-12-31T23:59:59-01:00']) {
+      const envelope = await send([track()], { extra: { sentAt } });
+      expect(envelope.statusCode).toBe(400);
+      expect(envelope.json()).toMatchObject({ path: 'sentAt', message: expect.stringContaining(range) });
+    }
+  });
+
   it('accepts the write key in the body, as Basic or as Bearer; 401 otherwise', async () => {
     const body = (extra = {}) => JSON.stringify({ batch: [track()], ...extra });
     const post = (headers: Record<string, string>, payload: string) =>
