@@ -1,12 +1,12 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { History } from '../../src/domain/segments/fold-history.ts';
 import { activityHistory } from '../../src/query/activity-history.queries.ts';
 import { createFigureCache } from '../../src/query/figure-cache.ts';
+import { appWithEvents } from '../support/app-with-events.ts';
 import { testDatabaseKinds } from '../support/databases.ts';
 import { generateDataset } from '../support/generate-data.ts';
 import { ingestEvents } from '../support/ingest.ts';
 import { addDays, type OracleEvent } from '../support/oracle.ts';
-import { createTestApp, type TestApp } from '../support/test-app.ts';
 
 // The segment facts' whole history is cached and brought up to date from the days new events
 // fell on (query/activity-history.queries.ts `activityHistory`): only the spans ending on or after
@@ -23,20 +23,14 @@ const track = (id: string, timestamp: string, event: Omit<OracleEvent, 'messageI
 const dayAt = (ago: number) => `${addDays(asOf, -ago)}T06:00:00.000Z`;
 
 describe.each(testDatabaseKinds)('whole activity history brought up to date from the changed days, on %s', (kind) => {
-  let t: TestApp;
-  let projectId: string;
-  beforeAll(async () => {
-    t = await createTestApp(kind);
-    projectId = t.project.projectId;
-    await ingestEvents(t.app, t.project.writeKey, data.events);
-  }, 120_000);
-  afterAll(async () => t?.close());
-
-  const cache = () => createFigureCache({ versions: t.app.changeTracker, maxStalenessMs: 0 });
-  /** A read from nothing: a cache of its own. */
-  const fromNothing = () => activityHistory(t.app.store.db, cache(), projectId, asOf);
+  const app = appWithEvents(kind, data.events);
 
   it('folds to the history read from nothing after each wave, reading again only what changed', async () => {
+    const t = app();
+    const { projectId } = t.project;
+    const cache = () => createFigureCache({ versions: t.app.changeTracker, maxStalenessMs: 0 });
+    /** A read from nothing: a cache of its own. */
+    const fromNothing = () => activityHistory(t.app.store.db, cache(), projectId, asOf);
     const kept = cache();
     const read = () => activityHistory(t.app.store.db, kept, projectId, asOf);
     const expectSameHistory = async (history: History) => expect(history).toEqual(await fromNothing());

@@ -1,11 +1,11 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createFigureCache } from '../../src/query/figure-cache.ts';
 import { keptTraitsAsOf, traitsAsOf } from '../../src/query/traits-as-of.queries.ts';
+import { appWithEvents } from '../support/app-with-events.ts';
 import { testDatabaseKinds } from '../support/databases.ts';
 import { generateDataset } from '../support/generate-data.ts';
 import { ingestEvents } from '../support/ingest.ts';
 import { addDays, type OracleEvent } from '../support/oracle.ts';
-import { createTestApp, type TestApp } from '../support/test-app.ts';
 
 // The traits the segment facts and the project's groups read are cached and brought up to date
 // from the days new events fell on (query/traits-as-of.queries.ts `keptTraitsAsOf`): only the ids
@@ -26,14 +26,10 @@ const identify = (id: string, timestamp: string, who: { userId?: string; anonymo
   ({ type: 'identify', messageId: `kt-${id}`, timestamp, ...who, traits }) as OracleEvent;
 
 describe.each(testDatabaseKinds)('traits kept and brought up to date from the changed days, on %s', (kind) => {
-  let t: TestApp;
-  beforeAll(async () => {
-    t = await createTestApp(kind);
-    await ingestEvents(t.app, t.project.writeKey, data.events);
-  }, 120_000);
-  afterAll(async () => t?.close());
+  const app = appWithEvents(kind, data.events);
 
   it('equal a read from nothing after each wave, reading again only the ids that called', async () => {
+    const t = app();
     const kept = createFigureCache({ versions: t.app.changeTracker, maxStalenessMs: 0 });
     const read = () => Promise.all([keptTraitsAsOf(t.app.store.db, kept, t.project.projectId, 'users', USER_NAMES, asOf), keptTraitsAsOf(t.app.store.db, kept, t.project.projectId, 'accounts', ACCOUNT_NAMES, asOf)]);
     const fromNothing = () => Promise.all([traitsAsOf(t.app.store.db, t.project.projectId, 'users', USER_NAMES, asOf), traitsAsOf(t.app.store.db, t.project.projectId, 'accounts', ACCOUNT_NAMES, asOf)]);

@@ -1,12 +1,12 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { windowOf } from '../../src/domain/days.ts';
 import { createFigureCache } from '../../src/query/figure-cache.ts';
 import { latestAnswers, latestNpsOfAccountUsers, latestNpsOfUsers, type LatestAnswers } from '../../src/query/latest-nps.queries.ts';
+import { appWithEvents } from '../support/app-with-events.ts';
 import { testDatabaseKinds } from '../support/databases.ts';
 import { generateDataset } from '../support/generate-data.ts';
 import { ingestEvents } from '../support/ingest.ts';
 import { addDays, type OracleEvent } from '../support/oracle.ts';
-import { createTestApp, type TestApp } from '../support/test-app.ts';
 
 // The segment facts' latest NPS answers are a window figure (query/latest-nps.queries.ts
 // `latestAnswers`): the days before the last are kept, and after answers of today only today's
@@ -30,14 +30,10 @@ const rowsOf = (answers: LatestAnswers) => ({
 const byAccountUser = (a: { accountId: string; userId: string }, b: { accountId: string; userId: string }) => (`${a.accountId}\u0000${a.userId}` < `${b.accountId}\u0000${b.userId}` ? -1 : 1);
 
 describe.each(testDatabaseKinds)('latest NPS answers over a window, kept in two parts, on %s', (kind) => {
-  let t: TestApp;
-  beforeAll(async () => {
-    t = await createTestApp(kind);
-    await ingestEvents(t.app, t.project.writeKey, data.events);
-  }, 120_000);
-  afterAll(async () => t?.close());
+  const app = appWithEvents(kind, data.events);
 
   it('gives the latest answers of the whole window after each wave', async () => {
+    const t = app();
     const { projectId } = t.project;
     const db = t.app.store.db;
     const cache = createFigureCache({ versions: t.app.changeTracker, maxStalenessMs: 0 });
