@@ -8,6 +8,7 @@ import type { Project } from '../projects/projects.queries.ts';
 import { checkKeyFormat, checkOrigin } from './credentials.ts';
 import { createKeyCache, type KeyCache, type KeyCacheOptions, type KeyKind } from './key-cache.ts';
 import { createRateLimiter, rateLimited, type RateLimit } from './rate-limit.ts';
+import { bearerToken } from '../http/authorization-header.ts';
 
 /** The limits of docs/security.md; a `perSecond` of 0 turns one off. */
 export type AuthLimits = {
@@ -127,9 +128,7 @@ export function createAuth(db: Kysely<Database>, limits: AuthLimits, metrics?: R
     ingestion: writeKeyed('ingestion', MISSING.ingestion),
     widget: writeKeyed('widgets', MISSING.widget),
     async secretKey(request) {
-      const header = request.headers.authorization;
-      const match = typeof header === 'string' ? /^Bearer\s+(\S+)\s*$/i.exec(header) : null;
-      const project = await find(request, 'secret', match?.[1], MISSING.secret);
+      const project = await find(request, 'secret', bearerToken(request.headers.authorization), MISSING.secret);
       limit('query', project);
       return project;
     },

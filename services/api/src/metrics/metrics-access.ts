@@ -1,5 +1,6 @@
 import { BlockList, isIP } from 'node:net';
 import { createHash, timingSafeEqual } from 'node:crypto';
+import { bearerToken } from '../http/authorization-header.ts';
 
 /** Whether `GET /metrics` is answered, or the refusal to send (docs/operations.md, "Who may scrape"). */
 export type MetricsAccess =
@@ -49,7 +50,7 @@ export function metricsAccess(request: MetricsRequest, token: string | undefined
       message: 'GET /metrics is answered to clients on this machine only; to scrape from elsewhere set UPTAKE_METRICS_TOKEN and send Authorization: Bearer <token>',
     };
   }
-  const bearer = request.authorization === undefined ? undefined : /^Bearer\s+(\S+)\s*$/i.exec(request.authorization)?.[1];
+  const bearer = bearerToken(request.authorization);
   if (bearer === undefined) {
     return { allowed: false, status: 401, error: 'missing_metrics_token', message: 'authorization: GET /metrics from another machine needs Authorization: Bearer <UPTAKE_METRICS_TOKEN>' };
   }
