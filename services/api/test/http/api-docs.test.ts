@@ -12,33 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { chromiumAvailable, launchChromium } from '../support/chromium.ts';
 import { testDatabaseKinds } from '../support/databases.ts';
 import { createTestApp, type TestApp } from '../support/test-app.ts';
-
-type Parameter = { in: string; name: string; required?: boolean; example?: unknown };
-type Operation = { parameters?: Parameter[]; requestBody?: { content: Record<string, { example?: unknown }> } };
-type OpenApi = { paths: Record<string, Record<string, Operation>> };
-
-const METHODS = ['get', 'post', 'put', 'patch', 'delete'];
-
-function operationsOf(spec: OpenApi): Array<{ method: string; path: string; operation: Operation }> {
-  return Object.entries(spec.paths).flatMap(([path, item]) =>
-    Object.entries(item)
-      .filter(([method]) => METHODS.includes(method))
-      .map(([method, operation]) => ({ method, path, operation })),
-  );
-}
-
-/** The request a route's examples describe: path parameters filled in, query parameters that have an example. */
-function exampleUrl(path: string, parameters: Parameter[]): string {
-  let url = path;
-  const query = new URLSearchParams();
-  for (const parameter of parameters) {
-    if (parameter.example === undefined) continue;
-    if (parameter.in === 'path') url = url.replace(`{${parameter.name}}`, encodeURIComponent(String(parameter.example)));
-    // Optional paging cursors are opaque: only the service hands them out.
-    else if (parameter.in === 'query' && parameter.name !== 'cursor') query.set(parameter.name, String(parameter.example));
-  }
-  return query.size ? `${url}?${query}` : url;
-}
+import { exampleUrl, operationsOf, type OpenApi } from '../support/openapi-routes.ts';
 
 describe.each(testDatabaseKinds)('the OpenAPI request examples (%s)', (kind) => {
   let t: TestApp;
