@@ -1,5 +1,4 @@
 import { z } from 'zod';
-import { storableTimeSchema } from './events.ts';
 import { idParamSchema, storableBody } from './query.ts';
 import { widgetUserQuerySchema } from './widgets.ts';
 
@@ -80,7 +79,7 @@ const ctaUrl = z
     error: 'must be an https:// URL or a path relative to the page (starting with a single /)',
   });
 
-const isoTime = storableTimeSchema('must be an ISO 8601 date-time, e.g. 2026-12-06T00:00:00Z');
+const isoTime = z.iso.datetime({ offset: true, error: 'must be an ISO 8601 date-time, e.g. 2026-12-06T00:00:00Z' });
 const name = z.string().min(1, 'must not be empty').max(200, 'must be at most 200 characters');
 const wholeDays = (min: number, max: number) =>
   z.number().int('must be a whole number').min(min, `must be ≥ ${min}`).max(max, `must be ≤ ${max}`);
