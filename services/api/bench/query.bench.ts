@@ -350,6 +350,10 @@ try {
     const accounts = Array.from({ length: ACCOUNTS }, (_, offset) => `acct-${(Math.floor(runId / 1000) + offset) % ACCOUNTS}`);
     const unprobed = accounts.filter((account) => !used.has(account));
     const pool = unprobed.length > 0 ? unprobed : accounts;
+    const needed = together ? 1 : probesFor('', '', '').length;
+    if (unprobed.length < needed) {
+      log(`(only ${unprobed.length} of the ${ACCOUNTS} accounts were never probed, for ${needed} probes: some share an account, and a figure one more champion cannot move waits out the 120 s; a run probes 32: give more --accounts, or a fresh database)`);
+    }
     const accountOf = (index: number) => pool[index % pool.length]!;
     const someoneOf = (index: number) => {
       const user = (Math.floor(runId / 1000) + 97 * index) % USERS;
