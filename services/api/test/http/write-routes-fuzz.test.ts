@@ -12,6 +12,7 @@
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { testDatabaseKinds } from '../support/databases.ts';
+import { hostileJson } from '../support/hostile-json.ts';
 import { exampleUrl, operationsOf, type OpenApi, type Operation } from '../support/openapi-routes.ts';
 import { DEFAULT_WEBHOOK_SETTINGS } from '../../src/webhooks/settings.ts';
 import { createTestApp, type TestApp } from '../support/test-app.ts';
@@ -31,17 +32,7 @@ const hostileNumber = fc.oneof(
   fc.double(),
   fc.integer(),
 );
-const hostileValue: fc.Arbitrary<unknown> = fc.letrec((tie) => ({
-  value: fc.oneof(
-    { depthSize: 'small' },
-    hostileText,
-    hostileNumber,
-    fc.boolean(),
-    fc.constant(null),
-    fc.array(tie('value'), { maxLength: 4 }),
-    fc.dictionary(hostileText, tie('value'), { maxKeys: 4 }),
-  ),
-})).value;
+const hostileValue = hostileJson(hostileText, [hostileText, hostileNumber, fc.boolean(), fc.constant(null)]);
 const deepNesting = fc.integer({ min: 1, max: 3000 }).map((depth) => JSON.parse(`${'['.repeat(depth)}${']'.repeat(depth)}`) as unknown);
 
 /** Every place in a JSON value, as the path of keys and indexes to it (the root is []). */
