@@ -147,18 +147,15 @@ async function main() {
 
     // Embedded PGlite, unless --pglite-seconds 0 (a load of no time measures nothing).
     const liteSeconds = Number(values['pglite-seconds']);
-    const liteResult =
-      liteSeconds > 0
-        ? await (async () => {
-            const pgliteDir = join(scratch, 'pglite');
-            const liteEnv = { DATABASE_URL: '' };
-            const liteKeys = createProjectKeys(liteEnv, pgliteDir);
-            const liteServer = await startServeProcess(liteEnv, ['--data-dir', pgliteDir]);
-            const result = await load(liteServer.url, liteKeys.writeKey, liteSeconds);
-            await liteServer.stop();
-            return result;
-          })()
-        : undefined;
+    let liteResult: Awaited<ReturnType<typeof load>> | undefined;
+    if (liteSeconds > 0) {
+      const pgliteDir = join(scratch, 'pglite');
+      const liteEnv = { DATABASE_URL: '' };
+      const liteKeys = createProjectKeys(liteEnv, pgliteDir);
+      const liteServer = await startServeProcess(liteEnv, ['--data-dir', pgliteDir]);
+      liteResult = await load(liteServer.url, liteKeys.writeKey, liteSeconds);
+      await liteServer.stop();
+    }
 
     const report = [
       `Ingestion benchmark: ${EVENTS_PER_BATCH}-event batches, ${connections} connections, ${seconds} s (PGlite ${values['pglite-seconds']} s)`,

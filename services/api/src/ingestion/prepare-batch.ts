@@ -60,19 +60,21 @@ export function prepareBatch(
   const prepared: PreparedBatch = { rows: [], rejected: [], warnings: [], repeatedInBatch: 0 };
   const seen = new Set<string>();
 
+  // A refused event: answered in `rejected`, kept as a warning with the event as sent.
+  const reject = (index: number, raw: unknown, messageId: string | undefined, errors: FieldError[]) => {
+    prepared.rejected.push({ index, ...(messageId ? { messageId } : {}), errors });
+    prepared.warnings.push({ kind: 'rejected', messageId: messageId ?? null, eventIndex: index, errors, payload: warningPayload(raw), receivedAt });
+  };
+
   envelope.batch.forEach((raw, index) => {
-    const reject = (messageId: string | undefined, errors: FieldError[]) => {
-      prepared.rejected.push({ index, ...(messageId ? { messageId } : {}), errors });
-      prepared.warnings.push({ kind: 'rejected', messageId: messageId ?? null, eventIndex: index, errors, payload: warningPayload(raw), receivedAt });
-    };
     const validation = validateEvent(raw);
-    if (!validation.ok) return reject(rawMessageId(raw), validation.errors);
+    if (!validation.ok) return reject(index, raw, rawMessageId(raw), validation.errors);
     const event = validation.event;
     const mergedContext = envelope.context || event.context ? { ...envelope.context, ...event.context } : null;
     const identity = checkUserHash(verification, event.userId, mergedContext?.['userHash']);
-    if (identity.error) return reject(event.messageId, [identity.error]);
+    if (identity.error) return reject(index, raw, event.messageId, [identity.error]);
     const time = normaliseTimestamp(sentAt, event.timestamp ? new Date(event.timestamp) : undefined, receivedAt);
-    if (time.problem) return reject(event.messageId, [{ path: 'timestamp', message: time.problem }]);
+    if (time.problem) return reject(index, raw, event.messageId, [{ path: 'timestamp', message: time.problem }]);
     const messageIdGenerated = !event.messageId;
     const messageId = event.messageId ?? randomUUID();
     if (seen.has(messageId)) {
