@@ -3,7 +3,7 @@
  * derived-table build the service uses: `rebuildDerivedTables`), then measures p50/p95 of each
  * query route through app.inject, and in the same run the naive SQL over raw events.
  *
- *   pnpm bench:query [--events 10000000] [--users 50000] [--accounts 2000] [--days 90] [--runs 30] [--keep] [--no-naive] [--load-connections 8] [--staleness-ms 4000]
+ *   pnpm bench:query [--events 10000000] [--users 50000] [--accounts 2000] [--days 90] [--runs 30] [--keep] [--no-naive] [--load-connections 8] [--staleness-ms 4000] [--figure-cache-mb 1024]
  *
  * DATABASE_URL set → that server (a fresh database is created on it; on a Citus coordinator, on every
  * node, and the tables are distributed); unset → a throwaway cluster.
@@ -16,7 +16,8 @@
  * idle service, and under full ingestion load (--load-connections loops sending 100-event batches
  * as fast as the service takes them; 0 skips it). --staleness-ms: the service's
  * UPTAKE_FIGURE_MAX_STALENESS_MS (its default when absent); each freshness probe first waits that
- * long after the last one, so CI's small run sets it low.
+ * long after the last one, so CI's small run sets it low. --figure-cache-mb: the service's
+ * UPTAKE_FIGURE_CACHE_MB, for sizes whose warmed figures outgrow the default (docs/deploy.md).
  */
 import { parseArgs } from 'node:util';
 import pg from 'pg';
@@ -48,6 +49,7 @@ const { values } = parseArgs({
     naive: { type: 'boolean', default: true },
     'load-connections': { type: 'string', default: '8' },
     'staleness-ms': { type: 'string' },
+    'figure-cache-mb': { type: 'string' },
   },
 });
 const N = Number(values.events);
@@ -92,6 +94,7 @@ const configOf = (worker: boolean, deployed = false) =>
     UPTAKE_RATE_LIMIT_PER_SECOND: '0',
     ...(deployed ? { UPTAKE_WARM_FIGURES: '1', UPTAKE_READY_WHEN_WARM: '1' } : {}),
     ...(values['staleness-ms'] === undefined ? {} : { UPTAKE_FIGURE_MAX_STALENESS_MS: values['staleness-ms'] }),
+    ...(values['figure-cache-mb'] === undefined ? {} : { UPTAKE_FIGURE_CACHE_MB: values['figure-cache-mb'] }),
   });
 const config = configOf(false);
 const startApp = (worker = false, deployed = false) => buildApp(worker ? configOf(true, deployed) : config, { logger: pino({ level: 'silent' }) });
