@@ -7,7 +7,7 @@ import fc from 'fast-check';
 import { afterEach, describe, expect, it } from 'vitest';
 import { hashSecretKey, userHash, userHashMatches } from '../../src/projects/keys.ts';
 import type { Project } from '../../src/projects/projects.queries.ts';
-import { testDatabaseKinds } from '../support/databases.ts';
+import { initialisedDataDir, testDatabaseKinds } from '../support/databases.ts';
 import { basicAuth, createTestApp, type TestApp } from '../support/test-app.ts';
 
 const bearer = (key: string) => ({ authorization: `Bearer ${key}` });
@@ -153,7 +153,7 @@ describe('uptake project rotate-key and project set', () => {
   const run = (args: string[]) => spawnSync(process.execPath, [cli, ...args], { encoding: 'utf8', env: { ...process.env, DATABASE_URL: '' } });
 
   it('rotates a key and changes settings of the only project, and keeps the demo key file current', () => {
-    const dataDir = mkdtempSync(join(tmpdir(), 'uptake-keys-'));
+    const dataDir = initialisedDataDir(mkdtempSync(join(tmpdir(), 'uptake-keys-')));
     try {
       const created = JSON.parse(run(['project', 'create', '--name', 'A', '--json', '--data-dir', dataDir]).stdout);
       const rotated = run(['project', 'rotate-key', '--identity', '--overlap', '2', '--json', '--data-dir', dataDir]);
@@ -183,7 +183,7 @@ describe('uptake project rotate-key and project set', () => {
   }, 120_000);
 
   it('updates demo-project.json when the demo project’s key is rotated', () => {
-    const dataDir = mkdtempSync(join(tmpdir(), 'uptake-keys-'));
+    const dataDir = initialisedDataDir(mkdtempSync(join(tmpdir(), 'uptake-keys-')));
     try {
       expect(run(['demo', '--days', '1', '--accounts', '1', '--data-dir', dataDir]).status).toBe(0);
       const before = JSON.parse(readFileSync(join(dataDir, 'demo-project.json'), 'utf8'));

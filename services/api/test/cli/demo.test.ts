@@ -9,6 +9,7 @@ import { DEMO_FEATURES } from '../../src/demo/demo-catalogue.ts';
 import { DEMO_PROFILES, generateDemoData, type DemoData } from '../../src/demo/demo-data.ts';
 import { loadDemoEvents } from '../../src/demo/load-demo.ts';
 import { createProgressLine } from '../../src/demo/progress.ts';
+import { initialisedDataDir } from '../support/databases.ts';
 import { createTestApp, type TestApp } from '../support/test-app.ts';
 
 const cli = fileURLToPath(new URL('../../src/cli.ts', import.meta.url));
@@ -153,7 +154,7 @@ describe('loading the demo data through the ingestion path', () => {
 
 describe('uptake demo and uptake start', () => {
   it('demo creates the project once and loads the data once', () => {
-    const dataDir = tempDir();
+    const dataDir = initialisedDataDir(tempDir());
     const first = runCli(['demo', '--days', '10', '--accounts', '3', '--data-dir', dataDir]);
     expect(first.status, first.stderr).toBe(0);
     const keys = JSON.parse(readFileSync(join(dataDir, 'demo-project.json'), 'utf8'));

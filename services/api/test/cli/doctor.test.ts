@@ -12,7 +12,7 @@ import { doctorExitCode, type Check } from '../../src/doctor/check.ts';
 import { configChecks, listensBeyondLoopback } from '../../src/doctor/config-checks.ts';
 import { runDoctor } from '../../src/doctor/doctor.ts';
 import { createProject } from '../../src/projects/projects.queries.ts';
-import { createTestDatabase, testDatabaseKinds, type TestDatabase, type TestDatabaseKind } from '../support/databases.ts';
+import { createTestDatabase, initialisedDataDir, testDatabaseKinds, type TestDatabase, type TestDatabaseKind } from '../support/databases.ts';
 import { testConfig } from '../support/test-app.ts';
 
 const cli = fileURLToPath(new URL('../../src/cli.ts', import.meta.url));
@@ -141,7 +141,7 @@ describe('uptake doctor without a database', () => {
   });
 
   it('says a running service holds a PGlite data dir rather than failing', async () => {
-    const dataDir = tempDir();
+    const dataDir = initialisedDataDir(tempDir());
     const holder = await openStore({ kind: 'pglite', dataDir });
     try {
       const checks = await runDoctor(testConfig({ kind: 'pglite', dataDir }), { keysDir: dataDir });

@@ -11,6 +11,7 @@ import { ensureDemoProject } from '../../src/demo/demo-project.ts';
 import { loadDemoEvents } from '../../src/demo/load-demo.ts';
 import { enqueueWebhookMessages } from '../../src/webhooks/outbox.ts';
 import { playText } from '../../src/plays/deciding-facts.ts';
+import { initialisedDataDir } from '../support/databases.ts';
 import { basicAuth, createTestApp, type TestApp } from '../support/test-app.ts';
 
 // The runnable examples, run as their READMEs say (node <script>.ts), against the real service on
@@ -147,7 +148,7 @@ describe('the example pages (/examples/…)', () => {
   });
 
   it.each([false, true])('with examples %s, are served only when on, even when the data dir holds a demo project', async (examples) => {
-    const dataDir = mkdtempSync(join(tmpdir(), 'uptake-examples-flag-'));
+    const dataDir = initialisedDataDir(mkdtempSync(join(tmpdir(), 'uptake-examples-flag-')));
     const app = await createTestApp('pglite', { database: { kind: 'pglite', dataDir }, examples });
     try {
       const demo = await ensureDemoProject(app.app.store.db, dataDir);

@@ -9,12 +9,14 @@ import { buildApp } from '../../src/app.ts';
 import { openStore } from '../../src/db/connect.ts';
 import { DataDirLockedError } from '../../src/db/data-dir-lock.ts';
 import { createProject } from '../../src/projects/projects.queries.ts';
+import { initialisedDataDir } from '../support/databases.ts';
 import { basicAuth, testConfig } from '../support/test-app.ts';
 
 const cli = fileURLToPath(new URL('../../src/cli.ts', import.meta.url));
 const dirs: string[] = [];
+/** A data dir PGlite already initialised (initdb is not what these tests are about; demo.test.ts starts on an empty one). */
 const tempDir = () => {
-  const dir = mkdtempSync(join(tmpdir(), 'uptake-test-'));
+  const dir = initialisedDataDir(mkdtempSync(join(tmpdir(), 'uptake-test-')));
   dirs.push(dir);
   return dir;
 };

@@ -7,6 +7,7 @@ import { pino } from 'pino';
 import { afterAll, describe, expect, it } from 'vitest';
 import { buildApp } from '../../src/app.ts';
 import { createProject } from '../../src/projects/projects.queries.ts';
+import { initialisedDataDir } from '../support/databases.ts';
 import { basicAuth, testConfig } from '../support/test-app.ts';
 import { findAnywhere } from './deletion-scan.ts';
 
@@ -14,7 +15,7 @@ const cli = fileURLToPath(new URL('../../src/cli.ts', import.meta.url));
 const runCli = (args: string[]) => spawnSync(process.execPath, [cli, ...args], { encoding: 'utf8', env: { ...process.env, DATABASE_URL: '', LOG_LEVEL: 'silent' } });
 
 describe('uptake user delete and account delete', () => {
-  const dataDir = mkdtempSync(join(tmpdir(), 'uptake-delete-cli-'));
+  const dataDir = initialisedDataDir(mkdtempSync(join(tmpdir(), 'uptake-delete-cli-')));
   afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
 
   it('deletes as the API does, prints the receipt, and refuses a bad id by name', async () => {

@@ -12,7 +12,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { buildApp } from '../../src/app.ts';
 import type { Config } from '../../src/config.ts';
 import { createProject } from '../../src/projects/projects.queries.ts';
-import { createTestDatabase, testDatabaseKinds } from '../support/databases.ts';
+import { createTestDatabase, initialisedDataDir, testDatabaseKinds } from '../support/databases.ts';
 import { testConfig } from '../support/test-app.ts';
 
 const cli = fileURLToPath(new URL('../../src/cli.ts', import.meta.url));
@@ -24,7 +24,7 @@ describe.each(testDatabaseKinds)('uptake export on %s', (kind) => {
     const dir = mkdtempSync(join(tmpdir(), 'uptake-export-'));
     dirs.push(dir);
     const testDb = kind === 'postgres' ? await createTestDatabase('postgres') : undefined;
-    const database: Config['database'] = testDb ? testDb.config : { kind: 'pglite', dataDir: join(dir, 'data') };
+    const database: Config['database'] = testDb ? testDb.config : { kind: 'pglite', dataDir: initialisedDataDir(join(dir, 'data')) };
     const env = { ...process.env, DATABASE_URL: database.kind === 'postgres' ? database.url : '', LOG_LEVEL: 'warn' };
     const run = (args: string[]) => spawnSync(process.execPath, [cli, 'export', ...(database.kind === 'pglite' ? ['--data-dir', database.dataDir] : []), ...args], { encoding: 'utf8', env });
     try {

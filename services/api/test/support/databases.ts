@@ -18,14 +18,26 @@ export const testDatabaseKinds: TestDatabaseKind[] = citusTestUrl ? ['postgres']
 export type TestDatabase = { config: DatabaseConfig; drop(): Promise<void> };
 
 /**
- * A fresh, empty PGlite: a copy of the run's initialised template dir (test/support/pglite-template.ts),
- * or in-memory PGlite (initdb each time) when no template was made (a run without that globalSetup).
+ * `dataDir` holding the run's initialised PGlite template (test/support/pglite-template.ts), as a
+ * data dir is once PGlite first opened it: whoever opens it next, this process or an
+ * `uptake … --data-dir` child, skips initdb (2–5 s of CPU in WebAssembly). Made if missing; left
+ * as it is, for initdb to run, when the run made no template. A test of the very first open
+ * (`uptake start` on a new machine) takes a plain empty dir instead.
+ */
+export function initialisedDataDir(dataDir: string): string {
+  const runDir = process.env[PGLITE_DIR_ENV];
+  if (runDir) cpSync(join(runDir, PGLITE_TEMPLATE), dataDir, { recursive: true });
+  return dataDir;
+}
+
+/**
+ * A fresh, empty PGlite: a copy of the run's initialised template dir, or in-memory PGlite
+ * (initdb each time) when no template was made (a run without that globalSetup).
  */
 function freshPglite(): TestDatabase {
   const runDir = process.env[PGLITE_DIR_ENV];
   if (!runDir) return { config: { kind: 'pglite', dataDir: 'memory://' }, drop: async () => {} };
-  const dataDir = mkdtempSync(join(runDir, 'db-'));
-  cpSync(join(runDir, PGLITE_TEMPLATE), dataDir, { recursive: true });
+  const dataDir = initialisedDataDir(mkdtempSync(join(runDir, 'db-')));
   return { config: { kind: 'pglite', dataDir }, drop: async () => rmSync(dataDir, { recursive: true, force: true }) };
 }
 
