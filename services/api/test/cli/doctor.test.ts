@@ -30,11 +30,7 @@ afterAll(async () => {
 
 /** An empty database of the kind: a new PGlite data dir (created, not migrated) or a new Postgres database. */
 async function emptyDatabase(kind: TestDatabaseKind): Promise<Config['database']> {
-  if (kind === 'pglite') {
-    const store = await openStore({ kind: 'pglite', dataDir: tempDir() });
-    await store.close();
-    return { kind: 'pglite', dataDir: dirs.at(-1)! };
-  }
+  if (kind === 'pglite') return { kind: 'pglite', dataDir: initialisedDataDir(tempDir()) };
   const database = await createTestDatabase('postgres');
   databases.push(database);
   return database.config;

@@ -21,7 +21,7 @@ import { addDays } from '../../src/domain/days.ts';
 import { createProject } from '../../src/projects/projects.queries.ts';
 import { generateDataset } from '../support/generate-data.ts';
 import { ingestEvents } from '../support/ingest.ts';
-import { createTestDatabase } from '../support/databases.ts';
+import { createTestDatabase, initialisedDataDir } from '../support/databases.ts';
 import { testConfig } from '../support/test-app.ts';
 
 const PG_BIN = '/usr/lib/postgresql/15/bin';
@@ -129,7 +129,7 @@ describe('PGlite: the data directory copied while the service is stopped', () =>
   afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 
   it('gives the same scores, DAU, NPS, accounts and segment members, with the same keys', async () => {
-    const dataDir = join(scratch, 'data');
+    const dataDir = initialisedDataDir(join(scratch, 'data'));
     const { before, secretKey } = await loadAndMeasure({ kind: 'pglite', dataDir });
 
     // The app is closed (the service stopped): a plain copy of the folder is the backup.

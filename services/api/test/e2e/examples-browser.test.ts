@@ -13,6 +13,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ensureDemoProject } from '../../src/demo/demo-project.ts';
 import { chromiumAvailable, launchChromium } from '../support/chromium.ts';
+import { initialisedDataDir } from '../support/databases.ts';
 import { createTestApp, type TestApp } from '../support/test-app.ts';
 
 const hasChromium = chromiumAvailable('examples-browser E2E');
@@ -72,7 +73,7 @@ describe.skipIf(!hasChromium)('browser examples in Chromium → service → data
     build(join(repo, 'packages/react'), 'scripts/build.ts', 'dist/index.js');
     build(join(repo, 'examples/react'), 'build.ts', 'dist/index.html');
     // As `uptake start`: PGlite in a data dir holding demo-project.json, example pages on.
-    dataDir = mkdtempSync(join(tmpdir(), 'uptake-examples-'));
+    dataDir = initialisedDataDir(mkdtempSync(join(tmpdir(), 'uptake-examples-')));
     t = await createTestApp('pglite', { database: { kind: 'pglite', dataDir }, examples: true });
     const demo = await ensureDemoProject(t.app.store.db, dataDir);
     projectId = demo.projectId;

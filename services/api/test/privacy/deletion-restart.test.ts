@@ -7,7 +7,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { buildApp } from '../../src/app.ts';
 import type { Config } from '../../src/config.ts';
 import { createProject } from '../../src/projects/projects.queries.ts';
-import { createTestDatabase, testDatabaseKinds, type TestDatabaseKind } from '../support/databases.ts';
+import { createTestDatabase, initialisedDataDir, testDatabaseKinds, type TestDatabaseKind } from '../support/databases.ts';
 import { basicAuth, testConfig } from '../support/test-app.ts';
 import { DELETION_STEPS } from '../../src/privacy/deletion-steps.ts';
 import { fillActiveDays } from '../../src/derived/active-days.ts';
@@ -18,7 +18,7 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 async function databaseOf(kind: TestDatabaseKind): Promise<{ config: Config['database']; drop(): Promise<void> }> {
   if (kind === 'postgres') return createTestDatabase(kind);
-  const dir = mkdtempSync(join(tmpdir(), 'uptake-deletion-'));
+  const dir = initialisedDataDir(mkdtempSync(join(tmpdir(), 'uptake-deletion-')));
   return { config: { kind: 'pglite', dataDir: dir }, drop: async () => rmSync(dir, { recursive: true, force: true }) };
 }
 
