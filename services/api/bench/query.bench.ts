@@ -72,8 +72,13 @@ const keep = values.keep && cluster === undefined;
 const dbName = keep ? `uptake_bench_${N}_${USERS}_${ACCOUNTS}_${DAYS}` : `uptake_bench_${Date.now()}`;
 const admin = new pg.Client({ connectionString: serverUrl });
 await admin.connect();
-const kept = keep && (await admin.query('select 1 from pg_database where datname = $1', [dbName])).rowCount === 1;
+// A kept database is reused only once its load finished (marked by the comment below): one cut
+// off in its hours of loading at 100 M events holds a project and part of the rows.
+const LOADED = 'uptake bench: loaded';
+const keptRow = keep ? (await admin.query<{ note: string | null }>("select shobj_description(oid, 'pg_database') as note from pg_database where datname = $1", [dbName])).rows[0] : undefined;
 await admin.end();
+if (keptRow && keptRow.note !== LOADED) throw new Error(`${dbName} is kept from a load that did not finish: drop it (drop database ${dbName} with (force)) and run again`);
+const kept = keptRow !== undefined;
 // On a Citus coordinator the database is made on every node, so the tables are distributed.
 const created = kept ? undefined : await createBenchDatabase(serverUrl, dbName);
 const url = new URL(serverUrl);
@@ -157,6 +162,7 @@ try {
     await fillScorePoints(db, p, 1);
     await sql`analyze`.execute(db);
     log(`load ${(loadMs / 1000).toFixed(1)} s (${Math.round(N / (loadMs / 1000)).toLocaleString('en')} events/s), rebuild (kept activity included) ${(rebuildMs / 1000).toFixed(1)} s, score points filled ${(ms(started) / 1000).toFixed(1)} s`);
+    await sql.raw(`comment on database ${dbName} is '${LOADED}'`).execute(db);
   } else {
     // A database kept from before the score points: filled once.
     const ready = await db.selectFrom('score_point_versions').select('state').where('project_id', '=', p).where('version', '=', 1).executeTakeFirst();
