@@ -157,18 +157,23 @@ try {
     started = process.hrtime.bigint();
     await rebuildDerivedTables(db, createChangeTracker());
     await sql`analyze`.execute(db);
-    const rebuildMs = ms(started);
+    log(`load ${(loadMs / 1000).toFixed(1)} s (${Math.round(N / (loadMs / 1000)).toLocaleString('en')} events/s), rebuild (kept activity included) ${(ms(started) / 1000).toFixed(1)} s`);
+    // Loaded: a run cut off from here on leaves a database the next --keep run finishes (the points' fill resumes).
+    await sql.raw(`comment on database ${dbName} is '${LOADED}'`).execute(db);
     started = process.hrtime.bigint();
     await fillScorePoints(db, p, 1);
     await sql`analyze`.execute(db);
-    log(`load ${(loadMs / 1000).toFixed(1)} s (${Math.round(N / (loadMs / 1000)).toLocaleString('en')} events/s), rebuild (kept activity included) ${(rebuildMs / 1000).toFixed(1)} s, score points filled ${(ms(started) / 1000).toFixed(1)} s`);
-    await sql.raw(`comment on database ${dbName} is '${LOADED}'`).execute(db);
+    log(`score points of v1 filled ${(ms(started) / 1000).toFixed(1)} s`);
   } else {
-    // A database kept from before the score points: filled once.
-    const ready = await db.selectFrom('score_point_versions').select('state').where('project_id', '=', p).where('version', '=', 1).executeTakeFirst();
-    if (ready?.state !== 'ready') await fillScorePoints(db, p, 1);
-    await fillActiveDays(db, p);
+    // v1's points, if a run was cut off while filling them (or the database is from before the kept points).
     log(`reusing the loaded database ${dbName}`);
+    const ready = await db.selectFrom('score_point_versions').select('state').where('project_id', '=', p).where('version', '=', 1).executeTakeFirst();
+    if (ready?.state !== 'ready') {
+      started = process.hrtime.bigint();
+      await fillScorePoints(db, p, 1);
+      log(`score points of v1 filled ${(ms(started) / 1000).toFixed(1)} s (what an earlier run left)`);
+    }
+    await fillActiveDays(db, p);
   }
 
   const auth = { authorization: `Bearer ${project.secretKey}` };
