@@ -129,6 +129,6 @@ describe.each(testDatabaseKinds)('projects sharing every id on %s', (kind) => {
       // On Citus every statement pays a round trip to a worker: two runs keep it within the time.
       { numRuns: citusTestUrl ? 2 : 4, seed: 20261123, endOnFailure: true },
     );
-    // Four runs of two services each: ~20 s on a quiet machine, past 40 s on a busy one.
+    // Four runs of two services each: 25 s for the PGlite half with a Postgres load beside (39 s when the lone services ran initdb).
   }, 180_000);
 });
