@@ -22,9 +22,10 @@
 import { parseArgs } from 'node:util';
 import pg from 'pg';
 import { pino } from 'pino';
-import { sql } from 'kysely';
+import { sql, type Kysely } from 'kysely';
 import { buildApp } from '../src/app.ts';
 import { loadConfig } from '../src/config.ts';
+import type { Database } from '../src/db/database.ts';
 import { generateProjectKeys, hashSecretKey } from '../src/projects/keys.ts';
 import { createProject } from '../src/projects/projects.queries.ts';
 import { createChangeTracker } from '../src/derived/change-tracker.ts';
@@ -102,6 +103,24 @@ const configOf = (worker: boolean, deployed = false) =>
     ...(values['figure-cache-mb'] === undefined ? {} : { UPTAKE_FIGURE_CACHE_MB: values['figure-cache-mb'] }),
   });
 const config = configOf(false);
+
+/**
+ * Fills a version's points as the score-points worker does. A day that fails (at 100 M events a
+ * connection waited past the pool's 3 s while the service's segment check held every one) is
+ * taken up again after the last day committed, as the worker's next round does.
+ */
+async function fillPoints(db: Kysely<Database>, projectId: string, version: number): Promise<void> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await fillScorePoints(db, projectId, version);
+      return;
+    } catch (error) {
+      if (attempt === 5) throw error;
+      log(`v${version}'s points: a day failed (${(error as Error).message}); going on after the last day committed`);
+      await new Promise((resolve) => setTimeout(resolve, 5000));
+    }
+  }
+}
 const startApp = (worker = false, deployed = false) => buildApp(worker ? configOf(true, deployed) : config, { logger: pino({ level: 'silent' }) });
 let app = await startApp();
 try {
@@ -161,7 +180,7 @@ try {
     // Loaded: a run cut off from here on leaves a database the next --keep run finishes (the points' fill resumes).
     await sql.raw(`comment on database ${dbName} is '${LOADED}'`).execute(db);
     started = process.hrtime.bigint();
-    await fillScorePoints(db, p, 1);
+    await fillPoints(db, p, 1);
     await sql`analyze`.execute(db);
     log(`score points of v1 filled ${(ms(started) / 1000).toFixed(1)} s`);
   } else {
@@ -170,7 +189,7 @@ try {
     const ready = await db.selectFrom('score_point_versions').select('state').where('project_id', '=', p).where('version', '=', 1).executeTakeFirst();
     if (ready?.state !== 'ready') {
       started = process.hrtime.bigint();
-      await fillScorePoints(db, p, 1);
+      await fillPoints(db, p, 1);
       log(`score points of v1 filled ${(ms(started) / 1000).toFixed(1)} s (what an earlier run left)`);
     }
     await fillActiveDays(db, p);
@@ -196,7 +215,7 @@ try {
   // Its points filled, as the score-points worker (off here) does within seconds of its creation.
   started = process.hrtime.bigint();
   const shadowReady = await db.selectFrom('score_point_versions').select('state').where('project_id', '=', p).where('version', '=', shadowVersion).executeTakeFirst();
-  if (shadowReady?.state !== 'ready') await fillScorePoints(db, p, shadowVersion);
+  if (shadowReady?.state !== 'ready') await fillPoints(db, p, shadowVersion);
   log(`shadow model v${shadowVersion}: points filled ${(ms(started) / 1000).toFixed(1)} s${shadowReady?.state === 'ready' ? ' (kept from an earlier run)' : ''}`);
   const from12Weeks = addDays(lastDay, -83);
   const routes: Array<[string, string]> = [

@@ -58,7 +58,7 @@ export async function queueScorePoints(trx: Transaction<Database>, projectId: st
 /** The versions whose points are kept (being filled or ready) and whose model still counts (active or shadow). */
 function keptVersions(projectId: string): RawBuilder<unknown> {
   return sql`
-    select s.version, m.features, m.window_days, m.daily_cap, coalesce(m.status, 'active') as status, m.created_at
+    select s.version, s.filled_through::text, m.features, m.window_days, m.daily_cap, coalesce(m.status, 'active') as status, m.created_at
     from score_point_versions s
     left join score_models m on m.project_id = s.project_id and m.version = s.version
     where s.project_id = ${projectId} and coalesce(m.status, 'active') in ('active', 'shadow')`;
@@ -272,21 +272,25 @@ export async function projectsWithQueuedDays(db: Kysely<Database>): Promise<stri
  * Makes one version's points from the per-day counts, a day per transaction (a long fill never
  * holds many rows locked), and marks the version ready. Rows folded meanwhile are kept: they are
  * as current as the fill's, and what is stored after the version is marked 'filling' is folded
- * into it from the queue. Resumes where a stopped fill left off.
+ * into it from the queue. Each day's transaction records the day as filled, so a stopped fill
+ * (a deploy, a crash, a lost connection) goes on after the last day it committed. `onDayFilled`
+ * hears each day once it is committed.
  *
  * @example
  * await fillScorePoints(db, projectId, 2);
  */
-export async function fillScorePoints(db: Kysely<Database>, projectId: string, version: number): Promise<'ready' | 'not kept'> {
+export async function fillScorePoints(db: Kysely<Database>, projectId: string, version: number, onDayFilled: (day: string) => void = () => {}): Promise<'ready' | 'not kept'> {
   await db.insertInto('score_point_versions').values({ project_id: projectId, version, state: 'filling' }).onConflict((oc) => oc.columns(['project_id', 'version']).doNothing()).execute();
-  const { rows: models } = await sql<KeptRow>`select * from (${keptVersions(projectId)}) v where v.version = ${version}`.execute(db);
+  const { rows: models } = await sql<KeptRow & { filled_through: string | null }>`select * from (${keptVersions(projectId)}) v where v.version = ${version}`.execute(db);
   if (models.length === 0) return 'not kept';
   const model = modelOf(models[0]!);
+  // Days after the mark only: an event of an earlier day stored since reached the points through the queue.
+  const after = models[0]!.filled_through ?? '-infinity';
   const { rows: days } = await sql<{ day: string }>`
-    select day::text from user_day_events where project_id = ${projectId}
+    select day::text from user_day_events where project_id = ${projectId} and day > ${after}::date
     union
     select a.day::text from anonymous_day_events a join identity_links l on l.project_id = a.project_id and l.anonymous_id = a.anonymous_id
-    where a.project_id = ${projectId}
+    where a.project_id = ${projectId} and a.day > ${after}::date
     order by 1`.execute(db);
   for (const { day } of days) {
     await db.transaction().execute(async (trx) => {
@@ -295,7 +299,9 @@ export async function fillScorePoints(db: Kysely<Database>, projectId: string, v
       await sql`with ${users!} select 1`.execute(trx);
       await sql`with ${accounts!} select 1`.execute(trx);
       await updateAccountTotals(trx, projectId, model, sql`select day, account_id from account_day_points where project_id = ${projectId} and version = ${model.version} and day = ${day}::date`);
+      await trx.updateTable('score_point_versions').set({ filled_through: day }).where('project_id', '=', projectId).where('version', '=', version).execute();
     });
+    onDayFilled(day);
   }
   await db.updateTable('score_point_versions').set({ state: 'ready', updated_at: new Date() }).where('project_id', '=', projectId).where('version', '=', version).execute();
   return 'ready';

@@ -5,6 +5,7 @@
  * makes from the stored events, and the answers those of the per-day counts.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { sql } from 'kysely';
 import { pino } from 'pino';
 import { rebuildDerivedTables } from '../../src/derived/rebuild.ts';
 import { createScorePointsWorker } from '../../src/derived/score-points-worker.ts';
@@ -117,6 +118,38 @@ describe.each(testDatabaseKinds)('kept score points on %s', (kind) => {
     expect(await keptPoints(t)).toEqual(kept);
   });
 
+  it('goes on after the last day a stopped fill committed, and misses nothing stored between', async () => {
+    const created = await t.app.inject({
+      method: 'POST',
+      url: '/v1/score-models',
+      headers: secret(),
+      payload: { features: { Export: { weight: 2, label: 'Exports' }, 'Invite Sent': { weight: 1, label: 'Invites' } }, windowDays: 30, dailyCap: 4, activate: false },
+    });
+    expect(created.statusCode, created.body).toBe(201);
+    const version = created.json<{ version: number }>().version;
+    // Stopped as a crash would stop it: the third day's commit is the last it makes.
+    const committed: string[] = [];
+    const stopped = fillScorePoints(t.app.store.db, t.project.projectId, version, (filledDay) => {
+      committed.push(filledDay);
+      if (committed.length === 3) throw new Error('stopped');
+    });
+    await expect(stopped).rejects.toThrow('stopped');
+    const mark = await t.app.store.db.selectFrom('score_point_versions').select([sql<string>`filled_through::text`.as('day'), 'state']).where('project_id', '=', t.project.projectId).where('version', '=', version).executeTakeFirstOrThrow();
+    expect(mark).toEqual({ day: committed[2], state: 'filling' });
+    // Stored meanwhile: days before the mark (reaching the version through the queue) and after it.
+    await Promise.all(contendedBatches(3, 10).map(send));
+    await send([{ type: 'track', messageId: 'before-mark', userId: 'u7', event: 'Export', timestamp: `${committed[0]}T09:00:00.000Z` }]);
+    const resumed: string[] = [];
+    expect(await fillScorePoints(t.app.store.db, t.project.projectId, version, (filledDay) => resumed.push(filledDay))).toBe('ready');
+    expect(resumed.length).toBeGreaterThan(0);
+    expect(resumed.every((filledDay) => filledDay > committed[2]!)).toBe(true);
+    const kept = await keptPoints(t);
+    const beforeMark = await t.app.store.db.selectFrom('user_day_points').select('points').where('project_id', '=', t.project.projectId).where('version', '=', version).where('user_id', '=', 'u7').where(sql<boolean>`day = ${committed[0]}::date`).execute();
+    expect(beforeMark).toEqual([{ points: 2 }]);
+    await rebuildDerivedTables(t.app.store.db, t.app.changeTracker);
+    expect(await keptPoints(t)).toEqual(kept);
+  });
+
   it('counts each active day once when folds add days of the same user side by side', async () => {
     // Each user active on two days close together, queued apart: folds taking one day each run
     // at once (on Postgres in parallel), each reading the user's other day to count its own.
@@ -141,8 +174,8 @@ describe.each(testDatabaseKinds)('kept score points on %s', (kind) => {
     });
     expect(activated.statusCode, activated.body).toBe(201);
     await send([{ type: 'track', messageId: 'after-retirement', userId: 'u9', event: 'Report Created', timestamp: `${day(1)}T12:00:00.000Z` }]);
-    // Version 1 retired: dropped; 2 and 3 (shadow) and 4 (active, filled by the worker) kept.
-    const expected = [2, 3, 4].map((version) => ({ version, state: 'ready' }));
+    // Version 1 retired: dropped; 2, 3 and 4 (shadow) and 5 (active, filled by the worker) kept.
+    const expected = [2, 3, 4, 5].map((version) => ({ version, state: 'ready' }));
     const kept = () => t.app.store.db.selectFrom('score_point_versions').select(['version', 'state']).where('project_id', '=', t.project.projectId).orderBy('version').execute();
     const worker = createScorePointsWorker(t.app.store.db, { run: true, intervalMs: 20 }, pino({ level: 'silent' }));
     worker.start();

@@ -24,6 +24,7 @@ import * as accountDayTotals from './2026_12_07_060000_account_day_totals.ts';
 import * as eventSpansByAccount from './2026_12_07_070000_event_spans_by_account.ts';
 import * as userActiveDaysByDay from './2026_12_07_090000_user_active_days_by_day.ts';
 import * as accountSeatsLatest from './2026_12_07_100000_account_seats_latest.ts';
+import * as scorePointsFilledThrough from './2026_12_07_110000_score_points_filled_through.ts';
 
 /** Forward-only, in order. Names are timestamps so they sort the way they run. */
 export const migrations: Record<string, Migration> = {
@@ -52,4 +53,5 @@ export const migrations: Record<string, Migration> = {
   '2026_12_07_070000_event_spans_by_account': eventSpansByAccount,
   '2026_12_07_090000_user_active_days_by_day': userActiveDaysByDay,
   '2026_12_07_100000_account_seats_latest': accountSeatsLatest,
+  '2026_12_07_110000_score_points_filled_through': scorePointsFilledThrough,
 };

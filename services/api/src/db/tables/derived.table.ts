@@ -77,6 +77,8 @@ export type ScorePointVersionsTable = {
   project_id: string;
   version: number;
   state: 'filling' | 'ready';
+  /** The last day a fill committed; a stopped fill goes on after it. Read it as `filled_through::text`: node-postgres makes a date a local-midnight Date. */
+  filled_through: ColumnType<Date | null, never, string>;
   updated_at: ColumnType<Date, never, Date>;
 };
 
