@@ -30,7 +30,7 @@ import { generateProjectKeys, hashSecretKey } from '../src/projects/keys.ts';
 import { createProject } from '../src/projects/projects.queries.ts';
 import { createChangeTracker } from '../src/derived/change-tracker.ts';
 import { rebuildDerivedTables } from '../src/derived/rebuild.ts';
-import { fillActiveDays } from '../src/derived/active-days.ts';
+import { fillActiveDays, projectsWithoutActiveDays } from '../src/derived/active-days.ts';
 import { fillScorePoints } from '../src/derived/score-points.ts';
 import { addDays, today } from '../src/domain/days.ts';
 import { findScoreModel } from '../src/query/score-models.queries.ts';
@@ -192,7 +192,8 @@ try {
       await fillPoints(db, p, 1);
       log(`score points of v1 filled ${(ms(started) / 1000).toFixed(1)} s (what an earlier run left)`);
     }
-    await fillActiveDays(db, p);
+    // The kept activity, if the database is from before it (one transaction: a cut-off run left none).
+    if ((await projectsWithoutActiveDays(db)).includes(p)) await fillActiveDays(db, p);
   }
 
   const auth = { authorization: `Bearer ${project.secretKey}` };
