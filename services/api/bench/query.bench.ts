@@ -51,6 +51,7 @@ const { values } = parseArgs({
     'load-connections': { type: 'string', default: '8' },
     'staleness-ms': { type: 'string' },
     'figure-cache-mb': { type: 'string' },
+    progress: { type: 'boolean', default: false },
   },
 });
 const N = Number(values.events);
@@ -64,6 +65,8 @@ const LOAD_BATCH = 100;
 const isLoadUser = (user: number) => user % 20 === 19;
 
 const log = (text: string) => process.stdout.write(`${text}\n`);
+// --progress: each measure as it is taken, so a run of hours cut off before its tables still says what it measured.
+const progress = values.progress ? (text: string) => log(`  ${text}`) : () => {};
 const ms = (start: bigint) => Number(process.hrtime.bigint() - start) / 1e6;
 const pct = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
 
@@ -255,20 +258,25 @@ try {
   };
   // The first calls of a service that just started on the loaded database (nothing cached in
   // it), each route in turn; then the warm calls.
+  const measure = async (phase: string, into: Map<string, number>, name: string, path: string) => {
+    into.set(name, await call(path));
+    progress(`${phase}: ${name} ${into.get(name)!.toFixed(1)} ms`);
+  };
   const first = new Map<string, number>();
-  for (const [name, path] of routes) first.set(name, await call(path));
+  for (const [name, path] of routes) await measure('first call', first, name, path);
   const warm = new Map<string, number[]>();
   for (const [name, path] of routes) {
     const times: number[] = [];
     for (let run = 0; run < RUNS; run++) times.push(await call(path));
     warm.set(name, times.sort((a, b) => a - b));
+    progress(`warm: ${name} p50 ${pct(times, 50).toFixed(2)} ms, p95 ${pct(times, 95).toFixed(2)} ms`);
   }
   const rssMb = (process.memoryUsage().rss / 2 ** 20).toFixed(0);
   // A restart: a new service (new pool, empty figure cache, the score-points worker on) on the same warm database.
   await app.close();
   app = await startApp(true);
   const afterRestart = new Map<string, number>();
-  for (const [name, path] of routes) afterRestart.set(name, await call(path));
+  for (const [name, path] of routes) await measure('after a restart', afterRestart, name, path);
   // A restart as deployed with UPTAKE_READY_WHEN_WARM=1: the time until /readyz answers 200, then
   // each route's first call as readers make it: a backend without asOf (today, the default), the
   // dashboard's overview its NPS as of yesterday and its series and cohorts to yesterday.
@@ -277,9 +285,10 @@ try {
   app = await startApp(true, true);
   while ((await app.inject({ method: 'GET', url: '/readyz' })).statusCode !== 200) await new Promise((resolve) => setTimeout(resolve, 50));
   const readyMs = ms(restarted);
+  progress(`as deployed: ready after ${(readyMs / 1000).toFixed(1)} s`);
   const asDeployed = (name: string, path: string) => (name === 'NPS, project' ? path : path.replace(/[?&]asOf=[^&]*$/, '').replace(/asOf=[^&]*&/, ''));
   const afterReady = new Map<string, number>();
-  for (const [name, path] of routes) afterReady.set(name, await call(asDeployed(name, path)));
+  for (const [name, path] of routes) await measure('as deployed, once ready', afterReady, name, asDeployed(name, path));
   const rows: string[] = [
     `| route | first call ms | first call after a restart ms | first call after a restart as deployed, once ready (${(readyMs / 1000).toFixed(1)} s) ms | p50 ms | p95 ms |`,
     '|---|---|---|---|---|---|',
@@ -330,32 +339,43 @@ try {
       { name: 'user score changes, 30 days (an existing user)', path: `/v1/users/${someone}/score/changes?from=${dayFrom}&to=${day}`, value: (a) => a.body['change'] },
     ];
     let lastAcknowledged: bigint | undefined;
+    let probeBatchesRefused = 0;
     /** Sends the new user's events naming `account` and one of `someone`'s; polls `probes` on their own until each shows them. */
     const sendAndPoll = async (fresh: string, account: string, someone: string, probes: Probe[], seenAfter: Map<string, number>) => {
       // Past the staleness bound since the last batch, a read waits for the figure of the current
       // data: the value before is exact, and no refresh of the last batch's data is still running.
       const settle = lastAcknowledged === undefined ? 0 : config.figureMaxStalenessMs + 100 - ms(lastAcknowledged);
       if (settle > 0) await new Promise((resolve) => setTimeout(resolve, settle));
-      const before = await Promise.all(probes.map(async (probe) => probe.value(await get(probe.path))));
+      let unavailable = 0;
+      // The values before, from 200s only: a 503 (a pool whose connections the refreshes hold, at
+      // 100 M events under load) read as a value would make the next 200 look like the change.
+      const answered = async (path: string) => {
+        for (;;) {
+          const answer = await get(path);
+          if (answer.status < 500) return answer;
+          unavailable++;
+          await new Promise((resolve) => setTimeout(resolve, 50));
+        }
+      };
+      const before = await Promise.all(probes.map(async (probe) => probe.value(await answered(probe.path))));
       const at = new Date(Date.now() - 1000).toISOString();
       const message = (suffix: string, event: string, properties: Record<string, unknown>) => ({ type: 'track', event, userId: fresh, messageId: `${fresh}-${suffix}`, timestamp: at, properties, context: { groupId: account } });
-      const sent = await app.inject({
-        method: 'POST',
-        url: '/v1/batch',
-        payload: {
-          writeKey: project.writeKey,
-          batch: [
-            message('use', 'Feature 1', {}),
-            message('nps', '$nps_response', { score: 10 }),
-            { type: 'identify', userId: fresh, messageId: `${fresh}-champion`, timestamp: at, traits: { isChampion: true } },
-            { type: 'track', event: 'Feature 2', userId: someone, messageId: `${fresh}-someone`, timestamp: at },
-          ],
-        },
-      });
-      if (sent.statusCode !== 200) throw new Error(`batch: ${sent.statusCode} ${sent.body}`);
+      const batch = [
+        message('use', 'Feature 1', {}),
+        message('nps', '$nps_response', { score: 10 }),
+        { type: 'identify', userId: fresh, messageId: `${fresh}-champion`, timestamp: at, traits: { isChampion: true } },
+        { type: 'track', event: 'Feature 2', userId: someone, messageId: `${fresh}-someone`, timestamp: at },
+      ];
+      // Sent again after a 503, as the SDK does (the same messageIds: stored once); timed from the 200.
+      for (let refused = 0; ; refused++) {
+        const sent = await app.inject({ method: 'POST', url: '/v1/batch', payload: { writeKey: project.writeKey, batch } });
+        if (sent.statusCode === 200) break;
+        if (sent.statusCode !== 503 || refused === 20) throw new Error(`batch: ${sent.statusCode} ${sent.body}`);
+        probeBatchesRefused++;
+        await new Promise((resolve) => setTimeout(resolve, 1000));
+      }
       const acknowledged = process.hrtime.bigint();
       lastAcknowledged = acknowledged;
-      let unavailable = 0;
       // Each figure polls on its own: a figure still recomputing must not hold back the polls of
       // the others (in one shared round, every figure would seem as late as the slowest).
       await Promise.all(
@@ -365,6 +385,7 @@ try {
             if (answer.status >= 500) unavailable++;
             else if (probe.value(answer) !== before[index]) {
               seenAfter.set(probe.name, ms(acknowledged));
+              progress(`new event visible: ${probe.name} ${seenAfter.get(probe.name)!.toFixed(0)} ms`);
               return;
             }
             await new Promise((resolve) => setTimeout(resolve, 50));
@@ -405,7 +426,7 @@ try {
     }
     const table = names.map((name) => `| ${name} | ${seenAfter.get(name)?.toFixed(0) ?? '> 120000'} |`);
     const heading = `${together ? 'one new event, every figure polled at once' : 'one new event per figure, that figure alone polled'}${underLoad ? ', under full ingestion load' : ''}`;
-    return ['', `| figure (${heading}) | new events visible after (ms) |`, '|---|---|', ...table, '', `polls answered 503 meanwhile: ${unavailable}`].join('\n');
+    return ['', `| figure (${heading}) | new events visible after (ms) |`, '|---|---|', ...table, '', `polls answered 503 meanwhile: ${unavailable}; probe batches answered 503 (sent again): ${probeBatchesRefused}`].join('\n');
   }
 
   const naive = async (text: string, query: ReturnType<typeof sql>) => {
@@ -432,8 +453,15 @@ try {
   log(await freshness(false));
   if (LOAD_CONNECTIONS > 0) {
     const load = await startIngestionLoad();
-    const underLoad = [await freshness(true, true), await freshness(false, true)];
-    const { events, seconds, failed } = await load.stop();
+    let underLoad: string[];
+    let stored: Awaited<ReturnType<typeof load.stop>>;
+    try {
+      underLoad = [await freshness(true, true), await freshness(false, true)];
+    } finally {
+      // Before the service closes, also after a failed probe (whose error is then the one reported).
+      stored = await load.stop();
+    }
+    const { events, seconds, failed } = stored;
     log(`\nFull ingestion load beside the probes below: ${LOAD_CONNECTIONS} loops of ${LOAD_BATCH}-event batches, ${events.toLocaleString('en')} events stored in ${seconds.toFixed(1)} s (${Math.round(events / seconds).toLocaleString('en')} events/s), ${failed} batches refused`);
     log(underLoad.join('\n'));
   }
