@@ -31,7 +31,7 @@ import { createProject } from '../src/projects/projects.queries.ts';
 import { createChangeTracker } from '../src/derived/change-tracker.ts';
 import { rebuildDerivedTables } from '../src/derived/rebuild.ts';
 import { fillActiveDays, projectsWithoutActiveDays } from '../src/derived/active-days.ts';
-import { fillScorePoints } from '../src/derived/score-points.ts';
+import { fillScorePoints, foldScorePoints } from '../src/derived/score-points.ts';
 import { addDays, today } from '../src/domain/days.ts';
 import { findScoreModel } from '../src/query/score-models.queries.ts';
 import { LIMITS } from '@uptake/protocol';
@@ -197,6 +197,13 @@ try {
     }
     // The kept activity, if the database is from before it (one transaction: a cut-off run left none).
     if ((await projectsWithoutActiveDays(db)).includes(p)) await fillActiveDays(db, p);
+    // The days an earlier run's probes and load queued and did not see folded (it stopped, or its
+    // worker had not caught up): a deployed service's worker folds them within seconds, so the
+    // first calls measure a database as it keeps it, not thousands of users read from the counts.
+    started = process.hrtime.bigint();
+    let folded = 0;
+    for (let taken = -1; taken !== 0; folded += taken) taken = await foldScorePoints(db, p);
+    if (folded > 0) log(`${folded.toLocaleString('en')} queued days folded ${(ms(started) / 1000).toFixed(1)} s (what an earlier run left)`);
   }
 
   const auth = { authorization: `Bearer ${project.secretKey}` };
@@ -250,11 +257,20 @@ try {
     ['account score changes, 30 days', `/v1/accounts/acct-7/score/changes?from=${from}&to=${lastDay}`],
     ['user score changes, 30 days', `/v1/users/user-123/score/changes?from=${from}&to=${lastDay}`],
   ];
+  // A call answered 503 (at 100 M events the pool's connections held past its 3 s by the
+  // computations beside it) is made again after its Retry-After, as a client does; its time runs
+  // to the 200, and the 503s are counted in the output.
+  let callsRefused = 0;
   const call = async (path: string) => {
     const t0 = process.hrtime.bigint();
-    const response = await app.inject({ method: 'GET', url: path, headers: auth });
-    if (response.statusCode !== 200) throw new Error(`${path}: ${response.statusCode} ${response.body}`);
-    return ms(t0);
+    for (let refused = 0; ; refused++) {
+      const response = await app.inject({ method: 'GET', url: path, headers: auth });
+      if (response.statusCode === 200) return ms(t0);
+      if (response.statusCode !== 503 || refused === 20) throw new Error(`${path}: ${response.statusCode} ${response.body}`);
+      callsRefused++;
+      progress(`${path}: 503 ${response.body}`);
+      await new Promise((resolve) => setTimeout(resolve, 1000 * Number(response.headers['retry-after'] ?? 1)));
+    }
   };
   // The first calls of a service that just started on the loaded database (nothing cached in
   // it), each route in turn; then the warm calls.
@@ -448,6 +464,7 @@ try {
       group by 1, 2, 3) c
     join memberships m on m.project_id = ${p} and m.user_id = c.user_id group by m.account_id`);
   log(rows.join('\n'));
+  log(`\ncalls answered 503 and made again above: ${callsRefused}`);
   log(`\nRSS of the bench process (service and harness) after the warm calls: ${rssMb} MB`);
   log(await freshness(true));
   log(await freshness(false));
