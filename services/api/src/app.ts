@@ -121,7 +121,7 @@ export async function buildApp(config: Config, options: { logger?: Logger } = {}
   });
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
-  installErrorHandler(app, config.retryAfterSeconds);
+  installErrorHandler(app, config.retryAfterSeconds, store.busy);
   await registerOpenApi(app);
 
   // One key cache and one set of limits for every route family (docs/security.md).

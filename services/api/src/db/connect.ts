@@ -14,6 +14,8 @@ export type Store = {
   kind: DatabaseConfig['kind'];
   /** The node-postgres pool under Kysely, for COPY and other driver-level work. */
   pool: pg.Pool;
+  /** Whether every pooled connection is checked out: a wait for one that times out then means a busy service, not a database out of reach. */
+  busy(): boolean;
   close(): Promise<void>;
 };
 
@@ -48,8 +50,12 @@ export async function openStore(config: DatabaseConfig, onPoolError: (error: Err
     // themselves); unhandled, either would kill the process. The query in flight fails on its own.
     pool.on('error', onPoolError);
     pool.on('connect', (client) => client.on('error', onPoolError));
+    // Checked out and connected: a client still connecting (a server out of reach) is not counted.
+    let inUse = 0;
+    pool.on('acquire', () => inUse++);
+    pool.on('release', () => inUse--);
     const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
-    return { db, kind: 'postgres', pool, close: () => db.destroy() };
+    return { db, kind: 'postgres', pool, busy: () => inUse >= config.poolSize, close: () => db.destroy() };
   }
 
   const inMemory = config.dataDir.startsWith('memory://');
@@ -76,6 +82,8 @@ export async function openStore(config: DatabaseConfig, onPoolError: (error: Err
       db,
       kind: 'pglite',
       pool,
+      // One connection, and no time limit on waiting for it.
+      busy: () => false,
       close: async () => {
         clearInterval(statistics);
         await db.destroy();

@@ -19,9 +19,11 @@ const FASTIFY_CLIENT_ERRORS: Record<string, { status: number; error: string; mes
 
 /**
  * One place that turns errors into answers: 4xx name what is wrong (with the JSON path), storage
- * outages become 503 + Retry-After, and 5xx never leak internals.
+ * outages become 503 + Retry-After, and 5xx never leak internals. `databaseBusy`: whether every
+ * pooled connection is in use, so that a wait for one past the pool's limit is told apart from an
+ * outage (an operator looks at the pool size and the work beside, not at the database's health).
  */
-export function installErrorHandler(app: FastifyInstance, retryAfterSeconds: number): void {
+export function installErrorHandler(app: FastifyInstance, retryAfterSeconds: number, databaseBusy: () => boolean = () => false): void {
   app.setErrorHandler((error: FastifyError, request, reply) => {
     if (error instanceof HttpError) {
       return reply
@@ -38,6 +40,13 @@ export function installErrorHandler(app: FastifyInstance, retryAfterSeconds: num
     if (known) return reply.status(known.status).send({ error: known.error, message: known.message });
     if (error instanceof SyntaxError || error.code === 'FST_ERR_CTP_INVALID_JSON_BODY') {
       return reply.status(400).send({ error: 'invalid_json', message: `body is not valid JSON: ${error.message}` });
+    }
+    if (isStorageUnavailable(error) && /timeout exceeded when trying to connect/i.test(error.message) && databaseBusy()) {
+      request.log.warn({ err: error }, 'database busy: every pooled connection in use');
+      return reply
+        .status(503)
+        .header('retry-after', '1')
+        .send({ error: 'database_busy', message: 'every database connection of this instance stayed in use while the request waited for one (DATABASE_POOL_SIZE); retry after 1 s' });
     }
     if (isStorageUnavailable(error)) {
       request.log.warn({ err: error }, 'storage unavailable');
