@@ -12,6 +12,7 @@ import { campaignApi } from './campaigns/campaign-api.ts';
 import { dashboardRoutes } from './dashboard/dashboard.route.ts';
 import { exampleRoutes } from './examples/examples.route.ts';
 import { installErrorHandler } from './http/error-handler.ts';
+import { isStorageUnavailable } from './http/errors.ts';
 import { healthRoutes } from './http/health.route.ts';
 import { registerOpenApi } from './http/openapi.ts';
 import { redactingLogger } from './http/redact.ts';
@@ -154,17 +155,32 @@ export async function buildApp(config: Config, options: { logger?: Logger } = {}
     ...(config.figureCacheMaxBytes === undefined ? {} : { maxBytes: config.figureCacheMaxBytes }),
     metrics: metrics.figures('query'),
   });
+  let stopping = false;
+  app.addHook('preClose', async () => {
+    stopping = true;
+  });
   const warmUp = async (asOf = today()) => {
     const started = Date.now();
-    await warmFigures(store.db, figures, asOf).then(
-      () => {
-        logger.info({ ms: Date.now() - started }, 'figures warmed');
-        // Too small a bound drops what the warm-up computed: the first calls then wait for it (docs/deploy.md, capacity).
-        const dropped = warmedFiguresDropped(figures, started, config.figureCacheMaxBytes ?? DEFAULT_FIGURE_CACHE_BYTES);
-        if (dropped) logger.warn(dropped, `the figure cache dropped ${dropped.dropped} of the figures just warmed: raise UPTAKE_FIGURE_CACHE_MB from ${dropped.cacheMb} to about ${dropped.suggestedMb}`);
-      },
-      (error: unknown) => logger.warn({ err: error }, 'warming figures failed; they are computed when first asked'),
-    );
+    for (;;) {
+      try {
+        await warmFigures(store.db, figures, asOf);
+        break;
+      } catch (error) {
+        // A connection not had within the pool's limit (at 100 M events the warm-up's reads beside
+        // the segment watcher's held every one) or the database out of reach: tried again, going on
+        // from the figures already in the cache, so /readyz does not say ready while none is warm.
+        if (!isStorageUnavailable(error) || stopping) {
+          if (!stopping) logger.warn({ err: error }, 'warming figures failed; they are computed when first asked');
+          return;
+        }
+        logger.warn({ err: error }, 'warming figures: the database was busy or out of reach; trying again in 1 s');
+        await new Promise((resolve) => setTimeout(resolve, 1000));
+      }
+    }
+    logger.info({ ms: Date.now() - started }, 'figures warmed');
+    // Too small a bound drops what the warm-up computed: the first calls then wait for it (docs/deploy.md, capacity).
+    const dropped = warmedFiguresDropped(figures, started, config.figureCacheMaxBytes ?? DEFAULT_FIGURE_CACHE_BYTES);
+    if (dropped) logger.warn(dropped, `the figure cache dropped ${dropped.dropped} of the figures just warmed: raise UPTAKE_FIGURE_CACHE_MB from ${dropped.cacheMb} to about ${dropped.suggestedMb}`);
   };
   app.decorate('warmFigures', warmUp);
   const warmedUp = () => {

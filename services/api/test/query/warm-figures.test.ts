@@ -84,6 +84,36 @@ describe.each(testDatabaseKinds)('figures warmed at start, and /readyz waiting f
     }
   }, 120_000);
 
+  it.runIf(kind === 'postgres')('tries again when a read waits past the pool’s limit, and says ready only once the figures are warm', async () => {
+    // One connection, and the per-day counts locked for 4.5 s: the warm-up's first score table
+    // holds the connection, waiting for the lock, and its second waits for the connection past 3 s.
+    const blocker = new pg.Client({ connectionString: (database.config as { url: string }).url });
+    await blocker.connect();
+    const lines: { level: number; msg: string }[] = [];
+    const logger = pino({ level: 'info' }, { write: (line: string) => void lines.push(JSON.parse(line)) });
+    try {
+      await blocker.query('begin');
+      await blocker.query('lock table user_day_events in access exclusive mode');
+      setTimeout(() => void blocker.query('commit'), 4500);
+      const service = await buildApp(testConfig({ ...(database.config as Extract<Config['database'], { kind: 'postgres' }>), poolSize: 1 }, { ...quiet, warmFigures: true, readyWhenWarm: true }), { logger });
+      try {
+        // /readyz itself may wait for the one connection meanwhile (503 storage_unavailable).
+        for (const deadline = Date.now() + 60_000; (await service.inject({ method: 'GET', url: '/readyz' })).statusCode !== 200; await new Promise((resolve) => setTimeout(resolve, 50))) {
+          expect(Date.now()).toBeLessThan(deadline);
+        }
+        expect(lines.some((line) => line.msg.startsWith('warming figures: the database was busy or out of reach'))).toBe(true);
+        expect(lines.some((line) => line.msg === 'figures warmed')).toBe(true);
+        const computed = await lookups(service);
+        for (const figure of WARMED) expect(computed(figure, 'computed'), `${figure} computed by the warm-up`).toBeGreaterThan(0);
+      } finally {
+        await service.close();
+      }
+    } finally {
+      await blocker.query('rollback').catch(() => {});
+      await blocker.end();
+    }
+  }, 120_000);
+
   it('serves the first calls of a dashboard and a backend from the figures warmed before /readyz said ready', async () => {
     const app = await start({ warmFigures: true, readyWhenWarm: true });
     try {
