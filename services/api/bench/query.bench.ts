@@ -257,20 +257,29 @@ try {
     ['account score changes, 30 days', `/v1/accounts/acct-7/score/changes?from=${from}&to=${lastDay}`],
     ['user score changes, 30 days', `/v1/users/user-123/score/changes?from=${from}&to=${lastDay}`],
   ];
-  // A call answered 503 (at 100 M events the pool's connections held past its 3 s by the
-  // computations beside it) is made again after its Retry-After, as a client does; its time runs
-  // to the 200, and the 503s are counted in the output.
+  /**
+   * A request answered 503 (at 100 M events the pool's connections held past its 3 s by the
+   * computations beside it) made again after its Retry-After, at most 20 times, as a client does
+   * (a batch with the same messageIds: stored once); throws unless it ends in a 200.
+   */
+  const injectUntil200 = async (request: { method: 'GET' | 'POST'; url: string; headers?: Record<string, string>; payload?: object }, onRefused: (body: string) => void) => {
+    for (let refused = 0; ; refused++) {
+      const response = await app.inject(request);
+      if (response.statusCode === 200) return;
+      if (response.statusCode !== 503 || refused === 20) throw new Error(`${request.url}: ${response.statusCode} ${response.body}`);
+      onRefused(response.body);
+      await new Promise((resolve) => setTimeout(resolve, 1000 * Number(response.headers['retry-after'] ?? 1)));
+    }
+  };
+  // A call's time runs to its 200; the 503s before it are counted in the output.
   let callsRefused = 0;
   const call = async (path: string) => {
     const t0 = process.hrtime.bigint();
-    for (let refused = 0; ; refused++) {
-      const response = await app.inject({ method: 'GET', url: path, headers: auth });
-      if (response.statusCode === 200) return ms(t0);
-      if (response.statusCode !== 503 || refused === 20) throw new Error(`${path}: ${response.statusCode} ${response.body}`);
+    await injectUntil200({ method: 'GET', url: path, headers: auth }, (body) => {
       callsRefused++;
-      progress(`${path}: 503 ${response.body}`);
-      await new Promise((resolve) => setTimeout(resolve, 1000 * Number(response.headers['retry-after'] ?? 1)));
-    }
+      progress(`${path}: 503 ${body}`);
+    });
+    return ms(t0);
   };
   // The first calls of a service that just started on the loaded database (nothing cached in
   // it), each route in turn; then the warm calls.
@@ -382,14 +391,8 @@ try {
         { type: 'identify', userId: fresh, messageId: `${fresh}-champion`, timestamp: at, traits: { isChampion: true } },
         { type: 'track', event: 'Feature 2', userId: someone, messageId: `${fresh}-someone`, timestamp: at },
       ];
-      // Sent again after a 503, as the SDK does (the same messageIds: stored once); timed from the 200.
-      for (let refused = 0; ; refused++) {
-        const sent = await app.inject({ method: 'POST', url: '/v1/batch', payload: { writeKey: project.writeKey, batch } });
-        if (sent.statusCode === 200) break;
-        if (sent.statusCode !== 503 || refused === 20) throw new Error(`batch: ${sent.statusCode} ${sent.body}`);
-        probeBatchesRefused++;
-        await new Promise((resolve) => setTimeout(resolve, 1000));
-      }
+      // Timed from the 200.
+      await injectUntil200({ method: 'POST', url: '/v1/batch', payload: { writeKey: project.writeKey, batch } }, () => probeBatchesRefused++);
       const acknowledged = process.hrtime.bigint();
       lastAcknowledged = acknowledged;
       // Each figure polls on its own: a figure still recomputing must not hold back the polls of

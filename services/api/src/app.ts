@@ -169,8 +169,9 @@ export async function buildApp(config: Config, options: { logger?: Logger } = {}
         // A connection not had within the pool's limit (at 100 M events the warm-up's reads beside
         // the segment watcher's held every one) or the database out of reach: tried again, going on
         // from the figures already in the cache, so /readyz does not say ready while none is warm.
-        if (!isStorageUnavailable(error) || stopping) {
-          if (!stopping) logger.warn({ err: error }, 'warming figures failed; they are computed when first asked');
+        if (stopping) return;
+        if (!isStorageUnavailable(error)) {
+          logger.warn({ err: error }, 'warming figures failed; they are computed when first asked');
           return;
         }
         logger.warn({ err: error }, 'warming figures: the database was busy or out of reach; trying again in 1 s');

@@ -69,6 +69,8 @@ type KeptRow = Omit<ScoreModelRow, 'features' | 'window_days' | 'daily_cap' | 'c
   window_days: number | null;
   daily_cap: number | null;
   created_at: Date | null;
+  /** score_point_versions.filled_through as text. */
+  filled_through: string | null;
 };
 
 /** Version 1 without a row is the default model (a project that never stored a model). */
@@ -281,7 +283,7 @@ export async function projectsWithQueuedDays(db: Kysely<Database>): Promise<stri
  */
 export async function fillScorePoints(db: Kysely<Database>, projectId: string, version: number, onDayFilled: (day: string) => void = () => {}): Promise<'ready' | 'not kept'> {
   await db.insertInto('score_point_versions').values({ project_id: projectId, version, state: 'filling' }).onConflict((oc) => oc.columns(['project_id', 'version']).doNothing()).execute();
-  const { rows: models } = await sql<KeptRow & { filled_through: string | null }>`select * from (${keptVersions(projectId)}) v where v.version = ${version}`.execute(db);
+  const { rows: models } = await sql<KeptRow>`select * from (${keptVersions(projectId)}) v where v.version = ${version}`.execute(db);
   if (models.length === 0) return 'not kept';
   const model = modelOf(models[0]!);
   // Days after the mark only: an event of an earlier day stored since reached the points through the queue.

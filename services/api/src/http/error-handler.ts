@@ -1,6 +1,6 @@
 import type { FastifyError, FastifyInstance } from 'fastify';
 import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
-import { HttpError, isStorageUnavailable } from './errors.ts';
+import { HttpError, isPoolWaitTimeout, isStorageUnavailable } from './errors.ts';
 
 /** `/batch/3/userId` (JSON pointer) → `batch[3].userId`. */
 function pointerToPath(pointer: string, context: string | undefined): string {
@@ -41,7 +41,7 @@ export function installErrorHandler(app: FastifyInstance, retryAfterSeconds: num
     if (error instanceof SyntaxError || error.code === 'FST_ERR_CTP_INVALID_JSON_BODY') {
       return reply.status(400).send({ error: 'invalid_json', message: `body is not valid JSON: ${error.message}` });
     }
-    if (isStorageUnavailable(error) && /timeout exceeded when trying to connect/i.test(error.message) && databaseBusy()) {
+    if (isPoolWaitTimeout(error) && databaseBusy()) {
       request.log.warn({ err: error }, 'database busy: every pooled connection in use');
       return reply
         .status(503)

@@ -22,6 +22,11 @@ const UNAVAILABLE_CODES = new Set([
   '53300', // too many connections
 ]);
 
+/** Whether an error is node-postgres giving up on having a connection within the pool's limit (a server out of reach, or every pooled connection in use). */
+export function isPoolWaitTimeout(error: unknown): boolean {
+  return error instanceof Error && /timeout exceeded when trying to connect/i.test(error.message);
+}
+
 /**
  * Whether an error means storage is unreachable (retry later) rather than a bug: connection
  * refused or lost, server shutting down, pool timeout.
@@ -31,7 +36,5 @@ export function isStorageUnavailable(error: unknown): boolean {
   const code = (error as { code?: unknown }).code;
   if (typeof code === 'string' && UNAVAILABLE_CODES.has(code)) return true;
   if (error instanceof AggregateError && error.errors.some(isStorageUnavailable)) return true;
-  return /Connection terminated|timeout exceeded when trying to connect|Client has encountered a connection error|connection is closed|Query read timeout/i.test(
-    error.message,
-  );
+  return isPoolWaitTimeout(error) || /Connection terminated|Client has encountered a connection error|connection is closed|Query read timeout/i.test(error.message);
 }
