@@ -12,7 +12,8 @@
  * naive-SQL reference (minutes at 10 M events). Each route's first call is measured three times: on
  * the service that loaded the data, after a restart (nothing cached), and after a restart as
  * deployed with UPTAKE_READY_WHEN_WARM=1 (the time to /readyz 200 reported, then each route as
- * readers ask it: without asOf, the overview's NPS as of yesterday). The freshness is measured twice: on an otherwise
+ * readers ask it: without asOf, the overview's NPS as of yesterday). After the warm calls, one fold
+ * of 500 users' events of today is timed, as the score-points worker makes it. The freshness is measured twice: on an otherwise
  * idle service, and under full ingestion load (--load-connections loops sending 100-event batches
  * as fast as the service takes them; 0 skips it). --staleness-ms: the service's
  * UPTAKE_FIGURE_MAX_STALENESS_MS (its default when absent); each freshness probe first waits that
@@ -63,6 +64,8 @@ const LOAD_CONNECTIONS = Number(values['load-connections']);
 const LOAD_BATCH = 100;
 /** The users the ingestion load sends as (one in 20: 2,500 of 50 k, few batches at once touch the same rows); no probe of the freshness runs uses them. */
 const isLoadUser = (user: number) => user % 20 === 19;
+/** The users of the timed fold (`timeFold`). */
+const FOLD_USERS = 500;
 
 const log = (text: string) => process.stdout.write(`${text}\n`);
 // --progress: each measure as it is taken, so a run of hours cut off before its tables still says what it measured.
@@ -297,6 +300,7 @@ try {
     progress(`warm: ${name} p50 ${pct(times, 50).toFixed(2)} ms, p95 ${pct(times, 95).toFixed(2)} ms`);
   }
   const rssMb = (process.memoryUsage().rss / 2 ** 20).toFixed(0);
+  const foldLine = await timeFold();
   // A restart: a new service (new pool, empty figure cache, the score-points worker on) on the same warm database.
   await app.close();
   app = await startApp(true);
@@ -467,7 +471,8 @@ try {
       group by 1, 2, 3) c
     join memberships m on m.project_id = ${p} and m.user_id = c.user_id group by m.account_id`);
   log(rows.join('\n'));
-  log(`\ncalls answered 503 and made again above: ${callsRefused}`);
+  log(`\n${foldLine}`);
+  log(`calls answered 503 and made again above: ${callsRefused}`);
   log(`\nRSS of the bench process (service and harness) after the warm calls: ${rssMb} MB`);
   log(await freshness(true));
   log(await freshness(false));
@@ -482,8 +487,28 @@ try {
       stored = await load.stop();
     }
     const { events, seconds, failed } = stored;
-    log(`\nFull ingestion load beside the probes below: ${LOAD_CONNECTIONS} loops of ${LOAD_BATCH}-event batches, ${events.toLocaleString('en')} events stored in ${seconds.toFixed(1)} s (${Math.round(events / seconds).toLocaleString('en')} events/s), ${failed} batches refused`);
+    log(`\nFull ingestion load beside the probes below: ${LOAD_CONNECTIONS} loops of ${LOAD_BATCH}-event batches, ${events.toLocaleString('en')} events stored in ${seconds.toFixed(1)} s (${Math.round(events / seconds).toLocaleString('en')} events/s), ${failed} batches refused; the score-points worker's queue when it stopped: ${stored.queued.toLocaleString('en')} days`);
     log(underLoad.join('\n'));
+  }
+
+  /**
+   * One fold as the score-points worker makes it (off in this service): FOLD_USERS users'
+   * feature use of today, sent through ingestion, then the queue folded until empty (every kept
+   * version's points and account totals, the kept activity).
+   */
+  async function timeFold(): Promise<string> {
+    const users = Math.min(FOLD_USERS, USERS);
+    const runId = Date.now();
+    for (let first = 0; first < users; first += LIMITS.maxEventsPerBatch) {
+      const batch = [];
+      // 997 is prime: distinct users for any USERS it does not divide.
+      for (let u = first; u < Math.min(users, first + LIMITS.maxEventsPerBatch); u++) batch.push({ type: 'track', event: 'Feature 3', userId: `user-${(u * 997) % USERS}`, messageId: `fold-${runId}-${u}`, timestamp: new Date(Date.now() - 60_000).toISOString() });
+      await injectUntil200({ method: 'POST', url: '/v1/batch', payload: { writeKey: project.writeKey, batch } }, () => {});
+    }
+    const foldStarted = process.hrtime.bigint();
+    let folded = 0;
+    for (let taken = -1; taken !== 0; folded += taken) taken = await foldScorePoints(db, p);
+    return `fold of ${users.toLocaleString('en')} users' events of today: ${folded.toLocaleString('en')} queued days in ${ms(foldStarted).toFixed(0)} ms`;
   }
 
   /**
@@ -536,7 +561,10 @@ try {
       async stop() {
         stopped = true;
         await Promise.all(loops);
-        return { events, seconds: ms(started) / 1000, failed };
+        const seconds = ms(started) / 1000;
+        // What the service's score-points worker had not folded yet: whether it keeps up.
+        const { queued } = await app.store.db.selectFrom('score_point_queue').select((eb) => eb.fn.countAll<string>().as('queued')).where('project_id', '=', p).executeTakeFirstOrThrow();
+        return { events, seconds, failed, queued: Number(queued) };
       },
     };
   }

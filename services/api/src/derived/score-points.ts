@@ -84,7 +84,8 @@ function modelOf(row: KeptRow): ScoreModel {
 /**
  * The points of one version for the (user, day) pairs `pairs` (a VALUES-like relation with
  * columns u, d), computed from the rows as they are now: a user's points per day, and each
- * account's share of them per member and day. `conflict` is what an existing row gets.
+ * account's share of them per member and day. `conflict` is what an existing row gets. Given
+ * pairs, the accounts' item returns the (day, account_id) of each row it wrote.
  */
 function pointWrites(projectId: string, model: ScoreModel, span: { from: string; to: string }, users: readonly string[] | undefined, pairs: RawBuilder<unknown> | undefined, conflict: 'replace' | 'keep', name: string): RawBuilder<unknown>[] {
   const onConflict = (key: RawBuilder<unknown>) =>
@@ -110,7 +111,8 @@ function pointWrites(projectId: string, model: ScoreModel, span: { from: string;
     sql`${sql.id(`${name}_accounts`)} as (
       insert into account_day_points (project_id, version, day, account_id, user_id, points)
       select ${projectId}, ${model.version}::int, p.* from (${accountSelect}) p(day, account_id, user_id, points) order by 1, 2, 3
-      ${onConflict(sql`project_id, version, day, account_id, user_id`)})`,
+      ${onConflict(sql`project_id, version, day, account_id, user_id`)}
+      ${pairs ? sql`returning day, account_id` : sql``})`,
   ];
 }
 
@@ -217,13 +219,18 @@ async function updateScorePoints(trx: Transaction<Database>, projectId: string, 
   const users = [...new Set(pairs.map((p) => p.u))];
   const pairsSql = sql`select * from unnest(${pairs.map((p) => p.u)}::text[], ${pairs.map((p) => p.d)}::date[]) as t(u, d)`;
   const writes = kept.flatMap((row) => pointWrites(projectId, modelOf(row), span, users, pairsSql, 'replace', `v${row.version}`));
-  await sql`with ${sql.join(writes, sql`, `)} select 1`.execute(trx);
+  // The accounts' keys from the rows just written, not looked up in account_day_points by user
+  // and day: its key starts with the day and the account, so at 100 M events that lookup read
+  // every row of the day once per pair (10 s per version for 500 users, docs/benchmarks.md). A
+  // member's row the fold did not write kept its points, and its account's features only grow
+  // from rows written here, so no other total changes.
+  const written = kept.map((row) => sql`select ${row.version}::int as version, day::text as day, account_id from ${sql.id(`v${row.version}_accounts`)}`);
+  const { rows: keys } = await sql<{ version: number; day: string; account_id: string }>`with ${sql.join(writes, sql`, `)} ${sql.join(written, sql` union all `)}`.execute(trx);
   // Then the totals of the accounts those rows belong to.
   for (const row of kept) {
-    const keys = sql`
-      select p.day, p.account_id from account_day_points p join (${pairsSql}) t on t.u = p.user_id and t.d = p.day
-      where p.project_id = ${projectId} and p.version = ${row.version}`;
-    await updateAccountTotals(trx, projectId, modelOf(row), keys, { users, pairs: pairsSql });
+    const own = keys.filter((key) => key.version === row.version);
+    const accountKeys = sql`select * from unnest(${own.map((key) => key.day)}::date[], ${own.map((key) => key.account_id)}::text[]) as k(day, account_id)`;
+    await updateAccountTotals(trx, projectId, modelOf(row), accountKeys, { users, pairs: pairsSql });
   }
 }
 
