@@ -350,7 +350,10 @@ try {
     const probesFor = (fresh: string, account: string, someone: string): Probe[] => [
       { name: 'user score', path: `/v1/users/${fresh}/score?asOf=${day}`, value: (a) => a.body['score'] ?? null },
       { name: 'account score', path: `/v1/accounts/${account}/score?asOf=${day}`, value: (a) => a.body['score'] },
-      { name: 'ranked users (top 50, ascending)', path: `/v1/scores/users?asOf=${day}&order=asc&limit=50`, value: (a) => JSON.stringify(a.body['items']) },
+      // Whether the new user is among the lowest 1,000, not the lowest 50 as they were: a user with
+      // the lowest score ties with every earlier probe's new user of the window (a kept database
+      // reused holds hundreds), and ties rank by id, so a page of 50 may never change.
+      { name: 'ranked users (lowest 1,000)', path: `/v1/scores/users?asOf=${day}&order=asc&limit=1000`, value: (a) => (a.body['items'] as Array<{ userId: string }> | undefined)?.some((item) => item.userId === fresh) ?? null },
       { name: 'DAU/WAU/MAU 90 days, project', path: `/v1/metrics/active?from=${addDays(day, -89)}&to=${day}`, value: (a) => JSON.stringify((a.body['days'] as unknown[] | undefined)?.at(-1)) },
       { name: 'NPS, project', path: `/v1/nps?asOf=${day}`, value: (a) => a.body['responses'] },
       { name: 'utilisation', path: `/v1/accounts/${account}/utilisation?asOf=${day}`, value: (a) => a.body['activeUsers30d'] },
