@@ -64,6 +64,12 @@ const LOAD_CONNECTIONS = Number(values['load-connections']);
 const LOAD_BATCH = 100;
 /** The users the ingestion load sends as (one in 20: 2,500 of 50 k, few batches at once touch the same rows); no probe of the freshness runs uses them. */
 const isLoadUser = (user: number) => user % 20 === 19;
+/**
+ * The freshness probes' new users: `~` sorts after letters and digits, so a new user ties at the
+ * lowest score ahead of every other (ascending order ranks ties by id, the greatest first), and
+ * a later run's ahead of an earlier one's (a longer `Date.now()` comes only in the year 2286).
+ */
+const PROBE_USERS = '~fresh-';
 /** The users of the timed fold (`timeFold`). */
 const FOLD_USERS = 500;
 
@@ -350,10 +356,10 @@ try {
     const probesFor = (fresh: string, account: string, someone: string): Probe[] => [
       { name: 'user score', path: `/v1/users/${fresh}/score?asOf=${day}`, value: (a) => a.body['score'] ?? null },
       { name: 'account score', path: `/v1/accounts/${account}/score?asOf=${day}`, value: (a) => a.body['score'] },
-      // Whether the new user is among the lowest 1,000, not the lowest 50 as they were: a user with
-      // the lowest score ties with every earlier probe's new user of the window (a kept database
-      // reused holds hundreds), and ties rank by id, so a page of 50 may never change.
-      { name: 'ranked users (lowest 1,000)', path: `/v1/scores/users?asOf=${day}&order=asc&limit=1000`, value: (a) => (a.body['items'] as Array<{ userId: string }> | undefined)?.some((item) => item.userId === fresh) ?? null },
+      // Whether the new user is among the lowest 50: its one feature use ties at the lowest score,
+      // and ties rank by id (the greatest first in ascending order), so it is named to come first
+      // (PROBE_USERS).
+      { name: 'ranked users (top 50, ascending)', path: `/v1/scores/users?asOf=${day}&order=asc&limit=50`, value: (a) => (a.body['items'] as Array<{ userId: string }> | undefined)?.some((item) => item.userId === fresh) ?? null },
       { name: 'DAU/WAU/MAU 90 days, project', path: `/v1/metrics/active?from=${addDays(day, -89)}&to=${day}`, value: (a) => JSON.stringify((a.body['days'] as unknown[] | undefined)?.at(-1)) },
       { name: 'NPS, project', path: `/v1/nps?asOf=${day}`, value: (a) => a.body['responses'] },
       { name: 'utilisation', path: `/v1/accounts/${account}/utilisation?asOf=${day}`, value: (a) => a.body['activeUsers30d'] },
@@ -421,12 +427,12 @@ try {
       return unavailable;
     };
     // Accounts no earlier probe used, on a kept database too (the probes' new users are named
-    // fresh-…): each probe makes its new user a champion and a promoter of the account, and on an
+    // ~fresh-…, or fresh-… before): each probe makes its new user a champion and a promoter of the account, and on an
     // account that has one already, one more may leave its health score and band as they were (the
     // series' probe would wait in vain). A user's uses of a feature in a day count up to the daily
     // cap only, so the existing user changes with each run too.
     const probed = await sql<{ account_key: string }>`
-      select distinct account_key from user_day_events where project_id = ${p} and user_id >= 'fresh-' and user_id < 'fresh.' and account_key <> ''`.execute(app.store.db);
+      select distinct account_key from user_day_events where project_id = ${p} and (user_id >= '~fresh-' and user_id < '~fresh.' or user_id >= 'fresh-' and user_id < 'fresh.') and account_key <> ''`.execute(app.store.db);
     const used = new Set(probed.rows.map((row) => row.account_key));
     const accounts = Array.from({ length: ACCOUNTS }, (_, offset) => `acct-${(Math.floor(runId / 1000) + offset) % ACCOUNTS}`);
     const unprobed = accounts.filter((account) => !used.has(account));
@@ -443,10 +449,10 @@ try {
     const seenAfter = new Map<string, number>();
     let unavailable = 0;
     const names = probesFor('', '', '').map((probe) => probe.name);
-    if (together) unavailable += await sendAndPoll(`fresh-${runId}`, accountOf(0), someoneOf(0), probesFor(`fresh-${runId}`, accountOf(0), someoneOf(0)), seenAfter);
+    if (together) unavailable += await sendAndPoll(`${PROBE_USERS}${runId}`, accountOf(0), someoneOf(0), probesFor(`${PROBE_USERS}${runId}`, accountOf(0), someoneOf(0)), seenAfter);
     else {
       for (const [index] of names.entries()) {
-        const fresh = `fresh-${runId}-${index}`;
+        const fresh = `${PROBE_USERS}${runId}-${index}`;
         unavailable += await sendAndPoll(fresh, accountOf(index), someoneOf(index), [probesFor(fresh, accountOf(index), someoneOf(index))[index]!], seenAfter);
       }
     }
