@@ -70,6 +70,8 @@ const isLoadUser = (user: number) => user % 20 === 19;
  * a later run's ahead of an earlier one's (a longer `Date.now()` comes only in the year 2286).
  */
 const PROBE_USERS = '~fresh-';
+/** Ids starting with `prefix`, as a range (read by index): from the prefix to the prefix with its last character's successor. */
+const idsStartingWith = (prefix: string) => sql`user_id >= ${prefix} and user_id < ${prefix.slice(0, -1) + String.fromCharCode(prefix.charCodeAt(prefix.length - 1) + 1)}`;
 /** The users of the timed fold (`timeFold`). */
 const FOLD_USERS = 500;
 
@@ -132,6 +134,12 @@ async function fillPoints(db: Kysely<Database>, projectId: string, version: numb
       await new Promise((resolve) => setTimeout(resolve, 5000));
     }
   }
+}
+/** Folds a project's queued days until none is left, as the score-points worker does; answers how many it took. */
+async function foldQueue(db: Kysely<Database>, projectId: string): Promise<number> {
+  let folded = 0;
+  for (let taken = -1; taken !== 0; folded += taken) taken = await foldScorePoints(db, projectId);
+  return folded;
 }
 const startApp = (worker = false, deployed = false) => buildApp(worker ? configOf(true, deployed) : config, { logger: pino({ level: 'silent' }) });
 let app = await startApp();
@@ -210,8 +218,7 @@ try {
     // worker had not caught up): a deployed service's worker folds them within seconds, so the
     // first calls measure a database as it keeps it, not thousands of users read from the counts.
     started = process.hrtime.bigint();
-    let folded = 0;
-    for (let taken = -1; taken !== 0; folded += taken) taken = await foldScorePoints(db, p);
+    const folded = await foldQueue(db, p);
     if (folded > 0) log(`${folded.toLocaleString('en')} queued days folded ${(ms(started) / 1000).toFixed(1)} s (what an earlier run left)`);
   }
 
@@ -432,7 +439,7 @@ try {
     // series' probe would wait in vain). A user's uses of a feature in a day count up to the daily
     // cap only, so the existing user changes with each run too.
     const probed = await sql<{ account_key: string }>`
-      select distinct account_key from user_day_events where project_id = ${p} and (user_id >= '~fresh-' and user_id < '~fresh.' or user_id >= 'fresh-' and user_id < 'fresh.') and account_key <> ''`.execute(app.store.db);
+      select distinct account_key from user_day_events where project_id = ${p} and (${idsStartingWith(PROBE_USERS)} or ${idsStartingWith('fresh-')}) and account_key <> ''`.execute(app.store.db);
     const used = new Set(probed.rows.map((row) => row.account_key));
     const accounts = Array.from({ length: ACCOUNTS }, (_, offset) => `acct-${(Math.floor(runId / 1000) + offset) % ACCOUNTS}`);
     const unprobed = accounts.filter((account) => !used.has(account));
@@ -515,8 +522,7 @@ try {
       await injectUntil200({ method: 'POST', url: '/v1/batch', payload: { writeKey: project.writeKey, batch } }, () => {});
     }
     const foldStarted = process.hrtime.bigint();
-    let folded = 0;
-    for (let taken = -1; taken !== 0; folded += taken) taken = await foldScorePoints(db, p);
+    const folded = await foldQueue(db, p);
     return `fold of ${users.toLocaleString('en')} users' events of today: ${folded.toLocaleString('en')} queued days in ${ms(foldStarted).toFixed(0)} ms`;
   }
 
